@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Carrier",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Carrier", targets: ["Carrier"]),
+        .executable(name: "carrier", targets: ["carrier"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // Thin system-library modules over the C libraries (found by pkg-config).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "CarrierYAML", dependencies: ["CYAML"]),
+        .target(name: "CarrierCurl", dependencies: ["CCurl"]),
+        .target(name: "Carrier", dependencies: [
+            "CarrierYAML", "CarrierCurl", "COpenSSL",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "carrier", dependencies: [
+            "Carrier",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "CarrierTests", dependencies: ["Carrier", "CarrierYAML"]),
+    ]
+)

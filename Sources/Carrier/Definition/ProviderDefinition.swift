@@ -1,0 +1,171 @@
+import CarrierYAML
+
+/// A provider as its YAML file describes it: what it needs, what it can carry, and how each of
+/// its channels speaks. Loaded and validated once by ``DefinitionLoader``.
+public struct ProviderDefinition: Sendable {
+    public var id: String
+    public var name: String
+    public var docs: String?
+    /// The file it was loaded from, for diagnostics.
+    public var file: String
+    public var credentials: [CredentialSpec]
+    public var settings: [SettingSpec]
+    public var capabilities: Capabilities
+    var api: APISpec?
+    var smtp: SMTPSpec?
+    var examples: [ProviderExample]
+
+    /// The channels this provider offers.
+    public var channels: [ChannelKind] {
+        (api == nil ? [] : [.api]) + (smtp == nil ? [] : [.smtp])
+    }
+
+    public var exampleCount: Int { examples.count }
+}
+
+/// How a message travels: a provider's HTTP API, its SMTP relay, or `.eml` files in a folder.
+public enum ChannelKind: String, Sendable, Hashable, CaseIterable {
+    case api, smtp, file
+}
+
+/// A credential an account must supply, such as `api_key`.
+public struct CredentialSpec: Sendable {
+    public var name: String
+    public var secret: Bool
+    public var required: Bool
+    public var description: String?
+}
+
+/// A non-secret option with an optional default and allowed values, such as `region`.
+public struct SettingSpec: Sendable {
+    public var name: String
+    public var defaultValue: Value?
+    public var allowed: [String]?
+    public var required: Bool
+    public var description: String?
+}
+
+/// What a provider can carry, checked before a message is handed to it.
+public struct Capabilities: Sendable {
+    /// `nil` when unsupported, else the maximum count (`Int.max` when unlimited).
+    public var tags: Int?
+    public var metadata: Bool
+    public var templates: Bool
+    public var sendAt: Bool
+    public var attachments: Bool
+    public var inlineImages: Bool
+    public var text: Bool
+    public var maxRecipients: Int?
+    public var maxReplyTo: Int?
+    public var maxAttachmentBytes: Int?
+    public var maxAttachments: Int?
+    public var customHeaders: Bool
+
+    public static let all = Capabilities(tags: .max, metadata: true, templates: true, sendAt: true, attachments: true,
+                                         inlineImages: true, text: true, maxRecipients: nil, maxReplyTo: nil,
+                                         maxAttachmentBytes: nil, maxAttachments: nil, customHeaders: true)
+}
+
+struct APISpec: Sendable {
+    var method: String
+    var url: Template
+    var headers: Template?
+    var auth: AuthSpec
+    var body: BodySpec
+    var mimeIncludesBcc: Bool
+    var response: ResponseSpec
+    var idempotencyHeader: String?
+}
+
+enum BodyEncoding: String, Sendable, CaseIterable {
+    case json, form, multipart, raw
+}
+
+struct BodySpec: Sendable {
+    var encoding: BodyEncoding
+    var template: Template
+    /// For `raw`: the Content-Type of the body.
+    var contentType: String?
+}
+
+/// How a provider authenticates, chosen by name in the YAML (`bearer`, `basic`, `header`, `oauth2`).
+enum AuthSpec: Sendable {
+    case none
+    case bearer(token: Template)
+    case basic(username: Template, password: Template)
+    case header(name: String, value: Template)
+    case oauth2(OAuth2Spec)
+
+    static let schemeNames = ["bearer", "basic", "header", "oauth2", "none"]
+}
+
+struct OAuth2Spec: Sendable {
+    var tokenURL: Template
+    var refreshToken: (clientID: Template, clientSecret: Template, refreshToken: Template)?
+    var serviceAccount: (clientEmail: Template, privateKey: Template, scope: Template, subject: Template?)?
+}
+
+/// Reads the provider's answer: did it accept, which ids, what went wrong, and what kind of failure.
+struct ResponseSpec: Sendable {
+    var success: Template?
+    var messageIDs: Template?
+    var error: Template?
+    var retryAfter: Template?
+    var classify: [StatusRule]
+    var classifyWhen: [(condition: CompiledExpression, errorClass: ErrorClass)]
+}
+
+/// A status pattern (`429`, `500-599`, `4xx`) and the failure class it means.
+struct StatusRule: Sendable {
+    var range: ClosedRange<Int>
+    var errorClass: ErrorClass
+
+    static func parse(_ text: String) -> ClosedRange<Int>? {
+        if let n = Int(text) { return n...n }
+        if text.count == 3, text.hasSuffix("xx"), let d = Int(text.prefix(1)) { return d * 100...d * 100 + 99 }
+        let parts = text.split(separator: "-")
+        if parts.count == 2, let a = Int(parts[0].trimmingCharacters(in: .whitespaces)),
+           let b = Int(parts[1].trimmingCharacters(in: .whitespaces)), a <= b { return a...b }
+        return nil
+    }
+}
+
+struct SMTPSpec: Sendable {
+    var host: Template
+    var ports: [SMTPPort]
+    var username: Template
+    var password: Template?
+    var oauth2: Bool
+    var authMechanism: String?
+    var headers: Template?
+    var maxMessagesPerConnection: Int?
+}
+
+/// One SMTP port and the TLS it speaks.
+public struct SMTPPort: Sendable, Hashable {
+    public var port: Int
+    public var tls: TLSMode
+    public init(port: Int, tls: TLSMode) {
+        self.port = port
+        self.tls = tls
+    }
+}
+
+/// `starttls` (required, never downgraded), `implicit` (TLS from the first byte) or `none`.
+public enum TLSMode: String, Sendable, Hashable, CaseIterable {
+    case starttls, implicit, none
+}
+
+/// A worked example in a provider file: a message in, the exact request out, an answer, and
+/// what Carrier must make of it. `carrier providers test` runs them all.
+struct ProviderExample: Sendable {
+    var name: String
+    var mark: SourceMark
+    var channel: ChannelKind
+    var message: Value
+    var credentials: Value
+    var settings: Value
+    var request: Value?
+    var response: Value?
+    var expect: Value?
+}

@@ -1,0 +1,97 @@
+/// RFC 2047 encoded-words, RFC 2231 parameters and header folding.
+enum HeaderEncoding {
+    /// Whether text can stand in a header as it is.
+    static func isPlainASCII(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+    }
+
+    /// Unstructured text (Subject): as is when ASCII, else UTF-8 `B` encoded-words of at most
+    /// 75 characters each, split between characters, never inside one.
+    static func unstructured(_ text: String) -> String {
+        isPlainASCII(text) ? text : encodedWords(text)
+    }
+
+    static func encodedWords(_ text: String) -> String {
+        // 75 - len("=?utf-8?b?") - len("?=") = 63 base64 characters → 45 bytes of UTF-8 per word.
+        var words: [String] = []
+        var chunk: [UInt8] = []
+        for character in text {
+            let bytes = Array(String(character).utf8)
+            if chunk.count + bytes.count > 45 {
+                words.append(word(chunk))
+                chunk = []
+            }
+            chunk += bytes
+        }
+        if !chunk.isEmpty { words.append(word(chunk)) }
+        return words.joined(separator: " ")
+    }
+
+    private static func word(_ bytes: [UInt8]) -> String {
+        "=?utf-8?b?" + Base64.standard(bytes) + "?="
+    }
+
+    /// A display name in an address header: as is, quoted, or encoded-words.
+    static func displayName(_ name: String) -> String {
+        guard isPlainASCII(name) else { return encodedWords(name) }
+        let atext = name.unicodeScalars.allSatisfy { CharacterSet.atext.contains($0) || $0 == " " }
+        if atext { return name }
+        return "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// `Name <email>` for a MIME header.
+    static func address(_ address: Address) -> String {
+        guard let name = address.name else { return address.email }
+        return displayName(name) + " <" + address.email + ">"
+    }
+
+    /// A parameter such as `filename="a.pdf"`, or RFC 2231 `filename*=utf-8''%C3%A9.pdf` when not ASCII.
+    static func parameter(_ name: String, _ value: String) -> String {
+        if isPlainASCII(value) {
+            return name + "=\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        var encoded = ""
+        for byte in value.utf8 {
+            let isAttributeChar = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || [UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_")].contains(byte)
+            encoded += isAttributeChar ? String(UnicodeScalar(byte)) : String(format2: byte)
+        }
+        return name + "*=utf-8''" + encoded
+    }
+
+    /// Folds a header line at white space so lines stay under 78 characters where possible.
+    static func fold(_ line: String) -> String {
+        guard line.utf8.count > 78 else { return line }
+        var out = ""
+        var current = ""
+        for (i, piece) in line.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+            let candidate = i == 0 ? String(piece) : current + " " + piece
+            if candidate.utf8.count > 76 && !current.isEmpty && i > 0 {
+                out += current + "\r\n"
+                current = " " + piece
+            } else {
+                current = candidate
+            }
+        }
+        return out + current
+    }
+}
+
+extension String {
+    /// `%XX` for one byte.
+    init(format2 byte: UInt8) {
+        let hex = Array("0123456789ABCDEF")
+        self = "%" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 0x0F)])
+    }
+}
+
+extension CharacterSet {
+    /// RFC 5322 atext: characters allowed in an unquoted display-name word.
+    static let atext = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~")
+}
+
+import Foundation
+
+extension Base64 {
+    static func standard(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
+}

@@ -1,0 +1,117 @@
+import Foundation
+
+/// Writes a ``Message`` as an RFC 5322 / MIME document with CRLF line ends.
+///
+/// The structure follows what the message needs: `multipart/mixed` for attachments around
+/// `multipart/related` for inline images around `multipart/alternative` for text and HTML.
+/// Text is 7bit when it is short-lined ASCII, quoted-printable otherwise; files are base64 at 76.
+/// No line exceeds 998 octets. Boundaries are derived from the message, so the same message
+/// (with a fixed `message_id` and `date`) always gives the same bytes.
+public struct MIMEWriter: Sendable {
+    /// Write a `Bcc` header. Only for APIs that read recipients from headers (Gmail); never over SMTP.
+    public var includeBcc: Bool
+    /// Extra header fields a channel adds (provider tag and metadata headers over SMTP).
+    public var extraHeaders: [(name: String, value: String)]
+
+    public init(includeBcc: Bool = false, extraHeaders: [(name: String, value: String)] = []) {
+        self.includeBcc = includeBcc
+        self.extraHeaders = extraHeaders
+    }
+
+    /// The message as MIME text (UTF-8 where headers allow it never occurs: all non-ASCII is encoded).
+    public func write(_ message: Message) -> String {
+        var out = ""
+        func header(_ name: String, _ value: String) {
+            out += HeaderEncoding.fold(name + ": " + value) + "\r\n"
+        }
+        func addressHeader(_ name: String, _ addresses: [Address]) {
+            guard !addresses.isEmpty else { return }
+            header(name, addresses.map(HeaderEncoding.address).joined(separator: ", "))
+        }
+        addressHeader("From", [message.from])
+        addressHeader("To", message.to)
+        addressHeader("Cc", message.cc)
+        if includeBcc { addressHeader("Bcc", message.bcc) }
+        addressHeader("Reply-To", message.replyTo)
+        if let subject = message.subject { header("Subject", HeaderEncoding.unstructured(subject)) }
+        header("Date", RFC2822Date.format(epochSeconds: message.date ?? Int(Date().timeIntervalSince1970)))
+        let messageID = message.messageID ?? MessageIDs.make(domain: message.from.domain)
+        header("Message-ID", "<\(messageID)>")
+        for (name, value) in message.headers + extraHeaders {
+            header(name, HeaderEncoding.unstructured(value))
+        }
+        header("MIME-Version", "1.0")
+        let seed = Self.seed(message, messageID: messageID)
+        out += body(message, seed: seed)
+        return out
+    }
+
+    private func body(_ message: Message, seed: UInt64) -> String {
+        var textParts: [Part] = []
+        if let text = message.text, !text.isEmpty { textParts.append(.text(text, subtype: "plain")) }
+        if let html = message.html, !html.isEmpty { textParts.append(.text(html, subtype: "html")) }
+        if textParts.isEmpty { textParts.append(.text("", subtype: "plain")) }
+        var core: Part = textParts.count == 1 ? textParts[0] : .multipart("alternative", textParts)
+        let hasHTML = message.html.map { !$0.isEmpty } ?? false
+        let inline = message.attachments.filter { $0.disposition == .inline && hasHTML }
+        if !inline.isEmpty { core = .multipart("related", [core] + inline.map(Part.file)) }
+        let attached = message.attachments.filter { !($0.disposition == .inline && hasHTML) }
+        if !attached.isEmpty { core = .multipart("mixed", [core] + attached.map(Part.file)) }
+        var counter = 0
+        return core.render(seed: seed, counter: &counter)
+    }
+
+    private static func seed(_ message: Message, messageID: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ s: String) {
+            for byte in s.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        }
+        mix(messageID)
+        mix(message.subject ?? "")
+        mix(String(message.text?.utf8.count ?? 0))
+        mix(String(message.html?.utf8.count ?? 0))
+        for a in message.attachments { mix(a.filename); mix(String(a.content.count)) }
+        return hash
+    }
+
+    private indirect enum Part {
+        case text(String, subtype: String)
+        case file(Attachment)
+        case multipart(String, [Part])
+
+        func render(seed: UInt64, counter: inout Int) -> String {
+            switch self {
+            case .text(let text, let subtype):
+                let lines = QuotedPrintable.normalizedLines(text)
+                let plain = text.utf8.allSatisfy { $0 < 0x80 } && lines.allSatisfy { $0.utf8.count <= 76 }
+                    && !lines.contains { $0.hasPrefix("--") || $0.hasPrefix("From ") }
+                let encoding = plain ? "7bit" : "quoted-printable"
+                let content = plain ? lines.joined(separator: "\r\n") : QuotedPrintable.encode(text)
+                return "Content-Type: text/\(subtype); charset=\"utf-8\"\r\nContent-Transfer-Encoding: \(encoding)\r\n\r\n" + content + "\r\n"
+            case .file(let attachment):
+                var headers = "Content-Type: \(attachment.type); " + HeaderEncoding.parameter("name", attachment.filename) + "\r\n"
+                headers += "Content-Transfer-Encoding: base64\r\n"
+                if let cid = attachment.contentID { headers += "Content-ID: <\(cid)>\r\n" }
+                headers += HeaderEncoding.fold("Content-Disposition: \(attachment.disposition.rawValue); "
+                                               + HeaderEncoding.parameter("filename", attachment.filename)) + "\r\n"
+                return headers + "\r\n" + Base64.mimeWrapped(attachment.content) + "\r\n"
+            case .multipart(let subtype, let parts):
+                counter += 1
+                let boundary = "=_carrier_" + String(seed, radix: 16) + "_\(counter)"
+                var out = "Content-Type: multipart/\(subtype); boundary=\"\(boundary)\"\r\n\r\n"
+                for part in parts {
+                    out += "--\(boundary)\r\n" + part.render(seed: seed, counter: &counter)
+                }
+                return out + "--\(boundary)--\r\n"
+            }
+        }
+    }
+}
+
+/// Message-IDs: random, unique, with the sender's domain on the right.
+enum MessageIDs {
+    static func make(domain: String) -> String {
+        let right = domain.isEmpty ? "carrier.invalid" : domain
+        return UUID().uuidString.lowercased() + "@" + right
+    }
+}

@@ -1,0 +1,143 @@
+import CarrierYAML
+
+/// An expression compiled from a provider file, with the place its text starts.
+struct CompiledExpression: Sendable {
+    var expression: Expression
+    var source: String
+    var file: String
+    var mark: SourceMark
+
+    /// The place of a character offset inside the expression text.
+    func mark(at offset: Int) -> SourceMark {
+        SourceMark(line: mark.line, column: mark.column + offset)
+    }
+
+    func evaluate(in scope: Scope) throws(TemplateError) -> Value {
+        do {
+            return try expression.evaluate(in: scope)
+        } catch let error as ExpressionError {
+            throw TemplateError(diagnostic: Diagnostic(file: file, mark: mark(at: error.offset),
+                                                       message: "\(error.message) in '\(source)'", hint: error.hint))
+        } catch let error as TemplateError {
+            throw error
+        } catch {
+            throw TemplateError(diagnostic: Diagnostic(file: file, mark: mark, message: "\(error) in '\(source)'"))
+        }
+    }
+}
+
+/// A failure while rendering a template, pointing into the provider file.
+public struct TemplateError: Error, Sendable, CustomStringConvertible {
+    public var diagnostic: Diagnostic
+    public var description: String { diagnostic.description }
+}
+
+/// A part of a provider file that renders to a ``Value``: request bodies, headers, URLs, SMTP headers.
+///
+/// Scalars with `{{ expr }}` are expressions: a scalar that is exactly one `{{ expr }}` keeps the
+/// expression's type (a list stays a list); otherwise the parts are joined into a string.
+/// Mappings may use `$each`/`$as`/`$do` (a list from a list), `$if`/`$then`/`$else`, and `$merge`
+/// (spread objects into this one). Empty values are left out of objects, and null out of lists.
+indirect enum Template: Sendable {
+    case literal(Value)
+    case expression(CompiledExpression)
+    case interpolation([InterpolationPart])
+    case object([ObjectEntry])
+    case array([Template])
+    case each(source: CompiledExpression, name: String, body: Template)
+    case conditional(CompiledExpression, then: Template, otherwise: Template?)
+
+    enum InterpolationPart: Sendable {
+        case text(String)
+        case expression(CompiledExpression)
+    }
+
+    enum ObjectEntry: Sendable {
+        case field(String, Template)
+        case merge([Template])
+    }
+
+    /// Every variable any expression in the template reads.
+    var referencedVariables: Set<String> {
+        switch self {
+        case .literal: return []
+        case .expression(let e): return e.expression.referencedVariables
+        case .interpolation(let parts):
+            return parts.reduce(into: []) { if case .expression(let e) = $1 { $0.formUnion(e.expression.referencedVariables) } }
+        case .object(let entries):
+            return entries.reduce(into: []) { result, entry in
+                switch entry {
+                case .field(_, let t): result.formUnion(t.referencedVariables)
+                case .merge(let ts): for t in ts { result.formUnion(t.referencedVariables) }
+                }
+            }
+        case .array(let items): return items.reduce(into: []) { $0.formUnion($1.referencedVariables) }
+        case .each(let source, _, let body): return source.expression.referencedVariables.union(body.referencedVariables)
+        case .conditional(let c, let t, let o):
+            return c.expression.referencedVariables.union(t.referencedVariables).union(o?.referencedVariables ?? [])
+        }
+    }
+
+    /// Renders the template against a scope.
+    func render(in scope: Scope) throws(TemplateError) -> Value {
+        switch self {
+        case .literal(let value):
+            return value
+        case .expression(let e):
+            return try e.evaluate(in: scope)
+        case .interpolation(let parts):
+            var out = ""
+            for part in parts {
+                switch part {
+                case .text(let t): out += t
+                case .expression(let e): out += try e.evaluate(in: scope).text
+                }
+            }
+            return .string(out)
+        case .object(let entries):
+            var object = OrderedObject()
+            for entry in entries {
+                switch entry {
+                case .field(let key, let template):
+                    let value = try template.render(in: scope)
+                    if !value.isEmpty { object[key] = value }
+                case .merge(let templates):
+                    for template in templates {
+                        guard case .object(let spread) = try template.render(in: scope) else { continue }
+                        for item in spread where !item.value.isEmpty { object[item.key] = item.value }
+                    }
+                }
+            }
+            return .object(object)
+        case .array(let items):
+            var out: [Value] = []
+            for item in items {
+                let value = try item.render(in: scope)
+                if case .each = item, case .array(let spliced) = value {
+                    out.append(contentsOf: spliced)
+                } else if !value.isNull {
+                    out.append(value)
+                }
+            }
+            return .array(out)
+        case .each(let source, let name, let body):
+            let input = try source.evaluate(in: scope)
+            let items: [Value]
+            switch input {
+            case .array(let a): items = a
+            case .null: items = []
+            case .object(let o): items = o.entries.map { .object(["key": .string($0.key), "value": $0.value]) }
+            default: items = [input]
+            }
+            var out: [Value] = []
+            for item in items {
+                let value = try body.render(in: scope.with(name, item))
+                if !value.isNull { out.append(value) }
+            }
+            return .array(out)
+        case .conditional(let condition, let then, let otherwise):
+            if try condition.evaluate(in: scope).isTruthy { return try then.render(in: scope) }
+            return try otherwise?.render(in: scope) ?? .null
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// A file carried with a message: a regular attachment, or an inline part referenced by `cid:`.
+public struct Attachment: Sendable, Hashable {
+    public enum Disposition: String, Sendable, Hashable {
+        case attachment, inline
+    }
+
+    public var filename: String
+    /// The MIME type, such as `application/pdf`.
+    public var type: String
+    public var content: Data
+    public var disposition: Disposition
+    /// The Content-ID an HTML body refers to as `cid:…` (without angle brackets).
+    public var contentID: String?
+
+    public init(filename: String, type: String? = nil, content: Data, disposition: Disposition = .attachment,
+                contentID: String? = nil) {
+        self.filename = filename
+        self.type = type ?? MediaTypes.guess(filename: filename)
+        self.content = content
+        self.disposition = disposition
+        self.contentID = contentID
+    }
+
+    /// The value templates see: `{filename, type, content (base64), disposition, content_id, size}`.
+    var value: Value {
+        var object = OrderedObject()
+        object["filename"] = .string(filename)
+        object["type"] = .string(type)
+        object["content"] = .string(content.base64EncodedString())
+        object["disposition"] = .string(disposition.rawValue)
+        if let contentID { object["content_id"] = .string(contentID) }
+        object["size"] = .int(content.count)
+        return .object(object)
+    }
+}
+
+/// Media types by file extension, for attachments given without a `type`.
+enum MediaTypes {
+    static let byExtension: [String: String] = [
+        "pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+        "gif": "image/gif", "webp": "image/webp", "svg": "image/svg+xml", "txt": "text/plain",
+        "csv": "text/csv", "html": "text/html", "htm": "text/html", "ics": "text/calendar",
+        "json": "application/json", "zip": "application/zip", "xml": "application/xml",
+        "doc": "application/msword", "xls": "application/vnd.ms-excel",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ]
+
+    static func guess(filename: String) -> String {
+        let ext = filename.split(separator: ".").last.map { $0.lowercased() } ?? ""
+        return byExtension[ext] ?? "application/octet-stream"
+    }
+}

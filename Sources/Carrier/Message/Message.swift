@@ -1,0 +1,101 @@
+import Foundation
+
+/// An e-mail to send, independent of any provider.
+///
+/// Its JSON and YAML shape is the Mailtrap send body, so such a body is a valid message as it
+/// stands: `category` is read as one tag, `custom_variables` as metadata, `template_uuid` and
+/// `template_variables` as the template.
+public struct Message: Sendable, Hashable {
+    public var from: Address
+    public var to: [Address]
+    public var cc: [Address]
+    public var bcc: [Address]
+    public var replyTo: [Address]
+    public var subject: String?
+    public var text: String?
+    public var html: String?
+    public var attachments: [Attachment]
+    /// Extra header fields in order, such as `X-Order-Id`.
+    public var headers: [(name: String, value: String)]
+    public var tags: [String]
+    public var metadata: OrderedObject
+    public var template: Template?
+    /// When the provider should send the message (unix seconds).
+    public var sendAt: Int?
+    /// The Message-ID to use (without angle brackets); made up when absent.
+    public var messageID: String?
+    /// The Date header (unix seconds); now when absent.
+    public var date: Int?
+
+    /// A provider-side template and its variables.
+    public struct Template: Sendable, Hashable {
+        public var id: String
+        public var variables: OrderedObject
+        public init(id: String, variables: OrderedObject = OrderedObject()) {
+            self.id = id
+            self.variables = variables
+        }
+    }
+
+    public init(from: Address, to: [Address] = [], cc: [Address] = [], bcc: [Address] = [], replyTo: [Address] = [],
+                subject: String? = nil, text: String? = nil, html: String? = nil, attachments: [Attachment] = [],
+                headers: [(name: String, value: String)] = [], tags: [String] = [], metadata: OrderedObject = OrderedObject(),
+                template: Template? = nil, sendAt: Int? = nil, messageID: String? = nil, date: Int? = nil) {
+        self.from = from
+        self.to = to
+        self.cc = cc
+        self.bcc = bcc
+        self.replyTo = replyTo
+        self.subject = subject
+        self.text = text
+        self.html = html
+        self.attachments = attachments
+        self.headers = headers
+        self.tags = tags
+        self.metadata = metadata
+        self.template = template
+        self.sendAt = sendAt
+        self.messageID = messageID
+        self.date = date
+    }
+
+    /// Every envelope recipient, each once, in the order to, cc, bcc.
+    public var recipients: [Address] {
+        var seen = Set<String>()
+        return (to + cc + bcc).filter { seen.insert($0.email.lowercased()).inserted }
+    }
+
+    public static func == (lhs: Message, rhs: Message) -> Bool {
+        lhs.value == rhs.value
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(value)
+    }
+
+    /// The message as templates see it, and as it is written back to JSON (the spool, `carrier render`).
+    public var value: Value {
+        var object = OrderedObject()
+        object["from"] = from.value
+        object["to"] = .array(to.map(\.value))
+        object["cc"] = .array(cc.map(\.value))
+        object["bcc"] = .array(bcc.map(\.value))
+        object["reply_to"] = .array(replyTo.map(\.value))
+        object["subject"] = subject.map(Value.string) ?? .null
+        object["text"] = text.map(Value.string) ?? .null
+        object["html"] = html.map(Value.string) ?? .null
+        object["attachments"] = .array(attachments.map(\.value))
+        object["headers"] = .object(OrderedObject(headers.map { ($0.name, .string($0.value)) }))
+        object["tags"] = .array(tags.map(Value.string))
+        object["metadata"] = .object(metadata)
+        if let template {
+            object["template"] = .object(["id": .string(template.id), "variables": .object(template.variables)])
+        } else {
+            object["template"] = .null
+        }
+        object["send_at"] = sendAt.map(Value.int) ?? .null
+        object["message_id"] = messageID.map(Value.string) ?? .null
+        object["date"] = date.map(Value.int) ?? .null
+        return .object(object)
+    }
+}

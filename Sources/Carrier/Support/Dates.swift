@@ -1,0 +1,106 @@
+import Foundation
+
+/// RFC 5322 dates, written without locale so they read the same on every machine.
+enum RFC2822Date {
+    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    static func format(epochSeconds: Int, offsetSeconds: Int = 0) -> String {
+        let c = CivilTime(epochSeconds: epochSeconds + offsetSeconds)
+        let sign = offsetSeconds < 0 ? "-" : "+"
+        let offset = abs(offsetSeconds) / 60
+        return "\(days[c.weekday]), \(pad(c.day)) \(months[c.month - 1]) \(c.year) \(pad(c.hour)):\(pad(c.minute)):\(pad(c.second)) \(sign)\(pad(offset / 60))\(pad(offset % 60))"
+    }
+
+    /// Parses "Wed, 21 Oct 2015 07:28:00 GMT" (the HTTP-date form used by Retry-After).
+    static func parse(_ text: String) -> Int? {
+        let parts = text.replacingOccurrences(of: ",", with: " ").split(separator: " ").map(String.init)
+        guard parts.count >= 5, let day = Int(parts[1]), let monthIndex = months.firstIndex(of: parts[2]),
+              let year = Int(parts[3]) else { return nil }
+        let time = parts[4].split(separator: ":").compactMap { Int($0) }
+        guard time.count == 3 else { return nil }
+        return CivilTime.epochSeconds(year: year, month: monthIndex + 1, day: day, hour: time[0], minute: time[1], second: time[2])
+    }
+
+    private static func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+}
+
+/// ISO 8601 timestamps in UTC.
+enum ISO8601 {
+    static func format(epochSeconds: Int) -> String {
+        let c = CivilTime(epochSeconds: epochSeconds)
+        func pad(_ n: Int, _ w: Int = 2) -> String { String(repeating: "0", count: max(0, w - String(n).count)) + String(n) }
+        return "\(pad(c.year, 4))-\(pad(c.month))-\(pad(c.day))T\(pad(c.hour)):\(pad(c.minute)):\(pad(c.second))Z"
+    }
+
+    /// Accepts `2026-11-26T10:00:00Z`, with fractional seconds and with `+hh:mm` offsets.
+    static func parse(_ text: String) -> Int? {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return Int(date.timeIntervalSince1970) }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text).map { Int($0.timeIntervalSince1970) }
+    }
+}
+
+/// Gregorian calendar fields of a UTC instant (Howard Hinnant's days-from-civil algorithm).
+struct CivilTime {
+    var year, month, day, hour, minute, second, weekday: Int
+
+    init(epochSeconds: Int) {
+        let days = Int((Double(epochSeconds) / 86400).rounded(.down))
+        let secondsOfDay = epochSeconds - days * 86400
+        hour = secondsOfDay / 3600
+        minute = secondsOfDay % 3600 / 60
+        second = secondsOfDay % 60
+        weekday = ((days % 7) + 11) % 7  // 1970-01-01 was a Thursday
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        day = doy - (153 * mp + 2) / 5 + 1
+        month = mp < 10 ? mp + 3 : mp - 9
+        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    }
+
+    static func epochSeconds(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = month > 2 ? month - 3 : month + 9
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return days * 86400 + hour * 3600 + minute * 60 + second
+    }
+}
+
+/// Base64 variants Foundation does not write itself.
+enum Base64 {
+    /// URL-safe alphabet (RFC 4648 §5), with padding kept.
+    static func url(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+    }
+
+    /// URL-safe base64 without padding, as JWTs use it.
+    static func urlUnpadded(_ data: Data) -> String {
+        var s = url(data)
+        while s.hasSuffix("=") { s.removeLast() }
+        return s
+    }
+
+    /// Base64 wrapped at 76 characters per line with CRLF, as MIME bodies need.
+    static func mimeWrapped(_ data: Data) -> String {
+        data.base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+    }
+
+    /// Strict decoding: only the base64 alphabet, optional padding, white space ignored.
+    static func decode(_ text: String) -> Data? {
+        let compact = text.filter { !$0.isWhitespace }
+        guard compact.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "/" || $0 == "=") }) else { return nil }
+        var padded = compact
+        while padded.count % 4 != 0 { padded += "=" }
+        return Data(base64Encoded: padded)
+    }
+}

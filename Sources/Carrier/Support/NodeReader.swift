@@ -1,0 +1,128 @@
+import CarrierYAML
+
+/// Reads a YAML mapping into Swift values while collecting diagnostics: wrong types, missing
+/// required keys and unknown keys (with a suggestion) are reported with file:line:col.
+///
+/// Decoding and validation are one pass: every key a reader asks for is known; whatever else the
+/// mapping holds is reported by ``finish()``.
+final class NodeReader {
+    let file: String
+    let node: YAMLNode
+    let context: String
+    private(set) var known: [String] = []
+    private let sink: DiagnosticSink
+
+    init(file: String, node: YAMLNode, context: String, sink: DiagnosticSink) {
+        self.file = file
+        self.node = node
+        self.context = context
+        self.sink = sink
+        if node.mapping == nil {
+            sink.add(Diagnostic(file: file, mark: node.mark, message: "\(context) must be a mapping, not \(node.shapeName)"))
+        }
+    }
+
+    func error(_ node: YAMLNode, _ message: String, hint: String? = nil) {
+        sink.add(Diagnostic(file: file, mark: node.mark, message: message, hint: hint))
+    }
+
+    /// The node under `key`, recording the key as known.
+    func node(_ key: String) -> YAMLNode? {
+        known.append(key)
+        return node[key]
+    }
+
+    func requiredNode(_ key: String) -> YAMLNode? {
+        guard let child = node(key) else {
+            if node.mapping != nil { error(node, "\(context) is missing required key '\(key)'") }
+            return nil
+        }
+        return child
+    }
+
+    func string(_ key: String, required: Bool = false) -> String? {
+        guard let child = required ? requiredNode(key) : node(key) else { return nil }
+        return scalarString(child, name: key)
+    }
+
+    func scalarString(_ child: YAMLNode, name: String) -> String? {
+        guard case .scalar(let text, _) = child.kind else {
+            error(child, "'\(name)' in \(context) must be a string, not \(child.shapeName)")
+            return nil
+        }
+        return text
+    }
+
+    func bool(_ key: String) -> Bool? {
+        guard let child = node(key) else { return nil }
+        if case .bool(let b) = Value(yaml: child) { return b }
+        error(child, "'\(key)' in \(context) must be true or false")
+        return nil
+    }
+
+    func int(_ key: String) -> Int? {
+        guard let child = node(key) else { return nil }
+        if case .int(let i) = Value(yaml: child) { return i }
+        error(child, "'\(key)' in \(context) must be a whole number")
+        return nil
+    }
+
+    func oneOf(_ key: String, _ allowed: [String]) -> String? {
+        guard let child = node(key), let text = scalarString(child, name: key) else { return nil }
+        guard allowed.contains(text) else {
+            error(child, "'\(text)' is not a valid \(key) in \(context)", hint: Suggest.hint(for: text, in: allowed))
+            return nil
+        }
+        return text
+    }
+
+    /// A nested reader for a mapping under `key`.
+    func mapping(_ key: String, required: Bool = false) -> NodeReader? {
+        guard let child = required ? requiredNode(key) : node(key) else { return nil }
+        guard child.mapping != nil else {
+            error(child, "'\(key)' in \(context) must be a mapping, not \(child.shapeName)")
+            return nil
+        }
+        return NodeReader(file: file, node: child, context: "'\(key)'", sink: sink)
+    }
+
+    /// The entries of a mapping under `key`, whose keys are free (names chosen by the author).
+    func entries(_ key: String) -> [(String, YAMLNode)]? {
+        guard let child = node(key) else { return nil }
+        guard let pairs = child.mapping else {
+            error(child, "'\(key)' in \(context) must be a mapping, not \(child.shapeName)")
+            return nil
+        }
+        return pairs.map { ($0.key.scalar ?? "", $0.value) }
+    }
+
+    func list(_ key: String) -> [YAMLNode]? {
+        guard let child = node(key) else { return nil }
+        guard case .sequence(let items) = child.kind else {
+            error(child, "'\(key)' in \(context) must be a list, not \(child.shapeName)")
+            return nil
+        }
+        return items
+    }
+
+    /// Reports every key that no accessor asked for.
+    func finish() {
+        guard let pairs = node.mapping else { return }
+        for pair in pairs {
+            let key = pair.key.scalar ?? ""
+            if !known.contains(key) {
+                error(pair.key, "unknown key '\(key)' in \(context)", hint: Suggest.hint(for: key, in: known))
+            }
+        }
+    }
+}
+
+/// Collects diagnostics from readers and compilers working on one file.
+final class DiagnosticSink {
+    private(set) var diagnostics: [Diagnostic] = []
+    func add(_ d: Diagnostic) { diagnostics.append(d) }
+    func add(contentsOf ds: [Diagnostic]) { diagnostics.append(contentsOf: ds) }
+    func check() throws(DiagnosticsError) {
+        if !diagnostics.isEmpty { throw DiagnosticsError(diagnostics) }
+    }
+}

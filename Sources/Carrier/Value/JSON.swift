@@ -1,0 +1,242 @@
+/// Writes ``Value`` as JSON text, keeping object key order.
+public enum JSONWriter {
+    /// Compact JSON (no spaces), as request bodies are sent.
+    public static func string(_ value: Value) -> String {
+        var out = ""
+        write(value, into: &out, indent: nil, level: 0)
+        return out
+    }
+
+    /// Indented JSON for people to read.
+    public static func pretty(_ value: Value) -> String {
+        var out = ""
+        write(value, into: &out, indent: "  ", level: 0)
+        return out
+    }
+
+    static func format(_ d: Double) -> String {
+        if d.isNaN || d.isInfinite { return "null" }
+        if d == d.rounded() && abs(d) < 1e15 { return String(Int(d)) }
+        return String(d)
+    }
+
+    private static func write(_ value: Value, into out: inout String, indent: String?, level: Int) {
+        switch value {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d): out += format(d)
+        case .string(let s): writeString(s, into: &out)
+        case .array(let items):
+            if items.isEmpty { out += "[]"; return }
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                newline(&out, indent, level + 1)
+                write(item, into: &out, indent: indent, level: level + 1)
+            }
+            newline(&out, indent, level)
+            out += "]"
+        case .object(let object):
+            if object.isEmpty { out += "{}"; return }
+            out += "{"
+            for (i, entry) in object.entries.enumerated() {
+                if i > 0 { out += "," }
+                newline(&out, indent, level + 1)
+                writeString(entry.key, into: &out)
+                out += indent == nil ? ":" : ": "
+                write(entry.value, into: &out, indent: indent, level: level + 1)
+            }
+            newline(&out, indent, level)
+            out += "}"
+        }
+    }
+
+    private static func newline(_ out: inout String, _ indent: String?, _ level: Int) {
+        guard let indent else { return }
+        out += "\n"
+        for _ in 0..<level { out += indent }
+    }
+
+    private static func writeString(_ s: String, into out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20 || c.value == 0x2028 || c.value == 0x2029:
+                let hex = String(c.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}
+
+/// A JSON syntax error with its byte offset, line and column.
+public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+    public var problem: String
+    public var description: String { "\(line):\(column): \(problem)" }
+}
+
+/// Parses JSON text into ``Value``, keeping object key order.
+public struct JSONParser {
+    private let bytes: [UInt8]
+    private var index = 0
+    private static let maximumDepth = 512
+
+    /// Parses one JSON document; trailing non-space text is an error.
+    public static func parse(_ text: String) throws(JSONSyntaxError) -> Value {
+        try parse(Array(text.utf8))
+    }
+
+    public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> Value {
+        var parser = JSONParser(bytes: bytes)
+        parser.skipSpace()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipSpace()
+        guard parser.index == bytes.count else { throw parser.error("unexpected text after the JSON value") }
+        return value
+    }
+
+    private init(bytes: [UInt8]) { self.bytes = bytes }
+
+    private func error(_ problem: String) -> JSONSyntaxError {
+        var line = 1, column = 1
+        for b in bytes[..<min(index, bytes.count)] {
+            if b == 0x0A { line += 1; column = 1 } else if b & 0xC0 != 0x80 { column += 1 }
+        }
+        return JSONSyntaxError(line: line, column: column, problem: problem)
+    }
+
+    private mutating func skipSpace() {
+        while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
+    }
+
+    private mutating func expect(_ literal: String, _ value: Value) throws(JSONSyntaxError) -> Value {
+        let utf8 = Array(literal.utf8)
+        guard bytes.count - index >= utf8.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
+            throw error("unexpected character")
+        }
+        index += utf8.count
+        return value
+    }
+
+    private mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> Value {
+        guard depth < Self.maximumDepth else { throw error("nesting too deep") }
+        guard index < bytes.count else { throw error("unexpected end of JSON") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"):
+            index += 1
+            var object = OrderedObject()
+            skipSpace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+            while true {
+                skipSpace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                let key = try parseString()
+                skipSpace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                index += 1
+                skipSpace()
+                object[key] = try parseValue(depth: depth + 1)
+                skipSpace()
+                guard index < bytes.count else { throw error("unexpected end of JSON") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+                throw error("expected ',' or '}'")
+            }
+        case UInt8(ascii: "["):
+            index += 1
+            var items: [Value] = []
+            skipSpace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
+            while true {
+                skipSpace()
+                items.append(try parseValue(depth: depth + 1))
+                skipSpace()
+                guard index < bytes.count else { throw error("unexpected end of JSON") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
+                throw error("expected ',' or ']'")
+            }
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): return try expect("true", .bool(true))
+        case UInt8(ascii: "f"): return try expect("false", .bool(false))
+        case UInt8(ascii: "n"): return try expect("null", .null)
+        default: return try parseNumber()
+        }
+    }
+
+    private mutating func parseNumber() throws(JSONSyntaxError) -> Value {
+        let start = index
+        var isInteger = true
+        while index < bytes.count {
+            let b = bytes[index]
+            if (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "-") || b == UInt8(ascii: "+") {
+                index += 1
+            } else if b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E") {
+                isInteger = false
+                index += 1
+            } else {
+                break
+            }
+        }
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        if isInteger, let i = Int(text) { return .int(i) }
+        guard !text.isEmpty, let d = Double(text) else { throw error("unexpected character") }
+        return .double(d)
+    }
+
+    private mutating func parseString() throws(JSONSyntaxError) -> String {
+        index += 1  // opening quote
+        var out: [UInt8] = []
+        while index < bytes.count {
+            let b = bytes[index]
+            index += 1
+            switch b {
+            case UInt8(ascii: "\""): return String(decoding: out, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard index < bytes.count else { throw error("unterminated string") }
+                let e = bytes[index]
+                index += 1
+                switch e {
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "u"):
+                    var code = try hex4()
+                    if (0xD800..<0xDC00).contains(code), index + 1 < bytes.count,
+                       bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
+                        index += 2
+                        let low = try hex4()
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
+                    out.append(contentsOf: Array(String(scalar).utf8))
+                default: out.append(e)
+                }
+            default:
+                if b < 0x20 { throw error("control character in string") }
+                out.append(b)
+            }
+        }
+        throw error("unterminated string")
+    }
+
+    private mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
+        guard index + 4 <= bytes.count,
+              let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
+        else { throw error("bad \\u escape") }
+        index += 4
+        return code
+    }
+}

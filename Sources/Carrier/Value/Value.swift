@@ -1,0 +1,144 @@
+/// A JSON-shaped value: what messages, provider templates, requests and responses are made of.
+///
+/// Objects keep the order their keys were written in, so rendered request bodies follow the
+/// provider file; equality of objects ignores order, as JSON's does.
+public enum Value: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case array([Value])
+    case object(OrderedObject)
+
+    /// Builds an object from pairs in order.
+    public static func object(_ pairs: KeyValuePairs<String, Value>) -> Value {
+        var object = OrderedObject()
+        for (key, value) in pairs { object[key] = value }
+        return .object(object)
+    }
+
+    public var isNull: Bool { if case .null = self { return true } else { return false } }
+
+    /// True for null, "", [] and {}: the values a template leaves out.
+    public var isEmpty: Bool {
+        switch self {
+        case .null: return true
+        case .string(let s): return s.isEmpty
+        case .array(let a): return a.isEmpty
+        case .object(let o): return o.isEmpty
+        default: return false
+        }
+    }
+
+    /// Truthiness in conditions: empty values and `false` and `0` are false.
+    public var isTruthy: Bool {
+        switch self {
+        case .bool(let b): return b
+        case .int(let i): return i != 0
+        case .double(let d): return d != 0
+        default: return !isEmpty
+        }
+    }
+
+    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    public var arrayValue: [Value]? { if case .array(let a) = self { return a } else { return nil } }
+    public var objectValue: OrderedObject? { if case .object(let o) = self { return o } else { return nil } }
+    public var intValue: Int? {
+        switch self {
+        case .int(let i): return i
+        case .double(let d) where d == d.rounded() && abs(d) < 9e15: return Int(d)
+        case .string(let s): return Int(s)
+        default: return nil
+        }
+    }
+
+    /// The value as text, the way it reads inside a template string.
+    public var text: String {
+        switch self {
+        case .null: return ""
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double(let d): return JSONWriter.format(d)
+        case .string(let s): return s
+        case .array, .object: return JSONWriter.string(self)
+        }
+    }
+
+    /// A word for the value's type, for error messages.
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .int, .double: return "number"
+        case .string: return "string"
+        case .array: return "list"
+        case .object: return "object"
+        }
+    }
+
+    /// `self[key]` for objects, null otherwise.
+    public subscript(key: String) -> Value {
+        objectValue?[key] ?? .null
+    }
+
+    /// `self[index]` for arrays (negative counts from the end), null when out of range.
+    public subscript(index: Int) -> Value {
+        guard case .array(let items) = self else { return .null }
+        let i = index < 0 ? items.count + index : index
+        return items.indices.contains(i) ? items[i] : .null
+    }
+}
+
+/// A string-keyed map that remembers insertion order.
+public struct OrderedObject: Sendable, Hashable, Sequence {
+    public struct Entry: Sendable, Hashable {
+        public var key: String
+        public var value: Value
+    }
+    public private(set) var entries: [Entry] = []
+
+    public init() {}
+    public init(_ entries: [(String, Value)]) {
+        for (key, value) in entries { self[key] = value }
+    }
+
+    public var isEmpty: Bool { entries.isEmpty }
+    public var count: Int { entries.count }
+    public var keys: [String] { entries.map(\.key) }
+
+    public subscript(key: String) -> Value? {
+        get { entries.first { $0.key == key }?.value }
+        set {
+            if let index = entries.firstIndex(where: { $0.key == key }) {
+                if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
+            } else if let newValue {
+                entries.append(Entry(key: key, value: newValue))
+            }
+        }
+    }
+
+    public func makeIterator() -> IndexingIterator<[Entry]> { entries.makeIterator() }
+
+    public static func == (lhs: OrderedObject, rhs: OrderedObject) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        return lhs.entries.allSatisfy { rhs[$0.key] == $0.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for entry in entries.sorted(by: { $0.key < $1.key }) {
+            hasher.combine(entry.key)
+            hasher.combine(entry.value)
+        }
+    }
+}
+
+extension Value: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByNilLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .int(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: Value...) { self = .array(elements) }
+    public init(nilLiteral: ()) { self = .null }
+}
