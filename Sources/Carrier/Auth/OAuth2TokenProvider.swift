@@ -1,0 +1,98 @@
+import CarrierCurl
+import Foundation
+
+/// Obtains OAuth2 access tokens and keeps each until shortly before it expires.
+///
+/// Two grants: `refresh_token` (client id, secret and a refresh token) and the service-account
+/// JWT bearer grant (an RS256-signed assertion). One shared cache serves every channel, so the
+/// API and SMTP channels of an account use the same token.
+public actor OAuth2TokenProvider {
+    public static let shared = OAuth2TokenProvider()
+
+    private struct Cached {
+        var token: String
+        var expires: Date
+    }
+    private var cache: [String: Cached] = [:]
+    /// How many token requests went out (tests and metrics read it).
+    public private(set) var exchanges = 0
+
+    public init() {}
+
+    enum Grant: Sendable {
+        case refreshToken(clientID: String, clientSecret: String, refreshToken: String)
+        case serviceAccount(clientEmail: String, privateKey: String, scope: String, subject: String?)
+
+        var cacheKey: String {
+            switch self {
+            case .refreshToken(let id, _, let token): return "rt:\(id):\(token.hashValue)"
+            case .serviceAccount(let email, _, let scope, let subject): return "sa:\(email):\(scope):\(subject ?? "")"
+            }
+        }
+    }
+
+    struct TokenError: Error, Sendable {
+        var message: String
+        var errorClass: ErrorClass
+        var status: Int?
+    }
+
+    /// A valid access token for the grant, from the cache when one is still good for a minute.
+    func token(url: String, grant: Grant, engine: CurlEngine, options: TransferOptions) async throws(TokenError) -> String {
+        let key = url + "|" + grant.cacheKey
+        if let cached = cache[key], cached.expires.timeIntervalSinceNow > 60 { return cached.token }
+        let fields: [(name: String, value: String)]
+        switch grant {
+        case .refreshToken(let id, let secret, let refreshToken):
+            fields = [("grant_type", "refresh_token"), ("client_id", id), ("client_secret", secret), ("refresh_token", refreshToken)]
+        case .serviceAccount(let email, let key, let scope, let subject):
+            let assertion = try Self.assertion(email: email, privateKey: key, scope: scope, subject: subject, audience: url)
+            fields = [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion)]
+        }
+        exchanges += 1
+        let request = HTTPRequest(method: "POST", url: url,
+                                  headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
+                                  body: Data(FormEncoding.urlEncoded(fields).utf8))
+        let response: HTTPResponse
+        do {
+            response = try await engine.send(request, options: options)
+        } catch {
+            throw TokenError(message: "OAuth2 token request to \(url) failed: \(error.message)", errorClass: .retry, status: nil)
+        }
+        let body = (try? JSONParser.parse(Array(response.body))) ?? .null
+        guard (200..<300).contains(response.status), let token = body["access_token"].stringValue else {
+            let reason = [body["error"].text, body["error_description"].text].filter { !$0.isEmpty }.joined(separator: ": ")
+            let errorClass: ErrorClass = response.status >= 500 ? .retry : .failover
+            throw TokenError(message: "OAuth2 token request was refused (HTTP \(response.status))" + (reason.isEmpty ? "" : ": \(reason)"),
+                             errorClass: errorClass, status: response.status)
+        }
+        let lifetime = Double(body["expires_in"].intValue ?? 3600)
+        cache[key] = Cached(token: token, expires: Date().addingTimeInterval(lifetime))
+        return token
+    }
+
+    /// Forgets every token (after a 401, the next call fetches a fresh one).
+    public func invalidateAll() {
+        cache.removeAll()
+    }
+
+    static func assertion(email: String, privateKey: String, scope: String, subject: String?, audience: String) throws(TokenError) -> String {
+        let now = Int(Date().timeIntervalSince1970)
+        var claims = OrderedObject()
+        claims["iss"] = .string(email)
+        claims["scope"] = .string(scope)
+        claims["aud"] = .string(audience)
+        claims["iat"] = .int(now)
+        claims["exp"] = .int(now + 3600)
+        if let subject, !subject.isEmpty { claims["sub"] = .string(subject) }
+        let header = Base64.urlUnpadded(Data(#"{"alg":"RS256","typ":"JWT"}"#.utf8))
+        let payload = Base64.urlUnpadded(Data(JSONWriter.string(.object(claims)).utf8))
+        let signingInput = header + "." + payload
+        do {
+            let signature = try RSASigner.sign(Data(signingInput.utf8), privateKeyPEM: privateKey)
+            return signingInput + "." + Base64.urlUnpadded(signature)
+        } catch {
+            throw TokenError(message: "cannot sign the service-account assertion: \(error)", errorClass: .failover, status: nil)
+        }
+    }
+}

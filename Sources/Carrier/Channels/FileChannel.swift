@@ -1,0 +1,47 @@
+import Foundation
+
+/// Writes each message as an `.eml` file into a folder: the embedded default, with no network.
+struct FileChannel: Sendable {
+    let account: Account
+
+    var directory: String { account.directory ?? "./outbox" }
+
+    func send(_ message: Message) async -> Attempt {
+        let started = Date()
+        let id = message.messageID ?? MessageIDs.make(domain: message.from.domain)
+        var stamped = message
+        stamped.messageID = id
+        let mime = MIMEWriter().write(stamped)
+        let name = String(Int(Date().timeIntervalSince1970)) + "-" + id.prefix { $0 != "@" } + ".eml"
+        let path = (directory as NSString).appendingPathComponent(name)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try AtomicFile.write(Data(mime.utf8), to: path)
+            var details = OrderedObject()
+            details["path"] = .string(path)
+            return Attempt(account: account.name, provider: "file", channel: .file, outcome: .sent,
+                           durationMs: Int(Date().timeIntervalSince(started) * 1000), messageIDs: [id], details: details)
+        } catch {
+            return Attempt(account: account.name, provider: "file", channel: .file, outcome: .failed, errorClass: .failover,
+                           error: "cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// Writes a file so it is either absent or complete: a temporary name, fsync, then rename.
+enum AtomicFile {
+    static func write(_ data: Data, to path: String) throws {
+        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary])
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+        try handle.close()
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+    }
+}

@@ -1,0 +1,99 @@
+/// A provider definition bound to one account: settings with defaults applied, credentials
+/// checked, and the secrets to hide. Channels render their templates through it.
+struct ProviderContext: Sendable {
+    let definition: ProviderDefinition
+    let account: Account
+    let settings: OrderedObject
+    let credentials: OrderedObject
+    let redactor: Redactor
+
+    init(definition: ProviderDefinition, account: Account) throws(CarrierError) {
+        self.definition = definition
+        self.account = account
+        let place = "account '\(account.name)' (provider \(definition.id))"
+        var settings = OrderedObject()
+        for spec in definition.settings {
+            let value = account.settings[spec.name] ?? spec.defaultValue ?? .null
+            if let allowed = spec.allowed, !value.isNull, !allowed.contains(value.text) {
+                throw .configuration(ConfigurationError("\(place): setting \(spec.name) is '\(value.text)'",
+                                                        hint: "expected one of: " + allowed.joined(separator: ", ")))
+            }
+            if spec.required && value.isEmpty {
+                throw .configuration(ConfigurationError("\(place) needs the setting '\(spec.name)'" + (spec.description.map { " (\($0))" } ?? ""),
+                                                        hint: "add settings: {\(spec.name): …} to the account"))
+            }
+            settings[spec.name] = value
+        }
+        for key in account.settings.keys where !definition.settings.contains(where: { $0.name == key }) {
+            throw .configuration(ConfigurationError("\(place) has an unknown setting '\(key)'",
+                hint: Suggest.hint(for: key, in: definition.settings.map(\.name))))
+        }
+        var redactor = Redactor()
+        for spec in definition.credentials {
+            let value = account.credentials[spec.name] ?? .null
+            if spec.required && value.isEmpty {
+                throw .configuration(ConfigurationError("\(place) needs the credential '\(spec.name)'" + (spec.description.map { " (\($0))" } ?? ""),
+                    hint: "add credentials: {\(spec.name): \"${\(definition.id.uppercased())_\(spec.name.uppercased())}\"} to the account and export that variable"))
+            }
+            if spec.secret { Self.collectSecrets(value, into: &redactor) }
+        }
+        for key in account.credentials.keys where !definition.credentials.contains(where: { $0.name == key }) {
+            throw .configuration(ConfigurationError("\(place) has an unknown credential '\(key)'",
+                hint: Suggest.hint(for: key, in: definition.credentials.map(\.name))))
+        }
+        self.settings = settings
+        self.credentials = account.credentials
+        self.redactor = redactor
+    }
+
+    private static func collectSecrets(_ value: Value, into redactor: inout Redactor) {
+        switch value {
+        case .string(let s):
+            redactor.add(s)
+            // A JSON key file: its private key and other strings are secrets too.
+            if case .object? = (try? JSONParser.parse(s)) { collectSecrets((try? JSONParser.parse(s)) ?? .null, into: &redactor) }
+        case .array(let items): for item in items { collectSecrets(item, into: &redactor) }
+        case .object(let o): for entry in o { collectSecrets(entry.value, into: &redactor) }
+        default: break
+        }
+    }
+
+    /// The variables a request template reads for this message.
+    func scope(for message: Message, mime: MIMEWriter) -> Scope {
+        var values: [String: Value] = [:]
+        let messageValue = message.value
+        for entry in messageValue.objectValue! { values[entry.key] = entry.value }
+        values["message"] = messageValue
+        values["settings"] = .object(settings)
+        values["credentials"] = .object(credentials)
+        var scope = Scope(values: values)
+        scope.lazy["mime"] = { .string(mime.write(message)) }
+        return scope
+    }
+
+    /// Renders a template, turning its failures into errors that point into the provider file.
+    func render(_ template: Template, in scope: Scope) throws(CarrierError) -> Value {
+        do { return try template.render(in: scope) } catch { throw .template(error) }
+    }
+
+    /// The provider URL with the account's `endpoint` in place of its scheme, host and port.
+    func rewrite(url: String) -> String {
+        guard let endpoint = account.endpoint, let target = URLComponents(string: endpoint),
+              var components = URLComponents(string: url) else { return url }
+        components.scheme = target.scheme
+        components.host = target.host
+        components.port = target.port
+        if let prefix = target.path.isEmpty ? nil : target.path, prefix != "/" {
+            components.path = prefix.trimmingSuffix("/") + components.path
+        }
+        return components.string ?? url
+    }
+}
+
+import Foundation
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}

@@ -1,0 +1,66 @@
+/// A named way to send: a provider, a channel, and the credentials and settings for it.
+public struct Account: Sendable {
+    public var name: String
+    /// The provider id (`sendgrid`), or `file` for the folder channel.
+    public var provider: String
+    public var channel: ChannelKind
+    /// Credentials with `${ENV}` and `{file: …}` already resolved.
+    public var credentials: OrderedObject
+    public var settings: OrderedObject
+    /// Replaces scheme, host and port of every HTTP URL of the provider (API and OAuth token URL).
+    public var endpoint: String?
+    /// Overrides the provider's SMTP relay.
+    public var smtp: SMTPOverride?
+    /// A PEM bundle of certificate authorities trusted for this account (HTTPS and SMTP).
+    public var caFile: String?
+    /// Replaces the message's `from` (each ESP verifies its own sending domains).
+    public var from: Address?
+    /// For the file channel: the folder `.eml` files are written to.
+    public var directory: String?
+    public var timeouts: TransferTimeouts
+
+    public init(name: String, provider: String, channel: ChannelKind, credentials: OrderedObject = OrderedObject(),
+                settings: OrderedObject = OrderedObject(), endpoint: String? = nil, smtp: SMTPOverride? = nil,
+                caFile: String? = nil, from: Address? = nil, directory: String? = nil, timeouts: TransferTimeouts = TransferTimeouts()) {
+        self.name = name
+        self.provider = provider
+        self.channel = channel
+        self.credentials = credentials
+        self.settings = settings
+        self.endpoint = endpoint
+        self.smtp = smtp
+        self.caFile = caFile
+        self.from = from
+        self.directory = directory
+        self.timeouts = timeouts
+    }
+
+    /// The embedded default: `.eml` files in `./outbox/`, no network.
+    public static let embeddedDefault = Account(name: "outbox", provider: "file", channel: .file, directory: "./outbox")
+}
+
+/// An account's replacement for its provider's SMTP relay (regions, sandboxes, local test servers).
+public struct SMTPOverride: Sendable {
+    public var host: String?
+    public var port: Int?
+    public var tls: TLSMode?
+    public var helo: String?
+    public var allowPlaintextAuth: Bool
+    public init(host: String? = nil, port: Int? = nil, tls: TLSMode? = nil, helo: String? = nil, allowPlaintextAuth: Bool = false) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.helo = helo
+        self.allowPlaintextAuth = allowPlaintextAuth
+    }
+}
+
+/// Connect and total timeouts of one attempt, in seconds.
+public struct TransferTimeouts: Sendable {
+    public var connect: Double
+    public var total: Double
+    public init(connect: Double = 10, total: Double = 30) {
+        self.connect = connect
+        self.total = total
+    }
+}

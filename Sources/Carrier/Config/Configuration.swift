@@ -1,0 +1,168 @@
+import CarrierYAML
+import Foundation
+
+/// `carrier.yaml`: where provider files are, the named accounts, and how messages are routed.
+///
+/// ```yaml
+/// providers: [./my-providers]          # folders searched before the built-in ones
+/// accounts:
+///   sendgrid: {provider: sendgrid, channel: api, credentials: {api_key: "${SENDGRID_API_KEY}"}}
+/// ```
+/// Credentials are resolved when an account is used, so a missing variable of an unused
+/// account does not stop the others.
+public struct Configuration: Sendable {
+    /// The file it was read from, or `nil` for the embedded default.
+    public var file: String?
+    public var providerDirectories: [String]
+    /// Account names in the order written.
+    public var accountNames: [String]
+    var rawAccounts: [String: RawAccount]
+    public var spoolDirectory: String?
+    var secrets: SecretSource
+
+    struct RawAccount: Sendable {
+        var name: String
+        var provider: String
+        var channel: ChannelKind
+        var credentials: Value
+        var settings: Value
+        var endpoint: String?
+        var smtp: SMTPOverride?
+        var caFile: String?
+        var from: String?
+        var directory: String?
+        var timeouts: TransferTimeouts
+    }
+
+    /// The embedded default: one account that writes `.eml` files into `./outbox/`.
+    public static var embeddedDefault: Configuration {
+        Configuration(file: nil, providerDirectories: [], accountNames: ["outbox"],
+                      rawAccounts: ["outbox": RawAccount(name: "outbox", provider: "file", channel: .file, credentials: .null,
+                                                         settings: .null, timeouts: TransferTimeouts())],
+                      spoolDirectory: nil, secrets: SecretSource())
+    }
+
+    /// Reads `carrier.yaml`. Paths in it are relative to the file's folder.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(DiagnosticsError) -> Configuration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DiagnosticsError([Diagnostic(file: path, mark: SourceMark(line: 1, column: 1), message: "cannot read the configuration file",
+                                               hint: "check the path, or run without --config to use the embedded default")])
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: path, environment: environment)
+    }
+
+    public static func parse(_ text: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(DiagnosticsError) -> Configuration {
+        let root: YAMLNode
+        do {
+            guard let node = try YAMLParser.parse(text, file: file) else {
+                throw DiagnosticsError([Diagnostic(file: file, mark: SourceMark(line: 1, column: 1), message: "the configuration is empty",
+                                                   hint: "add an 'accounts' section")])
+            }
+            root = node
+        } catch let error as YAMLSyntaxError {
+            throw DiagnosticsError([Diagnostic(file: file, mark: error.mark, message: error.problem)])
+        } catch {
+            throw error as! DiagnosticsError
+        }
+        let directory = (file as NSString).deletingLastPathComponent
+        let base = directory.isEmpty ? "." : directory
+        let sink = DiagnosticSink()
+        let top = NodeReader(file: file, node: root, context: "the configuration", sink: sink)
+        func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : "\(base)/\(path)" }
+        let providerDirectories = (top.list("providers") ?? []).compactMap { top.scalarString($0, name: "providers") }.map(absolute)
+        var names: [String] = []
+        var accounts: [String: RawAccount] = [:]
+        for (name, node) in top.entries("accounts") ?? [] {
+            if let account = readAccount(name, node, file: file, sink: sink, absolute: absolute) {
+                names.append(name)
+                accounts[name] = account
+            }
+        }
+        let spool = top.string("spool").map(absolute)
+        top.finish()
+        if names.isEmpty && root.mapping != nil && sink.diagnostics.isEmpty {
+            sink.add(Diagnostic(file: file, mark: root.mark, message: "the configuration has no accounts",
+                                hint: "add accounts: {name: {provider: …, channel: api, credentials: {…}}}"))
+        }
+        try sink.check()
+        return Configuration(file: file, providerDirectories: providerDirectories, accountNames: names, rawAccounts: accounts,
+                             spoolDirectory: spool, secrets: SecretSource(environment: environment, baseDirectory: base))
+    }
+
+    private static func readAccount(_ name: String, _ node: YAMLNode, file: String, sink: DiagnosticSink,
+                                    absolute: (String) -> String) -> RawAccount? {
+        let r = NodeReader(file: file, node: node, context: "account '\(name)'", sink: sink)
+        defer { r.finish() }
+        let provider = r.string("provider", required: true)
+        let channel = r.oneOf("channel", ChannelKind.allCases.map(\.rawValue)).flatMap(ChannelKind.init(rawValue:))
+            ?? (provider == "file" ? .file : .api)
+        let credentials = r.node("credentials").map(Value.init(yaml:)) ?? .null
+        let settings = r.node("settings").map(Value.init(yaml:)) ?? .null
+        let endpoint = r.string("endpoint")
+        if let endpoint, URLComponents(string: endpoint)?.host == nil, let n = node["endpoint"] {
+            r.error(n, "endpoint '\(endpoint)' is not a URL", hint: "write it like http://127.0.0.1:8080")
+        }
+        var caFile = r.string("ca_file").map(absolute)
+        var smtp: SMTPOverride?
+        if let s = r.mapping("smtp") {
+            smtp = SMTPOverride(host: s.string("host"), port: s.int("port"),
+                                tls: s.oneOf("tls", TLSMode.allCases.map(\.rawValue)).flatMap(TLSMode.init(rawValue:)),
+                                helo: s.string("helo"), allowPlaintextAuth: s.bool("allow_plaintext_auth") ?? false)
+            if let ca = s.string("ca_file") { caFile = absolute(ca) }
+            s.finish()
+        }
+        var timeouts = TransferTimeouts()
+        if let t = r.mapping("timeout") {
+            if let c = t.node("connect").flatMap({ Duration.seconds(Value(yaml: $0)) }) { timeouts.connect = c }
+            if let c = t.node("total").flatMap({ Duration.seconds(Value(yaml: $0)) }) { timeouts.total = c }
+            t.finish()
+        }
+        let from = r.string("from")
+        let directory = r.string("directory").map(absolute)
+        guard let provider else { return nil }
+        return RawAccount(name: name, provider: provider, channel: channel, credentials: credentials, settings: settings,
+                          endpoint: endpoint, smtp: smtp, caFile: caFile, from: from, directory: directory, timeouts: timeouts)
+    }
+
+    /// The account with this name, its credentials and settings resolved.
+    public func account(named name: String) throws(ConfigurationError) -> Account {
+        guard let raw = rawAccounts[name] else {
+            let known = accountNames.joined(separator: ", ")
+            throw ConfigurationError("no account named '\(name)' in \(file ?? "the embedded default")",
+                                     hint: Suggest.nearest(name, in: accountNames).map { "did you mean '\($0)'?" } ?? "accounts are: \(known)")
+        }
+        let place = "accounts.\(name)"
+        let credentials = try secrets.resolve(raw.credentials, place: "\(place).credentials")
+        let settings = try secrets.resolve(raw.settings, place: "\(place).settings")
+        var from: Address?
+        if let text = raw.from {
+            do { from = try Address(parsing: try secrets.expand(text, place: "\(place).from")) } catch let error as MessageError.Problem {
+                throw ConfigurationError("\(place).from: \(error.message)", hint: error.hint)
+            } catch {
+                throw error as! ConfigurationError
+            }
+        }
+        return Account(name: name, provider: raw.provider, channel: raw.channel, credentials: credentials.objectValue ?? OrderedObject(),
+                       settings: settings.objectValue ?? OrderedObject(),
+                       endpoint: try raw.endpoint.map { e throws(ConfigurationError) in try secrets.expand(e, place: "\(place).endpoint") },
+                       smtp: raw.smtp, caFile: raw.caFile, from: from, directory: raw.directory, timeouts: raw.timeouts)
+    }
+}
+
+enum Duration {
+    /// Seconds from `30`, `1.5`, `200ms`, `5s`, `2m`.
+    static func seconds(_ value: Value) -> Double? {
+        switch value {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        case .string(let s):
+            let t = s.trimmingCharacters(in: .whitespaces)
+            if t.hasSuffix("ms"), let n = Double(t.dropLast(2)) { return n / 1000 }
+            if t.hasSuffix("s"), let n = Double(t.dropLast()) { return n }
+            if t.hasSuffix("m"), let n = Double(t.dropLast()) { return n * 60 }
+            if t.hasSuffix("h"), let n = Double(t.dropLast()) { return n * 3600 }
+            return Double(t)
+        default: return nil
+        }
+    }
+}

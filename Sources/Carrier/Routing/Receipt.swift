@@ -1,0 +1,106 @@
+/// What happened to one message: where it went, its ids, and every attempt on the way.
+public struct Receipt: Sendable {
+    public enum Status: String, Sendable {
+        case sent, failed, spooled
+    }
+    public var status: Status
+    public var account: String?
+    public var provider: String?
+    public var channel: ChannelKind?
+    public var messageIDs: [String]
+    public var attempts: [Attempt]
+    /// Where the message was kept when nobody took it.
+    public var spoolPath: String?
+    /// True when an earlier attempt may have delivered the message too.
+    public var possibleDuplicate: Bool
+
+    public init(status: Status, account: String? = nil, provider: String? = nil, channel: ChannelKind? = nil,
+                messageIDs: [String] = [], attempts: [Attempt] = [], spoolPath: String? = nil, possibleDuplicate: Bool = false) {
+        self.status = status
+        self.account = account
+        self.provider = provider
+        self.channel = channel
+        self.messageIDs = messageIDs
+        self.attempts = attempts
+        self.spoolPath = spoolPath
+        self.possibleDuplicate = possibleDuplicate
+    }
+
+    /// The receipt as `carrier send --json` prints it.
+    public var value: Value {
+        var object = OrderedObject()
+        object["status"] = .string(status.rawValue)
+        object["account"] = account.map(Value.string) ?? .null
+        object["provider"] = provider.map(Value.string) ?? .null
+        object["channel"] = channel.map { .string($0.rawValue) } ?? .null
+        object["message_ids"] = .array(messageIDs.map(Value.string))
+        object["attempts"] = .array(attempts.map(\.value))
+        if let spoolPath { object["spool_path"] = .string(spoolPath) }
+        if possibleDuplicate { object["possible_duplicate"] = .bool(true) }
+        return .object(object)
+    }
+
+    /// One line per failed attempt, for error output.
+    public var failureSummary: String {
+        let lines = attempts.map { a in
+            "  \(a.account) (\(a.provider) \(a.channel.rawValue)): \(a.outcome.rawValue)"
+                + (a.errorClass.map { " [\($0.rawValue)]" } ?? "") + (a.status.map { " status \($0)" } ?? "")
+                + (a.error.map { ": \($0)" } ?? "")
+        }
+        let head = spoolPath.map { "not sent; the message is kept in \($0) (retry with: carrier outbox retry)" } ?? "not sent"
+        return ([head] + lines).joined(separator: "\n")
+    }
+}
+
+/// One try to hand a message to one account.
+public struct Attempt: Sendable {
+    public enum Outcome: String, Sendable {
+        case sent, failed, skipped
+    }
+    public var account: String
+    public var provider: String
+    public var channel: ChannelKind
+    public var outcome: Outcome
+    public var errorClass: ErrorClass?
+    /// HTTP status or SMTP reply code.
+    public var status: Int?
+    public var error: String?
+    public var durationMs: Int
+    public var messageIDs: [String]
+    /// Seconds the provider asked us to wait.
+    public var retryAfter: Double?
+    /// Extra facts of the channel (the SMTP port that carried the message, rejected recipients).
+    public var details: OrderedObject
+
+    public init(account: String, provider: String, channel: ChannelKind, outcome: Outcome, errorClass: ErrorClass? = nil,
+                status: Int? = nil, error: String? = nil, durationMs: Int = 0, messageIDs: [String] = [],
+                retryAfter: Double? = nil, details: OrderedObject = OrderedObject()) {
+        self.account = account
+        self.provider = provider
+        self.channel = channel
+        self.outcome = outcome
+        self.errorClass = errorClass
+        self.status = status
+        self.error = error
+        self.durationMs = durationMs
+        self.messageIDs = messageIDs
+        self.retryAfter = retryAfter
+        self.details = details
+    }
+
+    var value: Value {
+        var object = OrderedObject()
+        object["account"] = .string(account)
+        object["provider"] = .string(provider)
+        object["channel"] = .string(channel.rawValue)
+        object["outcome"] = .string(outcome.rawValue)
+        object["class"] = errorClass.map { .string($0.rawValue) } ?? .null
+        object["status"] = status.map(Value.int) ?? .null
+        object["error"] = error.map(Value.string) ?? .null
+        object["duration_ms"] = .int(durationMs)
+        if !messageIDs.isEmpty { object["message_ids"] = .array(messageIDs.map(Value.string)) }
+        if let retryAfter { object["retry_after"] = .double(retryAfter) }
+        for entry in details { object[entry.key] = entry.value }
+        return .object(object)
+    }
+}

@@ -1,0 +1,23 @@
+/// Every error the library throws, by what the user has to fix.
+public enum CarrierError: Error, Sendable, CustomStringConvertible {
+    /// `carrier.yaml`, an account, or a missing credential.
+    case configuration(ConfigurationError)
+    /// A provider file that does not load.
+    case definition(DiagnosticsError)
+    /// A provider template that failed while rendering this message.
+    case template(TemplateError)
+    /// The message itself.
+    case message(MessageError)
+    /// No account could take the message; the receipt lists every attempt.
+    case notSent(Receipt)
+
+    public var description: String {
+        switch self {
+        case .configuration(let e): return "configuration error: \(e)"
+        case .definition(let e): return e.description
+        case .template(let e): return e.description
+        case .message(let e): return e.description
+        case .notSent(let receipt): return receipt.failureSummary
+        }
+    }
+}

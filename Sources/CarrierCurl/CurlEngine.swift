@@ -1,0 +1,126 @@
+import CCurl
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Runs libcurl transfers for async Swift code.
+///
+/// Easy handles are pooled by key (scheme, host and port, or an SMTP account), so consecutive
+/// transfers to the same server reuse its connection. Transfers block a worker thread of the
+/// engine's own queue, never a thread of Swift's cooperative pool.
+public final class CurlEngine: Sendable {
+    /// The engine most programs need; it lives as long as the process.
+    public static let shared = CurlEngine()
+
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+    private let idle = Mutex<[String: [CurlHandle]]>([:])
+    private let queue = DispatchQueue(label: "carrier.curl", attributes: .concurrent)
+    /// How many idle handles are kept per key.
+    private let keepPerKey = 8
+
+    public init() {
+        _ = Self.globalInit
+    }
+
+    /// Runs one transfer on a pooled handle. `configure` sets its options; `finish` reads the
+    /// outcome from the handle after `curl_easy_perform` returns.
+    public func run<T: Sendable>(key: String, configure: @escaping @Sendable (CurlHandle) -> Void,
+                                 finish: @escaping @Sendable (CurlHandle, CURLcode) -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            queue.async {
+                let handle = self.checkOut(key)
+                configure(handle)
+                let code = curl_easy_perform(handle.raw)
+                let result = finish(handle, code)
+                // A handle whose transfer failed may hold a broken connection; drop it.
+                if code == CURLE_OK { self.checkIn(handle, key: key) }
+                continuation.resume(returning: result)
+            }
+        }
+    }
+
+    private func checkOut(_ key: String) -> CurlHandle {
+        let pooled = idle.withLock { pool in pool[key]?.popLast() }
+        if let pooled {
+            pooled.reset()
+            return pooled
+        }
+        return CurlHandle()!
+    }
+
+    private func checkIn(_ handle: CurlHandle, key: String) {
+        idle.withLock { pool in
+            if pool[key, default: []].count < keepPerKey { pool[key, default: []].append(handle) }
+        }
+    }
+
+    /// Drops every idle handle (and so closes their connections).
+    public func closeIdleConnections() {
+        idle.withLock { $0.removeAll() }
+    }
+
+    /// Sends an HTTP request and returns the answer, whatever its status.
+    public func send(_ request: HTTPRequest, options: TransferOptions = TransferOptions()) async throws(TransferError) -> HTTPResponse {
+        let key = Self.poolKey(request.url)
+        let result: Result<HTTPResponse, TransferError> = await run(key: key, configure: { handle in
+            Self.configureHTTP(handle, request, options)
+        }, finish: { handle, code in
+            let collector = Unmanaged<ResponseCollector>.fromOpaque(handle.collector!).takeRetainedValue()
+            handle.collector = nil
+            guard code == CURLE_OK else {
+                return .failure(Self.transferError(code, handle: handle, errorBuffer: collector.errorText))
+            }
+            return .success(HTTPResponse(status: handle.info(CURLINFO_RESPONSE_CODE), headers: collector.headers, body: collector.body))
+        })
+        return try result.get()
+    }
+
+    static func poolKey(_ url: String) -> String {
+        guard let components = URLComponents(string: url) else { return url }
+        return "\(components.scheme ?? "")://\(components.host ?? ""):\(components.port ?? 0)"
+    }
+
+    private static func configureHTTP(_ handle: CurlHandle, _ request: HTTPRequest, _ options: TransferOptions) {
+        handle.set(CURLOPT_URL, request.url)
+        handle.set(CURLOPT_NOSIGNAL, true)
+        handle.set(CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))
+        handle.set(CURLOPT_TIMEOUT_MS, Int(options.totalTimeout * 1000))
+        handle.set(CURLOPT_USERAGENT, options.userAgent)
+        handle.set(CURLOPT_ACCEPT_ENCODING, "")
+        handle.set(CURLOPT_PROTOCOLS_STR, "http,https")
+        if let caFile = options.caFile { handle.set(CURLOPT_CAINFO, caFile) }
+        var headers = request.headers.map { "\($0.name): \($0.value)" }
+        headers.append("Expect:")  // no 100-continue round trip
+        handle.set(CURLOPT_HTTPHEADER, list: headers)
+        switch request.method {
+        case "GET": handle.set(CURLOPT_HTTPGET, true)
+        default:
+            handle.set(CURLOPT_CUSTOMREQUEST, request.method)
+            handle.set(CURLOPT_POSTFIELDSIZE_LARGE, request.body.count)
+            handle.setBody(request.body)
+        }
+        let collector = ResponseCollector()
+        handle.collector = Unmanaged.passRetained(collector).toOpaque()
+        handle.attach(collector: handle.collector!)
+    }
+
+    static func transferError(_ code: CURLcode, handle: CurlHandle, errorBuffer: String) -> TransferError {
+        let text = errorBuffer.isEmpty ? String(cString: curl_easy_strerror(code)) : errorBuffer
+        let sent = handle.info(CURLINFO_REQUEST_SIZE) > 0
+        let kind: TransferError.Kind
+        switch code {
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+            kind = .connect
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_USE_SSL_FAILED,
+             CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER:
+            kind = .tls
+        case CURLE_OPERATION_TIMEDOUT:
+            kind = sent ? .timeout : .connect
+        case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE:
+            kind = sent ? .dropped : .connect
+        default:
+            kind = .other
+        }
+        return TransferError(kind: kind, requestSent: sent && kind != .connect && kind != .tls, message: text, curlCode: Int(code.rawValue))
+    }
+}

@@ -1,0 +1,89 @@
+import CCurl
+import Foundation
+
+/// Gathers what libcurl hands back during a transfer: header lines, body bytes, the error text.
+final class ResponseCollector {
+    var headers: [(name: String, value: String)] = []
+    var body = Data()
+    /// libcurl writes its detailed error text here; it must outlive the transfer.
+    let errorBuffer: UnsafeMutablePointer<CChar> = {
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        buffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        return buffer
+    }()
+    /// The request body being uploaded, and how far the upload got.
+    var upload = Data()
+    var uploadOffset = 0
+
+    deinit { errorBuffer.deallocate() }
+
+    var errorText: String { String(cString: errorBuffer) }
+
+    func receiveHeader(_ line: String) {
+        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasPrefix("HTTP/") {
+            headers.removeAll()  // a new response (after a redirect or 100 Continue)
+            return
+        }
+        guard let colon = trimmed.firstIndex(of: ":") else { return }
+        headers.append((String(trimmed[..<colon]), trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+    }
+}
+
+extension CurlHandle {
+    /// The collector of the transfer in progress (retained while the transfer runs).
+    var collector: UnsafeMutableRawPointer? {
+        get { collectorStorage }
+        set { collectorStorage = newValue }
+    }
+
+    /// Points libcurl's callbacks at a collector.
+    func attach(collector pointer: UnsafeMutableRawPointer) {
+        let collector = Unmanaged<ResponseCollector>.fromOpaque(pointer).takeUnretainedValue()
+        _ = carrier_curl_setopt_pointer(raw, CURLOPT_WRITEDATA, pointer)
+        _ = carrier_curl_setopt_pointer(raw, CURLOPT_HEADERDATA, pointer)
+        _ = carrier_curl_setopt_write_function(raw) { data, size, count, user in
+            let collector = Unmanaged<ResponseCollector>.fromOpaque(user!).takeUnretainedValue()
+            let length = size * count
+            if let data { collector.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: length) }
+            return length
+        }
+        _ = carrier_curl_setopt_header_function(raw) { data, size, count, user in
+            let collector = Unmanaged<ResponseCollector>.fromOpaque(user!).takeUnretainedValue()
+            let length = size * count
+            if let data {
+                let buffer = UnsafeRawBufferPointer(start: data, count: length)
+                collector.receiveHeader(String(decoding: buffer, as: UTF8.self))
+            }
+            return length
+        }
+        _ = carrier_curl_setopt_pointer(raw, CURLOPT_ERRORBUFFER, collector.errorBuffer)
+        if !collector.upload.isEmpty {
+            _ = carrier_curl_setopt_pointer(raw, CURLOPT_READDATA, pointer)
+            _ = carrier_curl_setopt_read_function(raw) { buffer, size, count, user in
+                let collector = Unmanaged<ResponseCollector>.fromOpaque(user!).takeUnretainedValue()
+                let room = size * count
+                let remaining = collector.upload.count - collector.uploadOffset
+                let n = min(room, remaining)
+                if n > 0, let buffer {
+                    collector.upload.withUnsafeBytes { bytes in
+                        memcpy(buffer, bytes.baseAddress! + collector.uploadOffset, n)
+                    }
+                    collector.uploadOffset += n
+                }
+                return n
+            }
+        }
+    }
+
+    /// Sets the request body; it is copied into libcurl (`COPYPOSTFIELDS`).
+    func setBody(_ body: Data) {
+        body.withUnsafeBytes { bytes in
+            if bytes.isEmpty {
+                _ = carrier_curl_setopt_string(raw, CURLOPT_COPYPOSTFIELDS, "")
+            } else {
+                _ = carrier_curl_setopt_pointer(raw, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress!))
+            }
+        }
+    }
+}

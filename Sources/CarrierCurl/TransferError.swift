@@ -1,0 +1,23 @@
+/// Why a transfer failed before a complete answer arrived.
+public struct TransferError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// Could not reach the server (refused, unresolvable, connect timeout): nothing was sent.
+        case connect
+        /// TLS could not be set up or the certificate was not trusted: nothing was sent.
+        case tls
+        /// The request was (at least partly) sent and the answer did not come in time.
+        case timeout
+        /// The connection broke after the request was sent.
+        case dropped
+        /// Anything else libcurl reported.
+        case other
+    }
+
+    public var kind: Kind
+    /// Whether any of the request reached the server; when true, the message may have been accepted.
+    public var requestSent: Bool
+    public var message: String
+    public var curlCode: Int
+
+    public var description: String { message }
+}
