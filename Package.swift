@@ -6,7 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Carrier", targets: ["Carrier"]),
-        .executable(name: "carrier", targets: ["carrier"]),
+        .executable(name: "carrier", targets: ["CarrierCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,7 +27,7 @@ let package = Package(
             "CarrierYAML", "CarrierCurl", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "carrier", dependencies: [
+        .executableTarget(name: "CarrierCLI", dependencies: [
             "Carrier",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

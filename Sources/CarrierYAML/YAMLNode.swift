@@ -21,13 +21,10 @@ public struct YAMLNode: Sendable {
     }
     public var kind: Kind
     public var mark: SourceMark
-    /// An explicit tag such as `!!str`, if one was written.
-    public var tag: String?
 
-    public init(kind: Kind, mark: SourceMark, tag: String? = nil) {
+    public init(kind: Kind, mark: SourceMark) {
         self.kind = kind
         self.mark = mark
-        self.tag = tag
     }
 
     /// The node's entries when it is a mapping.

@@ -47,18 +47,16 @@ private struct TreeBuilder {
         guard depth < Self.maximumDepth else {
             throw YAMLSyntaxError(file: file, mark: mark, problem: "nesting deeper than \(Self.maximumDepth) levels (a recursive alias?)")
         }
-        let tag = node.pointee.tag.map { String(cString: $0) }
-        let explicitTag = tag.flatMap { $0.hasPrefix("tag:yaml.org,2002:") ? "!!" + $0.dropFirst(18) : $0 }
         switch node.pointee.type {
         case YAML_SCALAR_NODE:
             let scalar = node.pointee.data.scalar
             let text = scalar.value.map {
                 String(decoding: UnsafeBufferPointer(start: $0, count: Int(scalar.length)), as: UTF8.self)
             } ?? ""
+            // libyaml's loader gives every plain scalar the default !!str tag, so an explicit
+            // tag cannot be told apart; quoting is how a file keeps `true` or `12` a string.
             let plain = scalar.style == YAML_PLAIN_SCALAR_STYLE
-            // libyaml fills in default tags; keep only ones that change meaning.
-            let meaningfulTag = (explicitTag == "!!str" && plain) ? explicitTag : nil
-            return YAMLNode(kind: .scalar(text, plain: plain && meaningfulTag == nil), mark: mark, tag: meaningfulTag)
+            return YAMLNode(kind: .scalar(text, plain: plain), mark: mark)
         case YAML_SEQUENCE_NODE:
             var items: [YAMLNode] = []
             var item = node.pointee.data.sequence.items.start

@@ -26,7 +26,9 @@ struct APIChannel: Sendable {
 
     /// The exact request for a message, without sending it (OAuth2 tokens are placeholders).
     func render(_ message: Message) throws(CarrierError) -> RenderedRequest {
-        let scope = context.scope(for: message, mime: MIMEWriter(includeBcc: spec.mimeIncludesBcc))
+        var scope = context.scope(for: message, mime: MIMEWriter())
+        let mimeHeaders = try spec.mimeHeaders.map { t throws(CarrierError) in ProviderContext.headerFields(try context.render(t, in: scope)) } ?? []
+        scope = context.scope(for: message, mime: MIMEWriter(includeBcc: spec.mimeIncludesBcc, extraHeaders: mimeHeaders))
         let url = context.rewrite(url: (try context.render(spec.url, in: scope)).text)
         var headers = try AuthResolver.headers(spec.auth, context: context, scope: scope)
         if let template = spec.headers, let object = (try context.render(template, in: scope)).objectValue {

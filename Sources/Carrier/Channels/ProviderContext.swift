@@ -71,6 +71,14 @@ struct ProviderContext: Sendable {
         return scope
     }
 
+    /// Header fields from a rendered object: empty values are left out, a list repeats the field.
+    static func headerFields(_ value: Value) -> [(name: String, value: String)] {
+        guard let object = value.objectValue else { return [] }
+        return object.entries.flatMap { entry in
+            (entry.value.arrayValue ?? [entry.value]).filter { !$0.isEmpty }.map { (name: entry.key, value: $0.text) }
+        }
+    }
+
     /// Renders a template, turning its failures into errors that point into the provider file.
     func render(_ template: Template, in scope: Scope) throws(CarrierError) -> Value {
         do { return try template.render(in: scope) } catch { throw .template(error) }

@@ -26,7 +26,7 @@ public struct RenderedRequest: Sendable {
     /// The request as JSON for people and tests: `{method, url, headers, body}`.
     public func display(redactor: Redactor, showSecrets: Bool) -> Value {
         var headerObject = OrderedObject()
-        for header in headers {
+        for header in wireHeaders(boundary: "<boundary>") {
             let value: String
             if showSecrets { value = header.value } else if header.sensitive { value = Self.mask(header.value) } else { value = redactor.redact(header.value) }
             headerObject[header.name] = .string(value)
@@ -50,29 +50,38 @@ public struct RenderedRequest: Sendable {
         return "***"
     }
 
+    /// The provider's headers plus Content-Type and Accept, as they go on the wire.
+    func wireHeaders(boundary: String) -> [Header] {
+        var out = headers
+        let contentType: String?
+        switch body {
+        case .none: contentType = nil
+        case .json: contentType = "application/json"
+        case .form: contentType = "application/x-www-form-urlencoded"
+        case .multipart: contentType = "multipart/form-data; boundary=\(boundary)"
+        case .raw(let type, _): contentType = type
+        }
+        if let contentType, !out.contains(where: { $0.name.lowercased() == "content-type" }) {
+            out.append(Header(name: "Content-Type", value: contentType, sensitive: false))
+        }
+        if !out.contains(where: { $0.name.lowercased() == "accept" }) {
+            out.append(Header(name: "Accept", value: "application/json", sensitive: false))
+        }
+        return out
+    }
+
     /// The bytes that go on the wire.
     func wire() -> HTTPRequest {
-        var headerPairs = headers.map { (name: $0.name, value: $0.value) }
+        let boundary = "carrier-" + UUID().uuidString.lowercased()
         let data: Data
         switch body {
-        case .none:
-            data = Data()
-        case .json(let v):
-            data = Data(JSONWriter.string(v).utf8)
-            headerPairs.insert(("Content-Type", "application/json"), at: 0)
-        case .form(let fields):
-            data = Data(FormEncoding.urlEncoded(fields).utf8)
-            headerPairs.insert(("Content-Type", "application/x-www-form-urlencoded"), at: 0)
-        case .multipart(let parts):
-            let boundary = "carrier-" + UUID().uuidString.lowercased()
-            data = FormEncoding.multipart(parts, boundary: boundary)
-            headerPairs.insert(("Content-Type", "multipart/form-data; boundary=\(boundary)"), at: 0)
-        case .raw(let contentType, let text):
-            data = Data(text.utf8)
-            headerPairs.insert(("Content-Type", contentType), at: 0)
+        case .none: data = Data()
+        case .json(let v): data = Data(JSONWriter.string(v).utf8)
+        case .form(let fields): data = Data(FormEncoding.urlEncoded(fields).utf8)
+        case .multipart(let parts): data = FormEncoding.multipart(parts, boundary: boundary)
+        case .raw(_, let text): data = Data(text.utf8)
         }
-        if !headerPairs.contains(where: { $0.name.lowercased() == "accept" }) { headerPairs.append(("Accept", "application/json")) }
-        return HTTPRequest(method: method, url: url, headers: headerPairs, body: data)
+        return HTTPRequest(method: method, url: url, headers: wireHeaders(boundary: boundary).map { ($0.name, $0.value) }, body: data)
     }
 }
 

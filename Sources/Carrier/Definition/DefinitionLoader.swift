@@ -142,12 +142,12 @@ private struct Builder {
         let headers = template(r, "headers")
         let auth = r.mapping("auth").map(readAuth) ?? AuthSpec.none
         let body = r.mapping("body", required: true).flatMap(readBody)
-        let mimeIncludesBcc: Bool
+        var mimeIncludesBcc = false
+        var mimeHeaders: Template?
         if let mime = r.mapping("mime") {
             mimeIncludesBcc = mime.bool("bcc") ?? false
+            mimeHeaders = template(mime, "headers")
             mime.finish()
-        } else {
-            mimeIncludesBcc = false
         }
         let response = r.mapping("response").map(readResponse)
             ?? ResponseSpec(success: nil, messageIDs: nil, error: nil, retryAfter: nil, classify: [], classifyWhen: [])
@@ -155,7 +155,7 @@ private struct Builder {
         r.finish()
         guard let url, let body else { return nil }
         return APISpec(method: method, url: url, headers: headers, auth: auth, body: body, mimeIncludesBcc: mimeIncludesBcc,
-                       response: response, idempotencyHeader: idempotency)
+                       mimeHeaders: mimeHeaders, response: response, idempotencyHeader: idempotency)
     }
 
     private func readAuth(_ r: NodeReader) -> AuthSpec {

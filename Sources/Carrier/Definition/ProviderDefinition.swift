@@ -73,6 +73,8 @@ struct APISpec: Sendable {
     var auth: AuthSpec
     var body: BodySpec
     var mimeIncludesBcc: Bool
+    /// Extra header fields written into the `mime` variable (where the API has no field for tags or metadata).
+    var mimeHeaders: Template?
     var response: ResponseSpec
     var idempotencyHeader: String?
 }

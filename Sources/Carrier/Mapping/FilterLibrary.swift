@@ -101,9 +101,15 @@ enum FilterLibrary {
             let email = v["email"].stringValue ?? v.text
             return email.split(separator: "@").last.map { .string(String($0)) } ?? .null
         },
-        "compact": Filter(arguments: 0...0, summary: "a list without its empty items") { v, _ in
-            guard case .array(let items) = v else { return v }
-            return .array(items.filter { !$0.isEmpty })
+        "compact": Filter(arguments: 0...0, summary: "a list without its empty items, or an object without its empty values") { v, _ in
+            switch v {
+            case .array(let items): return .array(items.filter { !$0.isEmpty })
+            case .object(let object): return .object(OrderedObject(object.entries.filter { !$0.value.isEmpty }.map { ($0.key, $0.value) }))
+            default: return v
+            }
+        },
+        "url_escape": Filter(arguments: 0...0, summary: "text → percent-encoded for a URL path segment or query value") { v, _ in
+            v.isNull ? .null : .string(FormEncoding.escape(v.text))
         },
         "flatten": Filter(arguments: 0...0, summary: "a list of lists → one list") { v, _ in
             guard case .array(let items) = v else { return v }

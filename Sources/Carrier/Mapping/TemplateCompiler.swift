@@ -42,8 +42,14 @@ struct TemplateCompiler {
             if keys.contains("$each") { return compileEach(node, locals: locals) }
             if keys.contains("$if") { return compileConditional(node, locals: locals) }
             var entries: [Template.ObjectEntry] = []
+            var seen = Set<String>()
             for pair in pairs {
                 let key = pair.key.scalar ?? ""
+                if !seen.insert(key).inserted {
+                    sink.add(Diagnostic(file: file, mark: pair.key.mark, message: "duplicate key '\(key)'",
+                                        hint: key == "$merge" ? "list every object to merge under one $merge" : "a key may appear once"))
+                    continue
+                }
                 if key == "$merge" {
                     let items: [YAMLNode]
                     if case .sequence(let list) = pair.value.kind { items = list } else { items = [pair.value] }

@@ -105,11 +105,16 @@ final class NodeReader {
         return items
     }
 
-    /// Reports every key that no accessor asked for.
+    /// Reports every key that no accessor asked for, and keys written twice.
     func finish() {
         guard let pairs = node.mapping else { return }
+        var seen = Set<String>()
         for pair in pairs {
             let key = pair.key.scalar ?? ""
+            if !seen.insert(key).inserted {
+                error(pair.key, "duplicate key '\(key)' in \(context)", hint: "a key may appear once; the first is used")
+                continue
+            }
             if !known.contains(key) {
                 error(pair.key, "unknown key '\(key)' in \(context)", hint: Suggest.hint(for: key, in: known))
             }

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Carrier
+import Foundation
+
+/// `carrier providers`: list, show, lint and test provider files.
+struct ProvidersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "providers",
+        abstract: "List, show, check and test provider definitions.",
+        subcommands: [ListProviders.self, ShowProvider.self, LintProviders.self, TestProviders.self]
+    )
+}
+
+struct ListProviders: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the providers Carrier can load.")
+    @OptionGroup var options: ConfigOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let registry = ProviderRegistry.standard(extraDirectories: try options.load().providerDirectories)
+        let definitions = registry.definitions.values.sorted { $0.id < $1.id }
+        if json {
+            Output.print(.array(definitions.map { d in
+                .object(["id": .string(d.id), "name": .string(d.name), "channels": .array(d.channels.map { .string($0.rawValue) }),
+                         "file": .string(d.file)])
+            }))
+            return
+        }
+        for d in definitions {
+            print("\(d.id.padding(toLength: 12, withPad: " ", startingAt: 0)) \(d.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(d.channels.map(\.rawValue).joined(separator: ","))  \(d.file)")
+        }
+        for (id, failure) in registry.failures.sorted(by: { $0.key < $1.key }) {
+            FileHandle.standardError.write(Data("carrier: provider \(id) does not load:\n\(failure)\n".utf8))
+        }
+    }
+}
+
+struct ShowProvider: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a provider: credentials, settings, capabilities, channels.")
+    @OptionGroup var options: ConfigOptions
+    @Argument(help: "The provider id.") var name: String
+
+    func run() async throws {
+        let registry = ProviderRegistry.standard(extraDirectories: try options.load().providerDirectories)
+        let d: ProviderDefinition
+        do { d = try registry.definition(name) } catch { throw CLIError(error) }
+        Output.print(d.summary)
+    }
+}
+
+struct LintProviders: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lint", abstract: "Check provider files; problems print as file:line:col.")
+    @Argument(help: "The provider files.") var files: [String]
+
+    func run() async throws {
+        var failed = false
+        for file in files {
+            do {
+                let d = try DefinitionLoader.load(file: file)
+                print("\(file): ok (\(d.id), \(d.exampleCount) example(s))")
+            } catch {
+                failed = true
+                FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            }
+        }
+        if failed { throw CLIError(message: "carrier: some provider files have errors", code: 2) }
+    }
+}
+
+struct TestProviders: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "test",
+        abstract: "Run the examples of provider files: each message must render to the request written down.")
+    @OptionGroup var options: ConfigOptions
+    @Argument(help: "Provider ids (default: all).") var names: [String] = []
+
+    func run() async throws {
+        let registry = ProviderRegistry.standard(extraDirectories: try options.load().providerDirectories)
+        var failures = 0
+        var passed = 0
+        for (id, failure) in registry.failures.sorted(by: { $0.key < $1.key }) where names.isEmpty || names.contains(id) {
+            print("FAIL \(id): the file does not load\n\(failure)")
+            failures += 1
+        }
+        let ids = names.isEmpty ? registry.definitions.keys.sorted() : names
+        for id in ids where registry.failures[id] == nil {
+            let definition: ProviderDefinition
+            do { definition = try registry.definition(id) } catch { throw CLIError(error) }
+            if definition.exampleCount == 0 {
+                print("FAIL \(id): the file has no examples")
+                failures += 1
+            }
+            for result in ExampleRunner.run(definition) {
+                if result.passed {
+                    passed += 1
+                    print("ok   \(id): \(result.name)")
+                } else {
+                    failures += 1
+                    print("FAIL \(id): \(result.name) (\(result.location))")
+                    for f in result.failures { print("       \(f)") }
+                }
+            }
+        }
+        print("\(passed) passed, \(failures) failed")
+        if failures > 0 { throw CLIError(message: "carrier: provider examples failed", code: 1) }
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Carrier
+
+/// `carrier render`: show the exact request without sending.
+struct RenderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Show the exact wire request for a message on an account, without sending it.",
+        discussion: "The API request prints as {method, url, headers, body}; secrets show as *** unless --show-secrets."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "The account whose provider renders the message.")
+    var account: String?
+
+    @Option(help: "Render this channel of the account's provider (api or smtp).")
+    var channel: ChannelKind?
+
+    @Flag(help: "Show credentials instead of ***.")
+    var showSecrets = false
+
+    @Argument(help: ArgumentHelp("The message file, or - for standard input.", valueName: "message"))
+    var message: String
+
+    func run() async throws {
+        let configuration = try options.load()
+        let message = try MessageInput.read(message)
+        let mailer = Mailer(configuration: configuration)
+        guard let name = account ?? configuration.accountNames.first else {
+            throw CLIError(message: "carrier: render needs --account NAME", code: 2)
+        }
+        do {
+            Output.print(try mailer.render(message, account: name, channel: channel, showSecrets: showSecrets))
+        } catch {
+            throw CLIError(error)
+        }
+    }
+}
+
+extension ChannelKind: ExpressibleByArgument {}
