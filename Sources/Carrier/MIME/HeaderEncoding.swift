@@ -66,7 +66,8 @@ enum HeaderEncoding {
         var current = ""
         for (i, piece) in line.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
             let candidate = i == 0 ? String(piece) : current + " " + piece
-            if candidate.utf8.count > 76 && !current.isEmpty && i > 0 {
+            // Never fold between the field name and its first word.
+            if candidate.utf8.count > 76 && i > 1 {
                 out += current + "\r\n"
                 current = " " + piece
             } else {

@@ -40,7 +40,7 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
         guard !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..") else {
             throw .init("'\(email)' has a malformed domain")
         }
-        if let name, name.contains(where: { $0 == "\r" || $0 == "\n" }) {
+        if let name, name.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) {
             throw .init("the name of '\(email)' contains a line break")
         }
     }

@@ -181,7 +181,7 @@ private struct FieldDecoder {
                 continue
             }
             let text = entry.value.text
-            guard !text.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+            guard !text.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) else {
                 problem(field, "the value contains a line break", hint: "header values must be one line")
                 continue
             }

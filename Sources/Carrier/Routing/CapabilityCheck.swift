@@ -33,4 +33,14 @@ public enum CapabilityCheck {
         }
         return problems
     }
+
+    /// Parts of a message a provider leaves out by design while still carrying the message,
+    /// reported in the receipt (`dropped`) so the loss is visible.
+    public static func dropped(_ message: Message, _ c: Capabilities, provider: String) -> [String] {
+        var dropped: [String] = []
+        if !c.text && !(message.text ?? "").isEmpty && !(message.html ?? "").isEmpty {
+            dropped.append("text part (\(provider) carries HTML only)")
+        }
+        return dropped
+    }
 }

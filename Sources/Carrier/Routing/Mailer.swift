@@ -54,15 +54,19 @@ public struct Mailer: Sendable {
                            errorClass: .failover, error: problems.joined(separator: "; "))
         }
         let context = try ProviderContext(definition: definition, account: account)
+        var result: Attempt
         switch account.channel {
         case .api:
-            return try await APIChannel(context: context, engine: engine, tokens: tokens).send(message, idempotencyKey: message.messageID)
+            result = try await APIChannel(context: context, engine: engine, tokens: tokens).send(message, idempotencyKey: message.messageID)
         case .smtp:
             throw .configuration(ConfigurationError("the smtp channel is not available in this build",
                                                     hint: "use channel: api for account '\(account.name)'"))
         case .file:
-            return await FileChannel(account: account).send(message)
+            result = await FileChannel(account: account).send(message)
         }
+        let dropped = CapabilityCheck.dropped(message, definition.capabilities, provider: definition.id)
+        if !dropped.isEmpty { result.details["dropped"] = .array(dropped.map(Value.string)) }
+        return result
     }
 
     /// The request or SMTP transaction a message would produce on an account, without sending it.

@@ -1,0 +1,48 @@
+# Carrier — the two commands a fresh Debian 12 machine with Swift 6 needs:
+#   make demo   install what is missing, build, send the example messages to ./outbox/ and render one for Mailtrap
+#   make test   install what is missing, build, and run every test
+SWIFT ?= swift
+CONFIGURATION ?= debug
+BIN = .build/$(CONFIGURATION)/carrier
+# System packages: the C libraries, and the real servers and parsers the tests talk to.
+APT_PACKAGES = libcurl4-openssl-dev libyaml-dev libssl-dev pkg-config openssl ca-certificates \
+               python3 python3-aiosmtpd python3-jsonschema python3-yaml postfix time
+
+.PHONY: deps build release demo test test-swift test-providers lint bench clean install
+
+deps:
+	@scripts/install-deps.sh $(APT_PACKAGES)
+
+build: deps
+	$(SWIFT) build -c $(CONFIGURATION)
+
+release:
+	$(SWIFT) build -c release
+
+demo: build
+	@echo "== sending the example messages through the embedded default (.eml files in ./outbox/)"
+	$(BIN) send examples/messages/order-confirmation.json
+	$(BIN) send examples/messages/welcome.yaml
+	@echo "== the same order confirmation, rendered as the Mailtrap API request (nothing is sent)"
+	$(BIN) render --config examples/carrier.yaml --account mailtrap examples/messages/order-confirmation.json
+
+test-providers: build
+	$(BIN) providers test
+
+test-swift: build
+	$(SWIFT) test -c $(CONFIGURATION) --parallel --num-workers 2
+
+test: test-providers test-swift
+
+lint: build
+	$(BIN) providers lint providers/*.yaml
+
+bench: deps
+	bench/render.sh
+
+install: release
+	install -D .build/release/carrier /usr/local/bin/carrier
+	mkdir -p /usr/local/share/carrier/providers && cp providers/*.yaml /usr/local/share/carrier/providers/
+
+clean:
+	rm -rf .build outbox

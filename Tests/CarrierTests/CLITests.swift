@@ -1,0 +1,74 @@
+import Carrier
+import Foundation
+import Testing
+
+/// The command line as a new user meets it.
+@Suite("carrier command line", .serialized)
+struct CLITests {
+    @Test func everyProviderFilePassesItsExamples() throws {
+        let result = try carrier(["providers", "test"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains(" 0 failed"))
+        for id in ["mailtrap", "mailgun", "sendgrid", "mailjet", "gmail", "netcore"] {
+            #expect(result.stdout.contains("ok   \(id):"), "no passing example for \(id)")
+        }
+    }
+
+    @Test func embeddedDefaultWritesAnEMLIntoOutbox() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("carrier-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try carrier(["send", "--json", Repository.example("order-confirmation.json")], directory: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let receipt = try JSONParser.parse(result.stdout)
+        #expect(receipt["status"] == "sent")
+        #expect(receipt["channel"] == "file")
+        #expect(receipt["attempts"][0]["outcome"] == "sent")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory + "/outbox")
+        #expect(files.count == 1 && files[0].hasSuffix(".eml"))
+        let parsed = try Fixtures.parseMIME(try Data(contentsOf: URL(fileURLWithPath: directory + "/outbox/" + files[0])))
+        #expect(parsed["headers"]["Subject"] == "Your order #1234 — merci ✓")
+    }
+
+    @Test func renderHidesSecretsUnlessAsked() throws {
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("carrier-\(UUID().uuidString).yaml").path
+        try "accounts:\n  sg: {provider: sendgrid, credentials: {api_key: \"${SG_TEST_KEY}\"}}\n".write(toFile: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        let hidden = try carrier(["render", "--config", config, "--account", "sg", Repository.example("order-confirmation.json")],
+                                 environment: ["SG_TEST_KEY": "SG.super-secret-value"])
+        #expect(hidden.status == 0, "\(hidden.stderr)")
+        #expect(!hidden.stdout.contains("super-secret"))
+        let request = try JSONParser.parse(hidden.stdout)
+        #expect(request["headers"]["Authorization"] == "Bearer ***")
+        #expect(request["url"] == "https://api.sendgrid.com/v3/mail/send")
+        let shown = try carrier(["render", "--config", config, "--account", "sg", "--show-secrets", Repository.example("order-confirmation.json")],
+                                environment: ["SG_TEST_KEY": "SG.super-secret-value"])
+        #expect(try JSONParser.parse(shown.stdout)["headers"]["Authorization"] == "Bearer SG.super-secret-value")
+    }
+
+    @Test func exitCodesAndOneLineErrors() throws {
+        let badMessage = try carrier(["send", "-"], input: Data(#"{"from": "x", "to": []}"#.utf8))
+        #expect(badMessage.status == 2)
+        #expect(badMessage.stderr.contains("from: 'x' is not an e-mail address"))
+        let usage = try carrier(["send"])
+        #expect(usage.status == 2)
+        let lint = try carrier(["providers", "lint", Repository.root.appendingPathComponent("Tests/Fixtures/typo.yaml").path])
+        #expect(lint.status == 2)
+        #expect(lint.stderr.contains("typo.yaml:5:3: error: unknown key 'bodyy' in 'api'; did you mean 'body'?"))
+    }
+
+    @Test func notSentExitsOneAndKeepsSecretsOut() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("carrier-\(UUID().uuidString).yaml").path
+        try "accounts:\n  mt: {provider: mailtrap, endpoint: \"\(server.url)\", credentials: {api_token: tok-very-secret}}\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        try await server.script(["*": [Answer.json(401, .object(["success": false, "errors": ["Unauthorized: token tok-very-secret is revoked"]]))]])
+        let result = try carrier(["send", "--config", config, "--json", Repository.example("order-confirmation.json")])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("[failover] status 401"))
+        #expect(!result.stderr.contains("tok-very-secret") && !result.stdout.contains("tok-very-secret"))
+        #expect(try JSONParser.parse(result.stdout)["status"] == "failed")
+    }
+}

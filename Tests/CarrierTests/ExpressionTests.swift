@@ -1,0 +1,53 @@
+@testable import Carrier
+import CarrierYAML
+import Testing
+
+/// The mapping language on its own: templates compiled from YAML and rendered against values.
+@Suite("Mapping language")
+struct ExpressionTests {
+    func render(_ yaml: String, _ values: [String: Value]) throws -> Value {
+        let node = try #require(try YAMLParser.parse(yaml, file: "t.yaml"))
+        let sink = DiagnosticSink()
+        let template = TemplateCompiler(file: "t.yaml", variables: Set(values.keys), sink: sink).compile(node)
+        #expect(sink.diagnostics.isEmpty, "\(sink.diagnostics)")
+        return try template.render(in: Scope(values: values))
+    }
+
+    @Test func typedWholeExpressionsAndStringInterpolation() throws {
+        let v = try render(#"{list: "{{ xs }}", text: "n={{ xs | count }}", none: "{{ missing }}"}"#, ["xs": [1, 2], "missing": nil])
+        #expect(v == .object(["list": [1, 2], "text": "n=2"]))
+    }
+
+    @Test func eachIfAndMerge() throws {
+        let yaml = """
+            items: {$each: "{{ xs }}", $as: x, $do: {v: "{{ x.a }}"}}
+            maybe: {$if: "{{ flag }}", $then: yes-value, $else: no-value}
+            $merge: ["{{ meta | prefix_keys('v:') }}"]
+            """
+        let v = try render(yaml, ["xs": [.object(["a": 1]), .object(["a": 2])], "flag": false, "meta": .object(["k": "1"])])
+        #expect(v == .object(["items": [.object(["v": 1]), .object(["v": 2])], "maybe": "no-value", "v:k": "1"]))
+    }
+
+    @Test func operatorsAndFilters() throws {
+        let values: [String: Value] = ["a": "eu", "n": 3, "tags": ["x", "y"], "o": .object(["email": "e@x.io", "name": "N, M"])]
+        #expect(try render(#""{{ a == 'eu' ? 'api.eu' : 'api' }}""#, values) == "api.eu")
+        #expect(try render(#""{{ n > 2 and 'x' in tags }}""#, values) == true)
+        #expect(try render(#""{{ o | address }}""#, values) == #""N, M" <e@x.io>"#)
+        #expect(try render(#""{{ {category: tags} | json }}""#, values) == #"{"category":["x","y"]}"#)
+        #expect(try render(#""{{ nothing ?? 'fallback' }}""#, values.merging(["nothing": ""]) { a, _ in a }) == "fallback")
+        #expect(try render(#""{{ 'Hello' | base64url }}""#, values) == "SGVsbG8=")
+        #expect(try render(#""{{ 1457096767 | rfc2822 }}""#, values) == "Fri, 04 Mar 2016 13:06:07 +0000")
+        #expect(try render(#""{{ o | rename({email: 'Email'}) }}""#, values) == .object(["Email": "e@x.io"]))
+    }
+
+    @Test func evaluationErrorsPointAtTheFile() throws {
+        let node = try #require(try YAMLParser.parse(#"x: "{{ n | int }}""#, file: "t.yaml"))
+        let sink = DiagnosticSink()
+        let template = TemplateCompiler(file: "t.yaml", variables: ["n"], sink: sink).compile(node)
+        #expect {
+            _ = try template.render(in: Scope(values: ["n": "abc"]))
+        } throws: { error in
+            (error as? TemplateError)?.description.hasPrefix("t.yaml:1:") == true && "\(error)".contains("not a whole number")
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Carrier
+import Foundation
+import Testing
+
+/// What a real peer makes of the MIME writer's output (Python's email package, policy=default).
+@Suite("MIME writer")
+struct MIMEWriterTests {
+    @Test func referenceMessageParsesCleanly() throws {
+        var message = try Fixtures.referenceMessage()
+        message.date = 1_795_000_000
+        let mime = MIMEWriter().write(message)
+        let parsed = try Fixtures.parseMIME(Data(mime.utf8))
+        #expect(parsed["defects"] == [])
+        #expect(parsed["bare_lf"] == false)
+        #expect((parsed["max_line"].intValue ?? 999) <= 78)
+        let headers = parsed["headers"]
+        #expect(headers["Subject"] == "Your order #1234 — merci ✓")
+        #expect(headers["To"] == "Alice Able <alice@example.com>, Bob Bäcker <bob@example.com>")
+        #expect(headers["Bcc"] == .null, "no Bcc header unless a provider asks for it")
+        #expect(headers["Date"] == "Wed, 18 Nov 2026 11:06:40 +0000")
+        #expect(headers["MIME-Version"] == "1.0")
+        let types = (parsed["parts"].arrayValue ?? []).map { $0["content_type"].text }
+        #expect(types == ["multipart/mixed", "multipart/related", "multipart/alternative", "text/plain", "text/html", "image/png", "application/pdf"])
+        let parts = parsed["parts"].arrayValue ?? []
+        #expect(parts[5]["content_id"] == "<logo123>")
+        #expect(parts[5]["content_b64"] == "iVBORw0KGgo=")
+        #expect(parts[6]["filename"] == "invoice.pdf")
+        #expect(parts[6]["disposition"] == "attachment")
+        #expect(parts[6]["content_b64"] == "JVBERi0xLjQK")
+        #expect(parts.allSatisfy { $0["defects"] == [] })
+    }
+
+    @Test func nonASCIIFilenamesLongLinesAndBigAttachmentsStayWithinLimits() throws {
+        let long = String(repeating: "Grüße aus Köln, ", count: 200)  // one 3200-character line
+        let big = Data((0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let message = Message(from: Address(email: "a@example.com", name: "Ünïcode, \"Quoted\" Name"),
+                              to: [Address(email: "b@example.com", name: "日本 太郎")],
+                              subject: String(repeating: "Ärger mit langen Betreffzeilen ", count: 6),
+                              text: long, html: "<p>\(long)</p>",
+                              attachments: [Attachment(filename: "Rechnung März €.pdf", content: big)])
+        let mime = MIMEWriter().write(message)
+        let parsed = try Fixtures.parseMIME(Data(mime.utf8))
+        #expect(parsed["defects"] == [])
+        #expect((parsed["max_line"].intValue ?? 9999) <= 998)
+        #expect(parsed["headers"]["Subject"].text == message.subject)
+        #expect(parsed["headers"]["From"].text.contains("Ünïcode"))
+        #expect(parsed["headers"]["To"] == "日本 太郎 <b@example.com>")
+        let parts = parsed["parts"].arrayValue ?? []
+        let text = try #require(parts.first { $0["content_type"] == "text/plain" })
+        #expect(text["text"].text.trimmingCharacters(in: .newlines) == long)
+        let file = try #require(parts.first { $0["content_type"] == "application/pdf" })
+        #expect(file["filename"] == "Rechnung März €.pdf")
+        #expect(Data(base64Encoded: file["content_b64"].text) == big)
+    }
+
+    @Test func bccOnlyWhenAsked() throws {
+        let message = Message(from: Address(email: "a@example.com"), to: [Address(email: "b@example.com")],
+                              bcc: [Address(email: "hidden@example.com")], subject: "s", text: "t")
+        #expect(!MIMEWriter().write(message).contains("hidden@example.com"))
+        #expect(MIMEWriter(includeBcc: true).write(message).contains("Bcc: hidden@example.com\r\n"))
+    }
+
+    @Test func sameMessageSameBytes() throws {
+        var message = try Fixtures.referenceMessage()
+        message.messageID = "fixed@shop.example.com"
+        message.date = 1_795_000_000
+        #expect(MIMEWriter().write(message) == MIMEWriter().write(message))
+    }
+}

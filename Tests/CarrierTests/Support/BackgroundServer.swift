@@ -1,0 +1,52 @@
+import Foundation
+
+/// A server program started by a test on 127.0.0.1 that prints `READY <port> …` when it listens.
+/// The test that starts it stops it (``stop()``); the program also ends by itself after its lifetime.
+final class BackgroundServer: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    /// The words after READY (extra ports, file paths).
+    let readyWords: [String]
+    private let output: Pipe
+
+    init(script: String, arguments: [String] = []) throws {
+        process.executableURL = URL(fileURLWithPath: Repository.python)
+        process.arguments = [Repository.support + "/" + script] + arguments
+        output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        let handle = output.fileHandleForReading
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let byte = handle.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        let words = String(decoding: line, as: UTF8.self).split(separator: " ").map(String.init)
+        guard words.first == "READY", words.count >= 2, let port = Int(words[1]) else {
+            process.terminate()
+            throw TestFailure("\(script) did not start: \(String(decoding: line, as: UTF8.self))")
+        }
+        self.port = port
+        self.readyWords = Array(words.dropFirst(2))
+    }
+
+    /// Stops the server: SIGTERM, then SIGKILL if it has not ended within two seconds.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(2)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

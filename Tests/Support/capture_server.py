@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""HTTP capture server for Carrier's tests: records every request and answers as scripted.
+
+Listens on 127.0.0.1 on a free port and prints "READY <port>" on stdout.
+Control endpoints (JSON):
+  POST /_control/script    {"PATH or *": [{"status", "headers", "body", "delay", "drop"}, ...]}
+                           answers for a path are used in order; the last one repeats.
+  GET  /_control/requests  every request so far: [{"method","path","headers":[[k,v]],"body_b64"}]
+  POST /_control/reset     forget requests and scripts
+Stops on SIGTERM, or by itself after --lifetime seconds (default 600), so no test leaks it.
+"""
+import base64, json, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+lock = threading.Lock()
+requests = []
+scripts = {}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, status, headers, body):
+        data = body if isinstance(body, bytes) else (body if isinstance(body, str) else json.dumps(body)).encode()
+        self.send_response(status)
+        sent = {k.lower() for k in headers}
+        for k, v in headers.items():
+            self.send_header(k, str(v))
+        if "content-type" not in sent and data:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _handle(self):
+        body = self._body()
+        path = self.path.split("?")[0]
+        if path == "/_control/script":
+            with lock:
+                scripts.update(json.loads(body))
+            return self._send(200, {}, {"ok": True})
+        if path == "/_control/requests":
+            with lock:
+                return self._send(200, {}, requests)
+        if path == "/_control/reset":
+            with lock:
+                requests.clear()
+                scripts.clear()
+            return self._send(200, {}, {"ok": True})
+        with lock:
+            requests.append({"method": self.command, "path": self.path, "headers": [[k, v] for k, v in self.headers.items()],
+                             "body_b64": base64.b64encode(body).decode()})
+            queue = scripts.get(path) or scripts.get("*") or [{"status": 200, "body": {}}]
+            answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        if answer.get("delay"):
+            time.sleep(answer["delay"])
+        if answer.get("drop"):
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        self._send(answer.get("status", 200), answer.get("headers", {}), answer.get("body", ""))
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+
+def main():
+    import signal
+    # A child of a threaded test runner inherits its blocked signal mask: take SIGTERM back.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    lifetime = float(sys.argv[sys.argv.index("--lifetime") + 1]) if "--lifetime" in sys.argv else 600
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Timer(lifetime, server.shutdown).start()
+    print("READY", server.server_address[1], flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    server.serve_forever()
+    import os
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

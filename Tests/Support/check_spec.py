@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Validates a JSON request body against an OpenAPI 3.1 operation's request schema.
+
+usage: check_spec.py SPEC.yaml PATH METHOD [--set PROPERTY=JSONSCHEMA] [--oneof-as-anyof] < body.json
+Prints "valid", or each validation error on its own line and exits 1.
+
+Two known spec quirks can be named explicitly (the spec files stay as published):
+  --set custom_args='{"type":"object"}'  SendGrid types the top-level custom_args as a string;
+                                         the live API takes an object (see shared/specs/README.md).
+  --oneof-as-anyof                       Mailtrap's oneOf alternatives (text / html / text and html)
+                                         overlap, so a body with both parts matches all three and a
+                                         strict oneOf can never accept it.
+"""
+import json, sys
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.validators import RefResolver
+
+
+def walk(node, fn):
+    if isinstance(node, dict):
+        fn(node)
+        for v in node.values():
+            walk(v, fn)
+    elif isinstance(node, list):
+        for v in node:
+            walk(v, fn)
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    spec_path, api_path, method = args[0], args[1], args[2].lower()
+    spec = yaml.safe_load(open(spec_path))
+    if "--oneof-as-anyof" in sys.argv:
+        walk(spec, lambda d: d.__setitem__("anyOf", d.pop("oneOf")) if "oneOf" in d else None)
+    operation = spec["paths"][api_path][method]
+    body = operation["requestBody"]
+    if "$ref" in body:
+        body = spec["components"]["requestBodies"][body["$ref"].split("/")[-1]]
+    schema = body["content"]["application/json"]["schema"]
+    for i, arg in enumerate(sys.argv):
+        if arg == "--set":
+            name, value = sys.argv[i + 1].split("=", 1)
+            schema["properties"][name] = json.loads(value)
+    validator = Draft202012Validator(schema, resolver=RefResolver(base_uri="", referrer=spec))
+    errors = sorted(validator.iter_errors(json.load(sys.stdin)), key=lambda e: list(e.path))
+    for e in errors:
+        print("/".join(map(str, e.path)) + ": " + e.message)
+    print("" if errors else "valid", end="")
+    sys.exit(1 if errors else 0)
+
+
+if __name__ == "__main__":
+    main()
