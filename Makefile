@@ -27,7 +27,7 @@ demo: build
 	$(BIN) render --config examples/carrier.yaml --account mailtrap examples/messages/order-confirmation.json
 
 test-providers: build
-	$(BIN) providers test
+	$(BIN) providers test --config examples/carrier.yaml
 
 test-swift: build
 	$(SWIFT) test -c $(CONFIGURATION) --parallel --num-workers 2
@@ -38,6 +38,7 @@ lint: build
 	$(BIN) providers lint providers/*.yaml
 
 bench: deps
+	@scripts/install-deps.sh hyperfine
 	bench/render.sh
 
 install: release

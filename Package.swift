@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Carrier", targets: ["Carrier"]),
         .executable(name: "carrier", targets: ["CarrierCLI"]),
+        .executable(name: "carrier-bench", targets: ["CarrierBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,6 +33,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .executableTarget(name: "CarrierBench", dependencies: ["Carrier"], path: "Sources/CarrierBench"),
         .testTarget(name: "CarrierTests", dependencies: ["Carrier", "CarrierYAML"]),
     ]
 )

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# How fast `render` is for SendGrid in a release build, and how long `carrier render` takes cold.
+#   bench/render.sh [COUNT]      (default 100000)
+# Compares, in the same run, against serialising the rendered body alone (the floor any
+# implementation pays) and, for the cold start, against `/bin/true` (process start-up itself).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT=${1:-100000}
+swift build -c release --product carrier >/dev/null
+swift build -c release --product carrier-bench >/dev/null
+CONFIG=$(mktemp --suffix=.yaml)
+trap 'rm -f "$CONFIG"' EXIT
+printf 'accounts:\n  sendgrid: {provider: sendgrid, credentials: {api_key: SG.bench-key}}\n' > "$CONFIG"
+MESSAGE=examples/messages/order-confirmation.json
+echo "== SendGrid render, $COUNT messages (release build)"
+/usr/bin/time -v .build/release/carrier-bench render "$COUNT" sendgrid "$CONFIG" "$MESSAGE" 2> /tmp/carrier-bench-time.txt
+grep -E "Maximum resident set size" /tmp/carrier-bench-time.txt
+echo "== cold start of 'carrier render' (process start, provider files loaded, one render)"
+if command -v hyperfine >/dev/null; then
+  hyperfine -N --warmup 3 --runs 30 "/bin/true" ".build/release/carrier render --config $CONFIG --account sendgrid $MESSAGE"
+else
+  for i in 1 2 3; do /usr/bin/time -f "%e s, %M KB" .build/release/carrier render --config "$CONFIG" --account sendgrid "$MESSAGE" >/dev/null; done
+fi
