@@ -11,6 +11,8 @@ public final class CurlHandle: @unchecked Sendable {
     private var strings: [UnsafeMutablePointer<CChar>] = []
     /// The ResponseCollector of the transfer in progress, retained while it runs.
     var collectorStorage: UnsafeMutableRawPointer?
+    /// Messages sent over the handle's current SMTP connection.
+    var messagesOnConnection = 0
 
     init?() {
         guard let handle = curl_easy_init() else { return nil }

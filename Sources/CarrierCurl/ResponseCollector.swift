@@ -14,6 +14,8 @@ final class ResponseCollector {
     /// The request body being uploaded, and how far the upload got.
     var upload = Data()
     var uploadOffset = 0
+    /// The SMTP conversation, for SMTP transfers.
+    var transcript: SMTPTranscript?
 
     deinit { errorBuffer.deallocate() }
 

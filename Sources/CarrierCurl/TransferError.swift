@@ -19,5 +19,12 @@ public struct TransferError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var curlCode: Int
 
+    public init(kind: Kind, requestSent: Bool, message: String, curlCode: Int) {
+        self.kind = kind
+        self.requestSent = requestSent
+        self.message = message
+        self.curlCode = curlCode
+    }
+
     public var description: String { message }
 }

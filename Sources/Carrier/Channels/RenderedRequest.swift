@@ -76,7 +76,7 @@ public struct RenderedRequest: Sendable {
         let data: Data
         switch body {
         case .none: data = Data()
-        case .json(let v): data = Data(JSONWriter.string(v).utf8)
+        case .json(let v): data = Data(JSONWriter.bytes(v))
         case .form(let fields): data = Data(FormEncoding.urlEncoded(fields).utf8)
         case .multipart(let parts): data = FormEncoding.multipart(parts, boundary: boundary)
         case .raw(_, let text): data = Data(text.utf8)

@@ -44,14 +44,26 @@ public struct SMTPOverride: Sendable {
     public var host: String?
     public var port: Int?
     public var tls: TLSMode?
+    /// The EHLO name (default: this machine's host name).
     public var helo: String?
+    /// Send credentials over a connection without TLS (only with `tls: none`).
     public var allowPlaintextAuth: Bool
-    public init(host: String? = nil, port: Int? = nil, tls: TLSMode? = nil, helo: String? = nil, allowPlaintextAuth: Bool = false) {
+    /// MAIL FROM, when it differs from the message's from (a bounce address).
+    public var envelopeFrom: String?
+    /// `PLAIN`, `LOGIN` or `XOAUTH2`, overriding the provider file.
+    public var authMechanism: String?
+    /// How many connections the account may open at once (default 1).
+    public var connections: Int
+    public init(host: String? = nil, port: Int? = nil, tls: TLSMode? = nil, helo: String? = nil, allowPlaintextAuth: Bool = false,
+                envelopeFrom: String? = nil, authMechanism: String? = nil, connections: Int = 1) {
         self.host = host
         self.port = port
         self.tls = tls
         self.helo = helo
         self.allowPlaintextAuth = allowPlaintextAuth
+        self.envelopeFrom = envelopeFrom
+        self.authMechanism = authMechanism
+        self.connections = connections
     }
 }
 

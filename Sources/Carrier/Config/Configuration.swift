@@ -107,7 +107,9 @@ public struct Configuration: Sendable {
         if let s = r.mapping("smtp") {
             smtp = SMTPOverride(host: s.string("host"), port: s.int("port"),
                                 tls: s.oneOf("tls", TLSMode.allCases.map(\.rawValue)).flatMap(TLSMode.init(rawValue:)),
-                                helo: s.string("helo"), allowPlaintextAuth: s.bool("allow_plaintext_auth") ?? false)
+                                helo: s.string("helo"), allowPlaintextAuth: s.bool("allow_plaintext_auth") ?? false,
+                                envelopeFrom: s.string("envelope_from"), authMechanism: s.oneOf("auth_mechanism", ["PLAIN", "LOGIN", "XOAUTH2"]),
+                                connections: s.int("connections") ?? 1)
             if let ca = s.string("ca_file") { caFile = absolute(ca) }
             s.finish()
         }

@@ -29,7 +29,10 @@ public enum ExampleRunner {
             do { message = try Message.decode(example.message) } catch { throw CarrierError.message(error) }
             let context = try ProviderContext(definition: definition, account: account)
             var failures: [String] = []
-            guard example.channel == .api else { return failures }
+            if example.channel == .smtp {
+                let rendered = try SMTPChannel(context: context).render(message, showSecrets: true)
+                return compareSMTP(expected: example.request ?? .null, actual: rendered)
+            }
             let channel = try APIChannel(context: context)
             let rendered = try channel.render(message).display(redactor: context.redactor, showSecrets: true)
             if let expected = example.request {
@@ -68,6 +71,23 @@ public enum ExampleRunner {
             let found = actual["headers"].objectValue?.entries.first { $0.key.lowercased() == header.key.lowercased() }?.value
             if found != header.value {
                 failures.append("request.headers.\(header.key): expected \(JSONWriter.string(header.value)), got \(found.map(JSONWriter.string) ?? "nothing")")
+            }
+        }
+        return failures
+    }
+
+    /// Host, ports, username and envelope must match; the headers written down must be in the message.
+    static func compareSMTP(expected: Value, actual: Value) -> [String] {
+        var failures: [String] = []
+        for key in ["host", "ports", "username", "envelope"] where expected[key] != .null {
+            failures += differences(expected[key], actual[key], path: "request.\(key)")
+        }
+        let head = actual["message"].text.components(separatedBy: "\r\n\r\n").first ?? ""
+        let lines = head.replacingOccurrences(of: "\r\n ", with: " ").components(separatedBy: "\r\n")
+        for header in expected["headers"].objectValue ?? OrderedObject() {
+            let values = (header.value.arrayValue ?? [header.value]).map(\.text)
+            for value in values where !lines.contains("\(header.key): \(value)") {
+                failures.append("request.headers.\(header.key): expected a header '\(header.key): \(value)' in the message")
             }
         }
         return failures

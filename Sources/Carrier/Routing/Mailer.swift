@@ -59,8 +59,11 @@ public struct Mailer: Sendable {
         case .api:
             result = try await APIChannel(context: context, engine: engine, tokens: tokens).send(message, idempotencyKey: message.messageID)
         case .smtp:
-            throw .configuration(ConfigurationError("the smtp channel is not available in this build",
-                                                    hint: "use channel: api for account '\(account.name)'"))
+            let channel = try SMTPChannel(context: context, engine: engine, tokens: tokens)
+            let limiter = await ConnectionLimits.shared.limiter(for: account.name, limit: account.smtp?.connections ?? 1)
+            await limiter.acquire()
+            result = await channel.send(message)
+            await limiter.release()
         case .file:
             result = await FileChannel(account: account).send(message)
         }
@@ -87,8 +90,10 @@ public struct Mailer: Sendable {
         case .api:
             let request = try APIChannel(context: context, engine: engine, tokens: tokens).render(message)
             return request.display(redactor: context.redactor, showSecrets: showSecrets)
-        default:
-            throw .configuration(ConfigurationError("rendering the smtp channel is not available in this build"))
+        case .smtp:
+            return try SMTPChannel(context: context, engine: engine, tokens: tokens).render(message, showSecrets: showSecrets)
+        case .file:
+            return .null
         }
     }
 

@@ -1,0 +1,202 @@
+import CarrierCurl
+import Foundation
+
+/// Sends messages through an SMTP relay: the provider's (from its YAML file), an account's
+/// override, or any RFC 5321 server through the generic `smtp` provider.
+///
+/// TLS cannot be downgraded: `starttls` fails before AUTH when the server does not offer it,
+/// and `tls: none` is used only when the account asks for it.
+struct SMTPChannel: Sendable {
+    let context: ProviderContext
+    let spec: SMTPSpec
+    let engine: CurlEngine
+    let tokens: OAuth2TokenProvider
+
+    init(context: ProviderContext, engine: CurlEngine = .shared, tokens: OAuth2TokenProvider = .shared) throws(CarrierError) {
+        guard let spec = context.definition.smtp else {
+            throw .configuration(ConfigurationError("provider \(context.definition.id) has no smtp channel",
+                                                    hint: "use channel: api for account '\(context.account.name)'"))
+        }
+        self.context = context
+        self.spec = spec
+        self.engine = engine
+        self.tokens = tokens
+    }
+
+    /// Everything about one transaction that does not need the network.
+    struct Plan {
+        var host: String
+        var ports: [SMTPPort]
+        var helo: String
+        var username: String?
+        var password: String?
+        var mechanism: String?
+        var mailFrom: String
+        var recipients: [String]
+        var mime: String
+    }
+
+    func plan(_ message: Message) throws(CarrierError) -> Plan {
+        let override = context.account.smtp
+        let place = "account '\(context.account.name)'"
+        var scope = context.scope(for: message, mime: MIMEWriter())
+        let headers = try spec.headers.map { t throws(CarrierError) in ProviderContext.headerFields(try context.render(t, in: scope)) } ?? []
+        let mime = MIMEWriter(includeBcc: false, extraHeaders: headers).write(message)
+        scope = context.scope(for: message, mime: MIMEWriter())
+        let host: String
+        if let configured = override?.host { host = configured } else { host = (try context.render(spec.host, in: scope)).text }
+        var ports: [SMTPPort]
+        if let port = override?.port {
+            ports = [SMTPPort(port: port, tls: override?.tls ?? (port == 465 ? .implicit : .starttls))]
+        } else if let tls = override?.tls {
+            ports = spec.ports.map { SMTPPort(port: $0.port, tls: tls) }
+        } else {
+            ports = spec.ports.filter { $0.tls != .none }  // plain ports only when the account asks
+        }
+        guard !ports.isEmpty else {
+            throw .configuration(ConfigurationError("\(place) has no SMTP port to use", hint: "set smtp: {port: …, tls: starttls}"))
+        }
+        let username = (try context.render(spec.username, in: scope)).text
+        let password = try spec.password.map { t throws(CarrierError) in (try context.render(t, in: scope)).text }
+        let sendsCredentials = !username.isEmpty && (!(password ?? "").isEmpty || spec.oauth2)
+        if sendsCredentials && ports.contains(where: { $0.tls == .none }) && !(override?.allowPlaintextAuth ?? false) {
+            throw .configuration(ConfigurationError("\(place) would send its SMTP password without TLS",
+                hint: "use tls: starttls or implicit, or set smtp: {allow_plaintext_auth: true} if this server is trusted"))
+        }
+        let mailFrom = override?.envelopeFrom ?? message.from.email
+        return Plan(host: host, ports: ports, helo: Self.heloName(override?.helo), username: sendsCredentials ? username : nil,
+                    password: sendsCredentials ? password : nil, mechanism: override?.authMechanism ?? spec.authMechanism,
+                    mailFrom: mailFrom, recipients: message.recipients.map(\.email), mime: mime)
+    }
+
+    /// The EHLO name: the configured one, else this machine's host name if it is a valid one.
+    static func heloName(_ configured: String?) -> String {
+        if let configured { return configured }
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count)
+        let name = String(cString: buffer)
+        let valid = !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }
+        return valid ? name : "localhost.localdomain"
+    }
+
+    /// What `carrier render --channel smtp` shows: the relay, the envelope, the conversation to come, the message.
+    func render(_ message: Message, showSecrets: Bool) throws(CarrierError) -> Value {
+        let plan = try plan(message)
+        let first = plan.ports[0]
+        var conversation: [Value] = [.string("C: EHLO \(plan.helo)")]
+        if first.tls == .starttls { conversation += [.string("C: STARTTLS"), .string("C: EHLO \(plan.helo)")] }
+        if plan.username != nil { conversation.append(.string("C: AUTH \(spec.oauth2 ? "XOAUTH2" : (plan.mechanism ?? "PLAIN")) ***")) }
+        conversation.append(.string("C: MAIL FROM:<\(plan.mailFrom)>"))
+        conversation += plan.recipients.map { .string("C: RCPT TO:<\($0)>") }
+        conversation += ["C: DATA", "C: (the message below)", "C: ."]
+        var object = OrderedObject()
+        object["channel"] = "smtp"
+        object["host"] = .string(plan.host)
+        object["ports"] = .array(plan.ports.map { .object(["port": .int($0.port), "tls": .string($0.tls.rawValue)]) })
+        object["helo"] = .string(plan.helo)
+        object["username"] = plan.username.map(Value.string) ?? .null
+        object["password"] = plan.password.map { showSecrets ? .string($0) : "***" } ?? .null
+        object["envelope"] = .object(["mail_from": .string(plan.mailFrom), "rcpt_to": .array(plan.recipients.map(Value.string))])
+        object["transcript"] = .array(conversation)
+        object["message"] = .string(showSecrets ? plan.mime : context.redactor.redact(plan.mime))
+        return .object(object)
+    }
+
+    /// Sends the message, falling back through the ports when one is blocked.
+    func send(_ message: Message) async -> Attempt {
+        let started = Date()
+        var details = OrderedObject()
+        func attempt(_ outcome: Attempt.Outcome, _ errorClass: ErrorClass? = nil, status: Int? = nil, error: String? = nil,
+                     ids: [String] = []) -> Attempt {
+            Attempt(account: context.account.name, provider: context.definition.id, channel: .smtp, outcome: outcome,
+                    errorClass: errorClass, status: status, error: error.map(context.redactor.redact),
+                    durationMs: Int(Date().timeIntervalSince(started) * 1000), messageIDs: ids, details: details)
+        }
+        let plan: Plan
+        var bearer: String?
+        do {
+            plan = try self.plan(message)
+            if spec.oauth2 {
+                guard case .oauth2(let oauth)? = context.definition.api?.auth else {
+                    throw CarrierError.configuration(ConfigurationError("smtp oauth2 needs an api auth: oauth2 section in \(context.definition.file)"))
+                }
+                let (url, grant) = try AuthResolver.grant(oauth, context: context, scope: context.scope(for: message, mime: MIMEWriter()))
+                do {
+                    bearer = try await tokens.token(url: url, grant: grant, engine: engine, options: options)
+                } catch {
+                    return attempt(.failed, error.errorClass, status: error.status, error: error.message)
+                }
+            }
+        } catch {
+            return attempt(.failed, .permanent, error: "\(error)")
+        }
+        var tried: [Value] = []
+        var lastFailure: SMTPFailure?
+        for port in plan.ports {
+            var request = SMTPRequest(host: plan.host, port: port.port, security: Self.security(port.tls), helo: plan.helo,
+                                      mailFrom: plan.mailFrom, recipients: plan.recipients, data: Data(plan.mime.utf8),
+                                      username: plan.username, password: bearer == nil ? plan.password : nil, bearer: bearer,
+                                      mechanism: bearer != nil ? "XOAUTH2" : plan.mechanism,
+                                      maxMessagesPerConnection: spec.maxMessagesPerConnection)
+            tried.append(.int(port.port))
+            var result = await engine.send(request, options: options)
+            // A connection the server closed while idle: reopen it once; nothing was sent.
+            if case .failure(let failure) = result, failure.reusedConnection, !failure.dataSent {
+                request.freshConnection = true
+                result = await engine.send(request, options: options)
+            }
+            switch result {
+            case .success(let success):
+                details["port"] = .int(port.port)
+                details["tls"] = .string(port.tls.rawValue)
+                details["reply"] = .string(success.lastReply)
+                if !success.rejected.isEmpty {
+                    details["rejected"] = .array(success.rejected.map { .object(["recipient": .string($0.recipient), "reply": .string($0.reply)]) })
+                }
+                details["transcript"] = .array(success.transcript.map(Value.string))
+                return attempt(.sent, status: success.replyCode, ids: [message.messageID ?? ""].filter { !$0.isEmpty })
+            case .failure(let failure):
+                lastFailure = failure
+                if failure.transfer.kind == .connect && failure.replyCode == nil { continue }  // blocked port: next one
+            }
+            break
+        }
+        guard let failure = lastFailure else { return attempt(.failed, .retry, error: "no SMTP port answered") }
+        details["ports_tried"] = .array(tried)
+        details["transcript"] = .array(failure.transcript.map(Value.string))
+        if !failure.rejected.isEmpty {
+            details["rejected"] = .array(failure.rejected.map { .object(["recipient": .string($0.recipient), "reply": .string($0.reply)]) })
+        }
+        let reply = failure.lastReply.map { " (server said: \($0))" } ?? ""
+        let code = failure.replyCode.flatMap { $0 >= 400 ? $0 : nil }
+        return attempt(.failed, Self.classify(failure, code: code), status: code,
+                       error: "\(failure.transfer.kind.rawValue): \(failure.transfer.message)\(reply) [\(plan.host):\(tried.last?.intValue ?? 0)]")
+    }
+
+    var options: TransferOptions {
+        TransferOptions(connectTimeout: context.account.timeouts.connect, totalTimeout: context.account.timeouts.total,
+                        caFile: context.account.caFile)
+    }
+
+    static func security(_ tls: TLSMode) -> SMTPRequest.Security {
+        switch tls {
+        case .starttls: return .starttls
+        case .implicit: return .implicit
+        case .none: return .none
+        }
+    }
+
+    /// Reply codes are classified like HTTP statuses.
+    static func classify(_ failure: SMTPFailure, code: Int?) -> ErrorClass {
+        if failure.transfer.kind == .tls { return .failover }
+        switch code {
+        case 530?, 534?, 535?, 538?: return .failover
+        case 421?, 451?: return .rateLimited
+        case let c? where (400..<500).contains(c): return .retry
+        case let c? where c >= 500: return .permanent
+        default: break
+        }
+        if failure.dataSent { return .ambiguous }
+        return .retry
+    }
+}

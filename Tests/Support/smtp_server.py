@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""SMTP server for Carrier's tests, on aiosmtpd (Debian python3-aiosmtpd).
+
+Listens on 127.0.0.1 on a free port, prints "READY <port>", and writes each received message to
+OUTDIR as NNNN.json {"mail_from", "rcpt_tos", "data_b64", "tls", "auth_login"}.
+
+  --tls starttls|implicit|none   STARTTLS offered, TLS from the first byte, or plain only
+  --cert FILE --key FILE          the certificate (made by the test with openssl)
+  --auth USER:PASS                require AUTH (PLAIN and LOGIN offered)
+  --reject ADDR                   answer 550 to RCPT TO for this address (repeatable)
+  --mail-reply "451 4.7.1 …"      answer MAIL FROM with this reply (repeatable: one per message, then 250)
+  --drop-on-data                  close the connection when DATA is sent, without a reply
+  --lifetime SECONDS              stop by itself (default 600)
+"""
+import argparse, asyncio, base64, json, os, signal, ssl, sys, threading
+from aiosmtpd.smtp import SMTP, AuthResult
+
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+
+parser = argparse.ArgumentParser()
+parser.add_argument("outdir")
+parser.add_argument("--tls", default="none")
+parser.add_argument("--cert")
+parser.add_argument("--key")
+parser.add_argument("--auth")
+parser.add_argument("--reject", action="append", default=[])
+parser.add_argument("--mail-reply", action="append", default=[])
+parser.add_argument("--drop-on-data", action="store_true")
+parser.add_argument("--lifetime", type=float, default=600)
+args = parser.parse_args()
+os.makedirs(args.outdir, exist_ok=True)
+counter = {"n": 0, "connections": 0}
+
+
+class Handler:
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        if args.mail_reply:
+            return args.mail_reply.pop(0)
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if address in args.reject:
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if args.drop_on_data:
+            server.transport.close()
+            return "421 closing"
+        counter["n"] += 1
+        record = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
+                  "data_b64": base64.b64encode(envelope.original_content or envelope.content).decode(),
+                  "tls": session.ssl is not None, "auth_login": (session.login_data or b"").decode() if isinstance(session.login_data, bytes) else session.login_data,
+                  "helo": session.host_name, "peer_port": session.peer[1]}
+        path = os.path.join(args.outdir, "%04d.json" % counter["n"])
+        with open(path + ".tmp", "w") as f:
+            json.dump(record, f)
+        os.rename(path + ".tmp", path)
+        return "250 2.0.0 Ok: queued as CARRIER%04d" % counter["n"]
+
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    user, password = args.auth.split(":", 1)
+    login = auth_data.login.decode() if isinstance(auth_data.login, bytes) else auth_data.login
+    secret = auth_data.password.decode() if isinstance(auth_data.password, bytes) else auth_data.password
+    ok = login == user and secret == password
+    return AuthResult(success=ok, handled=False, auth_data=login if ok else None)
+
+
+def make_context():
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(args.cert, args.key)
+    return context
+
+
+def factory():
+    kwargs = dict(hostname="test.smtp.local", decode_data=False)
+    if args.tls == "starttls":
+        kwargs.update(tls_context=make_context(), require_starttls=True)
+    if args.auth:
+        kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=(args.tls != "none"))
+    counter["connections"] += 1
+    return SMTP(Handler(), **kwargs)
+
+
+async def main():
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(factory, "127.0.0.1", 0, ssl=make_context() if args.tls == "implicit" else None)
+    print("READY", server.sockets[0].getsockname()[1], flush=True)
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.call_later(args.lifetime, stop.set)
+    await stop.wait()
+    server.close()
+
+
+asyncio.run(main())
