@@ -84,6 +84,8 @@ final class SMTPTranscript {
     var inAuth = false
     var dataSent = false
     var lastReply: String?
+    /// The last reply with a 4xx or 5xx code: what the failure is about (later lines may be "221 Bye").
+    var lastErrorReply: String?
     var pendingRecipient: String?
     var rejected: [(recipient: String, reply: String)] = []
     var reused = false
@@ -110,6 +112,7 @@ final class SMTPTranscript {
             lines.append("S: " + line)
             lastReply = line
             let code = Int(line.prefix(3)) ?? 0
+            if code >= 400 && pendingRecipient == nil { lastErrorReply = line }
             if inAuth && code != 334 { inAuth = false }
             let isFinal = line.count < 4 || line[line.index(line.startIndex, offsetBy: 3)] != "-"
             if isFinal, let recipient = pendingRecipient {
@@ -145,10 +148,14 @@ extension CurlEngine {
             guard code == CURLE_OK else {
                 var error = Self.transferError(code, handle: handle, errorBuffer: collector.errorText)
                 error.requestSent = transcript.dataSent
+                if let refusal = transcript.lastErrorReply, code != CURLE_USE_SSL_FAILED {
+                    error.kind = .refused
+                    error.message = "the server refused: \(refusal)"
+                }
                 if code == CURLE_USE_SSL_FAILED {
                     error.message = "the server at \(request.host):\(request.port) does not offer STARTTLS, which this account requires; nothing was sent"
                 }
-                return .failure(SMTPFailure(transfer: error, replyCode: reply > 0 ? reply : nil, lastReply: transcript.lastReply,
+                return .failure(SMTPFailure(transfer: error, replyCode: reply > 0 ? reply : nil, lastReply: transcript.lastErrorReply ?? transcript.lastReply,
                                             transcript: transcript.lines, dataSent: transcript.dataSent, rejected: transcript.rejected,
                                             reusedConnection: transcript.reused))
             }

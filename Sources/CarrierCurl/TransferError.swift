@@ -9,6 +9,8 @@ public struct TransferError: Error, Sendable, CustomStringConvertible {
         case timeout
         /// The connection broke after the request was sent.
         case dropped
+        /// The server answered with an error reply (SMTP 4xx/5xx).
+        case refused
         /// Anything else libcurl reported.
         case other
     }

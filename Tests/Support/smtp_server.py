@@ -10,6 +10,8 @@ OUTDIR as NNNN.json {"mail_from", "rcpt_tos", "data_b64", "tls", "auth_login"}.
   --reject ADDR                   answer 550 to RCPT TO for this address (repeatable)
   --mail-reply "451 4.7.1 …"      answer MAIL FROM with this reply (repeatable: one per message, then 250)
   --drop-on-data                  close the connection when DATA is sent, without a reply
+  --idle-timeout SECONDS          close connections idle this long (default 300)
+  --xoauth2 USER:TOKEN            also offer AUTH XOAUTH2 and accept this user and bearer token
   --lifetime SECONDS              stop by itself (default 600)
 """
 import argparse, asyncio, base64, json, os, signal, ssl, sys, threading
@@ -27,9 +29,11 @@ parser.add_argument("--reject", action="append", default=[])
 parser.add_argument("--mail-reply", action="append", default=[])
 parser.add_argument("--drop-on-data", action="store_true")
 parser.add_argument("--lifetime", type=float, default=600)
+parser.add_argument("--idle-timeout", type=float, default=300)
+parser.add_argument("--xoauth2", help="USER:TOKEN accepted by AUTH XOAUTH2")
 args = parser.parse_args()
 os.makedirs(args.outdir, exist_ok=True)
-counter = {"n": 0, "connections": 0}
+counter = {"n": 0}
 
 
 class Handler:
@@ -52,13 +56,27 @@ class Handler:
         counter["n"] += 1
         record = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
                   "data_b64": base64.b64encode(envelope.original_content or envelope.content).decode(),
-                  "tls": session.ssl is not None, "auth_login": (session.login_data or b"").decode() if isinstance(session.login_data, bytes) else session.login_data,
-                  "helo": session.host_name, "peer_port": session.peer[1]}
+                  "tls": server.transport.get_extra_info("ssl_object") is not None, "auth_login": (session.login_data or b"").decode() if isinstance(session.login_data, bytes) else session.login_data,
+                  "helo": session.host_name, "peer_port": session.peer[1], "connection": id(server)}
         path = os.path.join(args.outdir, "%04d.json" % counter["n"])
         with open(path + ".tmp", "w") as f:
             json.dump(record, f)
         os.rename(path + ".tmp", path)
         return "250 2.0.0 Ok: queued as CARRIER%04d" % counter["n"]
+
+
+class OAuthHandler(Handler):
+    async def auth_XOAUTH2(self, server, args):
+        """SASL XOAUTH2: base64("user=" U "\\x01auth=Bearer " T "\\x01\\x01") as the initial response."""
+        if len(args) < 2:
+            return AuthResult(success=False, handled=False)
+        decoded = base64.b64decode(args[1]).decode()
+        want_user, want_token = ARGS_XOAUTH2
+        ok = decoded == "user=%s\x01auth=Bearer %s\x01\x01" % (want_user, want_token)
+        return AuthResult(success=ok, handled=False, auth_data=want_user if ok else None)
+
+
+ARGS_XOAUTH2 = tuple(args.xoauth2.split(":", 1)) if args.xoauth2 else (None, None)
 
 
 def authenticator(server, session, envelope, mechanism, auth_data):
@@ -76,12 +94,15 @@ def make_context():
 
 
 def factory():
-    kwargs = dict(hostname="test.smtp.local", decode_data=False)
+    kwargs = dict(hostname="test.smtp.local", decode_data=False, timeout=args.idle_timeout)
     if args.tls == "starttls":
         kwargs.update(tls_context=make_context(), require_starttls=True)
     if args.auth:
         kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=(args.tls != "none"))
-    counter["connections"] += 1
+    if args.xoauth2:
+        kwargs.update(auth_required=True, auth_require_tls=(args.tls != "none"), auth_exclude_mechanism=["LOGIN", "PLAIN"],
+                      authenticator=lambda *a: AuthResult(success=False, handled=False))
+        return SMTP(OAuthHandler(), **kwargs)
     return SMTP(Handler(), **kwargs)
 
 

@@ -167,7 +167,7 @@ struct SMTPChannel: Sendable {
         if !failure.rejected.isEmpty {
             details["rejected"] = .array(failure.rejected.map { .object(["recipient": .string($0.recipient), "reply": .string($0.reply)]) })
         }
-        let reply = failure.lastReply.map { " (server said: \($0))" } ?? ""
+        let reply = failure.transfer.kind == .refused ? "" : (failure.lastReply.map { " (server said: \($0))" } ?? "")
         let code = failure.replyCode.flatMap { $0 >= 400 ? $0 : nil }
         return attempt(.failed, Self.classify(failure, code: code), status: code,
                        error: "\(failure.transfer.kind.rawValue): \(failure.transfer.message)\(reply) [\(plan.host):\(tried.last?.intValue ?? 0)]")
