@@ -33,8 +33,9 @@ struct SendCommand: AsyncParsableCommand {
         let mailer = Mailer(configuration: configuration, logger: logger)
         do {
             let receipt = try await mailer.send(message, account: account)
+            if verbose { printTranscripts(receipt) }
             if json {
-                Output.print(receipt.value)
+                Output.print(verbose ? receipt.value : Self.withoutTranscripts(receipt.value))
             } else {
                 let via = "\(receipt.account ?? "") (\(receipt.provider ?? "") \(receipt.channel?.rawValue ?? ""))"
                 print("sent via \(via): " + receipt.messageIDs.joined(separator: ", "))
@@ -43,8 +44,31 @@ struct SendCommand: AsyncParsableCommand {
                 }
             }
         } catch {
-            if json, case .notSent(let receipt) = error { Output.print(receipt.value) }
+            if case .notSent(let receipt) = error {
+                if verbose { printTranscripts(receipt) }
+                if json { Output.print(verbose ? receipt.value : Self.withoutTranscripts(receipt.value)) }
+            }
             throw CLIError(error)
         }
+    }
+
+    /// The SMTP conversation of each attempt, on stderr (credentials are already `***`).
+    private func printTranscripts(_ receipt: Receipt) {
+        for attempt in receipt.attempts {
+            guard let lines = attempt.details["transcript"]?.arrayValue else { continue }
+            let text = "-- \(attempt.account) (\(attempt.provider) smtp)\n" + lines.map(\.text).joined(separator: "\n") + "\n"
+            FileHandle.standardError.write(Data(text.utf8))
+        }
+    }
+
+    /// The receipt without SMTP transcripts, which only --verbose asks for.
+    static func withoutTranscripts(_ value: Value) -> Value {
+        guard var object = value.objectValue, let attempts = object["attempts"]?.arrayValue else { return value }
+        object["attempts"] = .array(attempts.map { attempt in
+            guard var a = attempt.objectValue else { return attempt }
+            a["transcript"] = nil
+            return .object(a)
+        })
+        return .object(object)
     }
 }

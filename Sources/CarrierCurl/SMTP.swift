@@ -186,6 +186,7 @@ extension CurlEngine {
         if let password = request.password { handle.set(CURLOPT_PASSWORD, password) }
         if let bearer = request.bearer { handle.set(CURLOPT_XOAUTH2_BEARER, bearer) }
         if let mechanism = request.mechanism { handle.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(mechanism)") }
+        handle.set(CURLOPT_SASL_IR, true)  // the initial response with AUTH saves a round trip
         handle.set(CURLOPT_MAIL_FROM, "<\(request.mailFrom)>")
         handle.set(CURLOPT_MAIL_RCPT, list: request.recipients.map { "<\($0)>" })
         handle.set(CURLOPT_MAIL_RCPT_ALLLOWFAILS, true)

@@ -68,9 +68,11 @@ class Handler:
 class OAuthHandler(Handler):
     async def auth_XOAUTH2(self, server, args):
         """SASL XOAUTH2: base64("user=" U "\\x01auth=Bearer " T "\\x01\\x01") as the initial response."""
-        if len(args) < 2:
-            return AuthResult(success=False, handled=False)
-        decoded = base64.b64decode(args[1]).decode()
+        if len(args) >= 2:
+            decoded = base64.b64decode(args[1]).decode()
+        else:
+            response = await server.challenge_auth("", encode_to_b64=False)
+            decoded = response.decode() if isinstance(response, bytes) else ""
         want_user, want_token = ARGS_XOAUTH2
         ok = decoded == "user=%s\x01auth=Bearer %s\x01\x01" % (want_user, want_token)
         return AuthResult(success=ok, handled=False, auth_data=want_user if ok else None)

@@ -1,0 +1,88 @@
+import Carrier
+import Foundation
+import Testing
+
+/// Each seed provider's `smtp` section, configured as a new user would (provider, credentials, and
+/// the relay pointed at a local server): the reference message arrives with that provider's headers.
+@Suite("Seed providers over SMTP", .serialized)
+struct ProviderSMTPTests {
+    struct Case: Sendable, CustomStringConvertible {
+        var provider: String
+        var credentials: String
+        var settings = "{}"
+        var username: String
+        var password: String
+        var headers: [String: String]
+        var description: String { provider }
+    }
+
+    static let cases: [Case] = [
+        Case(provider: "mailtrap", credentials: "{api_token: mt-smtp-token}", username: "api", password: "mt-smtp-token",
+             headers: ["X-MT-Category": "order-confirmation", "X-MT-Custom-Variables": #"{"order_id":"1234","customer_id":"42"}"#]),
+        Case(provider: "sendgrid", credentials: "{api_key: SG.smtp-key}", username: "apikey", password: "SG.smtp-key",
+             headers: ["X-SMTPAPI": #"{"category":["order-confirmation"],"unique_args":{"order_id":"1234","customer_id":"42"}}"#]),
+        Case(provider: "mailgun", credentials: "{api_key: key-1, smtp_password: mg-smtp-pass}", settings: "{domain: mg.shop.example.com}",
+             username: "postmaster@mg.shop.example.com", password: "mg-smtp-pass",
+             headers: ["X-Mailgun-Tag": "order-confirmation", "X-Mailgun-Variables": #"{"order_id":"1234","customer_id":"42"}"#]),
+        Case(provider: "mailjet", credentials: "{api_key: mj-public, secret_key: mj-private}", username: "mj-public", password: "mj-private",
+             headers: ["X-Mailjet-Campaign": "order-confirmation", "X-MJ-EventPayload": #"{"order_id":"1234","customer_id":"42"}"#]),
+        Case(provider: "netcore", credentials: "{api_key: nc-1, smtp_username: nc-user, smtp_password: nc-pass}", username: "nc-user",
+             password: "nc-pass", headers: ["X-APIHEADER": #"{"order_id":"1234","customer_id":"42"}"#]),
+    ]
+
+    @Test(arguments: cases)
+    func referenceMessageCarriesTheProviderHeaders(_ c: Case) async throws {
+        let cert = try TestCertificate()
+        defer { cert.remove() }
+        let server = try SMTPServer(["--tls", "starttls", "--auth", "\(c.username):\(c.password)"] + cert.serverOptions)
+        defer { server.stop() }
+        let configuration = try Configuration.parse("""
+            accounts:
+              relay:
+                provider: \(c.provider)
+                channel: smtp
+                credentials: \(c.credentials)
+                settings: \(c.settings)
+                smtp: {host: 127.0.0.1, port: \(server.port), ca_file: \(cert.certificate)}
+            """, file: "c.yaml")
+        var message = try Fixtures.referenceMessage()
+        if c.provider == "netcore" { message = try Fixtures.referenceWithoutInline() }
+        let receipt = try await Mailer(configuration: configuration, registry: Fixtures.registry()).send(message)
+        #expect(receipt.provider == c.provider && receipt.channel == .smtp)
+        let received = try #require(try server.received().first)
+        let parsed = try Fixtures.parseMIME(received.data)
+        #expect(parsed["defects"] == [])
+        for (name, value) in c.headers {
+            #expect(parsed["headers"][name] == .string(value), "\(c.provider): \(name)")
+        }
+        #expect(parsed["headers"]["Bcc"] == .null)
+        #expect(received.recipients.contains("dave@example.com"))
+    }
+
+    @Test func gmailUsesXOAUTH2WithTheAPIChannelsToken() async throws {
+        let cert = try TestCertificate()
+        defer { cert.remove() }
+        let tokens = try CaptureServer()
+        defer { tokens.stop() }
+        try await tokens.script(["/token": [Answer.json(200, .object(["access_token": "ya29.smtp-token", "expires_in": 3599]))]])
+        let server = try SMTPServer(["--tls", "starttls", "--xoauth2", "orders@shop.example.com:ya29.smtp-token"] + cert.serverOptions)
+        defer { server.stop() }
+        let configuration = try Configuration.parse("""
+            accounts:
+              gmail:
+                provider: gmail
+                channel: smtp
+                endpoint: \(tokens.url)
+                credentials: {client_id: cid, client_secret: cs-1234, refresh_token: 1//rt-1234}
+                settings: {user: orders@shop.example.com}
+                smtp: {host: 127.0.0.1, port: \(server.port), ca_file: \(cert.certificate)}
+            """, file: "c.yaml")
+        let receipt = try await Mailer(configuration: configuration, registry: Fixtures.registry(), tokens: OAuth2TokenProvider())
+            .send(Fixtures.referenceMessage())
+        let transcript = (receipt.attempts[0].details["transcript"]?.arrayValue ?? []).map(\.text)
+        #expect(transcript.contains { $0.hasPrefix("C: AUTH XOAUTH2") })
+        #expect(!transcript.joined().contains("ya29.smtp-token"))
+        let parsed = try Fixtures.parseMIME(try #require(try server.received().first).data)
+        #expect(parsed["headers"]["Bcc"] == .null, "the SMTP channel never writes Bcc, even for Gmail")
+    }
+}
