@@ -33,7 +33,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "CarrierBench", dependencies: ["Carrier"], path: "Sources/CarrierBench"),
+        .executableTarget(name: "CarrierBench", dependencies: [
+            "Carrier", .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/CarrierBench"),
         .testTarget(name: "CarrierTests", dependencies: ["Carrier", "CarrierYAML"]),
     ]
 )

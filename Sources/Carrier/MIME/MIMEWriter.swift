@@ -82,12 +82,14 @@ public struct MIMEWriter: Sendable {
         func render(seed: UInt64, counter: inout Int) -> String {
             switch self {
             case .text(let text, let subtype):
-                let lines = QuotedPrintable.normalizedLines(text)
-                let plain = text.utf8.allSatisfy { $0 < 0x80 } && lines.allSatisfy { $0.utf8.count <= 76 }
-                    && !lines.contains { $0.hasPrefix("--") || $0.hasPrefix("From ") }
+                let lines = QuotedPrintable.lines(text)
+                let dashes: [UInt8] = [0x2D, 0x2D], from = Array("From ".utf8)
+                let plain = text.utf8.allSatisfy { $0 < 0x80 } && lines.allSatisfy { $0.count <= 76 }
+                    && !lines.contains { $0.starts(with: dashes) || $0.starts(with: from) }
                 let encoding = plain ? "7bit" : "quoted-printable"
-                let content = plain ? lines.joined(separator: "\r\n") : QuotedPrintable.encode(text)
-                return "Content-Type: text/\(subtype); charset=\"utf-8\"\r\nContent-Transfer-Encoding: \(encoding)\r\n\r\n" + content + "\r\n"
+                let content: [UInt8] = plain ? Array(lines.joined(separator: [0x0D, 0x0A])) : QuotedPrintable.encode(lines: lines)
+                return "Content-Type: text/\(subtype); charset=\"utf-8\"\r\nContent-Transfer-Encoding: \(encoding)\r\n\r\n"
+                    + String(decoding: content, as: UTF8.self) + "\r\n"
             case .file(let attachment):
                 var headers = "Content-Type: \(attachment.type); " + HeaderEncoding.parameter("name", attachment.filename) + "\r\n"
                 headers += "Content-Transfer-Encoding: base64\r\n"

@@ -1,32 +1,55 @@
 /// Quoted-printable (RFC 2045 §6.7) for text bodies, with CRLF line ends and soft breaks at 76.
+/// Works on UTF-8 bytes: text bodies are the hot path of every SMTP message.
 enum QuotedPrintable {
+    private static let hex = Array("0123456789ABCDEF".utf8)
+
     static func encode(_ text: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
+        String(decoding: encode(lines: lines(text)), as: UTF8.self)
+    }
+
+    static func encode(lines: [ArraySlice<UInt8>]) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count + text.utf8.count / 8)
-        let lines = normalizedLines(text)
+        out.reserveCapacity(lines.reduce(0) { $0 + $1.count } * 11 / 10 + 16)
         for (index, line) in lines.enumerated() {
             var lineLength = 0
-            let bytes = Array(line.utf8)
-            for (i, byte) in bytes.enumerated() {
-                let isLast = i == bytes.count - 1
+            var i = line.startIndex
+            while i < line.endIndex {
+                let byte = line[i]
+                let isLast = i == line.endIndex - 1
                 let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=")) || ((byte == 0x20 || byte == 0x09) && !isLast)
-                let piece: [UInt8] = literal ? [byte] : [UInt8(ascii: "="), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-                if lineLength + piece.count > 75 {
+                let width = literal ? 1 : 3
+                if lineLength + width > 75 {
                     out += [UInt8(ascii: "="), 0x0D, 0x0A]
                     lineLength = 0
                 }
-                out += piece
-                lineLength += piece.count
+                if literal {
+                    out.append(byte)
+                } else {
+                    out += [UInt8(ascii: "="), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+                }
+                lineLength += width
+                i += 1
             }
             if index < lines.count - 1 { out += [0x0D, 0x0A] }
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
-    /// Lines of the text, whatever its line ends were.
-    static func normalizedLines(_ text: String) -> [Substring] {
-        text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-            .split(separator: "\n", omittingEmptySubsequences: false)
+    /// The lines of a text as UTF-8 bytes, whatever its line ends were (CRLF, LF or CR).
+    static func lines(_ text: String) -> [ArraySlice<UInt8>] {
+        let bytes = Array(text.utf8)
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == 0x0A || bytes[i] == 0x0D {
+                lines.append(bytes[start..<i])
+                if bytes[i] == 0x0D && i + 1 < bytes.count && bytes[i + 1] == 0x0A { i += 1 }
+                start = i + 1
+            }
+            i += 1
+        }
+        lines.append(bytes[start..<bytes.count])
+        return lines
     }
 }

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# SMTP throughput: COUNT messages of about 2 KB to Postfix's smtp-sink on 127.0.0.1, over 1 and over
+# 4 connections, beside Postfix's own smtp-source with the same counts in the same run, and Carrier's
+# peak memory (/usr/bin/time -v). Release build.
+#   bench/smtp.sh [COUNT]     (default 10000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT=${1:-10000}
+swift build -c release --product carrier-bench >/dev/null
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# smtp-sink refuses to run as root without -u; nobody is always there.
+SINK_USER=()
+[ "$(id -u)" -eq 0 ] && SINK_USER=(-u nobody)
+/usr/sbin/smtp-sink "${SINK_USER[@]}" 127.0.0.1:$PORT 256 &
+SINK=$!
+trap 'kill $SINK 2>/dev/null || true' EXIT
+sleep 0.5
+MESSAGE=bench/message-2k.json
+SIZE=$(.build/release/carrier render --account outbox "$MESSAGE" 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["message"]))' || echo "?")
+echo "== $COUNT messages of $SIZE bytes to smtp-sink at 127.0.0.1:$PORT"
+for CONNECTIONS in 1 4; do
+  START=$(date +%s.%N)
+  /usr/sbin/smtp-source -d -s $CONNECTIONS -m $COUNT -l 1600 -f orders@shop.example.com -t alice@example.com -M bench.carrier.test 127.0.0.1:$PORT
+  END=$(date +%s.%N)
+  python3 -c "print('smtp-source (%d connection(s)): %d messages in %.3f s = %.0f messages/s' % ($CONNECTIONS, $COUNT, $END-$START, $COUNT/($END-$START)))"
+  /usr/bin/time -v .build/release/carrier-bench smtp $COUNT $CONNECTIONS $PORT "$MESSAGE" 2> /tmp/carrier-smtp-time.txt
+  grep -E "Maximum resident set size" /tmp/carrier-smtp-time.txt
+done
