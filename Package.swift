@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
     ],
     targets: [
         // Thin system-library modules over the C libraries (found by pkg-config).
@@ -27,6 +28,7 @@ let package = Package(
         .target(name: "Carrier", dependencies: [
             "CarrierYAML", "CarrierCurl", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .executableTarget(name: "CarrierCLI", dependencies: [
             "Carrier",

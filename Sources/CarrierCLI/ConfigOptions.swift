@@ -47,3 +47,16 @@ enum Output {
         Swift.print(JSONWriter.pretty(value))
     }
 }
+
+import Logging
+
+extension Logger {
+    /// A logger for commands: errors only, unless --verbose asks for every attempt.
+    static func cli(verbose: Bool) -> Logger {
+        var logger = Logger(label: "carrier")
+        logger.logLevel = verbose ? .info : .error
+        return logger
+    }
+
+    static var quiet: Logger { cli(verbose: false) }
+}

@@ -13,6 +13,9 @@ struct SendCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
+    @Option(help: "Send through this route (default: $CARRIER_ROUTE, else the route named default).")
+    var route: String?
+
     @Option(help: "Send through this account only.")
     var account: String?
 
@@ -22,17 +25,28 @@ struct SendCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Log every attempt on stderr.")
     var verbose = false
 
-    @Argument(help: ArgumentHelp("The message file, or - for standard input.", valueName: "message"))
-    var message: String
+    @Argument(help: ArgumentHelp("Message files (JSON or YAML), or - for standard input; several are sent one after another.",
+                                 valueName: "message"))
+    var messages: [String]
+
+    func validate() throws {
+        if messages.isEmpty { throw ValidationError("give a message file, or - for standard input") }
+    }
 
     func run() async throws {
         let configuration = try options.load()
-        let message = try MessageInput.read(message)
-        var logger = Logger(label: "carrier")
-        logger.logLevel = verbose ? .info : .error
-        let mailer = Mailer(configuration: configuration, logger: logger)
+        let parsed = try messages.map(MessageInput.read)
+        let mailer = Mailer(configuration: configuration, logger: .cli(verbose: verbose))
+        var failure: CLIError?
+        for message in parsed {
+            do { try await send(message, mailer) } catch let error as CLIError { failure = failure ?? error }
+        }
+        if let failure { throw failure }
+    }
+
+    private func send(_ message: Message, _ mailer: Mailer) async throws {
         do {
-            let receipt = try await mailer.send(message, account: account)
+            let receipt = try await mailer.send(message, route: route, account: account)
             if verbose { printTranscripts(receipt) }
             if json {
                 Output.print(verbose ? receipt.value : Self.withoutTranscripts(receipt.value))

@@ -17,7 +17,11 @@ public struct Configuration: Sendable {
     /// Account names in the order written.
     public var accountNames: [String]
     var rawAccounts: [String: RawAccount]
+    /// Named routes; `default` is used when none is named.
+    public var routes: [String: Route] = [:]
     public var spoolDirectory: String?
+    /// Write each message to the spool before sending, so a killed process loses nothing.
+    public var spoolWriteAhead = true
     var secrets: SecretSource
 
     struct RawAccount: Sendable {
@@ -78,7 +82,22 @@ public struct Configuration: Sendable {
                 accounts[name] = account
             }
         }
-        let spool = top.string("spool").map(absolute)
+        var spool: String?
+        var writeAhead = true
+        if let node = top.node("spool") {
+            if case .scalar(let path, _) = node.kind {
+                spool = absolute(path)
+            } else {
+                let r = NodeReader(file: file, node: node, context: "'spool'", sink: sink)
+                spool = r.string("path", required: true).map(absolute)
+                writeAhead = r.bool("write_ahead") ?? true
+                r.finish()
+            }
+        }
+        var routes: [String: Route] = [:]
+        for (name, node) in top.entries("routes") ?? [] {
+            if let route = RouteReader(file: file, sink: sink, known: names, absolute: absolute).read(name, node) { routes[name] = route }
+        }
         top.finish()
         if names.isEmpty && root.mapping != nil && sink.diagnostics.isEmpty {
             sink.add(Diagnostic(file: file, mark: root.mark, message: "the configuration has no accounts",
@@ -86,7 +105,8 @@ public struct Configuration: Sendable {
         }
         try sink.check()
         return Configuration(file: file, providerDirectories: providerDirectories, accountNames: names, rawAccounts: accounts,
-                             spoolDirectory: spool, secrets: SecretSource(environment: environment, baseDirectory: base))
+                             routes: routes, spoolDirectory: spool, spoolWriteAhead: writeAhead,
+                             secrets: SecretSource(environment: environment, baseDirectory: base))
     }
 
     private static func readAccount(_ name: String, _ node: YAMLNode, file: String, sink: DiagnosticSink,

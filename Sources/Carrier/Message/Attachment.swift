@@ -24,6 +24,7 @@ public struct Attachment: Sendable, Hashable {
     }
 
     /// The value templates see: `{filename, type, content (base64), disposition, content_id, size}`.
+    /// `size` is left out of what is stored (the spool), so the value decodes back as it is.
     var value: Value {
         var object = OrderedObject()
         object["filename"] = .string(filename)

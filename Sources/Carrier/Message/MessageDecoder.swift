@@ -214,7 +214,7 @@ private struct FieldDecoder {
             return []
         }
         var out: [Attachment] = []
-        let keys = ["filename", "type", "content", "path", "disposition", "content_id"]
+        let keys = ["filename", "type", "content", "path", "disposition", "content_id", "size"]
         for (i, item) in items.enumerated() {
             let field = "attachments[\(i)]"
             guard let object = item.objectValue else { problem(field, "must be an object"); continue }

@@ -11,13 +11,6 @@ public enum Value: Sendable, Hashable {
     case array([Value])
     case object(OrderedObject)
 
-    /// Builds an object from pairs in order.
-    public static func object(_ pairs: KeyValuePairs<String, Value>) -> Value {
-        var object = OrderedObject()
-        for (key, value) in pairs { object[key] = value }
-        return .object(object)
-    }
-
     public var isNull: Bool { if case .null = self { return true } else { return false } }
 
     /// True for null, "", [] and {}: the values a template leaves out.
@@ -91,7 +84,7 @@ public enum Value: Sendable, Hashable {
 }
 
 /// A string-keyed map that remembers insertion order.
-public struct OrderedObject: Sendable, Hashable, Sequence {
+public struct OrderedObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
     public struct Entry: Sendable, Hashable {
         public var key: String
         public var value: Value
@@ -101,6 +94,10 @@ public struct OrderedObject: Sendable, Hashable, Sequence {
     public init() {}
     public init(_ entries: [(String, Value)]) {
         for (key, value) in entries { self[key] = value }
+    }
+
+    public init(dictionaryLiteral elements: (String, Value)...) {
+        for (key, value) in elements { self[key] = value }
     }
 
     public var isEmpty: Bool { entries.isEmpty }

@@ -1,0 +1,82 @@
+import CarrierYAML
+
+/// Reads `routes:` of carrier.yaml:
+///
+/// ```yaml
+/// routes:
+///   default:   {strategy: failover, accounts: [sendgrid, sendgrid-smtp, mailgun],
+///               retry: {attempts: 3, initial_delay: 200ms, max_delay: 5s, max_total: 30s, max_retry_after: 10s},
+///               breaker: {failures: 5, cooldown: 30s, state_file: ./breaker.json}, on_ambiguous: stop}
+///   marketing: {strategy: weighted, accounts: {sendgrid: 90, mailgun: 10}}
+/// ```
+struct RouteReader {
+    let file: String
+    let sink: DiagnosticSink
+    /// Account names defined in the configuration.
+    let known: [String]
+    let absolute: (String) -> String
+
+    func read(_ name: String, _ node: YAMLNode) -> Route? {
+        let r = NodeReader(file: file, node: node, context: "route '\(name)'", sink: sink)
+        defer { r.finish() }
+        let strategy = r.oneOf("strategy", Route.Strategy.allCases.map(\.rawValue)).flatMap(Route.Strategy.init(rawValue:)) ?? .failover
+        var accounts: [(name: String, weight: Int)] = []
+        if let list = r.requiredNode("accounts") {
+            switch list.kind {
+            case .sequence(let items):
+                for item in items {
+                    guard let account = checked(item) else { continue }
+                    accounts.append((account, 1))
+                }
+            case .mapping(let pairs):
+                for pair in pairs {
+                    guard let account = checked(pair.key) else { continue }
+                    guard case .int(let weight) = Value(yaml: pair.value), weight >= 0 else {
+                        r.error(pair.value, "the weight of '\(account)' must be a whole number, such as 90")
+                        continue
+                    }
+                    accounts.append((account, weight))
+                }
+            case .scalar:
+                r.error(list, "accounts of route '\(name)' must be a list, or a mapping of account to weight")
+            }
+            if accounts.isEmpty, list.scalar == nil { r.error(list, "route '\(name)' has no accounts") }
+        }
+        var retry = RetryPolicy()
+        if let t = r.mapping("retry") {
+            retry = RetryPolicy(attempts: t.int("attempts") ?? 1, initialDelay: seconds(t, "initial_delay") ?? 0.2,
+                                maxDelay: seconds(t, "max_delay") ?? 5, maxTotal: seconds(t, "max_total") ?? 30,
+                                maxRetryAfter: seconds(t, "max_retry_after"))
+            t.finish()
+        }
+        var breaker: BreakerPolicy?
+        if let b = r.mapping("breaker") {
+            breaker = BreakerPolicy(failures: b.int("failures") ?? 5, cooldown: seconds(b, "cooldown") ?? 30,
+                                    stateFile: b.string("state_file").map(absolute))
+            b.finish()
+        }
+        let onAmbiguous = r.oneOf("on_ambiguous", Route.AmbiguousPolicy.allCases.map(\.rawValue)).flatMap(Route.AmbiguousPolicy.init(rawValue:)) ?? .stop
+        return Route(name: name, strategy: strategy, accounts: accounts, retry: retry, breaker: breaker, onAmbiguous: onAmbiguous)
+    }
+
+    private func checked(_ node: YAMLNode) -> String? {
+        guard let account = node.scalar else {
+            sink.add(Diagnostic(file: file, mark: node.mark, message: "an account name must be a string"))
+            return nil
+        }
+        guard known.contains(account) else {
+            sink.add(Diagnostic(file: file, mark: node.mark, message: "no account named '\(account)'", hint: Suggest.hint(for: account, in: known)))
+            return nil
+        }
+        return account
+    }
+
+    private func seconds(_ r: NodeReader, _ key: String) -> Double? {
+        guard let node = r.node(key) else { return nil }
+        guard let value = Duration.seconds(Value(yaml: node)) else {
+            r.error(node, "'\(key)' must be a duration such as 200ms, 5s or 2m")
+            return nil
+        }
+        return value
+    }
+}

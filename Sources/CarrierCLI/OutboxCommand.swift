@@ -1,0 +1,90 @@
+import ArgumentParser
+import Carrier
+import Foundation
+
+/// `carrier outbox`: the spool of messages no account took yet.
+struct OutboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox",
+        abstract: "List, show, retry or purge the messages kept in the spool.",
+        subcommands: [List.self, Show.self, Retry.self, Purge.self]
+    )
+
+    static func spool(_ configuration: Configuration) throws -> Spool {
+        guard let directory = configuration.spoolDirectory else {
+            throw CLIError(message: "carrier: the configuration has no spool; add spool: ./spool to carrier.yaml", code: 2)
+        }
+        return Spool(directory: directory)
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List kept messages, oldest first.")
+        @OptionGroup var options: ConfigOptions
+        @Flag(help: "One JSON object per message.") var json = false
+
+        func run() async throws {
+            let spool = try OutboxCommand.spool(try options.load())
+            let (entries, unreadable) = spool.entries()
+            if json {
+                Output.print(.array(entries.map(\.summary)))
+            } else {
+                for entry in entries {
+                    let s = entry.summary
+                    print("\(entry.id)  \(s["state"].text)  \(s["created"].text)  \(entry.message.subject ?? "")  (\(entry.attempts.count) attempt(s))")
+                }
+                if entries.isEmpty { print("the spool is empty") }
+            }
+            for path in unreadable { FileHandle.standardError.write(Data("carrier: cannot read \(path); inspect it and remove it by hand\n".utf8)) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one kept message and its attempts.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The message id (see list).") var id: String
+
+        func run() async throws {
+            let spool = try OutboxCommand.spool(try options.load())
+            do {
+                let entry = try spool.load(id)
+                Output.print(.object(["summary": entry.summary, "attempts": .array(entry.attempts), "message": entry.message.value]))
+            } catch {
+                throw CLIError(message: "carrier: \(error)", code: 2)
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Send kept messages again; each leaves the spool once a provider accepts it.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Message ids (default: all).") var ids: [String] = []
+
+        func run() async throws {
+            let mailer = Mailer(configuration: try options.load(), logger: .quiet)
+            let outcomes: [Mailer.RetryOutcome]
+            do { outcomes = try await mailer.retrySpooled(ids) } catch { throw CLIError(error) }
+            for outcome in outcomes {
+                let via = outcome.receipt.flatMap { $0.status == .sent ? " via \($0.account ?? "")" : nil } ?? ""
+                print("\(outcome.id): \(outcome.note)\(via)")
+            }
+            let kept = outcomes.filter { $0.note.hasPrefix("kept") }.count
+            print("\(outcomes.count - kept) sent or skipped, \(kept) kept")
+            if kept > 0 { throw CLIError(message: "carrier: \(kept) message(s) are still in the spool", code: 1) }
+        }
+    }
+
+    struct Purge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a kept message without sending it.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The message id.") var id: String
+
+        func run() async throws {
+            let spool = try OutboxCommand.spool(try options.load())
+            guard let lock = spool.lock(id) else { throw CLIError(message: "carrier: \(id) is being sent by another process", code: 1) }
+            defer { lock.release(removeFile: true) }
+            do { _ = try spool.load(id) } catch { throw CLIError(message: "carrier: \(error)", code: 2) }
+            spool.remove(id)
+            print("purged \(id)")
+        }
+    }
+}
