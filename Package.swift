@@ -38,6 +38,8 @@ let package = Package(
         .executableTarget(name: "CarrierBench", dependencies: [
             "Carrier", .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/CarrierBench"),
-        .testTarget(name: "CarrierTests", dependencies: ["Carrier", "CarrierYAML"]),
+        .testTarget(name: "CarrierTests", dependencies: [
+            "Carrier", "CarrierYAML", .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )

@@ -38,15 +38,15 @@ struct SendCommand: AsyncParsableCommand {
         let parsed = try messages.map(MessageInput.read)
         let mailer = Mailer(configuration: configuration, logger: .cli(verbose: verbose))
         var failure: CLIError?
-        for message in parsed {
-            do { try await send(message, mailer) } catch let error as CLIError { failure = failure ?? error }
+        for result in await mailer.send(batch: parsed, route: route, account: account) {
+            do { try report(result) } catch let error as CLIError { failure = failure ?? error }
         }
         if let failure { throw failure }
     }
 
-    private func send(_ message: Message, _ mailer: Mailer) async throws {
+    private func report(_ result: Result<Receipt, CarrierError>) throws {
         do {
-            let receipt = try await mailer.send(message, route: route, account: account)
+            let receipt = try result.get()
             if verbose { printTranscripts(receipt) }
             if json {
                 Output.print(verbose ? receipt.value : Self.withoutTranscripts(receipt.value))

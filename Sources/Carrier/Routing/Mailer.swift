@@ -45,7 +45,7 @@ public struct Mailer: Sendable {
         if prepared.messageID == nil { prepared.messageID = MessageIDs.make(domain: message.from.domain) }
         let spool = configuration.spoolDirectory.map(Spool.init)
         var entry = Spool.Entry(id: prepared.messageID!, message: prepared, route: route ?? (account == nil ? plan.name : nil),
-                                created: Date().timeIntervalSince1970, attempts: [], state: "in_flight")
+                                created: Date().timeIntervalSince1970, attempts: [], state: "in_flight", owner: getpid())
         // The lock keeps `carrier outbox retry` off a message this process is still sending.
         let lock = spool?.lock(entry.id)
         defer { lock?.release(removeFile: true) }
@@ -80,6 +80,27 @@ public struct Mailer: Sendable {
         throw .notSent(receipt)
     }
 
+    /// Sends several messages one after another. With a spool, the whole batch is written to it
+    /// first, so a process killed anywhere in the batch leaves every unsent message in the spool.
+    public func send(batch messages: [Message], route: String? = nil, account: String? = nil) async -> [Result<Receipt, CarrierError>] {
+        var prepared = messages
+        for i in prepared.indices where prepared[i].messageID == nil {
+            prepared[i].messageID = MessageIDs.make(domain: prepared[i].from.domain)
+        }
+        if let directory = configuration.spoolDirectory, configuration.spoolWriteAhead, prepared.count > 1 {
+            let spool = Spool(directory: directory)
+            for message in prepared {
+                try? spool.write(Spool.Entry(id: message.messageID!, message: message, route: route, created: Date().timeIntervalSince1970,
+                                             attempts: [], state: "queued", owner: getpid()))
+            }
+        }
+        var results: [Result<Receipt, CarrierError>] = []
+        for message in prepared {
+            do { results.append(.success(try await send(message, route: route, account: account))) } catch { results.append(.failure(error)) }
+        }
+        return results
+    }
+
     /// What `retrySpooled` did with one kept message.
     public struct RetryOutcome: Sendable {
         public var id: String
@@ -105,6 +126,10 @@ public struct Mailer: Sendable {
             defer { lock.release() }
             guard var entry = try? spool.load(id) else {
                 outcomes.append(RetryOutcome(id: id, note: "gone: already sent or purged"))
+                continue
+            }
+            if entry.isOwnedByAnotherLiveProcess {
+                outcomes.append(RetryOutcome(id: id, note: "skipped: process \(entry.owner ?? 0) is still sending it"))
                 continue
             }
             let route: Route

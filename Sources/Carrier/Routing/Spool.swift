@@ -19,9 +19,18 @@ public struct Spool: Sendable {
         public var route: String?
         public var created: Double
         public var attempts: [Value]
-        /// `in_flight` while a process is sending it, `failed` when every account failed.
+        /// `queued` before its first attempt, `in_flight` while a process is sending it, `failed`
+        /// when every account failed.
         public var state: String
         public var lastError: String?
+        /// The process that queued or is sending it; others leave it alone while that process lives.
+        public var owner: Int32?
+
+        /// Whether a live process other than this one is responsible for the message.
+        var isOwnedByAnotherLiveProcess: Bool {
+            guard let owner, owner != getpid(), state != "failed" else { return false }
+            return kill(owner, 0) == 0 || errno == EPERM
+        }
 
         var value: Value {
             var object = OrderedObject()
@@ -30,6 +39,7 @@ public struct Spool: Sendable {
             object["route"] = route.map(Value.string) ?? .null
             object["created"] = .double(created)
             object["last_error"] = lastError.map(Value.string) ?? .null
+            object["owner"] = owner.map { .int(Int($0)) } ?? .null
             object["attempts"] = .array(attempts)
             object["message"] = message.value
             return .object(object)
@@ -71,7 +81,8 @@ public struct Spool: Sendable {
         let value = try JSONParser.parse(Array(data))
         let message = try Message.decode(value["message"], source: file)
         return Entry(id: value["id"].text, message: message, route: value["route"].stringValue, created: Double(value["created"].text) ?? 0,
-                     attempts: value["attempts"].arrayValue ?? [], state: value["state"].text, lastError: value["last_error"].stringValue)
+                     attempts: value["attempts"].arrayValue ?? [], state: value["state"].text, lastError: value["last_error"].stringValue,
+                     owner: value["owner"].intValue.map(Int32.init))
     }
 
     /// Every entry, oldest first. Files that cannot be read are reported, not skipped silently.

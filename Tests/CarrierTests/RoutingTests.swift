@@ -1,0 +1,329 @@
+import Carrier
+import Foundation
+import Testing
+
+/// Routes against loopback servers that fail on cue.
+@Suite("Routing, retries, breaker and spool", .serialized)
+struct RoutingTests {
+    let message = try! Message.parse(#"{"from": "orders@shop.example.com", "to": ["alice@example.com"], "subject": "Hi", "text": "Hello"}"#)
+
+    func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("carrier-route-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Two SendGrid-shaped accounts on two capture servers, and whatever routes the test needs.
+    func configuration(_ primary: CaptureServer, _ backup: CaptureServer, routes: String, spool: String? = nil) throws -> Configuration {
+        try Configuration.parse("""
+            accounts:
+              primary: {provider: sendgrid, endpoint: "\(primary.url)", credentials: {api_key: SG.primary}, timeout: {total: 2}}
+              backup:  {provider: mailtrap, endpoint: "\(backup.url)", credentials: {api_token: mt-backup}, timeout: {total: 2}}
+            routes:
+            \(routes)
+            \(spool.map { "spool: \($0)" } ?? "")
+            """, file: "route-test.yaml")
+    }
+
+    static let sendgridOK = Answer.text(202, "", headers: ["X-Message-Id": "sg-ok"])
+    static let mailtrapOK = Answer.json(200, .object(["success": true, "message_ids": ["mt-ok"]]))
+
+    @Test func failsOverFromAFailingPrimaryAfterItsRetries() async throws {
+        let primary = try CaptureServer(), backup = try CaptureServer()
+        defer { primary.stop(); backup.stop() }
+        try await primary.script(["*": [Answer.json(503, .object(["errors": .array([.object(["message": "service unavailable"])])]))]])
+        try await backup.script(["*": [Self.mailtrapOK]])
+        let config = try configuration(primary, backup, routes: """
+              default: {strategy: failover, accounts: [primary, backup], retry: {attempts: 3, initial_delay: 10ms, max_delay: 50ms}}
+            """)
+        let receipt = try await Mailer(configuration: config, registry: Fixtures.registry()).send(message)
+        #expect(receipt.account == "backup")
+        #expect(receipt.messageIDs == ["mt-ok"])
+        #expect(receipt.attempts.map(\.account) == ["primary", "primary", "primary", "backup"])
+        #expect(receipt.attempts.prefix(3).allSatisfy { $0.errorClass == .retry && $0.status == 503 })
+        #expect(try await primary.requests().count == 3)
+    }
+
+    @Test func apiFailsOverToTheSMTPRelayOfTheSameProvider() async throws {
+        let api = try CaptureServer()
+        defer { api.stop() }
+        try await api.script(["*": [Answer.json(500, .object(["errors": .array([.object(["message": "internal error"])])]))]])
+        let cert = try TestCertificate()
+        defer { cert.remove() }
+        let smtp = try SMTPServer(["--tls", "starttls", "--auth", "apikey:SG.same-key"] + cert.serverOptions)
+        defer { smtp.stop() }
+        let config = try Configuration.parse("""
+            accounts:
+              sendgrid:      {provider: sendgrid, channel: api, endpoint: "\(api.url)", credentials: {api_key: SG.same-key}}
+              sendgrid-smtp: {provider: sendgrid, channel: smtp, credentials: {api_key: SG.same-key},
+                              smtp: {host: 127.0.0.1, port: \(smtp.port), ca_file: \(cert.certificate)}}
+            routes:
+              default: {strategy: failover, accounts: [sendgrid, sendgrid-smtp]}
+            """, file: "c.yaml")
+        let receipt = try await Mailer(configuration: config, registry: Fixtures.registry()).send(Fixtures.referenceMessage())
+        #expect(receipt.account == "sendgrid-smtp" && receipt.channel == .smtp)
+        #expect(receipt.attempts.first?.errorClass == .retry)
+        #expect(try smtp.received().count == 1)
+    }
+
+    @Test func permanentFailureStopsAndIsNotSprayedAround() async throws {
+        let primary = try CaptureServer(), backup = try CaptureServer()
+        defer { primary.stop(); backup.stop() }
+        let spool = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: spool) }
+        try await primary.script(["*": [Answer.json(400, .object(["errors": .array([.object(["message": "The to array is invalid"])])]))]])
+        try await backup.script(["*": [Self.mailtrapOK]])
+        let config = try configuration(primary, backup, routes: "  default: {accounts: [primary, backup], retry: {attempts: 3}}", spool: spool)
+        let mailer = Mailer(configuration: config, registry: Fixtures.registry())
+        let receipt = try #require(await notSent { try await mailer.send(message) })
+        #expect(receipt.attempts.count == 1)
+        #expect(receipt.attempts[0].errorClass == .permanent)
+        #expect(receipt.status == .failed && receipt.spoolPath == nil)
+        #expect(try await backup.requests().isEmpty)
+        #expect(Spool(directory: spool).entries().entries.isEmpty)
+    }
+
+    @Test func retryAfterIsHonoured() async throws {
+        let primary = try CaptureServer(), backup = try CaptureServer()
+        defer { primary.stop(); backup.stop() }
+        try await primary.script(["*": [Answer.json(429, .object(["errors": .array([.object(["message": "too many requests"])])]), headers: ["Retry-After": "1"]),
+                                        Self.sendgridOK]])
+        let config = try configuration(primary, backup, routes: "  default: {accounts: [primary, backup], retry: {attempts: 2, max_retry_after: 3s}}")
+        let started = Date()
+        let receipt = try await Mailer(configuration: config, registry: Fixtures.registry()).send(message)
+        #expect(receipt.account == "primary")
+        #expect(Date().timeIntervalSince(started) >= 1.0, "waited for Retry-After")
+        #expect(receipt.attempts.map(\.errorClass) == [.rateLimited, nil])
+        #expect(try await backup.requests().isEmpty)
+    }
+
+    @Test func aRetryAfterLongerThanTheBudgetFailsOverAtOnce() async throws {
+        let primary = try CaptureServer(), backup = try CaptureServer()
+        defer { primary.stop(); backup.stop() }
+        try await primary.script(["*": [Answer.json(429, .object(["errors": .array([.object(["message": "slow down"])])]), headers: ["Retry-After": "120"])]])
+        try await backup.script(["*": [Self.mailtrapOK]])
+        let config = try configuration(primary, backup, routes: "  default: {accounts: [primary, backup], retry: {attempts: 3, max_retry_after: 2s}}")
+        let started = Date()
+        let receipt = try await Mailer(configuration: config, registry: Fixtures.registry()).send(message)
+        #expect(receipt.account == "backup")
+        #expect(Date().timeIntervalSince(started) < 2)
+    }
+
+    @Test func roundRobinSpreadsExactlyEvenly() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let config = try Configuration.parse("""
+            accounts:
+              a: {provider: file, directory: \(directory)/a}
+              b: {provider: file, directory: \(directory)/b}
+              c: {provider: file, directory: \(directory)/c}
+            routes:
+              spread: {strategy: round_robin, accounts: [a, b, c]}
+            """, file: "c.yaml")
+        let mailer = Mailer(configuration: config, logger: .init(label: "t", factory: { _ in SwiftLogNoOp() }))
+        for _ in 0..<30 { try await mailer.send(message, route: "spread") }
+        for name in ["a", "b", "c"] {
+            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(directory)/\(name)").count == 10)
+        }
+    }
+
+    @Test func weightedStaysWithinTolerance() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let config = try Configuration.parse("""
+            accounts:
+              main: {provider: file, directory: \(directory)/main}
+              new:  {provider: file, directory: \(directory)/new}
+            routes:
+              warmup: {strategy: weighted, accounts: {main: 90, new: 10}}
+            """, file: "c.yaml")
+        let mailer = Mailer(configuration: config, logger: .init(label: "t", factory: { _ in SwiftLogNoOp() }))
+        for _ in 0..<1000 { try await mailer.send(message, route: "warmup") }
+        let main = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/main").count
+        let new = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/new").count
+        #expect(main + new == 1000)
+        #expect((850...950).contains(main), "90% ± 5 points, got \(main)")  // ±5 points is over 5 standard deviations
+    }
+
+    @Test func breakerOpensSkipsProbesAndFailsBack() async throws {
+        let primary = try CaptureServer(), backup = try CaptureServer()
+        defer { primary.stop(); backup.stop() }
+        try await primary.script(["*": [Answer.json(500, .object(["errors": .array([.object(["message": "down"])])]))]])
+        try await backup.script(["*": [Self.mailtrapOK]])
+        let config = try configuration(primary, backup, routes: """
+              default: {accounts: [primary, backup], breaker: {failures: 3, cooldown: 1s}}
+            """)
+        let mailer = Mailer(configuration: config, registry: Fixtures.registry())
+        for _ in 0..<6 { #expect(try await mailer.send(message).account == "backup") }
+        #expect(try await primary.requests().count == 3, "after 3 failures the primary is skipped")
+        try await primary.script(["*": [Self.sendgridOK]])  // the primary recovers
+        try await Task.sleep(for: .seconds(1.2))
+        let probe = try await mailer.send(message)
+        #expect(probe.account == "primary", "the half-open probe goes to the primary and succeeds")
+        for _ in 0..<3 { #expect(try await mailer.send(message).account == "primary") }
+        #expect(try await primary.requests().count == 3 + 1 + 3)
+        #expect(try await backup.requests().count == 6)
+    }
+
+    @Test func breakerStateIsSharedThroughItsFile() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let primary = try CaptureServer(), backup = try CaptureServer()
+        defer { primary.stop(); backup.stop() }
+        try await primary.script(["*": [Answer.json(500, .object([:]))]])
+        try await backup.script(["*": [Self.mailtrapOK]])
+        let configPath = directory + "/carrier.yaml"
+        try """
+            accounts:
+              primary: {provider: sendgrid, endpoint: "\(primary.url)", credentials: {api_key: SG.primary}}
+              backup:  {provider: mailtrap, endpoint: "\(backup.url)", credentials: {api_token: mt-backup}}
+            routes:
+              default: {accounts: [primary, backup], breaker: {failures: 2, cooldown: 60s, state_file: ./breaker.json}}
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let messagePath = directory + "/m.json"
+        try JSONWriter.string(message.value).write(toFile: messagePath, atomically: true, encoding: .utf8)
+        for _ in 0..<4 {  // four separate processes
+            let result = try carrier(["send", "--config", configPath, messagePath])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        #expect(try await primary.requests().count == 2, "the third and fourth processes saw the open circuit")
+        #expect(FileManager.default.fileExists(atPath: directory + "/breaker.json"))
+    }
+
+    @Test func capabilitySkipsWithReasons() async throws {
+        let primary = try CaptureServer(), backup = try CaptureServer()
+        defer { primary.stop(); backup.stop() }
+        try await primary.script(["*": [Self.sendgridOK]])
+        try await backup.script(["*": [Self.mailtrapOK]])
+        var tagged = message
+        tagged.tags = ["one", "two"]  // Mailtrap takes one tag
+        let config = try configuration(primary, backup, routes: "  default: {accounts: [backup, primary]}")
+        let mailer = Mailer(configuration: config, registry: Fixtures.registry())
+        let receipt = try await mailer.send(tagged)
+        #expect(receipt.account == "primary")
+        #expect(receipt.attempts[0].outcome == .skipped)
+        #expect(receipt.attempts[0].error == "mailtrap takes at most 1 tag(s); the message has 2")
+        #expect(try await backup.requests().isEmpty)
+
+        tagged.tags = (1...11).map { "t\($0)" }  // SendGrid takes 10
+        let eleven = tagged
+        let refused = try #require(await notSent { try await mailer.send(eleven) })
+        let reasons = refused.attempts.compactMap(\.error)
+        #expect(reasons == ["mailtrap takes at most 1 tag(s); the message has 11", "sendgrid takes at most 10 tag(s); the message has 11"])
+        #expect(refused.failureSummary.contains("mailtrap takes at most 1") && refused.failureSummary.contains("sendgrid takes at most 10"))
+    }
+
+    @Test func spoolOnTotalFailureThenOutboxRetryDeliversEachExactlyOnce() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let primary = try CaptureServer(), backup = try CaptureServer()
+        defer { primary.stop(); backup.stop() }
+        try await primary.script(["*": [Answer.json(503, .object([:]))]])
+        try await backup.script(["*": [Answer.json(500, .object(["success": false, "errors": ["Retry later"]]))]])
+        let configPath = directory + "/carrier.yaml"
+        try """
+            accounts:
+              primary: {provider: sendgrid, endpoint: "\(primary.url)", credentials: {api_key: SG.primary}}
+              backup:  {provider: mailtrap, endpoint: "\(backup.url)", credentials: {api_token: mt-backup}}
+            routes:
+              default: {accounts: [primary, backup]}
+            spool: ./spool
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        var paths: [String] = []
+        for i in 0..<4 {
+            var m = message
+            m.subject = "message \(i)"
+            let path = directory + "/m\(i).json"
+            try JSONWriter.string(m.value).write(toFile: path, atomically: true, encoding: .utf8)
+            paths.append(path)
+        }
+        let failed = try carrier(["send", "--config", configPath] + paths)
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("kept in"))
+        let list = try carrier(["outbox", "list", "--config", configPath, "--json"])
+        #expect(try JSONParser.parse(list.stdout).arrayValue?.count == 4)
+
+        try await primary.script(["*": [Self.sendgridOK]])  // the provider recovers
+        // Two retry processes at once: every message is sent exactly once.
+        async let first = Task.detached { try carrier(["outbox", "retry", "--config", configPath]) }.value
+        async let second = Task.detached { try carrier(["outbox", "retry", "--config", configPath]) }.value
+        let results = try await [first, second]
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stdout))")
+        let delivered = try await primary.requests().filter { $0.method == "POST" && $0.path == "/v3/mail/send" && $0.header("Authorization") != nil }
+        let subjects = delivered.map { $0.json["subject"].text }
+        // The first four requests were the failed sends; the recovered server got one request per message.
+        let afterRecovery = Array(subjects.suffix(from: 4))
+        #expect(afterRecovery.sorted() == ["message 0", "message 1", "message 2", "message 3"])
+        let empty = try carrier(["outbox", "list", "--config", configPath, "--json"])
+        #expect(try JSONParser.parse(empty.stdout).arrayValue?.isEmpty == true)
+    }
+
+    @Test func sigkillMidBatchLosesNoMessage() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [.object(["status": 202, "headers": .object(["X-Message-Id": "x"]), "delay": .double(0.15)])]])
+        let configPath = directory + "/carrier.yaml"
+        try """
+            accounts:
+              sg: {provider: sendgrid, endpoint: "\(server.url)", credentials: {api_key: SG.k}}
+            spool: ./spool
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        var paths: [String] = []
+        for i in 0..<20 {
+            var m = message
+            m.subject = "batch \(i)"
+            let path = directory + "/b\(i).json"
+            try JSONWriter.string(m.value).write(toFile: path, atomically: true, encoding: .utf8)
+            paths.append(path)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Repository.binary)
+        process.arguments = ["send", "--config", configPath] + paths
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await Task.sleep(for: .seconds(1.2))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        let accepted = Set(try await server.requests().map { $0.json["subject"].text })
+        let spooled = Set(Spool(directory: directory + "/spool").entries().entries.compactMap(\.message.subject))
+        let all = Set((0..<20).map { "batch \($0)" })
+        #expect(accepted.count > 0 && accepted.count < 20, "the kill came mid-batch (\(accepted.count) accepted)")
+        #expect(accepted.union(spooled) == all, "every message was either accepted or kept: missing \(all.subtracting(accepted.union(spooled)))")
+    }
+}
+
+/// The receipt of a send that must fail; records an issue when it was sent.
+func notSent(_ body: () async throws -> Receipt) async -> Receipt? {
+    do {
+        let receipt = try await body()
+        Issue.record("expected the message not to be sent, but it went via \(receipt.account ?? "?")")
+        return nil
+    } catch let error as CarrierError {
+        guard case .notSent(let receipt) = error else {
+            Issue.record("expected notSent, got \(error)")
+            return nil
+        }
+        return receipt
+    } catch {
+        Issue.record("unexpected error \(error)")
+        return nil
+    }
+}
+
+import Logging
+
+/// A log handler that drops everything, for tests that send many messages.
+struct SwiftLogNoOp: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .critical
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { nil }
+        set {}
+    }
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {}
+}
