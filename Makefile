@@ -23,6 +23,8 @@ demo: build
 	@echo "== sending the example messages through the embedded default (.eml files in ./outbox/)"
 	$(BIN) send examples/messages/order-confirmation.json
 	$(BIN) send examples/messages/welcome.yaml
+	@echo "== a failover route: the primary is down (nothing listens), so the message goes to the next account"
+	$(BIN) send --config examples/failover.yaml --json examples/messages/order-confirmation.json
 	@echo "== the same order confirmation, rendered as the Mailtrap API request (nothing is sent)"
 	$(BIN) render --config examples/carrier.yaml --account mailtrap examples/messages/order-confirmation.json
 
@@ -30,7 +32,7 @@ test-providers: build
 	$(BIN) providers test --config examples/carrier.yaml
 
 test-swift: build
-	$(SWIFT) test -c $(CONFIGURATION) --parallel --num-workers 2
+	$(SWIFT) test -c $(CONFIGURATION)
 
 test: test-providers test-swift
 

@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Carrier", targets: ["Carrier"]),
         .executable(name: "carrier", targets: ["CarrierCLI"]),
         .executable(name: "carrier-bench", targets: ["CarrierBench"]),
+        .executable(name: "carrier-example", targets: ["CarrierExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,6 +39,7 @@ let package = Package(
         .executableTarget(name: "CarrierBench", dependencies: [
             "Carrier", .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/CarrierBench"),
+        .executableTarget(name: "CarrierExample", dependencies: ["Carrier"], path: "examples/library"),
         .testTarget(name: "CarrierTests", dependencies: [
             "Carrier", "CarrierYAML", .product(name: "Logging", package: "swift-log"),
         ]),
