@@ -5,12 +5,16 @@ import Logging
 /// Benchmarks for bench/*.sh (release builds):
 ///   carrier-bench render COUNT ACCOUNT CONFIG MESSAGE   renders per second, beside the JSON floor
 ///   carrier-bench smtp COUNT CONNECTIONS PORT MESSAGE    messages per second to an SMTP server on 127.0.0.1
+///   carrier-bench router COUNT DIRECTORY MESSAGE x        per-message time of one account alone, of a
+///                                                         three-account route with retry and breaker, and
+///                                                         of that route with the write-ahead spool
 let arguments = CommandLine.arguments
 func usage() -> Never {
-    FileHandle.standardError.write(Data("usage: carrier-bench render COUNT ACCOUNT CONFIG MESSAGE | smtp COUNT CONNECTIONS PORT MESSAGE\n".utf8))
+    FileHandle.standardError.write(Data("usage: carrier-bench render COUNT ACCOUNT CONFIG MESSAGE | smtp COUNT CONNECTIONS PORT MESSAGE | router COUNT DIRECTORY MESSAGE x\n".utf8))
     exit(2)
 }
 guard arguments.count == 6, let count = Int(arguments[2]) else { usage() }
+let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
 func rate(_ label: String, _ count: Int, _ seconds: Double, _ unit: String = "messages") {
     print(String(format: "%@ %d %@ in %.3f s = %.0f %@/s (%.2f µs each)", label, count, unit, seconds, Double(count) / seconds,
@@ -37,7 +41,7 @@ case "smtp":
         accounts:
           sink: {provider: smtp, channel: smtp, smtp: {host: 127.0.0.1, port: \(port), tls: none, helo: bench.carrier.test, connections: \(connections)}}
         """, file: "bench.yaml")
-    let mailer = Mailer(configuration: configuration, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+    let mailer = Mailer(configuration: configuration, logger: quiet)
     let message = try Message.parse(String(contentsOfFile: arguments[5], encoding: .utf8))
     let start = Date()
     let failures = await withTaskGroup(of: Int.self) { group in
@@ -56,6 +60,37 @@ case "smtp":
     }
     rate("carrier smtp (\(connections) connection(s)):", count, Date().timeIntervalSince(start))
     if failures > 0 { print("failures: \(failures)") }
+case "router":
+    // All three paths end in the same file account (on the folder given, ideally tmpfs), so the
+    // differences are what routing and the spool add.
+    let directory = arguments[3]
+    let message = try Message.parse(String(contentsOfFile: arguments[4], encoding: .utf8))
+    func configuration(spool: Bool) throws -> Configuration {
+        try Configuration.parse("""
+            accounts:
+              a: {provider: file, directory: \(directory)/out}
+              b: {provider: file, directory: \(directory)/out-b}
+              c: {provider: file, directory: \(directory)/out-c}
+            routes:
+              default: {strategy: failover, accounts: [a, b, c], retry: {attempts: 3}, breaker: {failures: 5, cooldown: 30s}}
+            \(spool ? "spool: \(directory)/spool" : "")
+            """, file: "bench.yaml")
+    }
+    let plain = Mailer(configuration: try configuration(spool: false), logger: quiet)
+    let spooled = Mailer(configuration: try configuration(spool: true), logger: quiet)
+    var results: [(String, Double)] = []
+    let cases: [(String, Mailer, String?)] = [("one account (--account a):            ", plain, "a"),
+                                              ("route failover a,b,c + retry + breaker:", plain, nil),
+                                              ("same route + write-ahead spool:        ", spooled, nil)]
+    for (label, mailer, account) in cases {
+        let start = Date()
+        for _ in 0..<count { _ = try await mailer.send(message, account: account) }
+        let seconds = Date().timeIntervalSince(start)
+        results.append((label, seconds))
+        rate(label, count, seconds)
+    }
+    print(String(format: "the route adds %.2f µs per message; the write-ahead spool adds %.2f µs more",
+                 (results[1].1 - results[0].1) / Double(count) * 1e6, (results[2].1 - results[1].1) / Double(count) * 1e6))
 default:
     usage()
 }

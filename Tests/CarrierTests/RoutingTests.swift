@@ -25,6 +25,17 @@ struct RoutingTests {
             """, file: "route-test.yaml")
     }
 
+    /// Message files with subjects "SUBJECT 0", "SUBJECT 1", …, for the command line.
+    func writeMessages(_ count: Int, subject: String, into directory: String) throws -> [String] {
+        try (0..<count).map { i in
+            var m = message
+            m.subject = "\(subject) \(i)"
+            let path = directory + "/\(subject)-\(i).json"
+            try JSONWriter.string(m.value).write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+    }
+
     static let sendgridOK = Answer.text(202, "", headers: ["X-Message-Id": "sg-ok"])
     static let mailtrapOK = Answer.json(200, .object(["success": true, "message_ids": ["mt-ok"]]))
 
@@ -229,14 +240,7 @@ struct RoutingTests {
               default: {accounts: [primary, backup]}
             spool: ./spool
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
-        var paths: [String] = []
-        for i in 0..<4 {
-            var m = message
-            m.subject = "message \(i)"
-            let path = directory + "/m\(i).json"
-            try JSONWriter.string(m.value).write(toFile: path, atomically: true, encoding: .utf8)
-            paths.append(path)
-        }
+        let paths = try writeMessages(4, subject: "message", into: directory)
         let failed = try carrier(["send", "--config", configPath] + paths)
         #expect(failed.status == 1)
         #expect(failed.stderr.contains("kept in"))
@@ -270,14 +274,7 @@ struct RoutingTests {
               sg: {provider: sendgrid, endpoint: "\(server.url)", credentials: {api_key: SG.k}}
             spool: ./spool
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
-        var paths: [String] = []
-        for i in 0..<20 {
-            var m = message
-            m.subject = "batch \(i)"
-            let path = directory + "/b\(i).json"
-            try JSONWriter.string(m.value).write(toFile: path, atomically: true, encoding: .utf8)
-            paths.append(path)
-        }
+        let paths = try writeMessages(20, subject: "batch", into: directory)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Repository.binary)
         process.arguments = ["send", "--config", configPath] + paths

@@ -165,7 +165,7 @@ public struct Mailer: Sendable {
             return Route(name: "account:\(account)", accounts: [(account, 1)], retry: base?.retry ?? RetryPolicy(),
                          breaker: nil, onAmbiguous: base?.onAmbiguous ?? .stop)
         }
-        let environment = ProcessInfo.processInfo.environment["CARRIER_ROUTE"].flatMap { $0.isEmpty ? nil : $0 }
+        let environment = getenv("CARRIER_ROUTE").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
         if let wanted = name ?? environment {
             guard let route = configuration.routes[wanted] else {
                 let known = configuration.routes.keys.sorted()

@@ -2,8 +2,10 @@
 ///
 /// Built from an account's secret credentials (and tokens obtained at run time); values shorter
 /// than four characters are not treated as secrets, or every `a` would vanish from output.
+/// Matching works on UTF-8 bytes: it runs over every string of every rendered request.
 public struct Redactor: Sendable {
     public private(set) var secrets: [String] = []
+    private var patterns: [[UInt8]] = []
 
     public init(secrets: [String] = []) {
         for s in secrets { add(s) }
@@ -12,23 +14,56 @@ public struct Redactor: Sendable {
     public mutating func add(_ secret: String) {
         guard secret.count >= 4, !secrets.contains(secret) else { return }
         secrets.append(secret)
-        secrets.sort { $0.count > $1.count }
+        secrets.sort { $0.utf8.count > $1.utf8.count }  // longest first, so a secret inside another is not half-masked
+        patterns = secrets.map { Array($0.utf8) }
     }
 
     public func redact(_ text: String) -> String {
-        var out = text
-        for secret in secrets where out.contains(secret) {
-            out = out.replacingOccurrences(of: secret, with: "***")
+        guard !patterns.isEmpty else { return text }
+        var bytes = Array(text.utf8)
+        var changed = false
+        for pattern in patterns where Self.occurs(pattern, in: bytes) {
+            bytes = Self.replace(pattern, in: bytes)
+            changed = true
         }
-        return out
+        return changed ? String(decoding: bytes, as: UTF8.self) : text
     }
 
     public func redact(_ value: Value) -> Value {
+        guard !patterns.isEmpty else { return value }
         switch value {
         case .string(let s): return .string(redact(s))
         case .array(let items): return .array(items.map(redact))
         case .object(let object): return .object(OrderedObject(object.entries.map { ($0.key, redact($0.value)) }))
         default: return value
         }
+    }
+
+    private static let mask = Array("***".utf8)
+
+    private static func occurs(_ pattern: [UInt8], in bytes: [UInt8]) -> Bool {
+        guard bytes.count >= pattern.count, let first = pattern.first else { return false }
+        var i = 0
+        while i <= bytes.count - pattern.count {
+            if bytes[i] == first && bytes[i..<i + pattern.count].elementsEqual(pattern) { return true }
+            i += 1
+        }
+        return false
+    }
+
+    private static func replace(_ pattern: [UInt8], in bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            if i <= bytes.count - pattern.count && bytes[i] == pattern[0] && bytes[i..<i + pattern.count].elementsEqual(pattern) {
+                out += mask
+                i += pattern.count
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return out
     }
 }
