@@ -228,3 +228,56 @@ struct SMTPTests {
         #expect(rendered["message"].text.contains("X-SMTPAPI: "))
     }
 }
+
+/// Load against Postfix's smtp-sink: many messages over a few pooled connections, none lost.
+@Suite("SMTP under load (smtp-sink)", .serialized)
+struct SMTPLoadTests {
+    @Test func twoHundredMessagesOverTwoConnectionsAllArrive() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("carrier-sink-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        chmod(directory, 0o777)  // smtp-sink drops privileges to nobody
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let port = closedPort()
+        let sink = Process()
+        sink.executableURL = URL(fileURLWithPath: "/usr/sbin/smtp-sink")
+        sink.arguments = (getuid() == 0 ? ["-u", "nobody"] : []) + ["-d", directory + "/%M.", "127.0.0.1:\(port)", "64"]
+        sink.standardOutput = FileHandle.nullDevice
+        sink.standardError = FileHandle.nullDevice
+        try sink.run()
+        defer {
+            // It inherits the test runner's blocked SIGTERM, so it is stopped with SIGKILL.
+            kill(sink.processIdentifier, SIGKILL)
+            sink.waitUntilExit()
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let configuration = try Configuration.parse("""
+            accounts:
+              sink: {provider: smtp, channel: smtp, smtp: {host: 127.0.0.1, port: \(port), tls: none, connections: 2,
+                     max_messages_per_connection: 50}}
+            """, file: "c.yaml")
+        let mailer = Mailer(configuration: configuration, registry: Fixtures.registry(),
+                            logger: .init(label: "t", factory: { _ in SwiftLogNoOp() }))
+        let message = try Fixtures.referenceMessage()
+        let sent = await withTaskGroup(of: Int.self) { group in
+            for worker in 0..<2 {
+                group.addTask {
+                    var ok = 0
+                    for _ in stride(from: worker, to: 200, by: 2) where (try? await mailer.send(message)) != nil { ok += 1 }
+                    return ok
+                }
+            }
+            var total = 0
+            for await n in group { total += n }
+            return total
+        }
+        #expect(sent == 200)
+        let deadline = Date().addingTimeInterval(5)
+        var files: [String] = []
+        repeat {
+            files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            if files.count >= 200 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        } while Date() < deadline
+        #expect(files.count == 200, "smtp-sink stored \(files.count) of 200 messages")
+    }
+}

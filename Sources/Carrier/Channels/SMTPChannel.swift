@@ -137,7 +137,7 @@ struct SMTPChannel: Sendable {
                                       mailFrom: plan.mailFrom, recipients: plan.recipients, data: Data(plan.mime.utf8),
                                       username: plan.username, password: bearer == nil ? plan.password : nil, bearer: bearer,
                                       mechanism: bearer != nil ? "XOAUTH2" : plan.mechanism,
-                                      maxMessagesPerConnection: spec.maxMessagesPerConnection)
+                                      maxMessagesPerConnection: context.account.smtp?.maxMessagesPerConnection ?? spec.maxMessagesPerConnection)
             tried.append(.int(port.port))
             var result = await engine.send(request, options: options)
             // A connection the server closed while idle: reopen it once; nothing was sent.

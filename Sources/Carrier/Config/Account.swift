@@ -54,8 +54,10 @@ public struct SMTPOverride: Sendable {
     public var authMechanism: String?
     /// How many connections the account may open at once (default 1).
     public var connections: Int
+    /// Messages per connection before a new one is opened (default: the provider file's limit).
+    public var maxMessagesPerConnection: Int?
     public init(host: String? = nil, port: Int? = nil, tls: TLSMode? = nil, helo: String? = nil, allowPlaintextAuth: Bool = false,
-                envelopeFrom: String? = nil, authMechanism: String? = nil, connections: Int = 1) {
+                envelopeFrom: String? = nil, authMechanism: String? = nil, connections: Int = 1, maxMessagesPerConnection: Int? = nil) {
         self.host = host
         self.port = port
         self.tls = tls
@@ -64,6 +66,7 @@ public struct SMTPOverride: Sendable {
         self.envelopeFrom = envelopeFrom
         self.authMechanism = authMechanism
         self.connections = connections
+        self.maxMessagesPerConnection = maxMessagesPerConnection
     }
 }
 

@@ -129,7 +129,7 @@ public struct Configuration: Sendable {
                                 tls: s.oneOf("tls", TLSMode.allCases.map(\.rawValue)).flatMap(TLSMode.init(rawValue:)),
                                 helo: s.string("helo"), allowPlaintextAuth: s.bool("allow_plaintext_auth") ?? false,
                                 envelopeFrom: s.string("envelope_from"), authMechanism: s.oneOf("auth_mechanism", ["PLAIN", "LOGIN", "XOAUTH2"]),
-                                connections: s.int("connections") ?? 1)
+                                connections: s.int("connections") ?? 1, maxMessagesPerConnection: s.int("max_messages_per_connection"))
             if let ca = s.string("ca_file") { caFile = absolute(ca) }
             s.finish()
         }
