@@ -34,9 +34,6 @@ public struct Account: Sendable {
         self.directory = directory
         self.timeouts = timeouts
     }
-
-    /// The embedded default: `.eml` files in `./outbox/`, no network.
-    public static let embeddedDefault = Account(name: "outbox", provider: "file", channel: .file, directory: "./outbox")
 }
 
 /// An account's replacement for its provider's SMTP relay (regions, sandboxes, local test servers).

@@ -21,6 +21,8 @@ public struct Mailer: Sendable {
     let engine: CurlEngine
     let tokens: OAuth2TokenProvider
     let logger: Logger
+    /// Accounts resolved once (environment variables, secret files, provider checks), not per message.
+    private let accounts = AccountCache()
 
     public init(configuration: Configuration, registry: ProviderRegistry? = nil, engine: CurlEngine = .shared,
                 tokens: OAuth2TokenProvider = .shared, logger: Logger = Logger(label: "carrier")) {
@@ -199,7 +201,7 @@ public struct Mailer: Sendable {
             while true {
                 let attempt: Attempt
                 do {
-                    attempt = try await self.attempt(message, via: try configuration.account(named: name))
+                    attempt = try await self.attempt(message, via: try accounts.account(name, in: configuration))
                 } catch let error as CarrierError {
                     attempt = Attempt(account: name, provider: providerName(name), channel: channelKind(name), outcome: .skipped,
                                       errorClass: .failover, error: error.description)
