@@ -14,6 +14,19 @@ struct CLITests {
         }
     }
 
+    @Test func providerFilesMatchTheJSONSchemaEditorsUse() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Repository.providers).filter { $0.hasSuffix(".yaml") }
+            .map { Repository.providers + "/" + $0 } + [Repository.root.appendingPathComponent("examples/providers/postmark.yaml").path]
+        #expect(files.count >= 7)
+        let result = try Fixtures.python("check_schema.py", [Repository.root.appendingPathComponent("docs/provider.schema.json").path] + files,
+                                         input: Data())
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        // The schema must be able to fail: a typo'd key is refused.
+        let typo = try Fixtures.python("check_schema.py", [Repository.root.appendingPathComponent("docs/provider.schema.json").path,
+                                                           Repository.root.appendingPathComponent("Tests/Fixtures/typo.yaml").path], input: Data())
+        #expect(typo.status == 1 && typo.stdout.contains("bodyy"))
+    }
+
     @Test func embeddedDefaultWritesAnEMLIntoOutbox() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("carrier-cli-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
