@@ -27,7 +27,7 @@ struct ListProviders: AsyncParsableCommand {
             return
         }
         for d in definitions {
-            print("\(d.id.padding(toLength: 12, withPad: " ", startingAt: 0)) \(d.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(d.channels.map(\.rawValue).joined(separator: ","))  \(d.file)")
+            print("\(d.id.padding(toLength: 12, withPad: " ", startingAt: 0)) \(d.name.padding(toLength: 26, withPad: " ", startingAt: 0)) \(d.channels.map(\.rawValue).joined(separator: ","))  \(d.file)")
         }
         for (id, failure) in registry.failures.sorted(by: { $0.key < $1.key }) {
             FileHandle.standardError.write(Data("carrier: provider \(id) does not load:\n\(failure)\n".utf8))
@@ -81,7 +81,7 @@ struct TestProviders: AsyncParsableCommand {
             print("FAIL \(id): the file does not load\n\(failure)")
             failures += 1
         }
-        let ids = names.isEmpty ? registry.definitions.keys.sorted() : names
+        let ids = names.isEmpty ? registry.ids : names
         for id in ids where registry.failures[id] == nil {
             let definition: ProviderDefinition
             do { definition = try registry.definition(id) } catch { throw CLIError(error) }

@@ -1,21 +1,23 @@
 import Foundation
+import Synchronization
 
-/// The provider definitions Carrier knows, loaded from folders of `*.yaml` files.
+/// The provider definitions Carrier knows: folders of `ID.yaml` files, each loaded the first time
+/// its provider is asked for (a command that uses one provider parses one file).
 ///
 /// Search order: the configuration's `providers` folders, `$CARRIER_PROVIDERS` (colon-separated),
 /// `./providers`, then a `providers` folder beside or above the executable (the repository's
 /// own, for a build in `.build/`), then `/usr/local/share/carrier/providers`. A file found
-/// earlier wins over a later one with the same id.
-public struct ProviderRegistry: Sendable {
-    public private(set) var definitions: [String: ProviderDefinition] = [:]
-    /// Files that failed to load; reported when their provider is asked for.
-    public private(set) var failures: [String: DiagnosticsError] = [:]
+/// earlier wins over a later one with the same name.
+public final class ProviderRegistry: Sendable {
+    /// Provider id (the file name without `.yaml`) → path.
+    private let files = Mutex<[String: String]>([:])
+    private let loaded = Mutex<[String: Result<ProviderDefinition, DiagnosticsError>]>([:])
 
     public init() {}
 
-    /// Loads every provider file of the default search path plus `extraDirectories`.
+    /// The default search path plus `extraDirectories` (searched first).
     public static func standard(extraDirectories: [String] = []) -> ProviderRegistry {
-        var registry = ProviderRegistry()
+        let registry = ProviderRegistry()
         for directory in extraDirectories + defaultDirectories() {
             registry.loadDirectory(directory)
         }
@@ -24,11 +26,11 @@ public struct ProviderRegistry: Sendable {
 
     static func defaultDirectories() -> [String] {
         var directories: [String] = []
-        if let env = ProcessInfo.processInfo.environment["CARRIER_PROVIDERS"] {
+        if let env = getenv("CARRIER_PROVIDERS").map({ String(cString: $0) }) {
             directories += env.split(separator: ":").map(String.init)
         }
         directories.append("providers")
-        var folder = (CommandLine.arguments.first.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().deletingLastPathComponent() })
+        var folder = CommandLine.arguments.first.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().deletingLastPathComponent() }
         for _ in 0..<5 {
             guard let current = folder else { break }
             directories.append(current.appendingPathComponent("providers").path)
@@ -39,34 +41,57 @@ public struct ProviderRegistry: Sendable {
         return directories
     }
 
-    /// Loads the `*.yaml` files of a folder; ids already known are kept.
-    public mutating func loadDirectory(_ directory: String) {
+    /// Adds the `*.yaml` files of a folder; names already known keep their earlier file.
+    public func loadDirectory(_ directory: String) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        for name in names.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
-            let id = String(name.split(separator: ".").first ?? "")
-            guard definitions[id] == nil, failures[id] == nil else { continue }
-            let path = (directory as NSString).appendingPathComponent(name)
-            do {
-                let definition = try DefinitionLoader.load(file: path)
-                if definitions[definition.id] == nil { definitions[definition.id] = definition }
-            } catch {
-                failures[id] = error
+        files.withLock { files in
+            for name in names.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+                let id = String(name.prefix { $0 != "." })
+                if files[id] == nil { files[id] = (directory as NSString).appendingPathComponent(name) }
             }
         }
     }
 
-    /// Adds one definition, replacing any with the same id.
-    public mutating func add(_ definition: ProviderDefinition) {
-        definitions[definition.id] = definition
+    /// Every provider id found, loaded or not.
+    public var ids: [String] { files.withLock { $0.keys.sorted() } }
+
+    /// Every definition that loads (loading all of them).
+    public var definitions: [String: ProviderDefinition] {
+        var out: [String: ProviderDefinition] = [:]
+        for id in ids { if case .success(let d)? = load(id) { out[id] = d } }
+        return out
+    }
+
+    /// Every file that does not load, with its diagnostics (loading all of them).
+    public var failures: [String: DiagnosticsError] {
+        var out: [String: DiagnosticsError] = [:]
+        for id in ids { if case .failure(let e)? = load(id) { out[id] = e } }
+        return out
     }
 
     /// The definition for an id, or an error that says why there is none.
     public func definition(_ id: String) throws(CarrierError) -> ProviderDefinition {
-        if let definition = definitions[id] { return definition }
-        if let failure = failures[id] { throw .definition(failure) }
-        let known = definitions.keys.sorted()
-        throw .configuration(ConfigurationError("no provider named '\(id)'",
-            hint: (Suggest.nearest(id, in: known).map { "did you mean '\($0)'? " } ?? "")
-                + "known providers: \(known.joined(separator: ", ")); add a folder with providers: [DIR] in carrier.yaml"))
+        switch load(id) {
+        case .success(let definition)?: return definition
+        case .failure(let failure)?: throw .definition(failure)
+        case nil:
+            let known = ids
+            throw .configuration(ConfigurationError("no provider named '\(id)'",
+                hint: (Suggest.nearest(id, in: known).map { "did you mean '\($0)'? " } ?? "")
+                    + "known providers: \(known.joined(separator: ", ")); add a folder with providers: [DIR] in carrier.yaml"))
+        }
+    }
+
+    private func load(_ id: String) -> Result<ProviderDefinition, DiagnosticsError>? {
+        if let done = loaded.withLock({ $0[id] }) { return done }
+        guard let path = files.withLock({ $0[id] }) else { return nil }
+        var result = Result { () throws(DiagnosticsError) in try DefinitionLoader.load(file: path) }
+        if case .success(let definition) = result, definition.id != id {
+            result = .failure(DiagnosticsError([Diagnostic(file: path, mark: .init(line: 1, column: 1),
+                message: "the id '\(definition.id)' does not match the file name",
+                hint: "rename the file to \(definition.id).yaml or set id: \(id)")]))
+        }
+        loaded.withLock { $0[id] = result }
+        return result
     }
 }

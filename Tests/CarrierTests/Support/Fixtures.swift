@@ -33,7 +33,7 @@ enum Fixtures {
     }
 
     static func registry() -> ProviderRegistry {
-        var registry = ProviderRegistry()
+        let registry = ProviderRegistry()
         registry.loadDirectory(Repository.providers)
         return registry
     }
