@@ -51,7 +51,9 @@ struct SendCommand: AsyncParsableCommand {
             if json {
                 Output.print(verbose ? receipt.value : Self.withoutTranscripts(receipt.value))
             } else {
-                let via = "\(receipt.account ?? "") (\(receipt.provider ?? "") \(receipt.channel?.rawValue ?? ""))"
+                let provider = receipt.provider ?? ""
+                let channel = receipt.channel?.rawValue ?? ""
+                let via = "\(receipt.account ?? "") (\(provider == channel ? provider : "\(provider) \(channel)"))"
                 print("sent via \(via): " + receipt.messageIDs.joined(separator: ", "))
                 for attempt in receipt.attempts where attempt.channel == .file {
                     if let path = attempt.details["path"]?.stringValue { print("wrote \(path)") }

@@ -41,6 +41,10 @@ struct CLITests {
         #expect(files.count == 1 && files[0].hasSuffix(".eml"))
         let parsed = try Fixtures.parseMIME(try Data(contentsOf: URL(fileURLWithPath: directory + "/outbox/" + files[0])))
         #expect(parsed["headers"]["Subject"] == "Your order #1234 — merci ✓")
+        // Nothing is lost on the way to the file: the Bcc recipient (as for `sendmail -t`), tags and metadata.
+        #expect(parsed["headers"]["Bcc"] == "dave@example.com")
+        #expect(parsed["headers"]["X-Carrier-Tags"] == "order-confirmation")
+        #expect(try JSONParser.parse(parsed["headers"]["X-Carrier-Metadata"].text) == .object(["order_id": "1234", "customer_id": "42"]))
     }
 
     @Test func renderHidesSecretsUnlessAsked() throws {

@@ -1,6 +1,8 @@
 import Foundation
 
 /// Writes each message as an `.eml` file into a folder: the embedded default, with no network.
+/// Tags and metadata, which plain MIME has no place for, travel as `X-Carrier-Tags` and
+/// `X-Carrier-Metadata` headers, as they do for Gmail and plain SMTP.
 struct FileChannel: Sendable {
     let account: Account
 
@@ -11,7 +13,10 @@ struct FileChannel: Sendable {
         let id = message.messageID ?? MessageIDs.make(domain: message.from.domain)
         var stamped = message
         stamped.messageID = id
-        let mime = MIMEWriter().write(stamped)
+        var headers: [(name: String, value: String)] = []
+        if !message.tags.isEmpty { headers.append(("X-Carrier-Tags", message.tags.joined(separator: ", "))) }
+        if !message.metadata.isEmpty { headers.append(("X-Carrier-Metadata", JSONWriter.string(.object(message.metadata)))) }
+        let mime = MIMEWriter(includeBcc: true, extraHeaders: headers).write(stamped)
         let name = String(Int(Date().timeIntervalSince1970)) + "-" + id.prefix { $0 != "@" } + ".eml"
         let path = (directory as NSString).appendingPathComponent(name)
         do {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A provider definition bound to one account: settings with defaults applied, credentials
 /// checked, and the secrets to hide. Channels render their templates through it.
 struct ProviderContext: Sendable {
@@ -97,8 +99,6 @@ struct ProviderContext: Sendable {
         return components.string ?? url
     }
 }
-
-import Foundation
 
 extension String {
     func trimmingSuffix(_ suffix: String) -> String {
