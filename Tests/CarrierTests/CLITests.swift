@@ -74,6 +74,28 @@ struct CLITests {
         #expect(lint.stderr.contains("typo.yaml:5:3: error: unknown key 'bodyy' in 'api'; did you mean 'body'?"))
     }
 
+    @Test func verboseShowsTheSMTPConversationWithoutCredentials() throws {
+        let cert = try TestCertificate()
+        defer { cert.remove() }
+        let server = try SMTPServer(["--tls", "starttls", "--auth", "apikey:SG.verbose-secret"] + cert.serverOptions)
+        defer { server.stop() }
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("carrier-\(UUID().uuidString).yaml").path
+        try """
+            accounts:
+              sg: {provider: sendgrid, channel: smtp, credentials: {api_key: SG.verbose-secret},
+                   smtp: {host: 127.0.0.1, port: \(server.port), ca_file: \(cert.certificate)}}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        let result = try carrier(["send", "--config", config, "--verbose", Repository.example("order-confirmation.json")])
+        #expect(result.status == 0, "\(result.stderr)")
+        for line in ["C: STARTTLS", "C: AUTH PLAIN ***", "C: MAIL FROM:<orders@shop.example.com>", "C: RCPT TO:<dave@example.com>", "C: DATA"] {
+            #expect(result.stderr.contains(line), "the transcript shows \(line)")
+        }
+        #expect(result.stderr.contains("S: 250 2.0.0 Ok: queued as"))
+        #expect(!result.stderr.contains("SG.verbose-secret") && !result.stdout.contains("SG.verbose-secret"))
+        #expect(!result.stderr.contains(Data("\0apikey\0SG.verbose-secret".utf8).base64EncodedString()))
+    }
+
     @Test func notSentExitsOneAndKeepsSecretsOut() async throws {
         let server = try CaptureServer()
         defer { server.stop() }

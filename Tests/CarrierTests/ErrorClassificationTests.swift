@@ -76,6 +76,21 @@ struct ErrorClassificationTests {
         }
     }
 
+    @Test func connectionDroppedAfterTheRequestIsAmbiguous() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [.object(["drop": true])]])
+        let configuration = try Fixtures.configuration(provider: "sendgrid", endpoint: server.url, credentials: "{api_key: SG.k1}")
+        let mailer = Mailer(configuration: configuration, registry: Fixtures.registry())
+        let receipt = try #require(await notSent { try await mailer.send(try Fixtures.referenceMessage()) })
+        #expect(receipt.attempts.first?.errorClass == .ambiguous)
+        #expect(receipt.attempts.first?.error?.hasPrefix("dropped") == true)
+        #expect(receipt.possibleDuplicate)
+        // It reached the server before the server hung up (libcurl may replay it once when the
+        // dropped connection was a reused one, which is exactly why the class is ambiguous).
+        #expect(try await server.requests().count >= 1)
+    }
+
     @Test func slowAnswerAfterTheRequestIsAmbiguous() async throws {
         let server = try CaptureServer()
         defer { server.stop() }
