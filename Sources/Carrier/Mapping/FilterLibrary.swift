@@ -108,6 +108,16 @@ enum FilterLibrary {
             default: return v
             }
         },
+        "match": Filter(arguments: 1...1, summary: "text → the first capture group of a regular expression (or the whole match), null if none") { v, args throws(FilterError) in
+            guard case .string(let text) = v else { return .null }
+            guard let regex = try? NSRegularExpression(pattern: args[0].text) else {
+                throw FilterError(message: "'\(args[0].text)' is not a regular expression")
+            }
+            let range = NSRange(text.startIndex..., in: text)
+            guard let match = regex.firstMatch(in: text, range: range) else { return .null }
+            let group = match.numberOfRanges > 1 ? match.range(at: 1) : match.range
+            return Range(group, in: text).map { .string(String(text[$0])) } ?? .null
+        },
         "url_escape": Filter(arguments: 0...0, summary: "text → percent-encoded for a URL path segment or query value") { v, _ in
             v.isNull ? .null : .string(FormEncoding.escape(v.text))
         },
