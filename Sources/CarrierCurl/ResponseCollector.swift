@@ -68,7 +68,7 @@ extension CurlHandle {
                 let remaining = collector.upload.count - collector.uploadOffset
                 let n = min(room, remaining)
                 if n > 0, let buffer {
-                    collector.upload.withUnsafeBytes { bytes in
+                    _ = collector.upload.withUnsafeBytes { bytes in
                         memcpy(buffer, bytes.baseAddress! + collector.uploadOffset, n)
                     }
                     collector.uploadOffset += n

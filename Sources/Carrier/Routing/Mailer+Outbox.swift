@@ -47,7 +47,7 @@ extension Mailer {
                 entry.state = "failed"
                 entry.attempts += receipt.attempts.map(\.value)
                 entry.lastError = receipt.attempts.last?.error
-                try? spool.write(entry)
+                _ = try? spool.write(entry)  // the earlier copy stays when this fails
                 outcomes.append(RetryOutcome(id: id, receipt: receipt, note: "kept: " + (entry.lastError ?? "not sent")))
             }
         }

@@ -92,7 +92,7 @@ public struct Mailer: Sendable {
         if let directory = configuration.spoolDirectory, configuration.spoolWriteAhead, prepared.count > 1 {
             let spool = Spool(directory: directory)
             for message in prepared {
-                try? spool.write(Spool.Entry(id: message.messageID!, message: message, route: route, created: Date().timeIntervalSince1970,
+                _ = try? spool.write(Spool.Entry(id: message.messageID!, message: message, route: route, created: Date().timeIntervalSince1970,
                                              attempts: [], state: "queued", owner: getpid()))
             }
         }
