@@ -155,6 +155,17 @@ struct ProviderAPITests {
         #expect(receipt.attempts[0].details["dropped"] == ["text part (netcore carries HTML only)"])
     }
 
+    @Test func anAccountOverridesFromWithItsVerifiedSender() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.text(202, "", headers: ["X-Message-Id": "sg-1"])]])
+        let configuration = try Fixtures.configuration(provider: "sendgrid", endpoint: server.url, credentials: "{api_key: SG.k1}",
+                                                       extra: "    from: Shop EU <orders@eu.shop.example.com>")
+        try await Mailer(configuration: configuration, registry: Fixtures.registry()).send(Fixtures.referenceMessage())
+        let body = try #require(try await server.requests().first).json
+        #expect(body["from"] == .object(["email": "orders@eu.shop.example.com", "name": "Shop EU"]))
+    }
+
     @Test func netcoreRefusesAnInlineImageInsteadOfDroppingIt() async throws {
         let server = try CaptureServer()
         defer { server.stop() }
