@@ -82,8 +82,15 @@ struct ProviderContext: Sendable {
     }
 
     /// Renders a template, turning its failures into errors that point into the provider file.
+    /// An evaluation error may quote a value, so it is redacted like any other output.
     func render(_ template: Template, in scope: Scope) throws(CarrierError) -> Value {
-        do { return try template.render(in: scope) } catch { throw .template(error) }
+        do {
+            return try template.render(in: scope)
+        } catch {
+            var redacted = error
+            redacted.diagnostic.message = redactor.redact(error.diagnostic.message)
+            throw .template(redacted)
+        }
     }
 
     /// The provider URL with the account's `endpoint` in place of its scheme, host and port.
