@@ -26,9 +26,10 @@ struct APIChannel: Sendable {
 
     /// The exact request for a message, without sending it (OAuth2 tokens are placeholders).
     func render(_ message: Message) throws(CarrierError) -> RenderedRequest {
-        var scope = context.scope(for: message, mime: MIMEWriter())
+        var scope = context.scope(for: message)
         let mimeHeaders = try spec.mimeHeaders.map { t throws(CarrierError) in ProviderContext.headerFields(try context.render(t, in: scope)) } ?? []
-        scope = context.scope(for: message, mime: MIMEWriter(includeBcc: spec.mimeIncludesBcc, extraHeaders: mimeHeaders))
+        let writer = MIMEWriter(includeBcc: spec.mimeIncludesBcc, extraHeaders: mimeHeaders)
+        scope.lazy["mime"] = { .string(writer.write(message)) }
         let url = context.rewrite(url: (try context.render(spec.url, in: scope)).text)
         var headers = try AuthResolver.headers(spec.auth, context: context, scope: scope)
         if let template = spec.headers, let object = (try context.render(template, in: scope)).objectValue {
@@ -57,7 +58,7 @@ struct APIChannel: Sendable {
         do {
             var request = try render(message)
             if case .oauth2(let oauth) = spec.auth {
-                let scope = context.scope(for: message, mime: MIMEWriter())
+                let scope = context.scope(for: message)
                 let (url, grant) = try AuthResolver.grant(oauth, context: context, scope: scope)
                 do {
                     let token = try await tokens.token(url: url, grant: grant, engine: engine, options: options)

@@ -60,8 +60,9 @@ struct ProviderContext: Sendable {
         }
     }
 
-    /// The variables a request template reads for this message.
-    func scope(for message: Message, mime: MIMEWriter) -> Scope {
+    /// The variables a request template reads for this message; `mime` (the rendered message)
+    /// is written only if a template reads it, by `mime` (which may add provider headers).
+    func scope(for message: Message, mime: MIMEWriter = MIMEWriter()) -> Scope {
         var values: [String: Value] = [:]
         let messageValue = message.value
         for entry in messageValue.objectValue! { values[entry.key] = entry.value }

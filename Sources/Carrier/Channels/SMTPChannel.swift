@@ -39,10 +39,9 @@ struct SMTPChannel: Sendable {
     func plan(_ message: Message) throws(CarrierError) -> Plan {
         let override = context.account.smtp
         let place = "account '\(context.account.name)'"
-        var scope = context.scope(for: message, mime: MIMEWriter())
+        let scope = context.scope(for: message)
         let headers = try spec.headers.map { t throws(CarrierError) in ProviderContext.headerFields(try context.render(t, in: scope)) } ?? []
         let mime = MIMEWriter(includeBcc: false, extraHeaders: headers).write(message)
-        scope = context.scope(for: message, mime: MIMEWriter())
         let host: String
         if let configured = override?.host { host = configured } else { host = (try context.render(spec.host, in: scope)).text }
         var ports: [SMTPPort]
@@ -120,7 +119,7 @@ struct SMTPChannel: Sendable {
                 guard case .oauth2(let oauth)? = context.definition.api?.auth else {
                     throw CarrierError.configuration(ConfigurationError("smtp oauth2 needs an api auth: oauth2 section in \(context.definition.file)"))
                 }
-                let (url, grant) = try AuthResolver.grant(oauth, context: context, scope: context.scope(for: message, mime: MIMEWriter()))
+                let (url, grant) = try AuthResolver.grant(oauth, context: context, scope: context.scope(for: message))
                 do {
                     bearer = try await tokens.token(url: url, grant: grant, engine: engine, options: options)
                 } catch {

@@ -30,12 +30,24 @@ public struct Redactor: Sendable {
     }
 
     public func redact(_ value: Value) -> Value {
-        guard !patterns.isEmpty else { return value }
+        guard !patterns.isEmpty, containsSecret(value) else { return value }
         switch value {
         case .string(let s): return .string(redact(s))
         case .array(let items): return .array(items.map(redact))
         case .object(let object): return .object(OrderedObject(object.entries.map { ($0.key, redact($0.value)) }))
         default: return value
+        }
+    }
+
+    /// Whether any string inside the value holds a secret (checked without copying the value).
+    private func containsSecret(_ value: Value) -> Bool {
+        switch value {
+        case .string(let s):
+            let bytes = Array(s.utf8)
+            return patterns.contains { Self.occurs($0, in: bytes) }
+        case .array(let items): return items.contains(where: containsSecret)
+        case .object(let object): return object.entries.contains { containsSecret($0.value) }
+        default: return false
         }
     }
 
