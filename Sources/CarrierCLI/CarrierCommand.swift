@@ -9,7 +9,7 @@ struct CarrierCommand: AsyncParsableCommand {
         commandName: "carrier",
         abstract: "Send e-mail through any provider's HTTP API or SMTP relay, described by YAML files.",
         discussion: """
-            Without --config and without ./carrier.yaml, messages go to the embedded default:
+            Without --config and without ./carrier.yaml, messages go to the embedded default: \
             .eml files in ./outbox/.
 
             Exit codes: 0 sent, 1 not sent, 2 bad usage, configuration, provider file or message.

@@ -93,7 +93,7 @@ struct SMTPChannel: Sendable {
         object["host"] = .string(plan.host)
         object["ports"] = .array(plan.ports.map { .object(["port": .int($0.port), "tls": .string($0.tls.rawValue)]) })
         object["helo"] = .string(plan.helo)
-        object["username"] = plan.username.map(Value.string) ?? .null
+        object["username"] = plan.username.map { .string(showSecrets ? $0 : context.redactor.redact($0)) } ?? .null
         object["password"] = plan.password.map { showSecrets ? .string($0) : "***" } ?? .null
         object["envelope"] = .object(["mail_from": .string(plan.mailFrom), "rcpt_to": .array(plan.recipients.map(Value.string))])
         object["transcript"] = .array(conversation)
