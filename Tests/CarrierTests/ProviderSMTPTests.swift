@@ -46,7 +46,10 @@ struct ProviderSMTPTests {
                 smtp: {host: 127.0.0.1, port: \(server.port), ca_file: \(cert.certificate)}
             """, file: "c.yaml")
         var message = try Fixtures.referenceMessage()
-        if c.provider == "netcore" { message = try Fixtures.referenceWithoutInline() }
+        if c.provider == "netcore" {  // its relay carries neither inline images nor tags (see the test below)
+            message = try Fixtures.referenceWithoutInline()
+            message.tags = []
+        }
         let receipt = try await Mailer(configuration: configuration, registry: Fixtures.registry()).send(message)
         #expect(receipt.provider == c.provider && receipt.channel == .smtp)
         let received = try #require(try server.received().first)
@@ -57,6 +60,18 @@ struct ProviderSMTPTests {
         }
         #expect(parsed["headers"]["Bcc"] == .null)
         #expect(received.recipients.contains("dave@example.com"))
+    }
+
+    @Test func aRelayThatCannotCarryTagsRefusesInsteadOfDroppingThem() async throws {
+        let configuration = try Configuration.parse("""
+            accounts:
+              nc: {provider: netcore, channel: smtp, credentials: {api_key: k-1234, smtp_username: u, smtp_password: p-1234},
+                   smtp: {host: 127.0.0.1, port: \(closedPort())}}
+            """, file: "c.yaml")
+        let mailer = Mailer(configuration: configuration, registry: Fixtures.registry())
+        let receipt = try #require(await notSent { try await mailer.send(try Fixtures.referenceWithoutInline()) })
+        #expect(receipt.attempts.first?.outcome == .skipped)
+        #expect(receipt.attempts.first?.error == "netcore (smtp) does not support tags")
     }
 
     @Test func gmailUsesXOAUTH2WithTheAPIChannelsToken() async throws {
@@ -84,5 +99,6 @@ struct ProviderSMTPTests {
         #expect(!transcript.joined().contains("ya29.smtp-token"))
         let parsed = try Fixtures.parseMIME(try #require(try server.received().first).data)
         #expect(parsed["headers"]["Bcc"] == .null, "the SMTP channel never writes Bcc, even for Gmail")
+        #expect(parsed["headers"]["X-Carrier-Tags"] == "order-confirmation", "tags are kept, not dropped")
     }
 }

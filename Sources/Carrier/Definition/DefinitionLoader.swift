@@ -57,9 +57,9 @@ private struct Builder {
         _ = top.string("description")
         let credentials = top.entries("credentials").map(readCredentials) ?? []
         let settings = top.entries("settings").map(readSettings) ?? []
-        let capabilities = top.mapping("capabilities").map(readCapabilities) ?? .all
+        let capabilities = top.mapping("capabilities").map { readCapabilities($0, base: .all) } ?? .all
         let api = top.mapping("api").flatMap(readAPI)
-        let smtp = top.mapping("smtp").flatMap(readSMTP)
+        let smtp = top.mapping("smtp").flatMap { readSMTP($0, base: capabilities) }
         let examples = top.list("examples").map(readExamples) ?? []
         top.finish()
         if api == nil && smtp == nil && root.mapping != nil {
@@ -104,7 +104,8 @@ private struct Builder {
         }
     }
 
-    private func readCapabilities(_ r: NodeReader) -> Capabilities {
+    /// Capabilities written over `base` (the provider's, for a channel's own `capabilities`).
+    private func readCapabilities(_ r: NodeReader, base: Capabilities) -> Capabilities {
         func limit(_ key: String) -> (supported: Bool, max: Int?)? {
             guard let node = r.node(key) else { return nil }
             switch Value(yaml: node) {
@@ -120,7 +121,7 @@ private struct Builder {
                 return nil
             }
         }
-        var c = Capabilities.all
+        var c = base
         if let t = limit("tags") { c.tags = t.supported ? (t.max ?? .max) : nil }
         if let m = limit("metadata") { c.metadata = m.supported }
         if let t = limit("templates") { c.templates = t.supported }
@@ -129,9 +130,9 @@ private struct Builder {
         if let i = limit("inline_images") { c.inlineImages = i.supported }
         if let t = limit("text") { c.text = t.supported }
         if let h = limit("headers") { c.customHeaders = h.supported }
-        c.maxRecipients = limit("recipients")?.max
-        c.maxReplyTo = limit("reply_to")?.max
-        c.maxAttachmentBytes = limit("attachment_bytes")?.max
+        if let l = limit("recipients") { c.maxRecipients = l.max }
+        if let l = limit("reply_to") { c.maxReplyTo = l.max }
+        if let l = limit("attachment_bytes") { c.maxAttachmentBytes = l.max }
         r.finish()
         return c
     }
@@ -282,7 +283,7 @@ private struct Builder {
         return spec
     }
 
-    private func readSMTP(_ r: NodeReader) -> SMTPSpec? {
+    private func readSMTP(_ r: NodeReader, base: Capabilities) -> SMTPSpec? {
         let host = template(r, "host", required: true)
         var ports: [SMTPPort] = []
         for item in r.list("ports") ?? [] {
@@ -302,10 +303,12 @@ private struct Builder {
         let mechanism = r.oneOf("auth_mechanism", ["PLAIN", "LOGIN", "XOAUTH2"])
         let headers = template(r, "headers")
         let perConnection = r.int("max_messages_per_connection")
+        let capabilities = r.mapping("capabilities").map { readCapabilities($0, base: base) }
         r.finish()
         guard let host, let username else { return nil }
         return SMTPSpec(host: host, ports: ports, username: username, password: password, oauth2: oauth2,
-                        authMechanism: mechanism, headers: headers, maxMessagesPerConnection: perConnection)
+                        authMechanism: mechanism, headers: headers, maxMessagesPerConnection: perConnection,
+                        capabilities: capabilities)
     }
 
     private func readExamples(_ items: [YAMLNode]) -> [ProviderExample] {

@@ -21,6 +21,12 @@ public struct ProviderDefinition: Sendable {
     }
 
     public var exampleCount: Int { examples.count }
+
+    /// What a channel of this provider can carry: the provider's capabilities, with the `smtp`
+    /// section's own `capabilities` written over them for the relay.
+    public func capabilities(for channel: ChannelKind) -> Capabilities {
+        channel == .smtp ? (smtp?.capabilities ?? capabilities) : capabilities
+    }
 }
 
 /// How a message travels: a provider's HTTP API, its SMTP relay, or `.eml` files in a folder.
@@ -141,6 +147,8 @@ struct SMTPSpec: Sendable {
     var authMechanism: String?
     var headers: Template?
     var maxMessagesPerConnection: Int?
+    /// What the relay can carry where it differs from the API (no template over SMTP, say).
+    var capabilities: Capabilities?
 }
 
 /// One SMTP port and the TLS it speaks.

@@ -8,7 +8,8 @@ extension Mailer {
         if let from = account.from { message.from = from }
         if account.channel == .file { return await FileChannel(account: account).send(message) }
         let definition = try registry.definition(account.provider)
-        let problems = CapabilityCheck.problems(message, definition.capabilities, provider: definition.id)
+        let capabilities = definition.capabilities(for: account.channel)
+        let problems = CapabilityCheck.problems(message, capabilities, provider: definition.id + (account.channel == .smtp ? " (smtp)" : ""))
         guard problems.isEmpty else {
             return Attempt(account: account.name, provider: definition.id, channel: account.channel, outcome: .skipped,
                            errorClass: .failover, error: problems.joined(separator: "; "), details: ["skipped": "capability"])
@@ -27,7 +28,7 @@ extension Mailer {
         case .file:
             result = await FileChannel(account: account).send(message)
         }
-        let dropped = CapabilityCheck.dropped(message, definition.capabilities, provider: definition.id)
+        let dropped = CapabilityCheck.dropped(message, capabilities, provider: definition.id)
         if !dropped.isEmpty { result.details["dropped"] = .array(dropped.map(Value.string)) }
         return result
     }
