@@ -56,18 +56,7 @@ public struct Configuration: Sendable {
     }
 
     public static func parse(_ text: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(DiagnosticsError) -> Configuration {
-        let root: YAMLNode
-        do {
-            guard let node = try YAMLParser.parse(text, file: file) else {
-                throw DiagnosticsError([Diagnostic(file: file, mark: SourceMark(line: 1, column: 1), message: "the configuration is empty",
-                                                   hint: "add an 'accounts' section")])
-            }
-            root = node
-        } catch let error as YAMLSyntaxError {
-            throw DiagnosticsError([Diagnostic(file: file, mark: error.mark, message: error.problem)])
-        } catch {
-            throw error as! DiagnosticsError
-        }
+        let root = try YAMLParser.document(text, file: file, ifEmpty: "the configuration is empty", hint: "add an 'accounts' section")
         let directory = (file as NSString).deletingLastPathComponent
         let base = directory.isEmpty ? "." : directory
         let sink = DiagnosticSink()
@@ -158,10 +147,9 @@ public struct Configuration: Sendable {
         let settings = try secrets.resolve(raw.settings, place: "\(place).settings")
         var from: Address?
         if let text = raw.from {
-            do { from = try Address(parsing: try secrets.expand(text, place: "\(place).from")) } catch let error as MessageError.Problem {
+            let expanded = try secrets.expand(text, place: "\(place).from")
+            do { from = try Address(parsing: expanded) } catch {
                 throw ConfigurationError("\(place).from: \(error.message)", hint: error.hint)
-            } catch {
-                throw error as! ConfigurationError
             }
         }
         return Account(name: name, provider: raw.provider, channel: raw.channel, credentials: credentials.objectValue ?? OrderedObject(),

@@ -20,17 +20,7 @@ public enum DefinitionLoader {
     }
 
     public static func load(text: String, file: String) throws(DiagnosticsError) -> ProviderDefinition {
-        let root: YAMLNode
-        do {
-            guard let node = try YAMLParser.parse(text, file: file) else {
-                throw DiagnosticsError([Diagnostic(file: file, mark: SourceMark(line: 1, column: 1), message: "the file is empty")])
-            }
-            root = node
-        } catch let error as YAMLSyntaxError {
-            throw DiagnosticsError([Diagnostic(file: file, mark: error.mark, message: error.problem)])
-        } catch {
-            throw error as! DiagnosticsError
-        }
+        let root = try YAMLParser.document(text, file: file, ifEmpty: "the file is empty")
         let sink = DiagnosticSink()
         let definition = Builder(file: file, sink: sink).build(root)
         try sink.check()

@@ -25,16 +25,14 @@ extension Message {
                 throw MessageError(source: source, problems: [.init(field: "(json)", message: "not valid JSON at \(error)")])
             }
         } else {
-            do {
-                guard let node = try YAMLParser.parse(text, file: source) else {
-                    throw MessageError(source: source, problems: [.init(field: "(file)", message: "the message is empty")])
-                }
-                value = Value(yaml: node)
-            } catch let error as YAMLSyntaxError {
+            let parsed: YAMLNode?
+            do { parsed = try YAMLParser.parse(text, file: source) } catch {
                 throw MessageError(source: source, problems: [.init(field: "(yaml)", message: "not valid YAML: \(error)")])
-            } catch {
-                throw error as! MessageError
             }
+            guard let node = parsed else {
+                throw MessageError(source: source, problems: [.init(field: "(file)", message: "the message is empty")])
+            }
+            value = Value(yaml: node)
         }
         return try decode(value, source: source, baseDirectory: baseDirectory)
     }

@@ -57,3 +57,19 @@ enum Suggest {
         return "expected one of: " + candidates.joined(separator: ", ")
     }
 }
+
+extension YAMLParser {
+    /// Parses a YAML file that must not be empty, turning syntax errors into diagnostics.
+    static func document(_ text: String, file: String, ifEmpty: String, hint: String? = nil) throws(DiagnosticsError) -> YAMLNode {
+        let parsed: YAMLNode?
+        do {
+            parsed = try YAMLParser.parse(text, file: file)
+        } catch {
+            throw DiagnosticsError([Diagnostic(file: file, mark: error.mark, message: error.problem)])
+        }
+        guard let node = parsed else {
+            throw DiagnosticsError([Diagnostic(file: file, mark: SourceMark(line: 1, column: 1), message: ifEmpty, hint: hint)])
+        }
+        return node
+    }
+}
