@@ -131,7 +131,7 @@ struct RoutingTests {
             routes:
               spread: {strategy: round_robin, accounts: [a, b, c]}
             """, file: "c.yaml")
-        let mailer = Mailer(configuration: config, logger: .init(label: "t", factory: { _ in SwiftLogNoOp() }))
+        let mailer = Mailer(configuration: config, logger: .silent)
         for _ in 0..<30 { try await mailer.send(message, route: "spread") }
         for name in ["a", "b", "c"] {
             #expect(try FileManager.default.contentsOfDirectory(atPath: "\(directory)/\(name)").count == 10)
@@ -148,7 +148,7 @@ struct RoutingTests {
             routes:
               warmup: {strategy: weighted, accounts: {main: 90, new: 10}}
             """, file: "c.yaml")
-        let mailer = Mailer(configuration: config, logger: .init(label: "t", factory: { _ in SwiftLogNoOp() }))
+        let mailer = Mailer(configuration: config, logger: .silent)
         for _ in 0..<1000 { try await mailer.send(message, route: "warmup") }
         let main = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/main").count
         let new = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/new").count
@@ -316,48 +316,7 @@ func notSent(_ body: () async throws -> Receipt) async -> Receipt? {
 
 import Logging
 
-/// A log handler that drops everything, for tests that send many messages.
-struct SwiftLogNoOp: LogHandler {
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .critical
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { nil }
-        set {}
-    }
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {}
-}
-
-/// A provider whose file names an idempotency header gets the same key on every attempt of a message.
-@Suite("Idempotency keys")
-struct IdempotencyTests {
-    @Test func theSameKeyOnEveryRetry() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("carrier-idem-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try """
-            id: keyed
-            credentials: {token: {secret: true}}
-            api:
-              url: https://api.keyed.example/send
-              auth: {bearer: "{{ credentials.token }}"}
-              idempotency_header: Idempotency-Key
-              body: {json: {to: "{{ to | pluck('email') }}", subject: "{{ subject }}"}}
-              response: {message_ids: "{{ body.id }}"}
-            """.write(toFile: folder + "/keyed.yaml", atomically: true, encoding: .utf8)
-        let server = try CaptureServer()
-        defer { server.stop() }
-        try await server.script(["*": [Answer.json(503, .object([:])), Answer.json(502, .object([:])), Answer.json(200, .object(["id": "k-1"]))]])
-        let configuration = try Configuration.parse("""
-            providers: [\(folder)]
-            accounts:
-              keyed: {provider: keyed, endpoint: "\(server.url)", credentials: {token: tok-1234}}
-            routes:
-              default: {accounts: [keyed], retry: {attempts: 3, initial_delay: 10ms}}
-            """, file: "c.yaml")
-        let receipt = try await Mailer(configuration: configuration).send(Fixtures.referenceMessage())
-        #expect(receipt.messageIDs == ["k-1"])
-        let keys = try await server.requests().map { $0.header("Idempotency-Key") }
-        #expect(keys.count == 3)
-        #expect(Set(keys).count == 1 && keys[0] != nil, "one key for all three attempts: \(keys)")
-    }
+extension Logger {
+    /// A logger that drops everything, for tests that send many messages.
+    static var silent: Logger { Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }) }
 }

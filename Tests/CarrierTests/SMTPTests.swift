@@ -256,7 +256,7 @@ struct SMTPLoadTests {
                      max_messages_per_connection: 50}}
             """, file: "c.yaml")
         let mailer = Mailer(configuration: configuration, registry: Fixtures.registry(),
-                            logger: .init(label: "t", factory: { _ in SwiftLogNoOp() }))
+                            logger: .silent)
         let message = try Fixtures.referenceMessage()
         let sent = await withTaskGroup(of: Int.self) { group in
             for worker in 0..<2 {
