@@ -320,3 +320,38 @@ extension Logger {
     /// A logger that drops everything, for tests that send many messages.
     static var silent: Logger { Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }) }
 }
+
+/// A provider whose file names an idempotency header gets the same key on every attempt of a message.
+@Suite("Idempotency keys")
+struct IdempotencyTests {
+    @Test func theSameKeyOnEveryRetry() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("carrier-idem-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            id: keyed
+            credentials: {token: {secret: true}}
+            api:
+              url: https://api.keyed.example/send
+              auth: {bearer: "{{ credentials.token }}"}
+              idempotency_header: Idempotency-Key
+              body: {json: {to: "{{ to | pluck('email') }}", subject: "{{ subject }}"}}
+              response: {message_ids: "{{ body.id }}"}
+            """.write(toFile: folder + "/keyed.yaml", atomically: true, encoding: .utf8)
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.json(503, .object([:])), Answer.json(502, .object([:])), Answer.json(200, .object(["id": "k-1"]))]])
+        let configuration = try Configuration.parse("""
+            providers: [\(folder)]
+            accounts:
+              keyed: {provider: keyed, endpoint: "\(server.url)", credentials: {token: tok-1234}}
+            routes:
+              default: {accounts: [keyed], retry: {attempts: 3, initial_delay: 10ms}}
+            """, file: "c.yaml")
+        let receipt = try await Mailer(configuration: configuration).send(Fixtures.referenceMessage())
+        #expect(receipt.messageIDs == ["k-1"])
+        let keys = try await server.requests().map { $0.header("Idempotency-Key") }
+        #expect(keys.count == 3)
+        #expect(Set(keys).count == 1 && keys[0] != nil, "one key for all three attempts: \(keys)")
+    }
+}
