@@ -10,6 +10,17 @@ struct OutboxCommand: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Retry.self, Purge.self]
     )
 
+    /// `carrier outbox --config FILE list` works as well as `carrier outbox list --config FILE`.
+    @Option(name: .long, help: ArgumentHelp("The configuration file (default: ./carrier.yaml).", valueName: "file"))
+    var config: String?
+
+    /// The configuration named on this command or on the subcommand.
+    static func configuration(_ parent: OutboxCommand, _ options: ConfigOptions) throws -> Configuration {
+        var merged = options
+        if merged.config == nil { merged.config = parent.config }
+        return try merged.load()
+    }
+
     static func spool(_ configuration: Configuration) throws -> Spool {
         guard let directory = configuration.spoolDirectory else {
             throw CLIError(message: "carrier: the configuration has no spool; add spool: ./spool to carrier.yaml", code: 2)
@@ -20,10 +31,11 @@ struct OutboxCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List kept messages, oldest first.")
         @OptionGroup var options: ConfigOptions
+        @ParentCommand var outbox: OutboxCommand
         @Flag(help: "One JSON object per message.") var json = false
 
         func run() async throws {
-            let spool = try OutboxCommand.spool(try options.load())
+            let spool = try OutboxCommand.spool(try OutboxCommand.configuration(outbox, options))
             let (entries, unreadable) = spool.entries()
             if json {
                 Output.print(.array(entries.map(\.summary)))
@@ -41,10 +53,11 @@ struct OutboxCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one kept message and its attempts.")
         @OptionGroup var options: ConfigOptions
+        @ParentCommand var outbox: OutboxCommand
         @Argument(help: "The message id (see list).") var id: String
 
         func run() async throws {
-            let spool = try OutboxCommand.spool(try options.load())
+            let spool = try OutboxCommand.spool(try OutboxCommand.configuration(outbox, options))
             do {
                 let entry = try spool.load(id)
                 Output.print(.object(["summary": entry.summary, "attempts": .array(entry.attempts), "message": entry.message.value]))
@@ -57,10 +70,11 @@ struct OutboxCommand: AsyncParsableCommand {
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Send kept messages again; each leaves the spool once a provider accepts it.")
         @OptionGroup var options: ConfigOptions
+        @ParentCommand var outbox: OutboxCommand
         @Argument(help: "Message ids (default: all).") var ids: [String] = []
 
         func run() async throws {
-            let mailer = Mailer(configuration: try options.load(), logger: .quiet)
+            let mailer = Mailer(configuration: try OutboxCommand.configuration(outbox, options), logger: .quiet)
             let outcomes: [Mailer.RetryOutcome]
             do { outcomes = try await mailer.retrySpooled(ids) } catch { throw CLIError(error) }
             for outcome in outcomes {
@@ -76,10 +90,11 @@ struct OutboxCommand: AsyncParsableCommand {
     struct Purge: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a kept message without sending it.")
         @OptionGroup var options: ConfigOptions
+        @ParentCommand var outbox: OutboxCommand
         @Argument(help: "The message id.") var id: String
 
         func run() async throws {
-            let spool = try OutboxCommand.spool(try options.load())
+            let spool = try OutboxCommand.spool(try OutboxCommand.configuration(outbox, options))
             guard let lock = spool.lock(id) else { throw CLIError(message: "carrier: \(id) is being sent by another process", code: 1) }
             defer { lock.release(removeFile: true) }
             do { _ = try spool.load(id) } catch { throw CLIError(message: "carrier: \(error)", code: 2) }

@@ -61,7 +61,9 @@ public struct Configuration: Sendable {
         let base = directory.isEmpty ? "." : directory
         let sink = DiagnosticSink()
         let top = NodeReader(file: file, node: root, context: "the configuration", sink: sink)
-        func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : "\(base)/\(path)" }
+        func absolute(_ path: String) -> String {
+            path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardized.path
+        }
         let providerDirectories = (top.list("providers") ?? []).compactMap { top.scalarString($0, name: "providers") }.map(absolute)
         var names: [String] = []
         var accounts: [String: RawAccount] = [:]
