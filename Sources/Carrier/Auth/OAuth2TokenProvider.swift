@@ -71,11 +71,6 @@ public actor OAuth2TokenProvider {
         return token
     }
 
-    /// Forgets every token (after a 401, the next call fetches a fresh one).
-    public func invalidateAll() {
-        cache.removeAll()
-    }
-
     static func assertion(email: String, privateKey: String, scope: String, subject: String?, audience: String) throws(TokenError) -> String {
         let now = Int(Date().timeIntervalSince1970)
         var claims = OrderedObject()

@@ -1,14 +1,24 @@
 import Synchronization
 
-/// Resolved accounts of one `Mailer`: `${ENV}` references and secret files are read the first
-/// time an account is used, not for every message.
+/// What one `Mailer` resolves once per account rather than per message: the account itself
+/// (`${ENV}` references and secret files) and its provider context (settings with defaults,
+/// checked credentials, the redactor).
 final class AccountCache: Sendable {
-    private let resolved = Mutex<[String: Account]>([:])
+    private let accounts = Mutex<[String: Account]>([:])
+    private let contexts = Mutex<[String: ProviderContext]>([:])
 
     func account(_ name: String, in configuration: Configuration) throws(ConfigurationError) -> Account {
-        if let cached = resolved.withLock({ $0[name] }) { return cached }
+        if let cached = accounts.withLock({ $0[name] }) { return cached }
         let account = try configuration.account(named: name)
-        resolved.withLock { $0[name] = account }
+        accounts.withLock { $0[name] = account }
         return account
+    }
+
+    /// The provider context of an account from this cache.
+    func context(for account: Account, definition: ProviderDefinition) throws(CarrierError) -> ProviderContext {
+        if let cached = contexts.withLock({ $0[account.name] }) { return cached }
+        let context = try ProviderContext(definition: definition, account: account)
+        contexts.withLock { $0[account.name] = context }
+        return context
     }
 }

@@ -137,13 +137,16 @@ public struct Configuration: Sendable {
                           endpoint: endpoint, smtp: smtp, caFile: caFile, from: from, directory: directory, timeouts: timeouts)
     }
 
+    /// The error for an account name the configuration does not have, with a suggestion.
+    func unknownAccount(_ name: String) -> ConfigurationError {
+        ConfigurationError("no account named '\(name)' in \(file ?? "the embedded default")",
+                           hint: Suggest.nearest(name, in: accountNames).map { "did you mean '\($0)'?" }
+                               ?? "accounts are: \(accountNames.joined(separator: ", "))")
+    }
+
     /// The account with this name, its credentials and settings resolved.
     public func account(named name: String) throws(ConfigurationError) -> Account {
-        guard let raw = rawAccounts[name] else {
-            let known = accountNames.joined(separator: ", ")
-            throw ConfigurationError("no account named '\(name)' in \(file ?? "the embedded default")",
-                                     hint: Suggest.nearest(name, in: accountNames).map { "did you mean '\($0)'?" } ?? "accounts are: \(known)")
-        }
+        guard let raw = rawAccounts[name] else { throw unknownAccount(name) }
         let place = "accounts.\(name)"
         let credentials = try secrets.resolve(raw.credentials, place: "\(place).credentials")
         let settings = try secrets.resolve(raw.settings, place: "\(place).settings")

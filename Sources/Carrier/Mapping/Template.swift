@@ -57,27 +57,6 @@ indirect enum Template: Sendable {
         case merge([Template])
     }
 
-    /// Every variable any expression in the template reads.
-    var referencedVariables: Set<String> {
-        switch self {
-        case .literal: return []
-        case .expression(let e): return e.expression.referencedVariables
-        case .interpolation(let parts):
-            return parts.reduce(into: []) { if case .expression(let e) = $1 { $0.formUnion(e.expression.referencedVariables) } }
-        case .object(let entries):
-            return entries.reduce(into: []) { result, entry in
-                switch entry {
-                case .field(_, let t): result.formUnion(t.referencedVariables)
-                case .merge(let ts): for t in ts { result.formUnion(t.referencedVariables) }
-                }
-            }
-        case .array(let items): return items.reduce(into: []) { $0.formUnion($1.referencedVariables) }
-        case .each(let source, _, let body): return source.expression.referencedVariables.union(body.referencedVariables)
-        case .conditional(let c, let t, let o):
-            return c.expression.referencedVariables.union(t.referencedVariables).union(o?.referencedVariables ?? [])
-        }
-    }
-
     /// Renders the template against a scope.
     func render(in scope: Scope) throws(TemplateError) -> Value {
         switch self {

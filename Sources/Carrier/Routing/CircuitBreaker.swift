@@ -60,10 +60,6 @@ actor CircuitBreaker {
         }
     }
 
-    func state(_ account: String) -> Circuit {
-        update { $0[account] ?? Circuit() }
-    }
-
     /// Runs a change on the circuits: in memory, or under an exclusive lock on the state file.
     private func update<T>(_ change: (inout [String: Circuit]) -> T) -> T {
         guard let path = policy.stateFile else { return change(&circuits) }

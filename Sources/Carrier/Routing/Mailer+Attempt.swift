@@ -14,7 +14,7 @@ extension Mailer {
             return Attempt(account: account.name, provider: definition.id, channel: account.channel, outcome: .skipped,
                            errorClass: .failover, error: problems.joined(separator: "; "), details: ["skipped": "capability"])
         }
-        let context = try ProviderContext(definition: definition, account: account)
+        let context = try accounts.context(for: account, definition: definition)
         var result: Attempt
         switch account.channel {
         case .api:
@@ -37,7 +37,7 @@ extension Mailer {
     public func render(_ message: Message, account name: String, channel: ChannelKind? = nil,
                        showSecrets: Bool = false) throws(CarrierError) -> Value {
         var account: Account
-        do { account = try configuration.account(named: name) } catch { throw .configuration(error) }
+        do { account = try accounts.account(name, in: configuration) } catch { throw .configuration(error) }
         if let channel { account.channel = channel }
         var message = message
         if let from = account.from { message.from = from }

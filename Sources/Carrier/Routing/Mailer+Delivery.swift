@@ -44,13 +44,13 @@ extension Mailer {
                 switch attempt.errorClass ?? .retry {
                 case .permanent:
                     var receipt = Receipt(status: .failed, attempts: attempts, possibleDuplicate: possibleDuplicate)
-                    receipt.stoppedOnPermanent = true
+                    receipt.stoppedOnPurpose = true
                     return receipt
                 case .ambiguous:
                     possibleDuplicate = true
                     if route.onAmbiguous == .stop {
                         var receipt = Receipt(status: .failed, attempts: attempts, possibleDuplicate: true)
-                        receipt.stoppedOnPermanent = true  // not kept: sending it again could deliver it twice
+                        receipt.stoppedOnPurpose = true  // not kept: sending it again could deliver it twice
                         return receipt
                     }
                 case .retry where retries + 1 < route.retry.attempts:

@@ -65,7 +65,7 @@ public struct Mailer: Sendable {
         // Kept for later unless trying again cannot help: a permanent refusal, an ambiguous stop,
         // or no account able to carry the message at all.
         let nobodyCanCarry = receipt.attempts.allSatisfy { $0.details["skipped"] == "capability" }
-        if let spool, !receipt.stoppedOnPermanent, !nobodyCanCarry {
+        if let spool, !receipt.stoppedOnPurpose, !nobodyCanCarry {
             entry.state = "failed"
             entry.attempts = receipt.attempts.map(\.value)
             entry.lastError = receipt.attempts.last?.error
@@ -106,10 +106,7 @@ public struct Mailer: Sendable {
     /// The route for a send: an account alone, a named route, `$CARRIER_ROUTE`, `default`, or the first account.
     func resolveRoute(_ name: String?, account: String?) throws(CarrierError) -> Route {
         if let account {
-            guard configuration.accountNames.contains(account) else {
-                do { _ = try configuration.account(named: account) } catch { throw .configuration(error) }
-                throw .configuration(ConfigurationError("no account named '\(account)'"))
-            }
+            guard configuration.accountNames.contains(account) else { throw .configuration(configuration.unknownAccount(account)) }
             let base = configuration.routes["default"]
             return Route(name: "account:\(account)", accounts: [(account, 1)], retry: base?.retry ?? RetryPolicy(),
                          breaker: nil, onAmbiguous: base?.onAmbiguous ?? .stop)

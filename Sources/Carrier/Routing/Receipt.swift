@@ -15,7 +15,7 @@ public struct Receipt: Sendable {
     public var possibleDuplicate: Bool
     /// The route stopped on purpose (a permanent failure, or an ambiguous one with `on_ambiguous: stop`):
     /// sending the message again elsewhere would not help, so it is reported and not kept.
-    public var stoppedOnPermanent = false
+    public var stoppedOnPurpose = false
 
     public init(status: Status, account: String? = nil, provider: String? = nil, channel: ChannelKind? = nil,
                 messageIDs: [String] = [], attempts: [Attempt] = [], spoolPath: String? = nil, possibleDuplicate: Bool = false) {
