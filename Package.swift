@@ -26,11 +26,15 @@ let package = Package(
 
         .target(name: "CarrierYAML", dependencies: ["CYAML"]),
         .target(name: "CarrierCurl", dependencies: ["CCurl"]),
+        // providers/*.yaml compiled into the library as Swift source (a copied binary carries them).
+        .executableTarget(name: "CarrierEmbed"),
+        .plugin(name: "EmbedProviders", capability: .buildTool(), dependencies: ["CarrierEmbed"],
+                path: "Sources/EmbedProvidersPlugin"),
         .target(name: "Carrier", dependencies: [
             "CarrierYAML", "CarrierCurl", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
-        ]),
+        ], plugins: ["EmbedProviders"]),
         .executableTarget(name: "CarrierCLI", dependencies: [
             "Carrier",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -50,6 +50,7 @@ struct CLIError: Error {
     init(_ error: CarrierError) {
         switch error {
         case .notSent(let receipt): message = "carrier: " + receipt.failureSummary; code = 1
+        case .unsupported: message = "carrier: " + error.description; code = 1
         default: message = "carrier: " + error.description.replacingOccurrences(of: "\n", with: "\ncarrier: "); code = 2
         }
     }

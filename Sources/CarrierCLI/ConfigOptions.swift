@@ -17,6 +17,14 @@ struct ConfigOptions: ParsableArguments {
             throw CLIError(.configuration(ConfigurationError(error.description)))
         }
     }
+
+    /// The providers of the configuration's folders and the built-in ones; a configured folder
+    /// that is missing is a warning on standard error.
+    func registry() throws -> ProviderRegistry {
+        let registry = ProviderRegistry.standard(extraDirectories: try load().providerDirectories)
+        Output.warn(registry.warnings)
+        return registry
+    }
 }
 
 /// Reads a message from a JSON or YAML file, or `-` for standard input.
@@ -45,6 +53,11 @@ enum MessageInput {
 enum Output {
     static func print(_ value: Value) {
         Swift.print(JSONWriter.pretty(value))
+    }
+
+    /// `carrier: warning: …` lines on standard error.
+    static func warn(_ warnings: [String]) {
+        for warning in warnings { FileHandle.standardError.write(Data("carrier: warning: \(warning)\n".utf8)) }
     }
 }
 

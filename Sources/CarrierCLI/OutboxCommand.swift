@@ -75,13 +75,13 @@ struct OutboxCommand: AsyncParsableCommand {
 
         func run() async throws {
             let mailer = Mailer(configuration: try OutboxCommand.configuration(outbox, options), logger: .quiet)
-            let outcomes: [Mailer.RetryOutcome]
+            let outcomes: [Outbox.RetryOutcome]
             do { outcomes = try await mailer.retrySpooled(ids) } catch { throw CLIError(error) }
             for outcome in outcomes {
                 let via = outcome.receipt.flatMap { $0.status == .sent ? " via \($0.account ?? "")" : nil } ?? ""
                 print("\(outcome.id): \(outcome.note)\(via)")
             }
-            let kept = outcomes.filter { $0.note.hasPrefix("kept") }.count
+            let kept = outcomes.filter { if case .kept = $0.disposition { true } else { false } }.count
             print("\(outcomes.count - kept) sent or skipped, \(kept) kept")
             if kept > 0 { throw CLIError(message: "carrier: \(kept) message(s) are still in the spool", code: 1) }
         }

@@ -17,17 +17,17 @@ struct ListProviders: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let registry = ProviderRegistry.standard(extraDirectories: try options.load().providerDirectories)
+        let registry = try options.registry()
         let definitions = registry.definitions.values.sorted { $0.id < $1.id }
         if json {
             Output.print(.array(definitions.map { d in
                 .object(["id": .string(d.id), "name": .string(d.name), "channels": .array(d.channels.map { .string($0.rawValue) }),
-                         "file": .string(d.file)])
+                         "source": .string(d.origin.description)])
             }))
             return
         }
         for d in definitions {
-            print("\(d.id.padding(toLength: 12, withPad: " ", startingAt: 0)) \(d.name.padding(toLength: 26, withPad: " ", startingAt: 0)) \(d.channels.map(\.rawValue).joined(separator: ","))  \(d.file)")
+            print("\(d.id.padding(toLength: 12, withPad: " ", startingAt: 0)) \(d.name.padding(toLength: 26, withPad: " ", startingAt: 0)) \(d.channels.map(\.rawValue).joined(separator: ",").padding(toLength: 9, withPad: " ", startingAt: 0)) \(d.origin)")
         }
         for (id, failure) in registry.failures.sorted(by: { $0.key < $1.key }) {
             FileHandle.standardError.write(Data("carrier: provider \(id) does not load:\n\(failure)\n".utf8))
@@ -41,7 +41,7 @@ struct ShowProvider: AsyncParsableCommand {
     @Argument(help: "The provider id.") var name: String
 
     func run() async throws {
-        let registry = ProviderRegistry.standard(extraDirectories: try options.load().providerDirectories)
+        let registry = try options.registry()
         let d: ProviderDefinition
         do { d = try registry.definition(name) } catch { throw CLIError(error) }
         Output.print(d.summary)
@@ -74,7 +74,7 @@ struct TestProviders: AsyncParsableCommand {
     @Argument(help: "Provider ids (default: all).") var names: [String] = []
 
     func run() async throws {
-        let registry = ProviderRegistry.standard(extraDirectories: try options.load().providerDirectories)
+        let registry = try options.registry()
         var failures = 0
         var passed = 0
         for (id, failure) in registry.failures.sorted(by: { $0.key < $1.key }) where names.isEmpty || names.contains(id) {

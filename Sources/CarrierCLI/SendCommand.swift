@@ -56,7 +56,7 @@ struct SendCommand: AsyncParsableCommand {
                 let via = "\(receipt.account ?? "") (\(provider == channel ? provider : "\(provider) \(channel)"))"
                 print("sent via \(via): " + receipt.messageIDs.joined(separator: ", "))
                 for attempt in receipt.attempts where attempt.channel == .file {
-                    if let path = attempt.details["path"]?.stringValue { print("wrote \(path)") }
+                    if let path = attempt.path { print("wrote \(path)") }
                 }
             }
         } catch {
@@ -71,8 +71,8 @@ struct SendCommand: AsyncParsableCommand {
     /// The SMTP conversation of each attempt, on stderr (credentials are already `***`).
     private func printTranscripts(_ receipt: Receipt) {
         for attempt in receipt.attempts {
-            guard let lines = attempt.details["transcript"]?.arrayValue else { continue }
-            let text = "-- \(attempt.account) (\(attempt.provider) smtp)\n" + lines.map(\.text).joined(separator: "\n") + "\n"
+            guard let lines = attempt.smtp?.transcript else { continue }
+            let text = "-- \(attempt.account) (\(attempt.provider) smtp)\n" + lines.joined(separator: "\n") + "\n"
             FileHandle.standardError.write(Data(text.utf8))
         }
     }

@@ -1,20 +1,21 @@
 import CCurl
 import Foundation
 
+/// How an SMTP connection is protected.
+public enum TLSMode: String, Sendable, Hashable, CaseIterable {
+    /// STARTTLS is required: if the server does not offer it, nothing is sent (never downgraded).
+    case starttls
+    /// TLS from the first byte (port 465 style).
+    case implicit
+    /// No TLS at all (only when an account asks for it).
+    case none
+}
+
 /// One SMTP transaction as libcurl performs it: connect (TLS as asked), EHLO, AUTH, MAIL, RCPT, DATA.
 public struct SMTPRequest: Sendable {
-    public enum Security: Sendable {
-        /// STARTTLS is required: if the server does not offer it, nothing is sent.
-        case starttls
-        /// TLS from the first byte (port 465 style).
-        case implicit
-        /// No TLS at all.
-        case none
-    }
-
     public var host: String
     public var port: Int
-    public var security: Security
+    public var tls: TLSMode
     /// The name given in EHLO.
     public var helo: String
     public var mailFrom: String
@@ -31,12 +32,12 @@ public struct SMTPRequest: Sendable {
     /// After this many messages a connection is replaced by a new one.
     public var maxMessagesPerConnection: Int?
 
-    public init(host: String, port: Int, security: Security, helo: String, mailFrom: String, recipients: [String], data: Data,
+    public init(host: String, port: Int, tls: TLSMode, helo: String, mailFrom: String, recipients: [String], data: Data,
                 username: String? = nil, password: String? = nil, bearer: String? = nil, mechanism: String? = nil,
                 freshConnection: Bool = false, maxMessagesPerConnection: Int? = nil) {
         self.host = host
         self.port = port
-        self.security = security
+        self.tls = tls
         self.helo = helo
         self.mailFrom = mailFrom
         self.recipients = recipients
@@ -165,14 +166,14 @@ extension CurlEngine {
     }
 
     private static func configureSMTP(_ handle: CurlHandle, _ request: SMTPRequest, _ options: TransferOptions) {
-        let scheme = request.security == .implicit ? "smtps" : "smtp"
+        let scheme = request.tls == .implicit ? "smtps" : "smtp"
         // The URL's path is the EHLO name.
         handle.set(CURLOPT_URL, "\(scheme)://\(request.host):\(request.port)/\(request.helo)")
         handle.set(CURLOPT_NOSIGNAL, true)
         handle.set(CURLOPT_PROTOCOLS_STR, "smtp,smtps")
         handle.set(CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))
         handle.set(CURLOPT_TIMEOUT_MS, Int(options.totalTimeout * 1000))
-        switch request.security {
+        switch request.tls {
         case .starttls: handle.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
         case .implicit: handle.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
         case .none: handle.set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))

@@ -152,7 +152,7 @@ struct ProviderAPITests {
         #expect(try JSONParser.parse(p["headers"]["X-APIHEADER"].text)["order_id"] == "1234")
         #expect(body["tags"] == ["order-confirmation"])
         #expect(receipt.messageIDs == ["nc-77"])
-        #expect(receipt.attempts[0].details["dropped"] == ["text part (netcore carries HTML only)"])
+        #expect(receipt.attempts[0].dropped == ["text part (netcore carries HTML only)"])
     }
 
     @Test func anAccountOverridesFromWithItsVerifiedSender() async throws {

@@ -94,7 +94,7 @@ struct ProviderSMTPTests {
             """, file: "c.yaml")
         let receipt = try await Mailer(configuration: configuration, registry: Fixtures.registry(), tokens: OAuth2TokenProvider())
             .send(Fixtures.referenceMessage())
-        let transcript = (receipt.attempts[0].details["transcript"]?.arrayValue ?? []).map(\.text)
+        let transcript = receipt.attempts[0].smtp?.transcript ?? []
         #expect(transcript.contains { $0.hasPrefix("C: AUTH XOAUTH2") })
         #expect(!transcript.joined().contains("ya29.smtp-token"))
         let parsed = try Fixtures.parseMIME(try #require(try server.received().first).data)

@@ -53,8 +53,8 @@ struct SMTPTests {
         let receipt = try await mailer(port: server.port, tls: "starttls", credentials: "{username: me, password: pa55word}",
                                        caFile: cert.certificate).send(Fixtures.referenceMessage())
         let attempt = try #require(receipt.attempts.first)
-        #expect(attempt.details["tls"] == "starttls")
-        let transcript = (attempt.details["transcript"]?.arrayValue ?? []).map(\.text)
+        #expect(attempt.smtp?.port?.tls == .starttls)
+        let transcript = attempt.smtp?.transcript ?? []
         #expect(transcript.contains("C: STARTTLS"))
         #expect(transcript.contains("C: AUTH PLAIN") || transcript.contains("C: AUTH PLAIN ***"))
         #expect(!transcript.joined().contains("pa55word") && !transcript.joined().contains(Data("\0me\0pa55word".utf8).base64EncodedString()))
@@ -84,7 +84,7 @@ struct SMTPTests {
         let login = try mailer(port: server.port, tls: "starttls", credentials: "{username: me, password: right-pass}",
                                extra: ", auth_mechanism: LOGIN", caFile: cert.certificate)
         let receipt = try await login.send(Fixtures.referenceMessage())
-        let transcript = (receipt.attempts[0].details["transcript"]?.arrayValue ?? []).map(\.text)
+        let transcript = receipt.attempts[0].smtp?.transcript ?? []
         #expect(transcript.contains { $0.hasPrefix("C: AUTH LOGIN") })
         let wrong = try mailer(port: server.port, tls: "starttls", credentials: "{username: me, password: wrong-pass}", caFile: cert.certificate)
         let attempt = try #require(await failure { try await wrong.send(Fixtures.referenceMessage()) })
@@ -101,7 +101,7 @@ struct SMTPTests {
         let server = try SMTPServer(["--tls", "implicit"] + cert.serverOptions)
         defer { server.stop() }
         let receipt = try await mailer(port: server.port, tls: "implicit", caFile: cert.certificate).send(Fixtures.referenceMessage())
-        #expect(receipt.attempts[0].details["tls"] == "implicit")
+        #expect(receipt.attempts[0].smtp?.port?.tls == .implicit)
         #expect(try server.received().first?.tls == true)
     }
 
@@ -112,7 +112,7 @@ struct SMTPTests {
         let attempt = try #require(await failure { try await m.send(Fixtures.referenceMessage()) })
         #expect(attempt.errorClass == .failover)
         #expect(attempt.error?.contains("does not offer STARTTLS") == true)
-        let transcript = (attempt.details["transcript"]?.arrayValue ?? []).map(\.text)
+        let transcript = attempt.smtp?.transcript ?? []
         #expect(!transcript.contains { $0.hasPrefix("C: AUTH") || $0.hasPrefix("C: MAIL") })
         #expect(try server.received().isEmpty)
     }
@@ -152,6 +152,7 @@ struct SMTPTests {
             smtp:
               host: 127.0.0.1
               ports: [{port: \(closed), tls: none}, {port: \(server.port), tls: none}]
+              login: optional
               username: ""
             """.write(toFile: folder + "/twoports.yaml", atomically: true, encoding: .utf8)
         let configuration = try Configuration.parse("""
@@ -160,7 +161,7 @@ struct SMTPTests {
               two: {provider: twoports, channel: smtp, smtp: {tls: none}}
             """, file: "c.yaml")
         let receipt = try await Mailer(configuration: configuration).send(Fixtures.referenceMessage())
-        #expect(receipt.attempts[0].details["port"] == .int(server.port))
+        #expect(receipt.attempts[0].smtp?.port?.port == server.port)
         #expect(try server.received().count == 1)
     }
 
@@ -169,10 +170,10 @@ struct SMTPTests {
         defer { server.stop() }
         let receipt = try await mailer(port: server.port, tls: "none").send(Fixtures.referenceMessage())
         #expect(receipt.status == .sent)
-        let rejected = try #require(receipt.attempts[0].details["rejected"]?.arrayValue)
+        let rejected = try #require(receipt.attempts[0].smtp?.rejected)
         #expect(rejected.count == 1)
-        #expect(rejected[0]["recipient"] == "bob@example.com")
-        #expect(rejected[0]["reply"].text.hasPrefix("550 5.1.1"))
+        #expect(rejected[0].recipient == "bob@example.com")
+        #expect(rejected[0].reply.hasPrefix("550 5.1.1"))
         #expect(try server.received().first?.recipients == ["alice@example.com", "carol@example.com", "dave@example.com"])
     }
 

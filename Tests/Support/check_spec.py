@@ -6,7 +6,7 @@ Prints "valid", or each validation error on its own line and exits 1.
 
 Two known spec quirks can be named explicitly (the spec files stay as published):
   --set custom_args='{"type":"object"}'  SendGrid types the top-level custom_args as a string;
-                                         the live API takes an object (see shared/specs/README.md).
+                                         the live API takes an object (see Tests/Specs/README.md).
   --oneof-as-anyof                       Mailtrap's oneOf alternatives (text / html / text and html)
                                          overlap, so a body with both parts matches all three and a
                                          strict oneOf can never accept it.

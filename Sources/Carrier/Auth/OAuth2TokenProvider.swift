@@ -52,7 +52,7 @@ public actor OAuth2TokenProvider {
         exchanges += 1
         let request = HTTPRequest(method: "POST", url: url,
                                   headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
-                                  body: Data(FormEncoding.urlEncoded(fields).utf8))
+                                  body: Data(FormBody.urlEncoded(fields).utf8))
         let response: HTTPResponse
         do {
             response = try await engine.send(request, options: options)

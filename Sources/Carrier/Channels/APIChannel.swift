@@ -1,81 +1,110 @@
 import CarrierCurl
+import CarrierYAML
 import Foundation
 
-/// Sends messages through a provider's HTTP API, as its YAML file describes.
-struct APIChannel: Sendable {
+extension ChannelKind {
+    /// A provider's HTTP API, as the `api` section of its file describes it.
+    public static let api = ChannelKind(rawValue: "api")
+}
+
+/// Sends messages through a provider's HTTP API, in named steps: render the request from the
+/// provider file, authenticate it, transfer it, and read the answer by the file's response rules.
+struct APIChannel: Channel {
+    static let kind = ChannelKind.api
+    static let section: String? = "api"
+
+    static func readSection(_ section: NodeReader, in file: ProviderFileReader, capabilities: Capabilities) -> (any Sendable)? {
+        file.readAPI(section)
+    }
+
     let context: ProviderContext
     let spec: APISpec
     let engine: CurlEngine
     let tokens: OAuth2TokenProvider
 
-    init(context: ProviderContext, engine: CurlEngine = .shared, tokens: OAuth2TokenProvider = .shared) throws(CarrierError) {
+    init(_ setup: ChannelSetup) throws(CarrierError) {
+        let context = try setup.requireProvider(Self.kind)
         guard let spec = context.definition.api else {
             throw .configuration(ConfigurationError("provider \(context.definition.id) has no api channel",
                                                     hint: "use channel: smtp for account '\(context.account.name)'"))
         }
         self.context = context
         self.spec = spec
-        self.engine = engine
-        self.tokens = tokens
+        self.engine = setup.engine
+        self.tokens = setup.tokens
     }
 
-    var options: TransferOptions {
-        TransferOptions(connectTimeout: context.account.timeouts.connect, totalTimeout: context.account.timeouts.total,
-                        caFile: context.account.caFile)
-    }
+    var capabilities: Capabilities { context.definition.capabilities }
 
-    /// The exact request for a message, without sending it (OAuth2 tokens are placeholders).
-    func render(_ message: Message) throws(CarrierError) -> RenderedRequest {
-        var scope = context.scope(for: message)
+    var options: TransferOptions { context.account.transferOptions }
+
+    // MARK: - Steps
+
+    /// Step 1: the request for a message, before authentication.
+    func request(for message: Message, scope: inout Scope) throws(CarrierError) -> RenderedRequest {
         let mimeHeaders = try spec.mimeHeaders.map { t throws(CarrierError) in ProviderContext.headerFields(try context.render(t, in: scope)) } ?? []
         let writer = MIMEWriter(includeBcc: spec.mimeIncludesBcc, extraHeaders: mimeHeaders)
         scope.lazy["mime"] = { .string(writer.write(message)) }
         let url = context.rewrite(url: (try context.render(spec.url, in: scope)).text)
-        var headers = try AuthResolver.headers(spec.auth, context: context, scope: scope)
+        var headers: [RenderedRequest.Header] = []
         if let template = spec.headers, let object = (try context.render(template, in: scope)).objectValue {
             for entry in object { headers.append(.init(name: entry.key, value: entry.value.text, sensitive: false)) }
         }
-        let rendered = try context.render(spec.body.template, in: scope)
-        let body: RenderedRequest.Body
-        switch spec.body.encoding {
-        case .json: body = .json(rendered)
-        case .form: body = .form(FormEncoding.fields(rendered))
-        case .multipart: body = .multipart(FormEncoding.parts(rendered))
-        case .raw: body = .raw(contentType: spec.body.contentType ?? "text/plain", text: rendered.text)
-        }
+        let body = spec.body.body(try context.render(spec.body.template, in: scope))
         return RenderedRequest(method: spec.method, url: url, headers: headers, body: body)
     }
 
+    /// Step 2: the auth scheme's headers over the finished request.
+    func authenticate(_ request: inout RenderedRequest, credential: String?, context auth: AuthContext) throws(CarrierError) {
+        for (name, value) in try spec.auth.headers(for: request.wire, credential: credential, context: auth) {
+            request.headers.removeAll { $0.name.lowercased() == name.lowercased() }
+            request.headers.append(.init(name: name, value: value, sensitive: true))
+        }
+    }
+
+    func authContext(_ scope: Scope) -> AuthContext {
+        AuthContext(provider: context, scope: scope, now: Date(), engine: engine, tokens: tokens, options: options)
+    }
+
+    /// The exact request for a message, without sending it (tokens fetched at send time are placeholders).
+    func rendered(_ message: Message) throws(CarrierError) -> RenderedRequest {
+        var scope = context.scope(for: message)
+        var request = try request(for: message, scope: &scope)
+        try authenticate(&request, credential: nil, context: authContext(scope))
+        return request
+    }
+
+    func render(_ message: Message, showSecrets: Bool) throws(CarrierError) -> Value {
+        try rendered(message).display(redactor: context.redactor, showSecrets: showSecrets)
+    }
+
     /// Sends the message once and reports the attempt.
-    func send(_ message: Message, idempotencyKey: String? = nil) async -> Attempt {
+    func send(_ message: Message) async -> Attempt {
         let started = Date()
         func attempt(_ outcome: Attempt.Outcome, _ errorClass: ErrorClass? = nil, status: Int? = nil, error: String? = nil,
                      ids: [String] = [], retryAfter: Double? = nil) -> Attempt {
-            Attempt(account: context.account.name, provider: context.definition.id, channel: .api, outcome: outcome,
+            Attempt(account: context.account.name, provider: context.definition.id, channel: Self.kind, outcome: outcome,
                     errorClass: errorClass, status: status, error: error.map(context.redactor.redact),
                     durationMs: Int(Date().timeIntervalSince(started) * 1000), messageIDs: ids, retryAfter: retryAfter)
         }
         do {
-            var request = try render(message)
-            if case .oauth2(let oauth) = spec.auth {
-                let scope = context.scope(for: message)
-                let (url, grant) = try AuthResolver.grant(oauth, context: context, scope: scope)
-                do {
-                    let token = try await tokens.token(url: url, grant: grant, engine: engine, options: options)
-                    request.headers.removeAll { $0.name == "Authorization" }
-                    request.headers.insert(.init(name: "Authorization", value: "Bearer \(token)", sensitive: true), at: 0)
-                } catch {
-                    return attempt(.failed, error.errorClass, status: error.status, error: error.message)
-                }
+            var scope = context.scope(for: message)
+            var request = try request(for: message, scope: &scope)
+            if let header = spec.idempotencyHeader, let key = message.messageID {
+                request.headers.append(.init(name: header, value: key, sensitive: false))
             }
-            var wire = request.wire()
-            if let header = spec.idempotencyHeader, let key = idempotencyKey { wire.headers.append((header, key)) }
+            let auth = authContext(scope)
+            let credential: String?
+            do { credential = try await spec.auth.fetchCredential(auth) } catch {
+                return attempt(.failed, error.errorClass, status: error.status, error: error.message)
+            }
+            try authenticate(&request, credential: credential, context: auth)
             let response: HTTPResponse
             do {
-                response = try await engine.send(wire, options: options)
+                response = try await engine.send(request.wire, options: options)
             } catch {
-                let errorClass: ErrorClass = error.requestSent ? .ambiguous : (error.kind == .tls ? .failover : .retry)
-                return attempt(.failed, errorClass, error: "\(error.kind.rawValue): \(error.message)")
+                return attempt(.failed, .forTransfer(error, messageMayHaveGone: error.requestSent),
+                               error: "\(error.kind.rawValue): \(error.message)")
             }
             let outcome = try ResponseInterpreter(spec: spec.response, context: context).interpret(response)
             if outcome.accepted { return attempt(.sent, status: response.status, ids: outcome.messageIDs) }

@@ -1,12 +1,33 @@
 import Foundation
 
+extension ChannelKind {
+    /// `.eml` files in a folder: the embedded default, with no network.
+    public static let file = ChannelKind(rawValue: "file")
+}
+
 /// Writes each message as an `.eml` file into a folder: the embedded default, with no network.
 /// Tags and metadata, which plain MIME has no place for, travel as `X-Carrier-Tags` and
 /// `X-Carrier-Metadata` headers, as they do for Gmail and plain SMTP.
-struct FileChannel: Sendable {
+struct FileChannel: Channel {
+    static let kind = ChannelKind.file
+    static let section: String? = nil
+
+    static func readSection(_ section: NodeReader, in file: ProviderFileReader, capabilities: Capabilities) -> (any Sendable)? { nil }
+
     let account: Account
 
+    init(_ setup: ChannelSetup) {
+        account = setup.account
+    }
+
+    /// A file carries everything a MIME message can.
+    var capabilities: Capabilities { .all }
+
     var directory: String { account.directory ?? "./outbox" }
+
+    func render(_ message: Message, showSecrets: Bool) throws(CarrierError) -> Value {
+        .object(["channel": "file", "directory": .string(directory), "message": .string(MIMEWriter().write(message))])
+    }
 
     func send(_ message: Message) async -> Attempt {
         let started = Date()
@@ -22,12 +43,12 @@ struct FileChannel: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try AtomicFile.write(Data(mime.utf8), to: path)
-            var details = OrderedObject()
-            details["path"] = .string(path)
-            return Attempt(account: account.name, provider: "file", channel: .file, outcome: .sent,
-                           durationMs: Int(Date().timeIntervalSince(started) * 1000), messageIDs: [id], details: details)
+            var attempt = Attempt(account: account.name, provider: "file", channel: Self.kind, outcome: .sent,
+                                  durationMs: Int(Date().timeIntervalSince(started) * 1000), messageIDs: [id])
+            attempt.path = path
+            return attempt
         } catch {
-            return Attempt(account: account.name, provider: "file", channel: .file, outcome: .failed, errorClass: .failover,
+            return Attempt(account: account.name, provider: "file", channel: Self.kind, outcome: .failed, errorClass: .failover,
                            error: "cannot write \(path): \(error.localizedDescription)")
         }
     }

@@ -69,6 +69,7 @@ struct ProviderContext: Sendable {
         values["message"] = messageValue
         values["settings"] = .object(settings)
         values["credentials"] = .object(credentials)
+        values["now"] = .int(Int(Date().timeIntervalSince1970))
         var scope = Scope(values: values)
         scope.lazy["mime"] = { .string(mime.write(message)) }
         return scope

@@ -56,7 +56,7 @@ struct ResponseInterpreter {
     }
 
     private func retryAfter(_ response: HTTPResponse, scope: Scope) throws(CarrierError) -> Double? {
-        if let template = spec.retryAfter, let seconds = Duration.seconds(try context.render(template, in: scope)) { return seconds }
+        if let template = spec.retryAfter, let seconds = DurationText.seconds(try context.render(template, in: scope)) { return seconds }
         guard let header = response.header("Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
         if let seconds = Double(header) { return max(0, seconds) }
         if let date = RFC2822Date.parse(header) { return max(0, Double(date) - Date().timeIntervalSince1970) }

@@ -1,27 +1,44 @@
 import CarrierCurl
+import CarrierYAML
 import Foundation
+
+extension ChannelKind {
+    /// A provider's SMTP relay (or any server, through the generic `smtp` provider).
+    public static let smtp = ChannelKind(rawValue: "smtp")
+}
 
 /// Sends messages through an SMTP relay: the provider's (from its YAML file), an account's
 /// override, or any RFC 5321 server through the generic `smtp` provider.
 ///
 /// TLS cannot be downgraded: `starttls` fails before AUTH when the server does not offer it,
 /// and `tls: none` is used only when the account asks for it.
-struct SMTPChannel: Sendable {
+struct SMTPChannel: Channel {
+    static let kind = ChannelKind.smtp
+    static let section: String? = "smtp"
+
+    static func readSection(_ section: NodeReader, in file: ProviderFileReader, capabilities: Capabilities) -> (any Sendable)? {
+        file.readSMTP(section, base: capabilities)
+    }
+
     let context: ProviderContext
     let spec: SMTPSpec
     let engine: CurlEngine
     let tokens: OAuth2TokenProvider
 
-    init(context: ProviderContext, engine: CurlEngine = .shared, tokens: OAuth2TokenProvider = .shared) throws(CarrierError) {
+    init(_ setup: ChannelSetup) throws(CarrierError) {
+        let context = try setup.requireProvider(Self.kind)
         guard let spec = context.definition.smtp else {
             throw .configuration(ConfigurationError("provider \(context.definition.id) has no smtp channel",
                                                     hint: "use channel: api for account '\(context.account.name)'"))
         }
         self.context = context
         self.spec = spec
-        self.engine = engine
-        self.tokens = tokens
+        self.engine = setup.engine
+        self.tokens = setup.tokens
     }
+
+    /// The relay's own `capabilities`, written over the provider's.
+    var capabilities: Capabilities { spec.capabilities ?? context.definition.capabilities }
 
     /// Everything about one transaction that does not need the network.
     struct Plan {
@@ -57,6 +74,9 @@ struct SMTPChannel: Sendable {
         }
         let username = (try context.render(spec.username, in: scope)).text
         let password = try spec.password.map { t throws(CarrierError) in (try context.render(t, in: scope)).text }
+        if spec.loginRequired && !spec.oauth2 && (username.isEmpty || (password ?? "").isEmpty) {
+            throw .configuration(missingLogin(username.isEmpty ? "username" : "password"))
+        }
         let sendsCredentials = !username.isEmpty && (!(password ?? "").isEmpty || spec.oauth2)
         if sendsCredentials && ports.contains(where: { $0.tls == .none }) && !(override?.allowPlaintextAuth ?? false) {
             throw .configuration(ConfigurationError("\(place) would send its SMTP password without TLS",
@@ -66,6 +86,19 @@ struct SMTPChannel: Sendable {
         return Plan(host: host, ports: ports, helo: Self.heloName(override?.helo), username: sendsCredentials ? username : nil,
                     password: sendsCredentials ? password : nil, mechanism: override?.authMechanism ?? spec.authMechanism,
                     mailFrom: mailFrom, recipients: message.recipients.map(\.email), mime: mime)
+    }
+
+    /// The error for an SMTP login that comes out empty, naming the credentials its template reads.
+    private func missingLogin(_ part: String) -> ConfigurationError {
+        let template = part == "username" ? spec.username : (spec.password ?? .literal(.null))
+        let read = template.credentialsRead.filter { (context.account.credentials[$0] ?? .null).isEmpty }
+        let place = "account '\(context.account.name)' (\(context.definition.id) smtp)"
+        guard !read.isEmpty else {
+            return ConfigurationError("\(place): the SMTP \(part) comes out empty", hint: "check the account's settings and credentials")
+        }
+        let names = read.map { "'\($0)'" }.joined(separator: " and ")
+        return ConfigurationError("\(place): the SMTP \(part) comes out empty; it needs the credential \(names)",
+                                  hint: "add credentials: {\(read[0]): …} to the account")
     }
 
     /// The EHLO name: the configured one, else this machine's host name if it is a valid one.
@@ -104,24 +137,28 @@ struct SMTPChannel: Sendable {
     /// Sends the message, falling back through the ports when one is blocked.
     func send(_ message: Message) async -> Attempt {
         let started = Date()
-        var details = OrderedObject()
+        var details = SMTPDetails()
         func attempt(_ outcome: Attempt.Outcome, _ errorClass: ErrorClass? = nil, status: Int? = nil, error: String? = nil,
                      ids: [String] = []) -> Attempt {
-            Attempt(account: context.account.name, provider: context.definition.id, channel: .smtp, outcome: outcome,
+            var result = Attempt(account: context.account.name, provider: context.definition.id, channel: Self.kind, outcome: outcome,
                     errorClass: errorClass, status: status, error: error.map(context.redactor.redact),
-                    durationMs: Int(Date().timeIntervalSince(started) * 1000), messageIDs: ids, details: details)
+                    durationMs: Int(Date().timeIntervalSince(started) * 1000), messageIDs: ids)
+            result.smtp = details
+            return result
         }
         let plan: Plan
         var bearer: String?
         do {
             plan = try self.plan(message)
             if spec.oauth2 {
-                guard case .oauth2(let oauth)? = context.definition.api?.auth else {
+                // XOAUTH2 uses the token of the provider's API auth scheme (the same cached token).
+                guard let auth = context.definition.api?.auth else {
                     throw CarrierError.configuration(ConfigurationError("smtp oauth2 needs an api auth: oauth2 section in \(context.definition.file)"))
                 }
-                let (url, grant) = try AuthResolver.grant(oauth, context: context, scope: context.scope(for: message))
+                let authContext = AuthContext(provider: context, scope: context.scope(for: message), now: Date(), engine: engine,
+                                              tokens: tokens, options: options)
                 do {
-                    bearer = try await tokens.token(url: url, grant: grant, engine: engine, options: options)
+                    bearer = try await auth.fetchCredential(authContext)
                 } catch {
                     return attempt(.failed, error.errorClass, status: error.status, error: error.message)
                 }
@@ -129,15 +166,15 @@ struct SMTPChannel: Sendable {
         } catch {
             return attempt(.failed, .permanent, error: "\(error)")
         }
-        var tried: [Value] = []
+        var tried: [Int] = []
         var lastFailure: SMTPFailure?
         for port in plan.ports {
-            var request = SMTPRequest(host: plan.host, port: port.port, security: Self.security(port.tls), helo: plan.helo,
+            var request = SMTPRequest(host: plan.host, port: port.port, tls: port.tls, helo: plan.helo,
                                       mailFrom: plan.mailFrom, recipients: plan.recipients, data: Data(plan.mime.utf8),
                                       username: plan.username, password: bearer == nil ? plan.password : nil, bearer: bearer,
                                       mechanism: bearer != nil ? "XOAUTH2" : plan.mechanism,
                                       maxMessagesPerConnection: context.account.smtp?.maxMessagesPerConnection ?? spec.maxMessagesPerConnection)
-            tried.append(.int(port.port))
+            tried.append(port.port)
             var result = await engine.send(request, options: options)
             // A connection the server closed while idle: reopen it once; nothing was sent.
             if case .failure(let failure) = result, failure.reusedConnection, !failure.dataSent {
@@ -146,13 +183,10 @@ struct SMTPChannel: Sendable {
             }
             switch result {
             case .success(let success):
-                details["port"] = .int(port.port)
-                details["tls"] = .string(port.tls.rawValue)
-                details["reply"] = .string(success.lastReply)
-                if !success.rejected.isEmpty {
-                    details["rejected"] = .array(success.rejected.map { .object(["recipient": .string($0.recipient), "reply": .string($0.reply)]) })
-                }
-                details["transcript"] = .array(success.transcript.map(Value.string))
+                details.port = port
+                details.reply = success.lastReply
+                details.rejected = success.rejected.map { SMTPDetails.Rejection(recipient: $0.recipient, reply: $0.reply) }
+                details.transcript = success.transcript
                 return attempt(.sent, status: success.replyCode, ids: [message.messageID ?? ""].filter { !$0.isEmpty })
             case .failure(let failure):
                 lastFailure = failure
@@ -161,41 +195,20 @@ struct SMTPChannel: Sendable {
             break
         }
         guard let failure = lastFailure else { return attempt(.failed, .retry, error: "no SMTP port answered") }
-        details["ports_tried"] = .array(tried)
-        details["transcript"] = .array(failure.transcript.map(Value.string))
-        if !failure.rejected.isEmpty {
-            details["rejected"] = .array(failure.rejected.map { .object(["recipient": .string($0.recipient), "reply": .string($0.reply)]) })
-        }
+        details.portsTried = tried
+        details.transcript = failure.transcript
+        details.rejected = failure.rejected.map { SMTPDetails.Rejection(recipient: $0.recipient, reply: $0.reply) }
         let reply = failure.transfer.kind == .refused ? "" : (failure.lastReply.map { " (server said: \($0))" } ?? "")
         let code = failure.replyCode.flatMap { $0 >= 400 ? $0 : nil }
         return attempt(.failed, Self.classify(failure, code: code), status: code,
-                       error: "\(failure.transfer.kind.rawValue): \(failure.transfer.message)\(reply) [\(plan.host):\(tried.last?.intValue ?? 0)]")
+                       error: "\(failure.transfer.kind.rawValue): \(failure.transfer.message)\(reply) [\(plan.host):\(tried.last ?? 0)]")
     }
 
-    var options: TransferOptions {
-        TransferOptions(connectTimeout: context.account.timeouts.connect, totalTimeout: context.account.timeouts.total,
-                        caFile: context.account.caFile)
-    }
+    var options: TransferOptions { context.account.transferOptions }
 
-    static func security(_ tls: TLSMode) -> SMTPRequest.Security {
-        switch tls {
-        case .starttls: return .starttls
-        case .implicit: return .implicit
-        case .none: return .none
-        }
-    }
-
-    /// Reply codes are classified like HTTP statuses.
+    /// Reply codes are classified like HTTP statuses; a failure without one like any transfer.
     static func classify(_ failure: SMTPFailure, code: Int?) -> ErrorClass {
-        if failure.transfer.kind == .tls { return .failover }
-        switch code {
-        case 530?, 534?, 535?, 538?: return .failover
-        case 421?, 451?: return .rateLimited
-        case let c? where (400..<500).contains(c): return .retry
-        case let c? where c >= 500: return .permanent
-        default: break
-        }
-        if failure.dataSent { return .ambiguous }
-        return .retry
+        if failure.transfer.kind != .tls, let code, let errorClass = ErrorClass.forSMTPReply(code) { return errorClass }
+        return .forTransfer(failure.transfer, messageMayHaveGone: failure.dataSent)
     }
 }

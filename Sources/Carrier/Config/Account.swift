@@ -1,3 +1,5 @@
+import CarrierCurl
+
 /// A named way to send: a provider, a channel, and the credentials and settings for it.
 public struct Account: Sendable {
     public var name: String
@@ -11,17 +13,19 @@ public struct Account: Sendable {
     public var endpoint: String?
     /// Overrides the provider's SMTP relay.
     public var smtp: SMTPOverride?
-    /// A PEM bundle of certificate authorities trusted for this account (HTTPS and SMTP).
-    public var caFile: String?
     /// Replaces the message's `from` (each ESP verifies its own sending domains).
     public var from: Address?
     /// For the file channel: the folder `.eml` files are written to.
     public var directory: String?
-    public var timeouts: TransferTimeouts
+    /// Timeouts and trusted certificate authorities (`timeout:`, `ca_file:`), for HTTPS and SMTP.
+    public var transferOptions: TransferOptions
+    /// Send what the provider can carry and list the rest as `dropped`, instead of skipping the account.
+    public var ignoreUnsupported: Bool
 
     public init(name: String, provider: String, channel: ChannelKind, credentials: OrderedObject = OrderedObject(),
                 settings: OrderedObject = OrderedObject(), endpoint: String? = nil, smtp: SMTPOverride? = nil,
-                caFile: String? = nil, from: Address? = nil, directory: String? = nil, timeouts: TransferTimeouts = TransferTimeouts()) {
+                from: Address? = nil, directory: String? = nil, transferOptions: TransferOptions = TransferOptions(),
+                ignoreUnsupported: Bool = false) {
         self.name = name
         self.provider = provider
         self.channel = channel
@@ -29,10 +33,10 @@ public struct Account: Sendable {
         self.settings = settings
         self.endpoint = endpoint
         self.smtp = smtp
-        self.caFile = caFile
         self.from = from
         self.directory = directory
-        self.timeouts = timeouts
+        self.transferOptions = transferOptions
+        self.ignoreUnsupported = ignoreUnsupported
     }
 }
 
@@ -64,15 +68,5 @@ public struct SMTPOverride: Sendable {
         self.authMechanism = authMechanism
         self.connections = connections
         self.maxMessagesPerConnection = maxMessagesPerConnection
-    }
-}
-
-/// Connect and total timeouts of one attempt, in seconds.
-public struct TransferTimeouts: Sendable {
-    public var connect: Double
-    public var total: Double
-    public init(connect: Double = 10, total: Double = 30) {
-        self.connect = connect
-        self.total = total
     }
 }

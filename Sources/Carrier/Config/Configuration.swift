@@ -1,3 +1,4 @@
+import CarrierCurl
 import CarrierYAML
 import Foundation
 
@@ -32,17 +33,17 @@ public struct Configuration: Sendable {
         var settings: Value
         var endpoint: String?
         var smtp: SMTPOverride?
-        var caFile: String?
         var from: String?
         var directory: String?
-        var timeouts: TransferTimeouts
+        var transferOptions: TransferOptions
+        var ignoreUnsupported: Bool
     }
 
     /// The embedded default: one account that writes `.eml` files into `./outbox/`.
     public static var embeddedDefault: Configuration {
         Configuration(file: nil, providerDirectories: [], accountNames: ["outbox"],
                       rawAccounts: ["outbox": RawAccount(name: "outbox", provider: "file", channel: .file, credentials: .null,
-                                                         settings: .null, timeouts: TransferTimeouts())],
+                                                         settings: .null, transferOptions: TransferOptions(), ignoreUnsupported: false)],
                       spoolDirectory: nil, secrets: SecretSource())
     }
 
@@ -90,7 +91,8 @@ public struct Configuration: Sendable {
             if let route = RouteReader(file: file, sink: sink, known: names, absolute: absolute).read(name, node) { routes[name] = route }
         }
         top.finish()
-        if names.isEmpty && root.mapping != nil && sink.diagnostics.isEmpty {
+        // A file with only `providers:` serves `carrier providers …`; sending then says there is no account.
+        if names.isEmpty && providerDirectories.isEmpty && root.mapping != nil && sink.diagnostics.isEmpty {
             sink.add(Diagnostic(file: file, mark: root.mark, message: "the configuration has no accounts",
                                 hint: "add accounts: {name: {provider: …, channel: api, credentials: {…}}}"))
         }
@@ -105,7 +107,7 @@ public struct Configuration: Sendable {
         let r = NodeReader(file: file, node: node, context: "account '\(name)'", sink: sink)
         defer { r.finish() }
         let provider = r.string("provider", required: true)
-        let channel = r.oneOf("channel", ChannelKind.allCases.map(\.rawValue)).flatMap(ChannelKind.init(rawValue:))
+        let channel = r.oneOf("channel", Channels.kinds.map(\.rawValue)).flatMap(ChannelKind.init(named:))
             ?? (provider == "file" ? .file : .api)
         let credentials = r.node("credentials").map(Value.init(yaml:)) ?? .null
         let settings = r.node("settings").map(Value.init(yaml:)) ?? .null
@@ -124,17 +126,19 @@ public struct Configuration: Sendable {
             if let ca = s.string("ca_file") { caFile = absolute(ca) }
             s.finish()
         }
-        var timeouts = TransferTimeouts()
+        var transfer = TransferOptions(caFile: caFile)
         if let t = r.mapping("timeout") {
-            if let c = t.node("connect").flatMap({ Duration.seconds(Value(yaml: $0)) }) { timeouts.connect = c }
-            if let c = t.node("total").flatMap({ Duration.seconds(Value(yaml: $0)) }) { timeouts.total = c }
+            if let c = t.node("connect").flatMap({ DurationText.seconds(Value(yaml: $0)) }) { transfer.connectTimeout = c }
+            if let c = t.node("total").flatMap({ DurationText.seconds(Value(yaml: $0)) }) { transfer.totalTimeout = c }
             t.finish()
         }
+        let ignoreUnsupported = r.bool("ignore_unsupported") ?? false
         let from = r.string("from")
         let directory = r.string("directory").map(absolute)
         guard let provider else { return nil }
         return RawAccount(name: name, provider: provider, channel: channel, credentials: credentials, settings: settings,
-                          endpoint: endpoint, smtp: smtp, caFile: caFile, from: from, directory: directory, timeouts: timeouts)
+                          endpoint: endpoint, smtp: smtp, from: from, directory: directory, transferOptions: transfer,
+                          ignoreUnsupported: ignoreUnsupported)
     }
 
     /// The error for an account name the configuration does not have, with a suggestion.
@@ -160,11 +164,13 @@ public struct Configuration: Sendable {
         return Account(name: name, provider: raw.provider, channel: raw.channel, credentials: credentials.objectValue ?? OrderedObject(),
                        settings: settings.objectValue ?? OrderedObject(),
                        endpoint: try raw.endpoint.map { e throws(ConfigurationError) in try secrets.expand(e, place: "\(place).endpoint") },
-                       smtp: raw.smtp, caFile: raw.caFile, from: from, directory: raw.directory, timeouts: raw.timeouts)
+                       smtp: raw.smtp, from: from, directory: raw.directory, transferOptions: raw.transferOptions,
+                       ignoreUnsupported: raw.ignoreUnsupported)
     }
 }
 
-enum Duration {
+/// Durations as carrier.yaml writes them.
+enum DurationText {
     /// Seconds from `30`, `1.5`, `200ms`, `5s`, `2m`.
     static func seconds(_ value: Value) -> Double? {
         switch value {

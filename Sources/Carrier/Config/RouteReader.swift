@@ -4,9 +4,9 @@ import CarrierYAML
 ///
 /// ```yaml
 /// routes:
-///   default:   {strategy: failover, accounts: [sendgrid, sendgrid-smtp, mailgun],
+///   default:   {strategy: failover, accounts: [sendgrid, sendgrid-smtp, mailgun], state_file: ./route-state.json,
 ///               retry: {attempts: 3, initial_delay: 200ms, max_delay: 5s, max_total: 30s, max_retry_after: 10s},
-///               breaker: {failures: 5, cooldown: 30s, state_file: ./breaker.json}, on_ambiguous: stop}
+///               breaker: {failures: 5, cooldown: 30s}, on_ambiguous: stop, ignore_unsupported: false}
 ///   marketing: {strategy: weighted, accounts: {sendgrid: 90, mailgun: 10}}
 /// ```
 struct RouteReader {
@@ -19,14 +19,14 @@ struct RouteReader {
     func read(_ name: String, _ node: YAMLNode) -> Route? {
         let r = NodeReader(file: file, node: node, context: "route '\(name)'", sink: sink)
         defer { r.finish() }
-        let strategy = r.oneOf("strategy", Route.Strategy.allCases.map(\.rawValue)).flatMap(Route.Strategy.init(rawValue:)) ?? .failover
-        var accounts: [(name: String, weight: Int)] = []
+        let strategy = r.oneOf("strategy", RoutingStrategies.all.map { $0.name }).flatMap(RoutingStrategies.named) ?? FailoverStrategy()
+        var accounts: [Route.Member] = []
         if let list = r.requiredNode("accounts") {
             switch list.kind {
             case .sequence(let items):
                 for item in items {
                     guard let account = checked(item) else { continue }
-                    accounts.append((account, 1))
+                    accounts.append(Route.Member(name: account))
                 }
             case .mapping(let pairs):
                 for pair in pairs {
@@ -35,7 +35,7 @@ struct RouteReader {
                         r.error(pair.value, "the weight of '\(account)' must be a whole number, such as 90")
                         continue
                     }
-                    accounts.append((account, weight))
+                    accounts.append(Route.Member(name: account, weight: weight))
                 }
             case .scalar:
                 r.error(list, "accounts of route '\(name)' must be a list, or a mapping of account to weight")
@@ -49,14 +49,18 @@ struct RouteReader {
                                 maxRetryAfter: seconds(t, "max_retry_after"))
             t.finish()
         }
+        var stateFile = r.string("state_file").map(absolute)
         var breaker: BreakerPolicy?
         if let b = r.mapping("breaker") {
-            breaker = BreakerPolicy(failures: b.int("failures") ?? 5, cooldown: seconds(b, "cooldown") ?? 30,
-                                    stateFile: b.string("state_file").map(absolute))
+            breaker = BreakerPolicy(failures: b.int("failures") ?? 5, cooldown: seconds(b, "cooldown") ?? 30)
+            // Before routes had a state file, the breaker had its own; it now names the route's.
+            if let file = b.string("state_file").map(absolute) { stateFile = stateFile ?? file }
             b.finish()
         }
+        let ignoreUnsupported = r.bool("ignore_unsupported") ?? false
         let onAmbiguous = r.oneOf("on_ambiguous", Route.AmbiguousPolicy.allCases.map(\.rawValue)).flatMap(Route.AmbiguousPolicy.init(rawValue:)) ?? .stop
-        return Route(name: name, strategy: strategy, accounts: accounts, retry: retry, breaker: breaker, onAmbiguous: onAmbiguous)
+        return Route(name: name, strategy: strategy, members: accounts, retry: retry, breaker: breaker, onAmbiguous: onAmbiguous,
+                     stateFile: stateFile, ignoreUnsupported: ignoreUnsupported)
     }
 
     private func checked(_ node: YAMLNode) -> String? {
@@ -73,7 +77,7 @@ struct RouteReader {
 
     private func seconds(_ r: NodeReader, _ key: String) -> Double? {
         guard let node = r.node(key) else { return nil }
-        guard let value = Duration.seconds(Value(yaml: node)) else {
+        guard let value = DurationText.seconds(Value(yaml: node)) else {
             r.error(node, "'\(key)' must be a duration such as 200ms, 5s or 2m")
             return nil
         }

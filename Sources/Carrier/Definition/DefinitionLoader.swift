@@ -7,7 +7,7 @@ public enum DefinitionLoader {
     /// Variables a request template may read: the message's fields, plus `settings`,
     /// `credentials`, `account` and `mime` (the rendered MIME message).
     static let requestVariables: Set<String> = Set(Message.fieldNames).subtracting(["category", "custom_variables", "template_uuid", "template_variables"])
-        .union(["settings", "credentials", "mime", "message"])
+        .union(["settings", "credentials", "mime", "message", "now"])
     /// Variables a response rule may read.
     static let responseVariables: Set<String> = ["status", "headers", "body", "text", "settings"]
 
@@ -22,14 +22,14 @@ public enum DefinitionLoader {
     public static func load(text: String, file: String) throws(DiagnosticsError) -> ProviderDefinition {
         let root = try YAMLParser.document(text, file: file, ifEmpty: "the file is empty")
         let sink = DiagnosticSink()
-        let definition = Builder(file: file, sink: sink).build(root)
+        let definition = ProviderFileReader(file: file, sink: sink).build(root)
         try sink.check()
         return definition!
     }
 }
 
-/// Reads each section of a provider file.
-private struct Builder {
+/// Reads each section of a provider file; channels read their own sections through it.
+struct ProviderFileReader {
     let file: String
     let sink: DiagnosticSink
 
@@ -48,22 +48,31 @@ private struct Builder {
         let credentials = top.entries("credentials").map(readCredentials) ?? []
         let settings = top.entries("settings").map(readSettings) ?? []
         let capabilities = top.mapping("capabilities").map { readCapabilities($0, base: .all) } ?? .all
-        let api = top.mapping("api").flatMap(readAPI)
-        let smtp = top.mapping("smtp").flatMap { readSMTP($0, base: capabilities) }
+        var sections: [ChannelKind: any Sendable] = [:]
+        var sectionsWritten = false
+        for channel in Channels.all {
+            guard let key = channel.section, root[key] != nil else { continue }
+            sectionsWritten = true
+            if let r = top.mapping(key), let section = channel.readSection(r, in: self, capabilities: capabilities) {
+                sections[channel.kind] = section
+            }
+        }
         let examples = top.list("examples").map(readExamples) ?? []
         top.finish()
-        if api == nil && smtp == nil && root.mapping != nil {
-            top.error(root, "the provider has no channel", hint: "add an 'api' or an 'smtp' section")
+        // A section that is present but broken has its own diagnostics; "no channel" would only repeat them.
+        if !sectionsWritten && root.mapping != nil {
+            let keys = Channels.all.compactMap { $0.section }.map { "'\($0)'" }
+            top.error(root, "the provider has no channel", hint: "add one of these sections: " + keys.joined(separator: ", "))
         }
-        return ProviderDefinition(id: id, name: name, docs: docs, file: file, credentials: credentials, settings: settings,
-                                  capabilities: capabilities, api: api, smtp: smtp, examples: examples)
+        return ProviderDefinition(id: id, name: name, docs: docs, file: file, origin: .file(file), credentials: credentials, settings: settings,
+                                  capabilities: capabilities, sections: sections, examples: examples)
     }
 
     private func compiler(_ variables: Set<String>) -> TemplateCompiler {
         TemplateCompiler(file: file, variables: variables, sink: sink)
     }
 
-    private func template(_ reader: NodeReader, _ key: String, required: Bool = false,
+    func template(_ reader: NodeReader, _ key: String, required: Bool = false,
                           variables: Set<String> = DefinitionLoader.requestVariables) -> Template? {
         guard let node = required ? reader.requiredNode(key) : reader.node(key) else { return nil }
         return compiler(variables).compile(node)
@@ -127,11 +136,11 @@ private struct Builder {
         return c
     }
 
-    private func readAPI(_ r: NodeReader) -> APISpec? {
+    func readAPI(_ r: NodeReader) -> APISpec? {
         let method = r.oneOf("method", ["POST", "PUT", "PATCH", "GET"]) ?? "POST"
         let url = template(r, "url", required: true)
         let headers = template(r, "headers")
-        let auth = r.mapping("auth").map(readAuth) ?? AuthSpec.none
+        let auth = r.mapping("auth").flatMap(readAuth) ?? NoAuth()
         let body = r.mapping("body", required: true).flatMap(readBody)
         var mimeIncludesBcc = false
         var mimeHeaders: Template?
@@ -149,90 +158,43 @@ private struct Builder {
                        mimeHeaders: mimeHeaders, response: response, idempotencyHeader: idempotency)
     }
 
-    private func readAuth(_ r: NodeReader) -> AuthSpec {
+    /// `auth: {SCHEME: value}`: exactly one scheme of ``AuthSchemes/all``.
+    private func readAuth(_ r: NodeReader) -> (any AuthScheme)? {
         defer { r.finish() }
-        guard let pairs = r.node.mapping, pairs.count == 1, let scheme = pairs[0].key.scalar else {
-            r.error(r.node, "auth must name exactly one scheme", hint: "one of: " + AuthSpec.schemeNames.joined(separator: ", "))
-            return .none
+        guard let pairs = r.node.mapping, pairs.count == 1, let name = pairs[0].key.scalar else {
+            r.error(r.node, "auth must name exactly one scheme", hint: "one of: " + AuthSchemes.names.joined(separator: ", "))
+            return nil
         }
-        guard AuthSpec.schemeNames.contains(scheme) else {
-            _ = r.node(scheme)
-            r.error(pairs[0].key, "unknown auth scheme '\(scheme)'", hint: Suggest.hint(for: scheme, in: AuthSpec.schemeNames))
-            return .none
+        guard let scheme = AuthSchemes.all.first(where: { $0.name == name }) else {
+            _ = r.node(name)
+            r.error(pairs[0].key, "unknown auth scheme '\(name)'", hint: Suggest.hint(for: name, in: AuthSchemes.names))
+            return nil
         }
-        let compile = compiler(DefinitionLoader.requestVariables)
-        switch scheme {
-        case "bearer":
-            guard let node = r.node("bearer") else { return .none }
-            return .bearer(token: compile.compile(node))
-        case "basic":
-            guard let b = r.mapping("basic") else { return .none }
-            let username = template(b, "username", required: true)
-            let password = template(b, "password", required: true)
-            b.finish()
-            guard let username, let password else { return .none }
-            return .basic(username: username, password: password)
-        case "header":
-            guard let h = r.mapping("header") else { return .none }
-            let name = h.string("name", required: true)
-            let value = template(h, "value", required: true)
-            h.finish()
-            guard let name, let value else { return .none }
-            return .header(name: name, value: value)
-        case "oauth2":
-            guard let o = r.mapping("oauth2") else { return .none }
-            return readOAuth2(o).map(AuthSpec.oauth2) ?? .none
-        default:
-            _ = r.node("none")
-            return .none
-        }
+        guard let value = r.node(name) else { return nil }
+        return scheme.read(value, in: self)
     }
 
-    private func readOAuth2(_ o: NodeReader) -> OAuth2Spec? {
-        let tokenURL = template(o, "token_url", required: true)
-        var spec = OAuth2Spec(tokenURL: tokenURL ?? .literal(.null))
-        if let g = o.mapping("refresh_token") {
-            if let id = template(g, "client_id", required: true), let secret = template(g, "client_secret", required: true),
-               let token = template(g, "refresh_token", required: true) {
-                spec.refreshToken = (id, secret, token)
-            }
-            g.finish()
-        }
-        if let s = o.mapping("service_account") {
-            if let email = template(s, "client_email", required: true), let key = template(s, "private_key", required: true),
-               let scope = template(s, "scope", required: true) {
-                spec.serviceAccount = (email, key, scope, template(s, "subject"))
-            }
-            s.finish()
-        }
-        if spec.refreshToken == nil && spec.serviceAccount == nil {
-            o.error(o.node, "oauth2 needs a 'refresh_token' or a 'service_account' grant")
-        }
-        o.finish()
-        return tokenURL == nil ? nil : spec
-    }
-
-    private func readBody(_ r: NodeReader) -> BodySpec? {
+    /// `body: {ENCODING: template}`: exactly one encoding of ``BodyEncodings/all``.
+    private func readBody(_ r: NodeReader) -> (any BodyEncoding)? {
         defer { r.finish() }
-        let names = BodyEncoding.allCases.map(\.rawValue)
+        let names = BodyEncodings.names
         let present = (r.node.mapping ?? []).compactMap { $0.key.scalar }.filter { names.contains($0) }
-        guard present.count == 1, let encoding = BodyEncoding(rawValue: present[0]) else {
+        guard present.count == 1, let encoding = BodyEncodings.all.first(where: { $0.name == present[0] }) else {
             r.error(r.node, "body must have exactly one encoding", hint: "one of: " + names.joined(separator: ", "))
             return nil
         }
-        guard let node = r.node(encoding.rawValue) else { return nil }
-        if encoding == .raw {
-            let raw = NodeReader(file: file, node: node, context: "'raw'", sink: sink)
-            let contentType = raw.string("content_type", required: true)
-            let content = template(raw, "content", required: true)
-            raw.finish()
-            guard let content else { return nil }
-            return BodySpec(encoding: .raw, template: content, contentType: contentType)
-        }
-        if encoding != .json && node.mapping == nil {
-            r.error(node, "a \(encoding.rawValue) body must be a mapping of field names to values")
-        }
-        return BodySpec(encoding: encoding, template: compiler(DefinitionLoader.requestVariables).compile(node), contentType: nil)
+        guard let node = r.node(encoding.name) else { return nil }
+        return encoding.read(node, in: self)
+    }
+
+    /// A reader for a mapping inside the file, reporting to the same diagnostics.
+    func reader(_ node: YAMLNode, context: String) -> NodeReader {
+        NodeReader(file: file, node: node, context: context, sink: sink)
+    }
+
+    /// Compiles any node into a request template.
+    func compile(_ node: YAMLNode) -> Template {
+        compiler(DefinitionLoader.requestVariables).compile(node)
     }
 
     private func readResponse(_ r: NodeReader) -> ResponseSpec {
@@ -273,7 +235,7 @@ private struct Builder {
         return spec
     }
 
-    private func readSMTP(_ r: NodeReader, base: Capabilities) -> SMTPSpec? {
+    func readSMTP(_ r: NodeReader, base: Capabilities) -> SMTPSpec? {
         let host = template(r, "host", required: true)
         var ports: [SMTPPort] = []
         for item in r.list("ports") ?? [] {
@@ -290,13 +252,14 @@ private struct Builder {
         let username = template(r, "username", required: true)
         let password = template(r, "password")
         let oauth2 = r.bool("oauth2") ?? false
+        let loginRequired = (r.oneOf("login", ["required", "optional"]) ?? "required") == "required"
         let mechanism = r.oneOf("auth_mechanism", ["PLAIN", "LOGIN", "XOAUTH2"])
         let headers = template(r, "headers")
         let perConnection = r.int("max_messages_per_connection")
         let capabilities = r.mapping("capabilities").map { readCapabilities($0, base: base) }
         r.finish()
         guard let host, let username else { return nil }
-        return SMTPSpec(host: host, ports: ports, username: username, password: password, oauth2: oauth2,
+        return SMTPSpec(host: host, ports: ports, username: username, password: password, oauth2: oauth2, loginRequired: loginRequired,
                         authMechanism: mechanism, headers: headers, maxMessagesPerConnection: perConnection,
                         capabilities: capabilities)
     }
@@ -305,7 +268,7 @@ private struct Builder {
         items.enumerated().compactMap { index, node in
             let r = NodeReader(file: file, node: node, context: "example \(index + 1)", sink: sink)
             let name = r.string("name") ?? "example \(index + 1)"
-            let channel = r.oneOf("channel", ["api", "smtp"]).flatMap(ChannelKind.init(rawValue:)) ?? .api
+            let channel = r.oneOf("channel", Channels.all.filter { $0.section != nil }.map { $0.kind.rawValue }).flatMap(ChannelKind.init(named:)) ?? .api
             let message = r.requiredNode("message").map(Value.init(yaml:))
             let credentials = r.node("credentials").map(Value.init(yaml:)) ?? .object(OrderedObject())
             let settings = r.node("settings").map(Value.init(yaml:)) ?? .object(OrderedObject())

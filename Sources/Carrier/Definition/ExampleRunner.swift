@@ -5,7 +5,7 @@ import Foundation
 /// the one written down, then feeds the written answer through the response rules.
 public enum ExampleRunner {
     /// The outcome of one example: empty `failures` means it passed.
-    public struct Result: Sendable {
+    public struct Outcome: Sendable {
         public var provider: String
         public var name: String
         public var location: String
@@ -13,9 +13,9 @@ public enum ExampleRunner {
         public var passed: Bool { failures.isEmpty }
     }
 
-    public static func run(_ definition: ProviderDefinition) -> [Result] {
+    public static func run(_ definition: ProviderDefinition) -> [Outcome] {
         definition.examples.map { example in
-            Result(provider: definition.id, name: example.name, location: "\(definition.file):\(example.mark)",
+            Outcome(provider: definition.id, name: example.name, location: "\(definition.file):\(example.mark)",
                    failures: failures(of: example, in: definition))
         }
     }
@@ -29,12 +29,13 @@ public enum ExampleRunner {
             do { message = try Message.decode(example.message) } catch { throw CarrierError.message(error) }
             let context = try ProviderContext(definition: definition, account: account)
             var failures: [String] = []
+            let setup = ChannelSetup(account: account, provider: context, engine: .shared, tokens: .shared)
             if example.channel == .smtp {
-                let rendered = try SMTPChannel(context: context).render(message, showSecrets: true)
+                let rendered = try SMTPChannel(setup).render(message, showSecrets: true)
                 return compareSMTP(expected: example.request ?? .null, actual: rendered)
             }
-            let channel = try APIChannel(context: context)
-            let rendered = try channel.render(message).display(redactor: context.redactor, showSecrets: true)
+            let channel = try APIChannel(setup)
+            let rendered = try channel.render(message, showSecrets: true)
             if let expected = example.request {
                 failures += compareRequest(expected: expected, actual: rendered)
             }

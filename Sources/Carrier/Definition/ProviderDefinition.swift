@@ -1,3 +1,4 @@
+import CarrierCurl
 import CarrierYAML
 
 /// A provider as its YAML file describes it: what it needs, what it can carry, and how each of
@@ -6,32 +7,28 @@ public struct ProviderDefinition: Sendable {
     public var id: String
     public var name: String
     public var docs: String?
-    /// The file it was loaded from, for diagnostics.
+    /// The file it was loaded from, for diagnostics (`providers/ID.yaml` for a built-in).
     public var file: String
+    /// Built into the library, or read from a folder.
+    public var origin: ProviderRegistry.Origin = .builtIn
     public var credentials: [CredentialSpec]
     public var settings: [SettingSpec]
     public var capabilities: Capabilities
-    var api: APISpec?
-    var smtp: SMTPSpec?
+    /// Each channel's section of the file (`api`, `smtp`), as that channel read it.
+    var sections: [ChannelKind: any Sendable]
     var examples: [ProviderExample]
 
-    /// The channels this provider offers.
+    /// The `api` section.
+    var api: APISpec? { sections[.api] as? APISpec }
+    /// The `smtp` section.
+    var smtp: SMTPSpec? { sections[.smtp] as? SMTPSpec }
+
+    /// The channels this provider offers, in the order of ``Channels/all``.
     public var channels: [ChannelKind] {
-        (api == nil ? [] : [.api]) + (smtp == nil ? [] : [.smtp])
+        Channels.kinds.filter { sections[$0] != nil }
     }
 
     public var exampleCount: Int { examples.count }
-
-    /// What a channel of this provider can carry: the provider's capabilities, with the `smtp`
-    /// section's own `capabilities` written over them for the relay.
-    public func capabilities(for channel: ChannelKind) -> Capabilities {
-        channel == .smtp ? (smtp?.capabilities ?? capabilities) : capabilities
-    }
-}
-
-/// How a message travels: a provider's HTTP API, its SMTP relay, or `.eml` files in a folder.
-public enum ChannelKind: String, Sendable, Hashable, CaseIterable {
-    case api, smtp, file
 }
 
 /// A credential an account must supply, such as `api_key`.
@@ -76,41 +73,13 @@ struct APISpec: Sendable {
     var method: String
     var url: Template
     var headers: Template?
-    var auth: AuthSpec
-    var body: BodySpec
+    var auth: any AuthScheme
+    var body: any BodyEncoding
     var mimeIncludesBcc: Bool
     /// Extra header fields written into the `mime` variable (where the API has no field for tags or metadata).
     var mimeHeaders: Template?
     var response: ResponseSpec
     var idempotencyHeader: String?
-}
-
-enum BodyEncoding: String, Sendable, CaseIterable {
-    case json, form, multipart, raw
-}
-
-struct BodySpec: Sendable {
-    var encoding: BodyEncoding
-    var template: Template
-    /// For `raw`: the Content-Type of the body.
-    var contentType: String?
-}
-
-/// How a provider authenticates, chosen by name in the YAML (`bearer`, `basic`, `header`, `oauth2`).
-enum AuthSpec: Sendable {
-    case none
-    case bearer(token: Template)
-    case basic(username: Template, password: Template)
-    case header(name: String, value: Template)
-    case oauth2(OAuth2Spec)
-
-    static let schemeNames = ["bearer", "basic", "header", "oauth2", "none"]
-}
-
-struct OAuth2Spec: Sendable {
-    var tokenURL: Template
-    var refreshToken: (clientID: Template, clientSecret: Template, refreshToken: Template)?
-    var serviceAccount: (clientEmail: Template, privateKey: Template, scope: Template, subject: Template?)?
 }
 
 /// Reads the provider's answer: did it accept, which ids, what went wrong, and what kind of failure.
@@ -144,6 +113,8 @@ struct SMTPSpec: Sendable {
     var username: Template
     var password: Template?
     var oauth2: Bool
+    /// Whether the relay needs a login (`login: required`, the default); `optional` for open relays.
+    var loginRequired: Bool
     var authMechanism: String?
     var headers: Template?
     var maxMessagesPerConnection: Int?
@@ -161,10 +132,8 @@ public struct SMTPPort: Sendable, Hashable {
     }
 }
 
-/// `starttls` (required, never downgraded), `implicit` (TLS from the first byte) or `none`.
-public enum TLSMode: String, Sendable, Hashable, CaseIterable {
-    case starttls, implicit, none
-}
+/// How an SMTP port is protected: `starttls`, `implicit` or `none` (see ``CarrierCurl/TLSMode``).
+public typealias TLSMode = CarrierCurl.TLSMode
 
 /// A worked example in a provider file: a message in, the exact request out, an answer, and
 /// what Carrier must make of it. `carrier providers test` runs them all.

@@ -119,7 +119,7 @@ enum FilterLibrary {
             return Range(group, in: text).map { .string(String(text[$0])) } ?? .null
         },
         "url_escape": Filter(arguments: 0...0, summary: "text → percent-encoded for a URL path segment or query value") { v, _ in
-            v.isNull ? .null : .string(FormEncoding.escape(v.text))
+            v.isNull ? .null : .string(FormBody.escape(v.text))
         },
         "flatten": Filter(arguments: 0...0, summary: "a list of lists → one list") { v, _ in
             guard case .array(let items) = v else { return v }

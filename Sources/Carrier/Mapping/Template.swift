@@ -120,3 +120,46 @@ indirect enum Template: Sendable {
         }
     }
 }
+
+extension Template {
+    /// The names of the credentials the template reads (`credentials.NAME`), in order of first use:
+    /// what an error names when the template comes out empty.
+    var credentialsRead: [String] {
+        var names: [String] = []
+        func visit(_ e: Expression) {
+            switch e {
+            case .member(.variable("credentials", _), let name, _): if !names.contains(name) { names.append(name) }
+            case .member(let base, _, _): visit(base)
+            case .index(let base, let i, _): visit(base); visit(i)
+            case .list(let items): items.forEach(visit)
+            case .object(let pairs): pairs.forEach { visit($0.1) }
+            case .unary(_, let x): visit(x)
+            case .binary(_, let a, let b, _): visit(a); visit(b)
+            case .conditional(let a, let b, let c): visit(a); visit(b); visit(c)
+            case .filter(let base, _, let arguments, _): visit(base); arguments.forEach(visit)
+            case .literal, .variable: break
+            }
+        }
+        func walk(_ t: Template) {
+            switch t {
+            case .literal: break
+            case .expression(let e): visit(e.expression)
+            case .interpolation(let parts):
+                for case .expression(let e) in parts { visit(e.expression) }
+            case .object(let entries):
+                for entry in entries {
+                    switch entry {
+                    case .field(_, let value): walk(value)
+                    case .merge(let values): values.forEach(walk)
+                    }
+                }
+            case .array(let items): items.forEach(walk)
+            case .each(let source, _, let body): visit(source.expression); walk(body)
+            case .conditional(let condition, let then, let otherwise):
+                visit(condition.expression); walk(then); otherwise.map(walk)
+            }
+        }
+        walk(self)
+        return names
+    }
+}

@@ -1,42 +1,106 @@
-/// Checks what a message uses against what a provider declares it can carry, so nothing is
-/// dropped silently: an account that cannot carry a message is skipped with the reasons.
-public enum CapabilityCheck {
-    public static func problems(_ message: Message, _ c: Capabilities, provider: String) -> [String] {
-        var problems: [String] = []
-        if !message.tags.isEmpty {
-            if let max = c.tags {
-                if message.tags.count > max { problems.append("\(provider) takes at most \(max) tag(s); the message has \(message.tags.count)") }
-            } else {
-                problems.append("\(provider) does not support tags")
-            }
-        }
-        if !message.metadata.isEmpty && !c.metadata { problems.append("\(provider) does not support metadata") }
-        if message.template != nil && !c.templates { problems.append("\(provider) does not support templates") }
-        if message.sendAt != nil && !c.sendAt { problems.append("\(provider) does not support send_at (scheduled sending)") }
-        if !message.headers.isEmpty && !c.customHeaders { problems.append("\(provider) does not support custom headers") }
-        if !(message.text ?? "").isEmpty && (message.html ?? "").isEmpty && !c.text {
-            problems.append("\(provider) cannot send a text-only message")
-        }
-        let files = message.attachments
-        if !files.isEmpty {
-            if !c.attachments && files.contains(where: { $0.disposition == .attachment }) { problems.append("\(provider) does not support attachments") }
-            if !c.inlineImages && files.contains(where: { $0.disposition == .inline }) { problems.append("\(provider) does not support inline images") }
-            if let max = c.maxAttachments, files.count > max { problems.append("\(provider) takes at most \(max) attachment(s); the message has \(files.count)") }
-            let bytes = files.reduce(0) { $0 + $1.content.count }
-            if let max = c.maxAttachmentBytes, bytes > max { problems.append("\(provider) takes at most \(max) bytes of attachments; the message has \(bytes)") }
-        }
-        if let max = c.maxRecipients, message.recipients.count > max {
-            problems.append("\(provider) takes at most \(max) recipients; the message has \(message.recipients.count)")
-        }
-        if let max = c.maxReplyTo, message.replyTo.count > max {
-            problems.append("\(provider) takes at most \(max) reply-to address(es); the message has \(message.replyTo.count)")
-        }
-        return problems
+/// Checks what a message uses against what a provider's channel declares it can carry, so
+/// nothing is dropped silently: an account that cannot carry a message is skipped with the
+/// reasons, or, with `ignore_unsupported`, given the message without those parts, each listed.
+enum CapabilityCheck {
+    /// What an account makes of a message.
+    enum Verdict {
+        /// The account cannot carry the message; the reasons, one per part.
+        case refused([String])
+        /// The message to send (parts left out) and what was left out, for the attempt's `dropped`.
+        case carry(Message, dropped: [String])
     }
 
-    /// Parts of a message a provider leaves out by design while still carrying the message,
-    /// reported in the receipt (`dropped`) so the loss is visible.
-    public static func dropped(_ message: Message, _ c: Capabilities, provider: String) -> [String] {
+    /// One thing the provider cannot carry, and how to leave it out when the message still makes
+    /// sense without it (`nil`: it cannot be left out, as a template or a recipient).
+    struct Shortfall {
+        var reason: String
+        var leaveOut: ((inout Message) -> Void)?
+    }
+
+    static func verdict(_ message: Message, _ capabilities: Capabilities, provider: String, ignoreUnsupported: Bool) -> Verdict {
+        let shortfalls = self.shortfalls(message, capabilities, provider: provider)
+        var message = message
+        var dropped = byDesign(message, capabilities, provider: provider)
+        if shortfalls.isEmpty { return .carry(message, dropped: dropped) }
+        guard ignoreUnsupported, shortfalls.allSatisfy({ $0.leaveOut != nil }) else {
+            return .refused(shortfalls.filter { !ignoreUnsupported || $0.leaveOut == nil }.map(\.reason))
+        }
+        for shortfall in shortfalls {
+            shortfall.leaveOut?(&message)
+            dropped.append(shortfall.reason + " (left out: ignore_unsupported)")
+        }
+        return .carry(message, dropped: dropped)
+    }
+
+    static func shortfalls(_ message: Message, _ c: Capabilities, provider: String) -> [Shortfall] {
+        var found: [Shortfall] = []
+        if !message.tags.isEmpty {
+            if let max = c.tags {
+                if message.tags.count > max {
+                    found.append(Shortfall(reason: "\(provider) takes at most \(max) tag(s); the message has \(message.tags.count)") {
+                        $0.tags = Array($0.tags.prefix(max))
+                    })
+                }
+            } else {
+                found.append(Shortfall(reason: "\(provider) does not support tags") { $0.tags = [] })
+            }
+        }
+        if !message.metadata.isEmpty && !c.metadata {
+            found.append(Shortfall(reason: "\(provider) does not support metadata") { $0.metadata = OrderedObject() })
+        }
+        if message.template != nil && !c.templates { found.append(Shortfall(reason: "\(provider) does not support templates")) }
+        if message.sendAt != nil && !c.sendAt {
+            found.append(Shortfall(reason: "\(provider) does not support send_at (scheduled sending)") { $0.sendAt = nil })
+        }
+        if !message.headers.isEmpty && !c.customHeaders {
+            found.append(Shortfall(reason: "\(provider) does not support custom headers") { $0.headers = [] })
+        }
+        if !(message.text ?? "").isEmpty && (message.html ?? "").isEmpty && !c.text {
+            found.append(Shortfall(reason: "\(provider) cannot send a text-only message"))
+        }
+        found += attachmentShortfalls(message, c, provider: provider)
+        if let max = c.maxRecipients, message.recipients.count > max {
+            found.append(Shortfall(reason: "\(provider) takes at most \(max) recipients; the message has \(message.recipients.count)"))
+        }
+        if let max = c.maxReplyTo, message.replyTo.count > max {
+            found.append(Shortfall(reason: "\(provider) takes at most \(max) reply-to address(es); the message has \(message.replyTo.count)") {
+                $0.replyTo = Array($0.replyTo.prefix(max))
+            })
+        }
+        return found
+    }
+
+    private static func attachmentShortfalls(_ message: Message, _ c: Capabilities, provider: String) -> [Shortfall] {
+        let files = message.attachments
+        guard !files.isEmpty else { return [] }
+        var found: [Shortfall] = []
+        if !c.attachments && files.contains(where: { $0.disposition == .attachment }) {
+            found.append(Shortfall(reason: "\(provider) does not support attachments") { $0.attachments.removeAll { $0.disposition == .attachment } })
+        }
+        if !c.inlineImages && files.contains(where: { $0.disposition == .inline }) {
+            found.append(Shortfall(reason: "\(provider) does not support inline images") { $0.attachments.removeAll { $0.disposition == .inline } })
+        }
+        if let max = c.maxAttachments, files.count > max {
+            found.append(Shortfall(reason: "\(provider) takes at most \(max) attachment(s); the message has \(files.count)") {
+                $0.attachments = Array($0.attachments.prefix(max))
+            })
+        }
+        let bytes = files.reduce(0) { $0 + $1.content.count }
+        if let max = c.maxAttachmentBytes, bytes > max {
+            found.append(Shortfall(reason: "\(provider) takes at most \(max) bytes of attachments; the message has \(bytes)") { message in
+                var total = 0
+                message.attachments = message.attachments.filter { file in
+                    total += file.content.count
+                    return total <= max
+                }
+            })
+        }
+        return found
+    }
+
+    /// Parts a provider leaves out by design while still carrying the message, listed in the
+    /// attempt's `dropped` so the loss is visible.
+    static func byDesign(_ message: Message, _ c: Capabilities, provider: String) -> [String] {
         var dropped: [String] = []
         if !c.text && !(message.text ?? "").isEmpty && !(message.html ?? "").isEmpty {
             dropped.append("text part (\(provider) carries HTML only)")

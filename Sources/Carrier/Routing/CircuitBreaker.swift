@@ -1,37 +1,60 @@
 import Foundation
 
+/// When an account's circuit opens, and for how long.
+public struct BreakerPolicy: Sendable {
+    /// Consecutive `retry`/`failover`/`rate_limited` failures that open the circuit.
+    public var failures: Int
+    /// Seconds the account is skipped before one probe message is let through.
+    public var cooldown: Double
+
+    public init(failures: Int = 5, cooldown: Double = 30) {
+        self.failures = max(1, failures)
+        self.cooldown = cooldown
+    }
+}
+
 /// One circuit per account: closed (normal), open (skipped until the cool-down ends), then
 /// half-open (one probe message is let through; a success closes it, a failure opens it again).
 ///
-/// With a state file the circuits live in that file, locked with `flock` for each read-modify-write,
-/// so several `carrier` processes on one machine share them.
-actor CircuitBreaker {
-    struct Circuit: Codable {
-        var failures = 0
-        /// While open: when the next probe may go.
-        var openUntil: Double?
-        /// While a probe is in flight: when it started (a probe that never reports back expires).
-        var probeStarted: Double?
-    }
-
+/// The circuits live in the route's ``RouteState`` under `circuits`, so a route with a
+/// `state_file` shares them between processes.
+struct CircuitBreaker: Sendable {
+    /// Whether a message may go to an account now.
     enum Decision: Equatable {
         case allow
         case probe
         case skip(until: Double)
     }
 
-    let policy: BreakerPolicy
-    private var circuits: [String: Circuit] = [:]
+    /// One account's circuit, as kept in the state.
+    private struct Circuit {
+        var failures = 0
+        /// While open: when the next probe may go.
+        var openUntil: Double?
+        /// While a probe is in flight: when it started (a probe that never reports back expires).
+        var probeStarted: Double?
 
-    init(policy: BreakerPolicy) {
-        self.policy = policy
+        init(_ value: Value) {
+            failures = value["failures"].intValue ?? 0
+            openUntil = value["open_until"].doubleValue
+            probeStarted = value["probe_started"].doubleValue
+        }
+
+        init() {}
+
+        var value: Value {
+            .object(["failures": .int(failures), "open_until": openUntil.map(Value.double) ?? .null,
+                     "probe_started": probeStarted.map(Value.double) ?? .null])
+        }
     }
 
-    /// Whether a message may go to `account` now.
-    func decide(_ account: String, now: Double = Date().timeIntervalSince1970) -> Decision {
-        update { circuits in
-            var circuit = circuits[account] ?? Circuit()
-            defer { circuits[account] = circuit }
+    let policy: BreakerPolicy
+    let state: RouteState
+
+    func decide(_ account: String, now: Double = Date().timeIntervalSince1970) async -> Decision {
+        await state.update("circuits") { circuits in
+            var circuit = Circuit(circuits[account])
+            defer { Self.store(circuit, account, in: &circuits) }
             guard let openUntil = circuit.openUntil else { return .allow }
             if now < openUntil { return .skip(until: openUntil) }
             if let started = circuit.probeStarted, now - started < max(policy.cooldown, 30) { return .skip(until: started + policy.cooldown) }
@@ -41,9 +64,9 @@ actor CircuitBreaker {
     }
 
     /// Records how an attempt ended. Only `retry`, `rate_limited` and `failover` count against the account.
-    func record(_ account: String, errorClass: ErrorClass?, now: Double = Date().timeIntervalSince1970) {
-        update { circuits in
-            var circuit = circuits[account] ?? Circuit()
+    func record(_ account: String, errorClass: ErrorClass?, now: Double = Date().timeIntervalSince1970) async {
+        await state.update("circuits") { circuits in
+            var circuit = Circuit(circuits[account])
             switch errorClass {
             case nil:
                 circuit = Circuit()
@@ -56,42 +79,13 @@ actor CircuitBreaker {
             case .permanent?, .ambiguous?:
                 circuit.probeStarted = nil  // says nothing about the account's health
             }
-            circuits[account] = circuit
+            Self.store(circuit, account, in: &circuits)
         }
     }
 
-    /// Runs a change on the circuits: in memory, or under an exclusive lock on the state file.
-    private func update<T>(_ change: (inout [String: Circuit]) -> T) -> T {
-        guard let path = policy.stateFile else { return change(&circuits) }
-        let fd = open(path, O_RDWR | O_CREAT, 0o644)
-        guard fd >= 0 else { return change(&circuits) }  // unwritable: fall back to this process's memory
-        defer { close(fd) }
-        flock(fd, LOCK_EX)
-        defer { flock(fd, LOCK_UN) }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
-        var shared = (try? JSONDecoder().decode([String: Circuit].self, from: handle.readDataToEndOfFile())) ?? [:]
-        let result = change(&shared)
-        if let data = try? JSONEncoder().encode(shared) {
-            ftruncate(fd, 0)
-            lseek(fd, 0, SEEK_SET)
-            handle.write(data)
-            fsync(fd)
-        }
-        return result
-    }
-}
-
-/// The breakers of a process, one per route that has one.
-actor BreakerRegistry {
-    static let shared = BreakerRegistry()
-    private var breakers: [String: CircuitBreaker] = [:]
-
-    func breaker(for route: Route) -> CircuitBreaker? {
-        guard let policy = route.breaker else { return nil }
-        let key = route.name + "|" + (policy.stateFile ?? "")
-        if let existing = breakers[key] { return existing }
-        let breaker = CircuitBreaker(policy: policy)
-        breakers[key] = breaker
-        return breaker
+    private static func store(_ circuit: Circuit, _ account: String, in circuits: inout Value) {
+        var object = circuits.objectValue ?? OrderedObject()
+        object[account] = circuit.value
+        circuits = .object(object)
     }
 }

@@ -3,35 +3,12 @@ actor ConnectionLimits {
     static let shared = ConnectionLimits()
     private var limiters: [String: AsyncLimiter] = [:]
 
-    func limiter(for account: String, limit: Int) -> AsyncLimiter {
-        if let existing = limiters[account] { return existing }
-        let limiter = AsyncLimiter(limit: max(1, limit))
-        limiters[account] = limiter
+    /// The limiter of an SMTP account (`smtp: {connections: N}`, default 1); nil for other channels.
+    func limiter(for account: Account) -> AsyncLimiter? {
+        guard account.channel == .smtp else { return nil }
+        if let existing = limiters[account.name] { return existing }
+        let limiter = AsyncLimiter(limit: max(1, account.smtp?.connections ?? 1))
+        limiters[account.name] = limiter
         return limiter
-    }
-}
-
-/// A counting semaphore for async code: at most `limit` holders at a time, the rest wait in order.
-actor AsyncLimiter {
-    private let limit: Int
-    private var holders = 0
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    init(limit: Int) { self.limit = limit }
-
-    func acquire() async {
-        if holders < limit {
-            holders += 1
-            return
-        }
-        await withCheckedContinuation { waiting.append($0) }
-    }
-
-    func release() {
-        if waiting.isEmpty {
-            holders -= 1
-        } else {
-            waiting.removeFirst().resume()
-        }
     }
 }

@@ -1,9 +1,8 @@
 import CarrierCurl
 import Foundation
 import Logging
-import Metrics
 
-/// Sends messages through the routes and accounts of a configuration.
+/// Sends messages through the routes and accounts of a configuration: the library's front door.
 ///
 /// ```swift
 /// let mailer = Mailer(configuration: try Configuration.load(path: "carrier.yaml"))
@@ -11,26 +10,35 @@ import Metrics
 /// let other = try await mailer.send(message, route: "marketing")
 /// ```
 ///
-/// Failures are classified once where they happen; the route acts on the class: `retry` the same
-/// account with backoff, wait out a short `rate_limited`, move on after `failover`, stop at
-/// `permanent`, and follow `on_ambiguous` when a request went out without an answer. A message
-/// that no account took is kept in the spool when the configuration has one.
+/// The work is done by three parts, each in its own file: the ``Router`` takes a message along a
+/// route (order, breaker, retries), the ``Dispatcher`` hands it to one account's channel after the
+/// capability check, and the ``Outbox`` keeps what could not be sent in the spool.
 public struct Mailer: Sendable {
     public let configuration: Configuration
     public let registry: ProviderRegistry
-    let engine: CurlEngine
-    let tokens: OAuth2TokenProvider
+    let dispatcher: Dispatcher
+    let router: Router
     let logger: Logger
-    /// Accounts resolved once (environment variables, secret files, provider checks), not per message.
-    let accounts = AccountCache()
 
+    /// - Parameters:
+    ///   - configuration: accounts, routes and spool (``Configuration/load(path:environment:)``).
+    ///   - registry: the provider definitions; default: the configuration's folders, then the built-ins.
+    ///   - engine: the libcurl engine every transfer runs on.
+    ///   - tokens: the OAuth2 token cache shared by the API and SMTP channels.
+    ///   - logger: one line per attempt at `info`, secrets redacted.
     public init(configuration: Configuration, registry: ProviderRegistry? = nil, engine: CurlEngine = .shared,
                 tokens: OAuth2TokenProvider = .shared, logger: Logger = Logger(label: "carrier")) {
+        let registry = registry ?? .standard(extraDirectories: configuration.providerDirectories)
+        for warning in registry.warnings { logger.warning("\(warning)") }
         self.configuration = configuration
-        self.registry = registry ?? .standard(extraDirectories: configuration.providerDirectories)
-        self.engine = engine
-        self.tokens = tokens
+        self.registry = registry
+        self.dispatcher = Dispatcher(configuration: configuration, registry: registry, engine: engine, tokens: tokens)
+        self.router = Router(dispatcher: dispatcher, logger: logger)
         self.logger = logger
+    }
+
+    private var outbox: Outbox? {
+        configuration.spoolDirectory.map { Outbox(spool: Spool(directory: $0), writeAhead: configuration.spoolWriteAhead) }
     }
 
     /// Sends a message through a route (or one account).
@@ -45,40 +53,11 @@ public struct Mailer: Sendable {
         let plan = try resolveRoute(route, account: account)
         var prepared = message
         if prepared.messageID == nil { prepared.messageID = MessageIDs.make(domain: message.from.domain) }
-        let spool = configuration.spoolDirectory.map(Spool.init)
-        var entry = Spool.Entry(id: prepared.messageID!, message: prepared, route: route ?? (account == nil ? plan.name : nil),
-                                created: Date().timeIntervalSince1970, attempts: [], state: "in_flight", owner: getpid())
-        // The lock keeps `carrier outbox retry` off a message this process is still sending.
-        let lock = spool?.lock(entry.id)
-        defer { lock?.release(removeFile: true) }
-        if let spool, configuration.spoolWriteAhead {
-            do { try spool.write(entry) } catch {
-                throw .configuration(ConfigurationError("cannot write to the spool \(spool.directory): \(error.localizedDescription)",
-                                                        hint: "check the folder's permissions, or remove spool: from the configuration"))
-            }
-        }
-        var receipt = await deliver(prepared, route: plan)
-        if receipt.status == .sent {
-            spool?.remove(entry.id)
-            return receipt
-        }
-        // Kept for later unless trying again cannot help: a permanent refusal, an ambiguous stop,
-        // or no account able to carry the message at all.
-        let nobodyCanCarry = receipt.attempts.allSatisfy { $0.details["skipped"] == "capability" }
-        if let spool, !receipt.stoppedOnPurpose, !nobodyCanCarry {
-            entry.state = "failed"
-            entry.attempts = receipt.attempts.map(\.value)
-            entry.lastError = receipt.attempts.last?.error
-            do {
-                receipt.spoolPath = try spool.write(entry)
-                receipt.status = .spooled
-                Counter(label: "carrier_spooled_total").increment()
-            } catch {
-                logger.error("cannot write to the spool", metadata: ["error": .string("\(error)")])
-            }
-        } else {
-            spool?.remove(entry.id)
-        }
+        let started = try outbox?.begin(prepared, route: route ?? (account == nil ? plan.name : nil))
+        defer { started?.lock?.release(removeFile: true) }
+        var receipt = await router.deliver(prepared, route: plan)
+        if let outbox, let started { outbox.finish(started.entry, receipt: &receipt) }
+        if receipt.status == .sent { return receipt }
         throw .notSent(receipt)
     }
 
@@ -89,13 +68,7 @@ public struct Mailer: Sendable {
         for i in prepared.indices where prepared[i].messageID == nil {
             prepared[i].messageID = MessageIDs.make(domain: prepared[i].from.domain)
         }
-        if let directory = configuration.spoolDirectory, configuration.spoolWriteAhead, prepared.count > 1 {
-            let spool = Spool(directory: directory)
-            for message in prepared {
-                _ = try? spool.write(Spool.Entry(id: message.messageID!, message: message, route: route, created: Date().timeIntervalSince1970,
-                                             attempts: [], state: "queued", owner: getpid()))
-            }
-        }
+        outbox?.queue(prepared, route: route)
         var results: [Result<Receipt, CarrierError>] = []
         for message in prepared {
             do { results.append(.success(try await send(message, route: route, account: account))) } catch { results.append(.failure(error)) }
@@ -103,13 +76,35 @@ public struct Mailer: Sendable {
         return results
     }
 
+    /// The request or SMTP transaction a message would produce on an account, without sending it.
+    /// The capability checks of `send` apply: a message the account cannot carry throws
+    /// ``CarrierError/unsupported(account:reasons:)``, and parts left out are listed under `dropped`.
+    public func render(_ message: Message, account name: String, channel: ChannelKind? = nil,
+                       showSecrets: Bool = false) throws(CarrierError) -> Value {
+        try dispatcher.render(message, account: name, channel: channel, showSecrets: showSecrets,
+                              ignoreUnsupported: configuration.routes["default"]?.ignoreUnsupported ?? false)
+    }
+
+    /// Sends kept messages again through their routes (``Outbox/retry(_:deliver:)``).
+    public func retrySpooled(_ ids: [String] = []) async throws(CarrierError) -> [Outbox.RetryOutcome] {
+        guard let outbox else {
+            throw .configuration(ConfigurationError("the configuration has no spool", hint: "add spool: ./spool to carrier.yaml"))
+        }
+        return await outbox.retry(ids) { entry throws(CarrierError) in
+            let route = try resolveRoute(entry.route?.hasPrefix("account:") == true ? nil : entry.route, account: nil)
+            return await router.deliver(entry.message, route: route)
+        }
+    }
+
     /// The route for a send: an account alone, a named route, `$CARRIER_ROUTE`, `default`, or the first account.
     func resolveRoute(_ name: String?, account: String?) throws(CarrierError) -> Route {
+        guard let first = configuration.accountNames.first else {
+            throw .configuration(ConfigurationError("\(configuration.file ?? "the configuration") has no accounts",
+                hint: "add accounts: {name: {provider: …, channel: api, credentials: {…}}}"))
+        }
         if let account {
             guard configuration.accountNames.contains(account) else { throw .configuration(configuration.unknownAccount(account)) }
-            let base = configuration.routes["default"]
-            return Route(name: "account:\(account)", accounts: [(account, 1)], retry: base?.retry ?? RetryPolicy(),
-                         breaker: nil, onAmbiguous: base?.onAmbiguous ?? .stop)
+            return .single(account, like: configuration.routes["default"])
         }
         let environment = getenv("CARRIER_ROUTE").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
         if let wanted = name ?? environment {
@@ -120,9 +115,6 @@ public struct Mailer: Sendable {
             }
             return route
         }
-        if let route = configuration.routes["default"] { return route }
-        let first = configuration.accountNames.first ?? "outbox"
-        return Route(name: "account:\(first)", accounts: [(first, 1)])
+        return configuration.routes["default"] ?? .single(first, like: nil)
     }
-
 }

@@ -12,6 +12,16 @@ public struct Spool: Sendable {
         self.directory = directory
     }
 
+    /// Where a kept message stands.
+    public enum State: String, Sendable {
+        /// Written before its first attempt (a batch is written whole first).
+        case queued
+        /// A process is sending it; if that process died, a retry marks it a possible duplicate.
+        case inFlight = "in_flight"
+        /// Every account failed; `carrier outbox retry` sends it again.
+        case failed
+    }
+
     /// One kept message and its history.
     public struct Entry: Sendable {
         public var id: String
@@ -19,23 +29,21 @@ public struct Spool: Sendable {
         public var route: String?
         public var created: Double
         public var attempts: [Value]
-        /// `queued` before its first attempt, `in_flight` while a process is sending it, `failed`
-        /// when every account failed.
-        public var state: String
+        public var state: State
         public var lastError: String?
         /// The process that queued or is sending it; others leave it alone while that process lives.
         public var owner: Int32?
 
         /// Whether a live process other than this one is responsible for the message.
         var isOwnedByAnotherLiveProcess: Bool {
-            guard let owner, owner != getpid(), state != "failed" else { return false }
+            guard let owner, owner != getpid(), state != .failed else { return false }
             return kill(owner, 0) == 0 || errno == EPERM
         }
 
         var value: Value {
             var object = OrderedObject()
             object["id"] = .string(id)
-            object["state"] = .string(state)
+            object["state"] = .string(state.rawValue)
             object["route"] = route.map(Value.string) ?? .null
             object["created"] = .double(created)
             object["last_error"] = lastError.map(Value.string) ?? .null
@@ -47,7 +55,7 @@ public struct Spool: Sendable {
 
         /// A line for `carrier outbox list`.
         public var summary: Value {
-            .object(["id": .string(id), "state": .string(state), "created": .string(ISO8601.format(epochSeconds: Int(created))),
+            .object(["id": .string(id), "state": .string(state.rawValue), "created": .string(ISO8601.format(epochSeconds: Int(created))),
                      "subject": message.subject.map(Value.string) ?? .null, "to": .array(message.recipients.map { .string($0.email) }),
                      "attempts": .int(attempts.count), "last_error": lastError.map(Value.string) ?? .null])
         }
@@ -81,7 +89,7 @@ public struct Spool: Sendable {
         let value = try JSONParser.parse(Array(data))
         let message = try Message.decode(value["message"], source: file)
         return Entry(id: value["id"].text, message: message, route: value["route"].stringValue, created: Double(value["created"].text) ?? 0,
-                     attempts: value["attempts"].arrayValue ?? [], state: value["state"].text, lastError: value["last_error"].stringValue,
+                     attempts: value["attempts"].arrayValue ?? [], state: State(rawValue: value["state"].text) ?? .failed, lastError: value["last_error"].stringValue,
                      owner: value["owner"].intValue.map(Int32.init))
     }
 
@@ -114,25 +122,4 @@ public struct Spool: Sendable {
         }
         return SpoolLock(fd: fd, path: path(id) + ".lock")
     }
-}
-
-/// A held spool lock; `release()` lets it go (the kernel also drops it if the process dies).
-public final class SpoolLock: @unchecked Sendable {
-    private var fd: Int32
-    private let path: String
-
-    init(fd: Int32, path: String) {
-        self.fd = fd
-        self.path = path
-    }
-
-    public func release(removeFile: Bool = false) {
-        guard fd >= 0 else { return }
-        if removeFile { unlink(path) }
-        flock(fd, LOCK_UN)
-        close(fd)
-        fd = -1
-    }
-
-    deinit { release() }
 }

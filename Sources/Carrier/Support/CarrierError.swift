@@ -10,6 +10,8 @@ public enum CarrierError: Error, Sendable, CustomStringConvertible {
     case message(MessageError)
     /// No account could take the message; the receipt lists every attempt.
     case notSent(Receipt)
+    /// The account cannot carry something the message uses (`carrier render`); one reason per part.
+    case unsupported(account: String, reasons: [String])
 
     public var description: String {
         switch self {
@@ -18,6 +20,9 @@ public enum CarrierError: Error, Sendable, CustomStringConvertible {
         case .template(let e): return e.description
         case .message(let e): return e.description
         case .notSent(let receipt): return receipt.failureSummary
+        case .unsupported(let account, let reasons):
+            return "account '\(account)' cannot carry this message: " + reasons.joined(separator: "; ")
+                + " (remove those parts, choose another account, or set ignore_unsupported: true to send without them)"
         }
     }
 }

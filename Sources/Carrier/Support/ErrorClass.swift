@@ -1,3 +1,5 @@
+import CarrierCurl
+
 /// What kind of failure happened, decided once where it happens; the router acts on it.
 public enum ErrorClass: String, Sendable, Hashable, CaseIterable, Codable {
     /// A passing fault (5xx, connection refused, SMTP 4xx): try this account again after a pause.
@@ -18,6 +20,29 @@ public enum ErrorClass: String, Sendable, Hashable, CaseIterable, Codable {
         case 408, 500...599: return .retry
         case 401, 403: return .failover
         default: return .permanent
+        }
+    }
+}
+
+
+extension ErrorClass {
+    /// The class of a transfer that failed before a complete answer, for every channel: a TLS
+    /// failure is about the account (`failover`); a request that may have reached the server,
+    /// or an SMTP message whose DATA went out, is `ambiguous`; anything else is worth a `retry`.
+    static func forTransfer(_ error: TransferError, messageMayHaveGone: Bool) -> ErrorClass {
+        if error.kind == .tls { return .failover }
+        return messageMayHaveGone ? .ambiguous : .retry
+    }
+
+    /// The class of an SMTP error reply: credentials refused (530, 534, 535, 538) → `failover`;
+    /// 421 and 451 → `rate_limited`; other 4xx → `retry`; 5xx → `permanent`.
+    static func forSMTPReply(_ code: Int) -> ErrorClass? {
+        switch code {
+        case 530, 534, 535, 538: return .failover
+        case 421, 451: return .rateLimited
+        case 400..<500: return .retry
+        case 500...: return .permanent
+        default: return nil
         }
     }
 }

@@ -127,7 +127,12 @@ final class DiagnosticSink {
     private(set) var diagnostics: [Diagnostic] = []
     func add(_ d: Diagnostic) { diagnostics.append(d) }
     func add(contentsOf ds: [Diagnostic]) { diagnostics.append(contentsOf: ds) }
+    /// Throws every diagnostic, in the order of the file (line, then column).
     func check() throws(DiagnosticsError) {
-        if !diagnostics.isEmpty { throw DiagnosticsError(diagnostics) }
+        if !diagnostics.isEmpty {
+            throw DiagnosticsError(diagnostics.enumerated().sorted { a, b in
+                (a.element.mark.line, a.element.mark.column, a.offset) < (b.element.mark.line, b.element.mark.column, b.offset)
+            }.map(\.element))
+        }
     }
 }

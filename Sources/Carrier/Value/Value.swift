@@ -46,6 +46,15 @@ public enum Value: Sendable, Hashable {
         }
     }
 
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        case .string(let s): return Double(s)
+        default: return nil
+        }
+    }
+
     /// The value as text, the way it reads inside a template string.
     public var text: String {
         switch self {

@@ -34,7 +34,7 @@ enum Fixtures {
 
     static func registry() -> ProviderRegistry {
         let registry = ProviderRegistry()
-        registry.loadDirectory(Repository.providers)
+        registry.addDirectory(Repository.providers)
         return registry
     }
 

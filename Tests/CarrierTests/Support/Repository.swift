@@ -7,8 +7,8 @@ enum Repository {
     static var providers: String { root.appendingPathComponent("providers").path }
     static var support: String { root.appendingPathComponent("Tests/Support").path }
     static func example(_ name: String) -> String { root.appendingPathComponent("examples/messages/\(name)").path }
-    /// The official specs beside the repository (`../shared/specs`).
-    static func spec(_ name: String) -> String { root.deletingLastPathComponent().appendingPathComponent("shared/specs/\(name)").path }
+    /// The official API specs vendored under `Tests/Specs` (sources and licences in its README).
+    static func spec(_ name: String) -> String { root.appendingPathComponent("Tests/Specs/\(name)").path }
     /// The `carrier` binary `make test` built.
     static var binary: String {
         for configuration in ["debug", "release"] {

@@ -1,0 +1,16 @@
+import CarrierCurl
+import CarrierYAML
+
+/// `auth: {bearer: "{{ credentials.api_key }}"}`: `Authorization: Bearer TOKEN`.
+struct BearerAuth: AuthScheme {
+    static let name = "bearer"
+    var token: Template
+
+    static func read(_ value: YAMLNode, in file: ProviderFileReader) -> BearerAuth? {
+        BearerAuth(token: file.compile(value))
+    }
+
+    func headers(for request: HTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)] {
+        [("Authorization", "Bearer " + (try context.text(token)))]
+    }
+}

@@ -1,0 +1,16 @@
+import CarrierYAML
+import Foundation
+
+/// `body: {json: …}`: the rendered value as JSON (`application/json`).
+struct JSONBody: BodyEncoding {
+    static let name = "json"
+    var template: Template
+
+    static func read(_ value: YAMLNode, in file: ProviderFileReader) -> JSONBody? {
+        JSONBody(template: file.compile(value))
+    }
+
+    func body(_ rendered: Value) -> RequestBody {
+        RequestBody(contentType: "application/json", bytes: Data(JSONWriter.bytes(rendered)), display: rendered)
+    }
+}

@@ -1,0 +1,76 @@
+import CarrierCurl
+
+/// A way a message travels: one plugin per `channel:` of an account (`api`, `smtp`, `file`).
+///
+/// A channel is made for one account, renders a message without sending it (`carrier render`),
+/// and sends it once, reporting an ``Attempt`` whose failure class tells the router what to do.
+/// It never throws from `send`: every failure is an attempt with a class.
+///
+/// To add a channel: write a type conforming to this protocol in its own file (with its
+/// `ChannelKind` and, if provider files describe it, its section reader), and add it to
+/// ``Channels/all``.
+protocol Channel: Sendable {
+    /// The name accounts use (`channel: smtp`).
+    static var kind: ChannelKind { get }
+    /// The key of the channel's section in provider files (`api`, `smtp`), or nil when the
+    /// channel needs no provider file (`file`).
+    static var section: String? { get }
+    /// Reads the channel's section of a provider file; problems go to the reader's diagnostics.
+    static func readSection(_ section: NodeReader, in file: ProviderFileReader, capabilities: Capabilities) -> (any Sendable)?
+
+    /// The channel for one account; throws when the account cannot use it.
+    init(_ setup: ChannelSetup) throws(CarrierError)
+    /// What this channel of the provider can carry.
+    var capabilities: Capabilities { get }
+    /// The request or transaction the message would produce, without sending it.
+    func render(_ message: Message, showSecrets: Bool) throws(CarrierError) -> Value
+    /// Sends the message once.
+    func send(_ message: Message) async -> Attempt
+}
+
+/// What a channel is made from: the account, its provider (nil for a channel with no provider
+/// file), and the shared transfer engine and token cache.
+struct ChannelSetup: Sendable {
+    var account: Account
+    var provider: ProviderContext?
+    var engine: CurlEngine
+    var tokens: OAuth2TokenProvider
+
+    /// The provider context, or the error for a channel that needs one.
+    func requireProvider(_ kind: ChannelKind) throws(CarrierError) -> ProviderContext {
+        guard let provider else {
+            throw .configuration(ConfigurationError("account '\(account.name)' has no provider for the \(kind) channel"))
+        }
+        return provider
+    }
+}
+
+/// How a message travels, by name: the channels of ``Channels/all``.
+public struct ChannelKind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+}
+
+/// Every channel an account can name.
+enum Channels {
+    static let all: [any Channel.Type] = [
+        APIChannel.self,
+        SMTPChannel.self,
+        FileChannel.self,
+    ]
+
+    static var kinds: [ChannelKind] { all.map { $0.kind } }
+
+    static func type(of kind: ChannelKind) -> (any Channel.Type)? {
+        all.first { $0.kind == kind }
+    }
+}
+
+extension ChannelKind {
+    /// A channel kind from its name, when some channel has it.
+    init?(named name: String) {
+        guard let type = Channels.all.first(where: { $0.kind.rawValue == name }) else { return nil }
+        self = type.kind
+    }
+}

@@ -1,0 +1,122 @@
+/// One try to hand a message to one account.
+public struct Attempt: Sendable {
+    /// How the try ended.
+    public enum Outcome: String, Sendable {
+        /// The provider accepted the message.
+        case sent
+        /// The provider refused it, or the transfer failed; `errorClass` says what to do next.
+        case failed
+        /// The account was passed over without a try; `skipReason` says why.
+        case skipped
+    }
+
+    /// Why an account was passed over without a try.
+    public enum SkipReason: Sendable, Equatable {
+        /// The account's circuit is open after repeated failures, until this time (unix seconds).
+        case circuitOpen(until: Double)
+        /// The provider cannot carry something the message uses.
+        case capability
+        /// The account or its provider cannot be used (a missing credential, a broken provider file).
+        case unusable
+
+        /// The name in JSON receipts.
+        public var name: String {
+            switch self {
+            case .circuitOpen: "circuit_open"
+            case .capability: "capability"
+            case .unusable: "unusable"
+            }
+        }
+    }
+
+    public var account: String
+    public var provider: String
+    public var channel: ChannelKind
+    public var outcome: Outcome
+    public var errorClass: ErrorClass?
+    /// HTTP status or SMTP reply code.
+    public var status: Int?
+    public var error: String?
+    public var durationMs: Int
+    public var messageIDs: [String]
+    /// Seconds the provider asked us to wait.
+    public var retryAfter: Double?
+    public var skipReason: SkipReason?
+    /// Parts of the message the provider did not carry: by design (an HTML-only API drops the text
+    /// part) or because the account or route has `ignore_unsupported`. Never dropped silently.
+    public var dropped: [String] = []
+    /// The SMTP conversation and where it went, for the SMTP channel.
+    public var smtp: SMTPDetails?
+    /// The file written, for the file channel.
+    public var path: String?
+
+    public init(account: String, provider: String, channel: ChannelKind, outcome: Outcome, errorClass: ErrorClass? = nil,
+                status: Int? = nil, error: String? = nil, durationMs: Int = 0, messageIDs: [String] = [],
+                retryAfter: Double? = nil, skipReason: SkipReason? = nil) {
+        self.account = account
+        self.provider = provider
+        self.channel = channel
+        self.outcome = outcome
+        self.errorClass = errorClass
+        self.status = status
+        self.error = error
+        self.durationMs = durationMs
+        self.messageIDs = messageIDs
+        self.retryAfter = retryAfter
+        self.skipReason = skipReason
+    }
+
+    /// The attempt as receipts, logs and the spool write it.
+    public var value: Value {
+        var object = OrderedObject()
+        object["account"] = .string(account)
+        object["provider"] = .string(provider)
+        object["channel"] = .string(channel.rawValue)
+        object["outcome"] = .string(outcome.rawValue)
+        object["class"] = errorClass.map { .string($0.rawValue) } ?? .null
+        object["status"] = status.map(Value.int) ?? .null
+        object["error"] = error.map(Value.string) ?? .null
+        object["duration_ms"] = .int(durationMs)
+        if !messageIDs.isEmpty { object["message_ids"] = .array(messageIDs.map(Value.string)) }
+        if let retryAfter { object["retry_after"] = .double(retryAfter) }
+        if let skipReason { object["skipped"] = .string(skipReason.name) }
+        if !dropped.isEmpty { object["dropped"] = .array(dropped.map(Value.string)) }
+        if let path { object["path"] = .string(path) }
+        if let smtp { for entry in smtp.value { object[entry.key] = entry.value } }
+        return .object(object)
+    }
+}
+
+/// What an SMTP attempt saw: the port that carried it, the server's last reply, refused
+/// recipients and the conversation (credentials as `***`).
+public struct SMTPDetails: Sendable {
+    /// A recipient the server refused at RCPT TO, with its reply.
+    public struct Rejection: Sendable {
+        public var recipient: String
+        public var reply: String
+    }
+
+    /// The port that carried the message (nil when it failed).
+    public var port: SMTPPort?
+    /// The server's last reply.
+    public var reply: String?
+    /// Every port tried, in order (filled when the attempt failed).
+    public var portsTried: [Int] = []
+    public var rejected: [Rejection] = []
+    public var transcript: [String] = []
+
+    var value: OrderedObject {
+        var object = OrderedObject()
+        if let port {
+            object["port"] = .int(port.port)
+            object["tls"] = .string(port.tls.rawValue)
+        }
+        if let reply { object["reply"] = .string(reply) }
+        if !portsTried.isEmpty { object["ports_tried"] = .array(portsTried.map(Value.int)) }
+        if !rejected.isEmpty {
+            object["rejected"] = .array(rejected.map { .object(["recipient": .string($0.recipient), "reply": .string($0.reply)]) })
+        }
+        object["transcript"] = .array(transcript.map(Value.string))
+        return object
+    }
+}

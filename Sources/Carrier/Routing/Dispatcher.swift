@@ -1,0 +1,89 @@
+import CarrierCurl
+import Foundation
+
+/// Hands a message to one account: resolves the account and its provider, checks what the
+/// account's channel can carry, and sends (or renders) through that channel.
+struct Dispatcher: Sendable {
+    let configuration: Configuration
+    let registry: ProviderRegistry
+    let engine: CurlEngine
+    let tokens: OAuth2TokenProvider
+    /// Accounts and provider contexts resolved once, not per message.
+    let accounts = AccountCache()
+
+    /// A channel ready for one account, with the account's view of the message.
+    struct Prepared {
+        var account: Account
+        var channel: any Channel
+        var provider: String
+    }
+
+    /// Resolves an account and makes its channel.
+    func prepare(_ name: String, channel kind: ChannelKind? = nil) throws(CarrierError) -> Prepared {
+        var account: Account
+        do { account = try accounts.account(name, in: configuration) } catch { throw .configuration(error) }
+        if let kind { account.channel = kind }
+        guard let type = Channels.type(of: account.channel) else {
+            throw .configuration(ConfigurationError("account '\(name)' names an unknown channel '\(account.channel)'"))
+        }
+        var provider: ProviderContext?
+        if type.section != nil {
+            let definition = try registry.definition(account.provider)
+            provider = kind == nil ? try accounts.context(for: account, definition: definition)
+                                   : try ProviderContext(definition: definition, account: account)
+        }
+        let setup = ChannelSetup(account: account, provider: provider, engine: engine, tokens: tokens)
+        return Prepared(account: account, channel: try type.init(setup), provider: provider?.definition.id ?? account.provider)
+    }
+
+    /// What the account's channel makes of the message: refused (with reasons), or the message to
+    /// carry and the parts left out.
+    func verdict(_ message: Message, _ prepared: Prepared, ignoreUnsupported: Bool) -> CapabilityCheck.Verdict {
+        var message = message
+        if let from = prepared.account.from { message.from = from }
+        let name = prepared.provider + (prepared.account.channel == .api || prepared.account.channel == .file ? "" : " (\(prepared.account.channel))")
+        return CapabilityCheck.verdict(message, prepared.channel.capabilities, provider: name,
+                                       ignoreUnsupported: ignoreUnsupported || prepared.account.ignoreUnsupported)
+    }
+
+    /// One try through one account. Never throws: an account that cannot be used is a skipped attempt.
+    func attempt(_ message: Message, account name: String, ignoreUnsupported: Bool) async -> Attempt {
+        let prepared: Prepared
+        do { prepared = try prepare(name) } catch {
+            let raw = configuration.rawAccounts[name]
+            return Attempt(account: name, provider: raw?.provider ?? "?", channel: raw?.channel ?? .api, outcome: .skipped,
+                           errorClass: .failover, error: error.description, skipReason: .unusable)
+        }
+        switch verdict(message, prepared, ignoreUnsupported: ignoreUnsupported) {
+        case .refused(let reasons):
+            return Attempt(account: name, provider: prepared.provider, channel: prepared.account.channel, outcome: .skipped,
+                           errorClass: .failover, error: reasons.joined(separator: "; "), skipReason: .capability)
+        case .carry(let carried, let dropped):
+            let limiter = await ConnectionLimits.shared.limiter(for: prepared.account)
+            await limiter?.acquire()
+            var attempt = await prepared.channel.send(carried)
+            await limiter?.release()
+            attempt.dropped = dropped
+            return attempt
+        }
+    }
+
+    /// The request or SMTP transaction a message would produce on an account, without sending it.
+    /// A message the account cannot carry is refused as `send` would refuse it; parts left out are
+    /// listed under `dropped`.
+    func render(_ message: Message, account name: String, channel: ChannelKind?, showSecrets: Bool,
+                ignoreUnsupported: Bool) throws(CarrierError) -> Value {
+        let prepared = try prepare(name, channel: channel)
+        switch verdict(message, prepared, ignoreUnsupported: ignoreUnsupported) {
+        case .refused(let reasons):
+            throw .unsupported(account: name, reasons: reasons)
+        case .carry(let carried, let dropped):
+            var rendered = try prepared.channel.render(carried, showSecrets: showSecrets)
+            if !dropped.isEmpty, var object = rendered.objectValue {
+                object["dropped"] = .array(dropped.map(Value.string))
+                rendered = .object(object)
+            }
+            return rendered
+        }
+    }
+}

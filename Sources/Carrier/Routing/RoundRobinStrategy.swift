@@ -1,0 +1,16 @@
+/// `strategy: round_robin`: each message starts at the next account in turn, then fails over in
+/// order. The position is shared between processes through the route's `state_file`; without
+/// one, each process starts at a random account, so short-lived processes still spread.
+public struct RoundRobinStrategy: RoutingStrategy {
+    public static let name = "round_robin"
+    public init() {}
+
+    public func order(_ members: [Route.Member], state: inout Value) -> [String] {
+        let names = members.map(\.name)
+        guard !names.isEmpty else { return [] }
+        let turn = state["next"].intValue ?? Int.random(in: 0..<names.count)
+        state = .object(["next": .int((turn + 1) % names.count)])
+        let start = turn % names.count
+        return Array(names[start...] + names[..<start])
+    }
+}

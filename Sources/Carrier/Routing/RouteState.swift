@@ -1,0 +1,60 @@
+import Foundation
+
+/// The state a route keeps between messages: its strategy's (`strategy`) and its breaker's
+/// circuits (`circuits`), as one JSON object.
+///
+/// In memory by default. With a `state_file` every change is a read-modify-write of that file
+/// under an exclusive `flock`, so processes on one machine share it; a file that cannot be opened
+/// falls back to this process's memory.
+actor RouteState {
+    private let file: String?
+    private var memory: Value = .object(OrderedObject())
+
+    init(file: String?) {
+        self.file = file
+    }
+
+    /// Runs a change on one key of the state and returns its result.
+    func update<T>(_ key: String, _ change: (inout Value) -> T) -> T {
+        guard let file else { return Self.apply(key, change, to: &memory) }
+        let fd = open(file, O_RDWR | O_CREAT, 0o600)
+        guard fd >= 0 else { return Self.apply(key, change, to: &memory) }
+        defer { close(fd) }
+        flock(fd, LOCK_EX)
+        defer { flock(fd, LOCK_UN) }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+        var shared = (try? JSONParser.parse(Array(handle.readDataToEndOfFile()))) ?? .object(OrderedObject())
+        if shared.objectValue == nil { shared = .object(OrderedObject()) }
+        let result = Self.apply(key, change, to: &shared)
+        ftruncate(fd, 0)
+        lseek(fd, 0, SEEK_SET)
+        handle.write(Data(JSONWriter.bytes(shared)))
+        fsync(fd)
+        return result
+    }
+
+    private static func apply<T>(_ key: String, _ change: (inout Value) -> T, to state: inout Value) -> T {
+        var object = state.objectValue ?? OrderedObject()
+        var value = object[key] ?? .null
+        let result = change(&value)
+        object[key] = value
+        state = .object(object)
+        return result
+    }
+
+    /// The state of each route of a process, by route name and state file.
+    static let registry = RouteStates()
+}
+
+/// One ``RouteState`` per route (and state file) in a process.
+actor RouteStates {
+    private var states: [String: RouteState] = [:]
+
+    func state(for route: Route) -> RouteState {
+        let key = route.name + "|" + (route.stateFile ?? "")
+        if let existing = states[key] { return existing }
+        let state = RouteState(file: route.stateFile)
+        states[key] = state
+        return state
+    }
+}
