@@ -180,6 +180,7 @@ struct ProviderFileReader {
         let names = BodyEncodings.names
         let present = (r.node.mapping ?? []).compactMap { $0.key.scalar }.filter { names.contains($0) }
         guard present.count == 1, let encoding = BodyEncodings.all.first(where: { $0.name == present[0] }) else {
+            for key in (r.node.mapping ?? []).compactMap({ $0.key.scalar }) { _ = r.node(key) }  // one error, not one per key
             r.error(r.node, "body must have exactly one encoding", hint: "one of: " + names.joined(separator: ", "))
             return nil
         }
