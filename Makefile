@@ -45,7 +45,6 @@ bench: deps
 
 install: release
 	install -D .build/release/carrier /usr/local/bin/carrier
-	mkdir -p /usr/local/share/carrier/providers && cp providers/*.yaml /usr/local/share/carrier/providers/
 
 clean:
 	rm -rf .build outbox

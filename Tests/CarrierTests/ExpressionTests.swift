@@ -8,7 +8,7 @@ struct ExpressionTests {
     func render(_ yaml: String, _ values: [String: Value]) throws -> Value {
         let node = try #require(try YAMLParser.parse(yaml, file: "t.yaml"))
         let sink = DiagnosticSink()
-        let template = TemplateCompiler(file: "t.yaml", variables: Set(values.keys), sink: sink).compile(node)
+        let template = MappingCompiler(file: "t.yaml", variables: Set(values.keys), sink: sink).compile(node)
         #expect(sink.diagnostics.isEmpty, "\(sink.diagnostics)")
         return try template.render(in: Scope(values: values))
     }
@@ -43,7 +43,7 @@ struct ExpressionTests {
     @Test func evaluationErrorsPointAtTheFile() throws {
         let node = try #require(try YAMLParser.parse(#"x: "{{ n | int }}""#, file: "t.yaml"))
         let sink = DiagnosticSink()
-        let template = TemplateCompiler(file: "t.yaml", variables: ["n"], sink: sink).compile(node)
+        let template = MappingCompiler(file: "t.yaml", variables: ["n"], sink: sink).compile(node)
         #expect {
             _ = try template.render(in: Scope(values: ["n": "abc"]))
         } throws: { error in

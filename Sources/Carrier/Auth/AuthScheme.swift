@@ -40,7 +40,7 @@ struct AuthContext {
     var options: TransferOptions
 
     /// Renders one of the scheme's templates to text.
-    func text(_ template: Template) throws(CarrierError) -> String {
+    func text(_ template: Mapping) throws(CarrierError) -> String {
         (try provider.render(template, in: scope)).text
     }
 }

@@ -5,8 +5,8 @@ import Foundation
 /// `auth: {basic: {username: …, password: …}}`: `Authorization: Basic base64(username:password)`.
 struct BasicAuth: AuthScheme {
     static let name = "basic"
-    var username: Template
-    var password: Template
+    var username: Mapping
+    var password: Mapping
 
     static func read(_ value: YAMLNode, in file: ProviderFileReader) -> BasicAuth? {
         let r = file.reader(value, context: "auth 'basic'")

@@ -4,7 +4,7 @@ import CarrierYAML
 /// `auth: {bearer: "{{ credentials.api_key }}"}`: `Authorization: Bearer TOKEN`.
 struct BearerAuth: AuthScheme {
     static let name = "bearer"
-    var token: Template
+    var token: Mapping
 
     static func read(_ value: YAMLNode, in file: ProviderFileReader) -> BearerAuth? {
         BearerAuth(token: file.compile(value))

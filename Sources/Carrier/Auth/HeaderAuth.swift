@@ -5,7 +5,7 @@ import CarrierYAML
 struct HeaderAuth: AuthScheme {
     static let name = "header"
     var name: String
-    var value: Template
+    var value: Mapping
 
     static func read(_ node: YAMLNode, in file: ProviderFileReader) -> HeaderAuth? {
         let r = file.reader(node, context: "auth 'header'")

@@ -7,9 +7,9 @@ import CarrierYAML
 struct OAuth2Auth: AuthScheme {
     static let name = "oauth2"
 
-    var tokenURL: Template
-    var refreshToken: (clientID: Template, clientSecret: Template, refreshToken: Template)?
-    var serviceAccount: (clientEmail: Template, privateKey: Template, scope: Template, subject: Template?)?
+    var tokenURL: Mapping
+    var refreshToken: (clientID: Mapping, clientSecret: Mapping, refreshToken: Mapping)?
+    var serviceAccount: (clientEmail: Mapping, privateKey: Mapping, scope: Mapping, subject: Mapping?)?
 
     static func read(_ node: YAMLNode, in file: ProviderFileReader) -> OAuth2Auth? {
         let o = file.reader(node, context: "auth 'oauth2'")

@@ -12,7 +12,7 @@ protocol BodyEncoding: Sendable {
     /// Reads the encoding's value (`body: {NAME: value}`); problems go to the file's diagnostics.
     static func read(_ value: YAMLNode, in file: ProviderFileReader) -> Self?
     /// The template that renders the body's content for a message.
-    var template: Template { get }
+    var template: Mapping { get }
     /// The body for the rendered template.
     func body(_ rendered: Value) -> RequestBody
 }
@@ -47,7 +47,7 @@ public struct RequestBody: Sendable {
 
 extension ProviderFileReader {
     /// A body value that must be a mapping of field names (form and multipart bodies).
-    func fieldsTemplate(_ node: YAMLNode, encoding: String) -> Template {
+    func fieldsTemplate(_ node: YAMLNode, encoding: String) -> Mapping {
         if node.mapping == nil {
             sink.add(Diagnostic(file: file, mark: node.mark, message: "a \(encoding) body must be a mapping of field names to values"))
         }

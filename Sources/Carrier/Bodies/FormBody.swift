@@ -5,7 +5,7 @@ import Foundation
 /// field; an object is sent as JSON text; empty values are left out.
 struct FormBody: BodyEncoding {
     static let name = "form"
-    var template: Template
+    var template: Mapping
 
     static func read(_ value: YAMLNode, in file: ProviderFileReader) -> FormBody? {
         FormBody(template: file.fieldsTemplate(value, encoding: name))

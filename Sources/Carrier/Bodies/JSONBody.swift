@@ -4,7 +4,7 @@ import Foundation
 /// `body: {json: …}`: the rendered value as JSON (`application/json`).
 struct JSONBody: BodyEncoding {
     static let name = "json"
-    var template: Template
+    var template: Mapping
 
     static func read(_ value: YAMLNode, in file: ProviderFileReader) -> JSONBody? {
         JSONBody(template: file.compile(value))

@@ -5,7 +5,7 @@ import Foundation
 /// `filename` and `content` (base64, optional `content_type`) becomes a file part.
 struct MultipartBody: BodyEncoding {
     static let name = "multipart"
-    var template: Template
+    var template: Mapping
 
     /// One part: a field, or a file.
     struct Part: Sendable {

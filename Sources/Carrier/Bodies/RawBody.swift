@@ -4,7 +4,7 @@ import Foundation
 /// `body: {raw: {content_type: message/rfc822, content: "{{ mime }}"}}`: the rendered text as it is.
 struct RawBody: BodyEncoding {
     static let name = "raw"
-    var template: Template
+    var template: Mapping
     var contentType: String
 
     static func read(_ value: YAMLNode, in file: ProviderFileReader) -> RawBody? {

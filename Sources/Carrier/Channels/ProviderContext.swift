@@ -85,7 +85,7 @@ struct ProviderContext: Sendable {
 
     /// Renders a template, turning its failures into errors that point into the provider file.
     /// An evaluation error may quote a value, so it is redacted like any other output.
-    func render(_ template: Template, in scope: Scope) throws(CarrierError) -> Value {
+    func render(_ template: Mapping, in scope: Scope) throws(CarrierError) -> Value {
         do {
             return try template.render(in: scope)
         } catch {

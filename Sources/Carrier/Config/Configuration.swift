@@ -17,7 +17,7 @@ public struct Configuration: Sendable {
     public var providerDirectories: [String]
     /// Account names in the order written.
     public var accountNames: [String]
-    var rawAccounts: [String: RawAccount]
+    var unresolvedAccounts: [String: UnresolvedAccount]
     /// Named routes; `default` is used when none is named.
     public var routes: [String: Route] = [:]
     public var spoolDirectory: String?
@@ -25,7 +25,9 @@ public struct Configuration: Sendable {
     public var spoolWriteAhead = true
     var secrets: SecretSource
 
-    struct RawAccount: Sendable {
+    /// An account as carrier.yaml writes it: `${ENV}` references and secret files not yet read
+    /// (``account(named:)`` resolves them when the account is first used).
+    struct UnresolvedAccount: Sendable {
         var name: String
         var provider: String
         var channel: ChannelKind
@@ -42,7 +44,7 @@ public struct Configuration: Sendable {
     /// The embedded default: one account that writes `.eml` files into `./outbox/`.
     public static var embeddedDefault: Configuration {
         Configuration(file: nil, providerDirectories: [], accountNames: ["outbox"],
-                      rawAccounts: ["outbox": RawAccount(name: "outbox", provider: "file", channel: .file, credentials: .null,
+                      unresolvedAccounts: ["outbox": UnresolvedAccount(name: "outbox", provider: "file", channel: .file, credentials: .null,
                                                          settings: .null, transferOptions: TransferOptions(), ignoreUnsupported: false)],
                       spoolDirectory: nil, secrets: SecretSource())
     }
@@ -67,7 +69,7 @@ public struct Configuration: Sendable {
         }
         let providerDirectories = (top.list("providers") ?? []).compactMap { top.scalarString($0, name: "providers") }.map(absolute)
         var names: [String] = []
-        var accounts: [String: RawAccount] = [:]
+        var accounts: [String: UnresolvedAccount] = [:]
         for (name, node) in top.entries("accounts") ?? [] {
             if let account = readAccount(name, node, file: file, sink: sink, absolute: absolute) {
                 names.append(name)
@@ -97,13 +99,13 @@ public struct Configuration: Sendable {
                                 hint: "add accounts: {name: {provider: …, channel: api, credentials: {…}}}"))
         }
         try sink.check()
-        return Configuration(file: file, providerDirectories: providerDirectories, accountNames: names, rawAccounts: accounts,
+        return Configuration(file: file, providerDirectories: providerDirectories, accountNames: names, unresolvedAccounts: accounts,
                              routes: routes, spoolDirectory: spool, spoolWriteAhead: writeAhead,
                              secrets: SecretSource(environment: environment, baseDirectory: base))
     }
 
     private static func readAccount(_ name: String, _ node: YAMLNode, file: String, sink: DiagnosticSink,
-                                    absolute: (String) -> String) -> RawAccount? {
+                                    absolute: (String) -> String) -> UnresolvedAccount? {
         let r = NodeReader(file: file, node: node, context: "account '\(name)'", sink: sink)
         defer { r.finish() }
         let provider = r.string("provider", required: true)
@@ -136,7 +138,7 @@ public struct Configuration: Sendable {
         let from = r.string("from")
         let directory = r.string("directory").map(absolute)
         guard let provider else { return nil }
-        return RawAccount(name: name, provider: provider, channel: channel, credentials: credentials, settings: settings,
+        return UnresolvedAccount(name: name, provider: provider, channel: channel, credentials: credentials, settings: settings,
                           endpoint: endpoint, smtp: smtp, from: from, directory: directory, transferOptions: transfer,
                           ignoreUnsupported: ignoreUnsupported)
     }
@@ -144,13 +146,12 @@ public struct Configuration: Sendable {
     /// The error for an account name the configuration does not have, with a suggestion.
     func unknownAccount(_ name: String) -> ConfigurationError {
         ConfigurationError("no account named '\(name)' in \(file ?? "the embedded default")",
-                           hint: Suggest.nearest(name, in: accountNames).map { "did you mean '\($0)'?" }
-                               ?? "accounts are: \(accountNames.joined(separator: ", "))")
+                           hint: Suggest.hint(for: name, in: accountNames, otherwise: "accounts are: \(accountNames.joined(separator: ", "))"))
     }
 
     /// The account with this name, its credentials and settings resolved.
     public func account(named name: String) throws(ConfigurationError) -> Account {
-        guard let raw = rawAccounts[name] else { throw unknownAccount(name) }
+        guard let raw = unresolvedAccounts[name] else { throw unknownAccount(name) }
         let place = "accounts.\(name)"
         let credentials = try secrets.resolve(raw.credentials, place: "\(place).credentials")
         let settings = try secrets.resolve(raw.settings, place: "\(place).settings")

@@ -68,12 +68,12 @@ struct ProviderFileReader {
                                   capabilities: capabilities, sections: sections, examples: examples)
     }
 
-    private func compiler(_ variables: Set<String>) -> TemplateCompiler {
-        TemplateCompiler(file: file, variables: variables, sink: sink)
+    private func compiler(_ variables: Set<String>) -> MappingCompiler {
+        MappingCompiler(file: file, variables: variables, sink: sink)
     }
 
     func template(_ reader: NodeReader, _ key: String, required: Bool = false,
-                          variables: Set<String> = DefinitionLoader.requestVariables) -> Template? {
+                          variables: Set<String> = DefinitionLoader.requestVariables) -> Mapping? {
         guard let node = required ? reader.requiredNode(key) : reader.node(key) else { return nil }
         return compiler(variables).compile(node)
     }
@@ -143,7 +143,7 @@ struct ProviderFileReader {
         let auth = r.mapping("auth").flatMap(readAuth) ?? NoAuth()
         let body = r.mapping("body", required: true).flatMap(readBody)
         var mimeIncludesBcc = false
-        var mimeHeaders: Template?
+        var mimeHeaders: Mapping?
         if let mime = r.mapping("mime") {
             mimeIncludesBcc = mime.bool("bcc") ?? false
             mimeHeaders = template(mime, "headers")
@@ -194,7 +194,7 @@ struct ProviderFileReader {
     }
 
     /// Compiles any node into a request template.
-    func compile(_ node: YAMLNode) -> Template {
+    func compile(_ node: YAMLNode) -> Mapping {
         compiler(DefinitionLoader.requestVariables).compile(node)
     }
 

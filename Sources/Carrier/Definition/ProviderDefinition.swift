@@ -71,23 +71,23 @@ public struct Capabilities: Sendable {
 
 struct APISpec: Sendable {
     var method: String
-    var url: Template
-    var headers: Template?
+    var url: Mapping
+    var headers: Mapping?
     var auth: any AuthScheme
     var body: any BodyEncoding
     var mimeIncludesBcc: Bool
     /// Extra header fields written into the `mime` variable (where the API has no field for tags or metadata).
-    var mimeHeaders: Template?
+    var mimeHeaders: Mapping?
     var response: ResponseSpec
     var idempotencyHeader: String?
 }
 
 /// Reads the provider's answer: did it accept, which ids, what went wrong, and what kind of failure.
 struct ResponseSpec: Sendable {
-    var success: Template?
-    var messageIDs: Template?
-    var error: Template?
-    var retryAfter: Template?
+    var success: Mapping?
+    var messageIDs: Mapping?
+    var error: Mapping?
+    var retryAfter: Mapping?
     var classify: [StatusRule]
     var classifyWhen: [(condition: CompiledExpression, errorClass: ErrorClass)]
 }
@@ -108,15 +108,15 @@ struct StatusRule: Sendable {
 }
 
 struct SMTPSpec: Sendable {
-    var host: Template
+    var host: Mapping
     var ports: [SMTPPort]
-    var username: Template
-    var password: Template?
+    var username: Mapping
+    var password: Mapping?
     var oauth2: Bool
     /// Whether the relay needs a login (`login: required`, the default); `optional` for open relays.
     var loginRequired: Bool
     var authMechanism: String?
-    var headers: Template?
+    var headers: Mapping?
     var maxMessagesPerConnection: Int?
     /// What the relay can carry where it differs from the API (no template over SMTP, say).
     var capabilities: Capabilities?

@@ -105,8 +105,8 @@ public final class ProviderRegistry: Sendable {
         case nil:
             let known = ids
             throw .configuration(ConfigurationError("no provider named '\(id)'",
-                hint: (Suggest.nearest(id, in: known).map { "did you mean '\($0)'? " } ?? "")
-                    + "known providers: \(known.joined(separator: ", ")); add a folder with providers: [DIR] in carrier.yaml"))
+                hint: Suggest.hint(for: id, in: known, otherwise: "known providers: \(known.joined(separator: ", "))")
+                    + "; add a folder with providers: [DIR] in carrier.yaml"))
         }
     }
 

@@ -50,7 +50,7 @@ struct Dispatcher: Sendable {
     func attempt(_ message: Message, account name: String, ignoreUnsupported: Bool) async -> Attempt {
         let prepared: Prepared
         do { prepared = try prepare(name) } catch {
-            let raw = configuration.rawAccounts[name]
+            let raw = configuration.unresolvedAccounts[name]
             return Attempt(account: name, provider: raw?.provider ?? "?", channel: raw?.channel ?? .api, outcome: .skipped,
                            errorClass: .failover, error: error.description, skipReason: .unusable)
         }

@@ -111,7 +111,7 @@ public struct Mailer: Sendable {
             guard let route = configuration.routes[wanted] else {
                 let known = configuration.routes.keys.sorted()
                 throw .configuration(ConfigurationError("no route named '\(wanted)' in \(configuration.file ?? "the configuration")",
-                    hint: Suggest.nearest(wanted, in: known).map { "did you mean '\($0)'?" } ?? "routes are: \(known.joined(separator: ", "))"))
+                    hint: Suggest.hint(for: wanted, in: known, otherwise: "routes are: \(known.joined(separator: ", "))")))
             }
             return route
         }

@@ -19,7 +19,7 @@ struct Router: Sendable {
         for (position, name) in order.enumerated() {
             if position > 0 { Counter(label: "carrier_failovers_total", dimensions: [("route", route.name), ("to", name)]).increment() }
             if let breaker, case .skip(let until) = await breaker.decide(name) {
-                let account = dispatcher.configuration.rawAccounts[name]
+                let account = dispatcher.configuration.unresolvedAccounts[name]
                 attempts.append(Attempt(account: name, provider: account?.provider ?? "?", channel: account?.channel ?? .api,
                                         outcome: .skipped, errorClass: .failover,
                                         error: "circuit open after repeated failures; next probe at \(ISO8601.format(epochSeconds: Int(until)))",

@@ -51,10 +51,10 @@ enum Suggest {
         return previous[b.count]
     }
 
-    /// "did you mean 'x'?" or the list of allowed words.
-    static func hint(for word: String, in candidates: [String]) -> String {
+    /// "did you mean 'x'?" when a candidate is near, else `otherwise` (default: the allowed words).
+    static func hint(for word: String, in candidates: [String], otherwise: String? = nil) -> String {
         if let near = nearest(word, in: candidates) { return "did you mean '\(near)'?" }
-        return "expected one of: " + candidates.joined(separator: ", ")
+        return otherwise ?? "expected one of: " + candidates.joined(separator: ", ")
     }
 }
 

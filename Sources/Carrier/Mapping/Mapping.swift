@@ -38,14 +38,14 @@ public struct TemplateError: Error, Sendable, CustomStringConvertible {
 /// expression's type (a list stays a list); otherwise the parts are joined into a string.
 /// Mappings may use `$each`/`$as`/`$do` (a list from a list), `$if`/`$then`/`$else`, and `$merge`
 /// (spread objects into this one). Empty values are left out of objects, and null out of lists.
-indirect enum Template: Sendable {
+indirect enum Mapping: Sendable {
     case literal(Value)
     case expression(CompiledExpression)
     case interpolation([InterpolationPart])
     case object([ObjectEntry])
-    case array([Template])
-    case each(source: CompiledExpression, name: String, body: Template)
-    case conditional(CompiledExpression, then: Template, otherwise: Template?)
+    case array([Mapping])
+    case each(source: CompiledExpression, name: String, body: Mapping)
+    case conditional(CompiledExpression, then: Mapping, otherwise: Mapping?)
 
     enum InterpolationPart: Sendable {
         case text(String)
@@ -53,8 +53,8 @@ indirect enum Template: Sendable {
     }
 
     enum ObjectEntry: Sendable {
-        case field(String, Template)
-        case merge([Template])
+        case field(String, Mapping)
+        case merge([Mapping])
     }
 
     /// Renders the template against a scope.
@@ -121,7 +121,7 @@ indirect enum Template: Sendable {
     }
 }
 
-extension Template {
+extension Mapping {
     /// The names of the credentials the template reads (`credentials.NAME`), in order of first use:
     /// what an error names when the template comes out empty.
     var credentialsRead: [String] {
@@ -140,7 +140,7 @@ extension Template {
             case .literal, .variable: break
             }
         }
-        func walk(_ t: Template) {
+        func walk(_ t: Mapping) {
             switch t {
             case .literal: break
             case .expression(let e): visit(e.expression)

@@ -1,14 +1,14 @@
 import CarrierYAML
 
-/// Compiles YAML nodes of a provider file into ``Template``s, reporting every problem with
+/// Compiles YAML nodes of a provider file into ``Mapping``s, reporting every problem with
 /// file:line:col: bad expression syntax, unknown filters, unknown variables, misused `$` keys.
-struct TemplateCompiler {
+struct MappingCompiler {
     var file: String
     /// Variables an expression may read at the top level (message fields, settings, …).
     var variables: Set<String>
     var sink: DiagnosticSink
 
-    func compile(_ node: YAMLNode) -> Template {
+    func compile(_ node: YAMLNode) -> Mapping {
         compile(node, locals: [])
     }
 
@@ -30,7 +30,7 @@ struct TemplateCompiler {
         return parse(text.trimmingCharacters(in: .whitespaces), at: start, locals: locals)
     }
 
-    private func compile(_ node: YAMLNode, locals: Set<String>) -> Template {
+    private func compile(_ node: YAMLNode, locals: Set<String>) -> Mapping {
         switch node.kind {
         case .scalar(let text, let plain):
             guard text.contains("{{") else { return .literal(Value(yaml: node)) }
@@ -41,7 +41,7 @@ struct TemplateCompiler {
             let keys = pairs.compactMap { $0.key.scalar }
             if keys.contains("$each") { return compileEach(node, locals: locals) }
             if keys.contains("$if") { return compileConditional(node, locals: locals) }
-            var entries: [Template.ObjectEntry] = []
+            var entries: [Mapping.ObjectEntry] = []
             var seen = Set<String>()
             for pair in pairs {
                 let key = pair.key.scalar ?? ""
@@ -65,7 +65,7 @@ struct TemplateCompiler {
         }
     }
 
-    private func compileEach(_ node: YAMLNode, locals: Set<String>) -> Template {
+    private func compileEach(_ node: YAMLNode, locals: Set<String>) -> Mapping {
         let reader = NodeReader(file: file, node: node, context: "$each", sink: sink)
         let name = reader.string("$as") ?? "item"
         let source = reader.requiredNode("$each").flatMap { compileExpression($0, locals: locals) }
@@ -75,7 +75,7 @@ struct TemplateCompiler {
         return .each(source: source, name: name, body: body)
     }
 
-    private func compileConditional(_ node: YAMLNode, locals: Set<String>) -> Template {
+    private func compileConditional(_ node: YAMLNode, locals: Set<String>) -> Mapping {
         let reader = NodeReader(file: file, node: node, context: "$if", sink: sink)
         let condition = reader.requiredNode("$if").flatMap { compileExpression($0, locals: locals) }
         let then = reader.requiredNode("$then").map { compile($0, locals: locals) }
@@ -85,8 +85,8 @@ struct TemplateCompiler {
         return .conditional(condition, then: then, otherwise: otherwise)
     }
 
-    private func compileInterpolation(_ text: String, node: YAMLNode, quoted: Bool, locals: Set<String>) -> Template {
-        var parts: [Template.InterpolationPart] = []
+    private func compileInterpolation(_ text: String, node: YAMLNode, quoted: Bool, locals: Set<String>) -> Mapping {
+        var parts: [Mapping.InterpolationPart] = []
         var rest = Substring(text)
         var consumed = 0
         while let open = rest.range(of: "{{") {

@@ -1,0 +1,91 @@
+import CCurl
+import Foundation
+
+extension CurlEngine {
+    /// Runs one SMTP transaction. The handle pool key keeps connections per server and login,
+    /// so consecutive messages reuse the session.
+    public func send(_ request: SMTPRequest, options: TransferOptions) async -> Result<SMTPResult, SMTPFailure> {
+        let key = "smtp|\(request.host)|\(request.port)|\(request.username ?? "")"
+        return await run(key: key, configure: { handle in
+            Self.configureSMTP(handle, request, options)
+        }, finish: { handle, code in
+            let collector = Unmanaged<ResponseCollector>.fromOpaque(handle.collector!).takeRetainedValue()
+            handle.collector = nil
+            let transcript = collector.transcript!
+            let reply = handle.info(CURLINFO_RESPONSE_CODE)
+            if code == CURLE_OK { handle.messagesOnConnection += 1 }
+            guard code == CURLE_OK else {
+                var error = Self.transferError(code, handle: handle, errorBuffer: collector.errorText)
+                error.requestSent = transcript.dataSent
+                if let refusal = transcript.lastErrorReply, code != CURLE_USE_SSL_FAILED {
+                    error.kind = .refused
+                    error.message = "the server refused: \(refusal)"
+                }
+                if code == CURLE_USE_SSL_FAILED {
+                    error.message = "the server at \(request.host):\(request.port) does not offer STARTTLS, which this account requires; nothing was sent"
+                }
+                return .failure(SMTPFailure(transfer: error, replyCode: reply > 0 ? reply : nil, lastReply: transcript.lastErrorReply ?? transcript.lastReply,
+                                            transcript: transcript.lines, dataSent: transcript.dataSent, rejected: transcript.rejected,
+                                            reusedConnection: transcript.reused))
+            }
+            return .success(SMTPResult(replyCode: reply, lastReply: transcript.lastReply ?? "", rejected: transcript.rejected,
+                                       transcript: transcript.lines, reusedConnection: transcript.reused))
+        })
+    }
+
+    private static func configureSMTP(_ handle: CurlHandle, _ request: SMTPRequest, _ options: TransferOptions) {
+        let scheme = request.tls == .implicit ? "smtps" : "smtp"
+        // The URL's path is the EHLO name.
+        handle.set(CURLOPT_URL, "\(scheme)://\(request.host):\(request.port)/\(request.helo)")
+        handle.set(CURLOPT_NOSIGNAL, true)
+        handle.set(CURLOPT_PROTOCOLS_STR, "smtp,smtps")
+        handle.set(CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))
+        handle.set(CURLOPT_TIMEOUT_MS, Int(options.totalTimeout * 1000))
+        switch request.tls {
+        case .starttls: handle.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
+        case .implicit: handle.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
+        case .none: handle.set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
+        }
+        if let caFile = options.caFile { handle.set(CURLOPT_CAINFO, caFile) }
+        if request.freshConnection || handle.messagesOnConnection >= (request.maxMessagesPerConnection ?? .max) {
+            handle.set(CURLOPT_FRESH_CONNECT, true)
+            handle.messagesOnConnection = 0
+        }
+        if let username = request.username { handle.set(CURLOPT_USERNAME, username) }
+        if let password = request.password { handle.set(CURLOPT_PASSWORD, password) }
+        if let bearer = request.bearer { handle.set(CURLOPT_XOAUTH2_BEARER, bearer) }
+        if let mechanism = request.mechanism { handle.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(mechanism)") }
+        handle.set(CURLOPT_SASL_IR, true)  // the initial response with AUTH saves a round trip
+        handle.set(CURLOPT_MAIL_FROM, "<\(request.mailFrom)>")
+        handle.set(CURLOPT_MAIL_RCPT, list: request.recipients.map { "<\($0)>" })
+        handle.set(CURLOPT_MAIL_RCPT_ALLLOWFAILS, true)
+        handle.set(CURLOPT_UPLOAD, true)
+        handle.set(CURLOPT_INFILESIZE_LARGE, request.data.count)
+        let collector = ResponseCollector()
+        collector.upload = request.data
+        collector.transcript = SMTPTranscript()
+        handle.collector = Unmanaged.passRetained(collector).toOpaque()
+        handle.attach(collector: handle.collector!)
+        handle.set(CURLOPT_VERBOSE, true)
+        handle.attachTranscript(handle.collector!)
+    }
+}
+
+extension CurlHandle {
+    /// Routes libcurl's debug output (the SMTP conversation) into the collector's transcript.
+    func attachTranscript(_ pointer: UnsafeMutableRawPointer) {
+        _ = carrier_curl_setopt_pointer(raw, CURLOPT_DEBUGDATA, pointer)
+        _ = carrier_curl_setopt_debug_function(raw) { _, type, data, size, user in
+            guard let user, let data else { return 0 }
+            let collector = Unmanaged<ResponseCollector>.fromOpaque(user).takeUnretainedValue()
+            let text = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
+            switch type {
+            case CURLINFO_HEADER_OUT: collector.transcript?.client(text)
+            case CURLINFO_HEADER_IN: collector.transcript?.server(text)
+            case CURLINFO_TEXT: collector.transcript?.info(text)
+            default: break
+            }
+            return 0
+        }
+    }
+}

@@ -1,0 +1,13 @@
+/// An SMTP failure with the conversation that led to it.
+public struct SMTPFailure: Error, Sendable {
+    public var transfer: TransferError
+    /// The server's reply code, when it gave one.
+    public var replyCode: Int?
+    public var lastReply: String?
+    public var transcript: [String]
+    /// Whether DATA had been sent (the message may have been accepted).
+    public var dataSent: Bool
+    public var rejected: [(recipient: String, reply: String)]
+    /// Whether the transaction ran on a connection kept from an earlier message.
+    public var reusedConnection: Bool
+}
