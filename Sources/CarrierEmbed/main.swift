@@ -41,7 +41,7 @@ for path in arguments.dropFirst() {
         FileHandle.standardError.write(Data("carrier-embed: cannot read \(path)\n".utf8))
         exit(1)
     }
-    let id = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+    let id = String(URL(fileURLWithPath: path).lastPathComponent.prefix { $0 != "." })  // as ProviderRegistry names ids
     source += "        (\(literal(id)), \(literal(String(decoding: data, as: UTF8.self)))),\n"
 }
 source += "    ]\n}\n"

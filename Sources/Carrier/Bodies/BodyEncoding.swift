@@ -35,11 +35,14 @@ public struct RequestBody: Sendable {
     public var bytes: Data
     /// The body for people: the JSON value, the form fields, the multipart parts.
     public var display: Value
+    /// A multipart boundary, shown as `<boundary>` so a render reads the same each time.
+    public var boundary: String?
 
-    public init(contentType: String?, bytes: Data, display: Value) {
+    public init(contentType: String?, bytes: Data, display: Value, boundary: String? = nil) {
         self.contentType = contentType
         self.bytes = bytes
         self.display = display
+        self.boundary = boundary
     }
 
     public static let empty = RequestBody(contentType: nil, bytes: Data(), display: .null)

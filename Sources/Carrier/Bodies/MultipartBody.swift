@@ -34,7 +34,7 @@ struct MultipartBody: BodyEncoding {
         let parts = Self.parts(rendered)
         let boundary = "carrier-" + UUID().uuidString.lowercased()
         return RequestBody(contentType: "multipart/form-data; boundary=\(boundary)", bytes: Self.encode(parts, boundary: boundary),
-                           display: .array(parts.map(\.display)))
+                           display: .array(parts.map(\.display)), boundary: boundary)
     }
 
     /// Parts in order; a list repeats the field.

@@ -39,8 +39,9 @@ public struct RenderedRequest: Sendable {
     public func display(redactor: Redactor, showSecrets: Bool) -> Value {
         var headerObject = OrderedObject()
         for header in headers {
-            let value: String
+            var value: String
             if showSecrets { value = header.value } else if header.sensitive { value = Self.mask(header.value) } else { value = redactor.redact(header.value) }
+            if let boundary = body.boundary { value = value.replacingOccurrences(of: boundary, with: "<boundary>") }
             headerObject[header.name] = .string(value)
         }
         return .object(["method": .string(method), "url": .string(showSecrets ? url : redactor.redact(url)),

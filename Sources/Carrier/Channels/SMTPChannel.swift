@@ -143,7 +143,7 @@ struct SMTPChannel: Channel {
             var result = Attempt(account: context.account.name, provider: context.definition.id, channel: Self.kind, outcome: outcome,
                     errorClass: errorClass, status: status, error: error.map(context.redactor.redact),
                     durationMs: Int(Date().timeIntervalSince(started) * 1000), messageIDs: ids)
-            result.smtp = details
+            if !details.transcript.isEmpty || !details.portsTried.isEmpty || details.port != nil { result.smtp = details }
             return result
         }
         let plan: Plan
@@ -152,7 +152,7 @@ struct SMTPChannel: Channel {
             plan = try self.plan(message)
             if spec.oauth2 {
                 // XOAUTH2 uses the token of the provider's API auth scheme (the same cached token).
-                guard let auth = context.definition.api?.auth else {
+                guard let auth = context.definition.api?.auth as? OAuth2Auth else {
                     throw CarrierError.configuration(ConfigurationError("smtp oauth2 needs an api auth: oauth2 section in \(context.definition.file)"))
                 }
                 let authContext = AuthContext(provider: context, scope: context.scope(for: message), now: Date(), engine: engine,

@@ -54,7 +54,12 @@ struct RouteReader {
         if let b = r.mapping("breaker") {
             breaker = BreakerPolicy(failures: b.int("failures") ?? 5, cooldown: seconds(b, "cooldown") ?? 30)
             // Before routes had a state file, the breaker had its own; it now names the route's.
-            if let file = b.string("state_file").map(absolute) { stateFile = stateFile ?? file }
+            if let file = b.string("state_file").map(absolute) {
+                if let own = stateFile, own != file, let node = b.node("state_file") {
+                    b.error(node, "the breaker's state_file differs from the route's", hint: "keep one state_file, on the route")
+                }
+                stateFile = stateFile ?? file
+            }
             b.finish()
         }
         let ignoreUnsupported = r.bool("ignore_unsupported") ?? false

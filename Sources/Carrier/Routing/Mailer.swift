@@ -38,7 +38,7 @@ public struct Mailer: Sendable {
     }
 
     private var outbox: Outbox? {
-        configuration.spoolDirectory.map { Outbox(spool: Spool(directory: $0), writeAhead: configuration.spoolWriteAhead) }
+        configuration.spoolDirectory.map { Outbox(spool: Spool(directory: $0), writeAhead: configuration.spoolWriteAhead, logger: logger) }
     }
 
     /// Sends a message through a route (or one account).

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Metrics
 
 /// The spool as the mailer uses it: a message is written before its first attempt (write-ahead),
@@ -6,6 +7,7 @@ import Metrics
 public struct Outbox: Sendable {
     let spool: Spool
     let writeAhead: Bool
+    let logger: Logger
 
     /// What `retry` did with one kept message.
     public struct RetryOutcome: Sendable {
@@ -71,10 +73,12 @@ public struct Outbox: Sendable {
         entry.state = .failed
         entry.attempts = receipt.attempts.map(\.value)
         entry.lastError = receipt.attempts.last?.error
-        if let path = try? spool.write(entry) {
-            receipt.spoolPath = path
+        do {
+            receipt.spoolPath = try spool.write(entry)
             receipt.status = .spooled
             Counter(label: "carrier_spooled_total").increment()
+        } catch {
+            logger.error("cannot write to the spool", metadata: ["directory": .string(spool.directory), "error": .string("\(error)")])
         }
     }
 

@@ -8,9 +8,9 @@ public struct RoundRobinStrategy: RoutingStrategy {
     public func order(_ members: [Route.Member], state: inout Value) -> [String] {
         let names = members.map(\.name)
         guard !names.isEmpty else { return [] }
-        let turn = state["next"].intValue ?? Int.random(in: 0..<names.count)
-        state = .object(["next": .int((turn + 1) % names.count)])
-        let start = turn % names.count
+        let count = names.count
+        let start = ((state["next"].intValue ?? Int.random(in: 0..<count)) % count + count) % count  // a hand-edited file may hold anything
+        state = .object(["next": .int((start + 1) % count)])
         return Array(names[start...] + names[..<start])
     }
 }

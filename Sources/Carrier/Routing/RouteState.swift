@@ -1,16 +1,18 @@
 import Foundation
 
 /// The state a route keeps between messages: its strategy's (`strategy`) and its breaker's
-/// circuits (`circuits`), as one JSON object.
+/// circuits (`circuits`), as one JSON object (in a state file, under the route's name).
 ///
 /// In memory by default. With a `state_file` every change is a read-modify-write of that file
 /// under an exclusive `flock`, so processes on one machine share it; a file that cannot be opened
 /// falls back to this process's memory.
 actor RouteState {
+    private let route: String
     private let file: String?
     private var memory: Value = .object(OrderedObject())
 
-    init(file: String?) {
+    init(route: String, file: String?) {
+        self.route = route
         self.file = file
     }
 
@@ -19,13 +21,16 @@ actor RouteState {
         guard let file else { return Self.apply(key, change, to: &memory) }
         let fd = open(file, O_RDWR | O_CREAT, 0o600)
         guard fd >= 0 else { return Self.apply(key, change, to: &memory) }
+        // Several routes may name one file: each keeps its state under its own name.
         defer { close(fd) }
         flock(fd, LOCK_EX)
         defer { flock(fd, LOCK_UN) }
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
-        var shared = (try? JSONParser.parse(Array(handle.readDataToEndOfFile()))) ?? .object(OrderedObject())
-        if shared.objectValue == nil { shared = .object(OrderedObject()) }
-        let result = Self.apply(key, change, to: &shared)
+        var stored = (try? JSONParser.parse(Array(handle.readDataToEndOfFile())))?.objectValue ?? OrderedObject()
+        var mine = stored[route] ?? .object(OrderedObject())
+        let result = Self.apply(key, change, to: &mine)
+        stored[route] = mine
+        let shared = Value.object(stored)
         ftruncate(fd, 0)
         lseek(fd, 0, SEEK_SET)
         handle.write(Data(JSONWriter.bytes(shared)))
@@ -53,7 +58,7 @@ actor RouteStates {
     func state(for route: Route) -> RouteState {
         let key = route.name + "|" + (route.stateFile ?? "")
         if let existing = states[key] { return existing }
-        let state = RouteState(file: route.stateFile)
+        let state = RouteState(route: route.name, file: route.stateFile)
         states[key] = state
         return state
     }
