@@ -44,8 +44,6 @@ public struct RequestBody: Sendable {
         self.display = display
         self.boundary = boundary
     }
-
-    public static let empty = RequestBody(contentType: nil, bytes: Data(), display: .null)
 }
 
 extension ProviderFileReader {

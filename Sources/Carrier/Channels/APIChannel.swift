@@ -17,21 +17,13 @@ struct APIChannel: Channel {
         file.readAPI(section)
     }
 
+    let setup: ChannelSetup
     let context: ProviderContext
     let spec: APISpec
-    let engine: CurlEngine
-    let tokens: OAuth2TokenProvider
 
     init(_ setup: ChannelSetup) throws(CarrierError) {
-        let context = try setup.requireProvider(Self.kind)
-        guard let spec = context.definition.api else {
-            throw .configuration(ConfigurationError("provider \(context.definition.id) has no api channel",
-                                                    hint: "use channel: smtp for account '\(context.account.name)'"))
-        }
-        self.context = context
-        self.spec = spec
-        self.engine = setup.engine
-        self.tokens = setup.tokens
+        self.setup = setup
+        (context, spec) = try setup.providerSection(Self.kind, as: APISpec.self)
     }
 
     var capabilities: Capabilities { context.definition.capabilities }
@@ -62,15 +54,11 @@ struct APIChannel: Channel {
         }
     }
 
-    func authContext(_ scope: Scope) -> AuthContext {
-        AuthContext(provider: context, scope: scope, now: Date(), engine: engine, tokens: tokens, options: options)
-    }
-
     /// The exact request for a message, without sending it (tokens fetched at send time are placeholders).
     func rendered(_ message: Message) throws(CarrierError) -> RenderedRequest {
         var scope = context.scope(for: message)
         var request = try request(for: message, scope: &scope)
-        try authenticate(&request, credential: nil, context: authContext(scope))
+        try authenticate(&request, credential: nil, context: setup.authContext(context, scope: scope))
         return request
     }
 
@@ -93,7 +81,7 @@ struct APIChannel: Channel {
             if let header = spec.idempotencyHeader, let key = message.messageID {
                 request.headers.append(.init(name: header, value: key, sensitive: false))
             }
-            let auth = authContext(scope)
+            let auth = setup.authContext(context, scope: scope)
             let credential: String?
             do { credential = try await spec.auth.fetchCredential(auth) } catch {
                 return attempt(.failed, error.errorClass, status: error.status, error: error.message)
@@ -101,7 +89,7 @@ struct APIChannel: Channel {
             try authenticate(&request, credential: credential, context: auth)
             let response: HTTPResponse
             do {
-                response = try await engine.send(request.wire, options: options)
+                response = try await setup.engine.send(request.wire, options: options)
             } catch {
                 return attempt(.failed, .forTransfer(error, messageMayHaveGone: error.requestSent),
                                error: "\(error.kind.rawValue): \(error.message)")

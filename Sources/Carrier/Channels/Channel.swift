@@ -1,4 +1,5 @@
 import CarrierCurl
+import Foundation
 
 /// A way a message travels: one plugin per `channel:` of an account (`api`, `smtp`, `file`).
 ///
@@ -36,12 +37,22 @@ struct ChannelSetup: Sendable {
     var engine: CurlEngine
     var tokens: OAuth2TokenProvider
 
-    /// The provider context, or the error for a channel that needs one.
-    func requireProvider(_ kind: ChannelKind) throws(CarrierError) -> ProviderContext {
+    /// The provider and its section for the channel `kind`, or the error saying the provider has none.
+    func providerSection<Section>(_ kind: ChannelKind, as: Section.Type) throws(CarrierError) -> (ProviderContext, Section) {
         guard let provider else {
             throw .configuration(ConfigurationError("account '\(account.name)' has no provider for the \(kind) channel"))
         }
-        return provider
+        guard let section = provider.definition.sections[kind] as? Section else {
+            let others = provider.definition.channels.map(\.rawValue).joined(separator: " or ")
+            throw .configuration(ConfigurationError("provider \(provider.definition.id) has no \(kind) channel",
+                                                    hint: "use channel: \(others.isEmpty ? "api" : others) for account '\(account.name)'"))
+        }
+        return (provider, section)
+    }
+
+    /// What an auth scheme needs for one message: the provider, the message's scope, now, the network.
+    func authContext(_ provider: ProviderContext, scope: Scope) -> AuthContext {
+        AuthContext(provider: provider, scope: scope, now: Date(), engine: engine, tokens: tokens, options: account.transferOptions)
     }
 }
 

@@ -20,21 +20,13 @@ struct SMTPChannel: Channel {
         file.readSMTP(section, base: capabilities)
     }
 
+    let setup: ChannelSetup
     let context: ProviderContext
     let spec: SMTPSpec
-    let engine: CurlEngine
-    let tokens: OAuth2TokenProvider
 
     init(_ setup: ChannelSetup) throws(CarrierError) {
-        let context = try setup.requireProvider(Self.kind)
-        guard let spec = context.definition.smtp else {
-            throw .configuration(ConfigurationError("provider \(context.definition.id) has no smtp channel",
-                                                    hint: "use channel: api for account '\(context.account.name)'"))
-        }
-        self.context = context
-        self.spec = spec
-        self.engine = setup.engine
-        self.tokens = setup.tokens
+        self.setup = setup
+        (context, spec) = try setup.providerSection(Self.kind, as: SMTPSpec.self)
     }
 
     /// The relay's own `capabilities`, written over the provider's.
@@ -155,10 +147,8 @@ struct SMTPChannel: Channel {
                 guard let auth = context.definition.api?.auth as? OAuth2Auth else {
                     throw CarrierError.configuration(ConfigurationError("smtp oauth2 needs an api auth: oauth2 section in \(context.definition.file)"))
                 }
-                let authContext = AuthContext(provider: context, scope: context.scope(for: message), now: Date(), engine: engine,
-                                              tokens: tokens, options: options)
                 do {
-                    bearer = try await auth.fetchCredential(authContext)
+                    bearer = try await auth.fetchCredential(setup.authContext(context, scope: context.scope(for: message)))
                 } catch {
                     return attempt(.failed, error.errorClass, status: error.status, error: error.message)
                 }
@@ -175,11 +165,11 @@ struct SMTPChannel: Channel {
                                       mechanism: bearer != nil ? "XOAUTH2" : plan.mechanism,
                                       maxMessagesPerConnection: context.account.smtp?.maxMessagesPerConnection ?? spec.maxMessagesPerConnection)
             tried.append(port.port)
-            var result = await engine.send(request, options: options)
+            var result = await setup.engine.send(request, options: options)
             // A connection the server closed while idle: reopen it once; nothing was sent.
             if case .failure(let failure) = result, failure.reusedConnection, !failure.dataSent {
                 request.freshConnection = true
-                result = await engine.send(request, options: options)
+                result = await setup.engine.send(request, options: options)
             }
             switch result {
             case .success(let success):

@@ -80,9 +80,6 @@ public final class ProviderRegistry: Sendable {
     /// Every provider id found, loaded or not.
     public var ids: [String] { sources.withLock { $0.keys.sorted() } }
 
-    /// Where the provider with this id comes from.
-    public func origin(of id: String) -> Origin? { sources.withLock { $0[id]?.origin } }
-
     /// Every definition that loads (loading all of them).
     public var definitions: [String: ProviderDefinition] {
         var out: [String: ProviderDefinition] = [:]
