@@ -28,7 +28,7 @@ struct CarrierCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as CLIError {
-            FileHandle.standardError.write(Data((error.message + "\n").utf8))
+            if !error.message.isEmpty { Output.error(error.message) }
             Foundation.exit(error.code)
         } catch {
             let code = exitCode(for: error)

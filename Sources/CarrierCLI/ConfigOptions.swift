@@ -12,7 +12,9 @@ struct ConfigOptions: ParsableArguments {
         let path = config ?? (FileManager.default.fileExists(atPath: "carrier.yaml") ? "carrier.yaml" : nil)
         guard let path else { return .embeddedDefault }
         do {
-            return try Configuration.load(path: path)
+            let configuration = try Configuration.load(path: path)
+            Output.warn(configuration.warnings)
+            return configuration
         } catch {
             throw CLIError(.configuration(ConfigurationError(error.description)))
         }
@@ -29,21 +31,24 @@ struct ConfigOptions: ParsableArguments {
 
 /// Reads a message from a JSON or YAML file, or `-` for standard input.
 enum MessageInput {
-    static func read(_ argument: String) throws -> Message {
-        let text: String
+    /// Attachment paths are read from the message file's folder (the current one for standard
+    /// input) and from `attachmentFolders`, nowhere else.
+    static func read(_ argument: String, attachmentFolders: [String] = []) throws -> Message {
+        let data: Data
         let directory: String
         if argument == "-" {
-            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            data = FileHandle.standardInput.readDataToEndOfFile()
             directory = FileManager.default.currentDirectoryPath
         } else {
-            guard let data = FileManager.default.contents(atPath: argument) else {
+            guard let contents = FileManager.default.contents(atPath: argument) else {
                 throw CLIError(message: "carrier: cannot read the message file \(argument); check the path", code: 2)
             }
-            text = String(decoding: data, as: UTF8.self)
+            data = contents
             directory = (argument as NSString).deletingLastPathComponent.isEmpty ? "." : (argument as NSString).deletingLastPathComponent
         }
         do {
-            return try Message.parse(text, source: argument == "-" ? "<stdin>" : argument, baseDirectory: directory)
+            return try Message.parse(data: data, source: argument == "-" ? "<stdin>" : argument, baseDirectory: directory,
+                                     attachmentFolders: attachmentFolders)
         } catch {
             throw CLIError(.message(error))
         }
@@ -55,9 +60,19 @@ enum Output {
         Swift.print(JSONWriter.pretty(value))
     }
 
+    /// A line for people: control characters from messages and servers are escaped.
+    static func line(_ text: String) {
+        Swift.print(text.escapingControlCharacters(keepingNewlines: true))
+    }
+
+    /// Text on standard error, control characters escaped.
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text.escapingControlCharacters(keepingNewlines: true) + "\n").utf8))
+    }
+
     /// `carrier: warning: …` lines on standard error.
     static func warn(_ warnings: [String]) {
-        for warning in warnings { FileHandle.standardError.write(Data("carrier: warning: \(warning)\n".utf8)) }
+        for warning in warnings { error("carrier: warning: \(warning)") }
     }
 }
 

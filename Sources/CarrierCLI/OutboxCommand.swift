@@ -36,17 +36,21 @@ struct OutboxCommand: AsyncParsableCommand {
 
         func run() async throws {
             let spool = try OutboxCommand.spool(try OutboxCommand.configuration(outbox, options))
-            let (entries, unreadable) = spool.entries()
+            let (entries, unreadable): ([Spool.Entry], [Spool.Unreadable])
+            do { (entries, unreadable) = try spool.entries() } catch { throw CLIError(message: "carrier: \(error)", code: 2) }
             if json {
                 Output.print(.array(entries.map(\.summary)))
             } else {
                 for entry in entries {
                     let s = entry.summary
-                    print("\(entry.id)  \(s["state"].text)  \(s["created"].text)  \(entry.message.subject ?? "")  (\(entry.attempts.count) attempt(s))")
+                    Output.line("\(entry.id)  \(s["state"].text)  \(s["created"].text)  \(entry.message.subject ?? "")  (\(entry.attempts.count) attempt(s))")
                 }
-                if entries.isEmpty { print("the spool is empty") }
+                if entries.isEmpty && unreadable.isEmpty { print("the spool is empty") }
             }
-            for path in unreadable { FileHandle.standardError.write(Data("carrier: cannot read \(path); inspect it and remove it by hand\n".utf8)) }
+            for entry in unreadable {
+                Output.error("carrier: \(entry.id): \(entry.reason); inspect it, or remove it with: carrier outbox purge \(entry.id)")
+            }
+            if !unreadable.isEmpty { throw CLIError(message: "carrier: \(unreadable.count) spool file(s) cannot be read", code: 1) }
         }
     }
 
@@ -60,6 +64,7 @@ struct OutboxCommand: AsyncParsableCommand {
             let spool = try OutboxCommand.spool(try OutboxCommand.configuration(outbox, options))
             do {
                 let entry = try spool.load(id)
+                // Shown as stored; JSON output escapes control characters.
                 Output.print(.object(["summary": entry.summary, "attempts": .array(entry.attempts), "message": entry.message.value]))
             } catch {
                 throw CLIError(message: "carrier: \(error)", code: 2)
@@ -78,12 +83,12 @@ struct OutboxCommand: AsyncParsableCommand {
             let outcomes: [Outbox.RetryOutcome]
             do { outcomes = try await mailer.retrySpooled(ids) } catch { throw CLIError(error) }
             for outcome in outcomes {
-                let via = outcome.receipt.flatMap { $0.status == .sent ? " via \($0.account ?? "")" : nil } ?? ""
-                print("\(outcome.id): \(outcome.note)\(via)")
+                let via = outcome.receipt.flatMap { $0.status == .sent || $0.status == .partial ? " via \($0.account ?? "")" : nil } ?? ""
+                Output.line("\(outcome.id): \(outcome.note)\(via)")
             }
-            let kept = outcomes.filter { if case .kept = $0.disposition { true } else { false } }.count
-            print("\(outcomes.count - kept) sent or skipped, \(kept) kept")
-            if kept > 0 { throw CLIError(message: "carrier: \(kept) message(s) are still in the spool", code: 1) }
+            let open = outcomes.filter(\.needsAttention).count
+            print("\(outcomes.count - open) sent, skipped or gone; \(open) need attention")
+            if open > 0 { throw CLIError(message: "carrier: \(open) message(s) were not sent (see above)", code: 1) }
         }
     }
 
@@ -95,11 +100,20 @@ struct OutboxCommand: AsyncParsableCommand {
 
         func run() async throws {
             let spool = try OutboxCommand.spool(try OutboxCommand.configuration(outbox, options))
-            guard let lock = spool.lock(id) else { throw CLIError(message: "carrier: \(id) is being sent by another process", code: 1) }
-            defer { lock.release(removeFile: true) }
-            do { _ = try spool.load(id) } catch { throw CLIError(message: "carrier: \(error)", code: 2) }
-            spool.remove(id)
-            print("purged \(id)")
+            do {
+                guard let lock = try spool.lock(id) else { throw CLIError(message: "carrier: \(id) is being sent by another process", code: 1) }
+                defer { lock.release(removeFile: true) }
+                // An entry that cannot be read is purged too (that is what purge is for), and said so.
+                var note = ""
+                do { _ = try spool.load(id) } catch {
+                    if case .missing = error { throw error }
+                    note = " (it could not be read: \(error))"
+                }
+                try spool.remove(id)
+                Output.line("purged \(id)\(note)")
+            } catch let error as SpoolError {
+                throw CLIError(message: "carrier: \(error)", code: 2)
+            }
         }
     }
 }

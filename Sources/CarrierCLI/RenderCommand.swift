@@ -25,7 +25,7 @@ struct RenderCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        let message = try MessageInput.read(message)
+        let message = try MessageInput.read(message, attachmentFolders: configuration.attachmentFolders)
         let mailer = Mailer(configuration: configuration)
         guard let name = account ?? configuration.accountNames.first else {
             throw CLIError(message: "carrier: render needs --account NAME", code: 2)

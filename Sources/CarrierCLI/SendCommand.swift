@@ -35,45 +35,59 @@ struct SendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        let parsed = try messages.map(MessageInput.read)
+        let parsed = try messages.map { try MessageInput.read($0, attachmentFolders: configuration.attachmentFolders) }
         let mailer = Mailer(configuration: configuration, logger: .cli(verbose: verbose))
-        var failure: CLIError?
-        for result in await mailer.send(batch: parsed, route: route, account: account) {
-            do { try report(result) } catch let error as CLIError { failure = failure ?? error }
+        let results: [Result<Receipt, CarrierError>]
+        do { results = try await mailer.send(batch: parsed, route: route, account: account) } catch { throw CLIError(error) }
+        // Every message that was not sent is reported, each with its own lines.
+        var failures: [CLIError] = []
+        for (i, result) in results.enumerated() {
+            do { try report(result) } catch {
+                failures.append(error)
+                if results.count > 1 { Output.error("carrier: \(messages[i]):") }
+                Output.error(error.message)
+            }
         }
-        if let failure { throw failure }
+        guard !failures.isEmpty else { return }
+        let code = failures.map(\.code).max() ?? 1
+        throw CLIError(message: results.count > 1 ? "carrier: \(failures.count) of \(results.count) messages were not sent" : "", code: code)
     }
 
-    private func report(_ result: Result<Receipt, CarrierError>) throws {
-        do {
-            let receipt = try result.get()
-            if verbose { printTranscripts(receipt) }
-            if json {
-                Output.print(verbose ? receipt.value : Self.withoutTranscripts(receipt.value))
-            } else {
-                let provider = receipt.provider ?? ""
-                let channel = receipt.channel?.rawValue ?? ""
-                let via = "\(receipt.account ?? "") (\(provider == channel ? provider : "\(provider) \(channel)"))"
-                print("sent via \(via): " + receipt.messageIDs.joined(separator: ", "))
-                for attempt in receipt.attempts where attempt.channel == .file {
-                    if let path = attempt.path { print("wrote \(path)") }
-                }
-            }
-        } catch {
+    private func report(_ result: Result<Receipt, CarrierError>) throws(CLIError) {
+        let receipt: Receipt
+        switch result {
+        case .success(let sent): receipt = sent
+        case .failure(let error):
             if case .notSent(let receipt) = error {
                 if verbose { printTranscripts(receipt) }
                 if json { Output.print(verbose ? receipt.value : Self.withoutTranscripts(receipt.value)) }
             }
             throw CLIError(error)
         }
+        if verbose { printTranscripts(receipt) }
+        if json {
+            Output.print(verbose ? receipt.value : Self.withoutTranscripts(receipt.value))
+        } else {
+            let provider = receipt.provider ?? ""
+            let channel = receipt.channel?.rawValue ?? ""
+            let via = "\(receipt.account ?? "") (\(provider == channel ? provider : "\(provider) \(channel)"))"
+            Output.line("sent via \(via): " + receipt.messageIDs.joined(separator: ", "))
+            for attempt in receipt.attempts where attempt.channel == .file {
+                if let path = attempt.path { Output.line("wrote \(path)") }
+            }
+        }
+        if receipt.status == .partial {
+            let kept = receipt.spoolPath.map { "; kept in \($0) for them (carrier outbox retry)" } ?? "; they were not sent"
+            throw CLIError(message: "carrier: partly sent: the server deferred \(receipt.deferred.joined(separator: ", "))\(kept)", code: 1)
+        }
+        if let problem = receipt.spoolError { throw CLIError(message: "carrier: sent, but \(problem)", code: 1) }
     }
 
     /// The SMTP conversation of each attempt, on stderr (credentials are already `***`).
     private func printTranscripts(_ receipt: Receipt) {
         for attempt in receipt.attempts {
             guard let lines = attempt.smtp?.transcript else { continue }
-            let text = "-- \(attempt.account) (\(attempt.provider) smtp)\n" + lines.joined(separator: "\n") + "\n"
-            FileHandle.standardError.write(Data(text.utf8))
+            Output.error("-- \(attempt.account) (\(attempt.provider) smtp)\n" + lines.joined(separator: "\n"))
         }
     }
 

@@ -67,6 +67,10 @@ public final class CurlEngine: Sendable {
         }, finish: { handle, code in
             let collector = Unmanaged<ResponseCollector>.fromOpaque(handle.collector!).takeRetainedValue()
             handle.collector = nil
+            if collector.overflowed {
+                return .success(HTTPResponse(status: handle.info(CURLINFO_RESPONSE_CODE), headers: collector.headers, body: collector.body,
+                                             truncated: true))
+            }
             guard code == CURLE_OK else {
                 return .failure(Self.transferError(code, handle: handle, errorBuffer: collector.errorText))
             }
@@ -100,6 +104,7 @@ public final class CurlEngine: Sendable {
             handle.setBody(request.body)
         }
         let collector = ResponseCollector()
+        collector.maximumBodyBytes = options.maximumResponseBytes
         handle.collector = Unmanaged.passRetained(collector).toOpaque()
         handle.attach(collector: handle.collector!)
     }
@@ -114,6 +119,8 @@ public final class CurlEngine: Sendable {
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_USE_SSL_FAILED,
              CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER:
             kind = .tls
+        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL, CURLE_BAD_FUNCTION_ARGUMENT:
+            kind = .malformed
         case CURLE_OPERATION_TIMEDOUT:
             kind = sent ? .timeout : .connect
         case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE:
@@ -121,6 +128,7 @@ public final class CurlEngine: Sendable {
         default:
             kind = .other
         }
-        return TransferError(kind: kind, requestSent: sent && kind != .connect && kind != .tls, message: text, curlCode: Int(code.rawValue))
+        return TransferError(kind: kind, requestSent: sent && kind != .connect && kind != .tls && kind != .malformed, message: text,
+                             curlCode: Int(code.rawValue))
     }
 }

@@ -6,11 +6,15 @@ public struct HTTPResponse: Sendable {
     /// Header fields in the order received (names as sent by the server).
     public var headers: [(name: String, value: String)]
     public var body: Data
+    /// The answer was longer than ``TransferOptions/maximumResponseBytes``: `body` holds its
+    /// first bytes only, and reading stopped there.
+    public var truncated: Bool
 
-    public init(status: Int, headers: [(name: String, value: String)], body: Data) {
+    public init(status: Int, headers: [(name: String, value: String)], body: Data, truncated: Bool = false) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.truncated = truncated
     }
 
     /// The first header with this name, case-insensitively.

@@ -5,6 +5,9 @@ import Foundation
 final class ResponseCollector {
     var headers: [(name: String, value: String)] = []
     var body = Data()
+    /// The most body bytes kept; past it the transfer is stopped and `overflowed` set.
+    var maximumBodyBytes = Int.max
+    var overflowed = false
     /// libcurl writes its detailed error text here; it must outlive the transfer.
     let errorBuffer: UnsafeMutablePointer<CChar> = {
         let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
@@ -47,6 +50,10 @@ extension CurlHandle {
         _ = carrier_curl_setopt_write_function(raw) { data, size, count, user in
             let collector = Unmanaged<ResponseCollector>.fromOpaque(user!).takeUnretainedValue()
             let length = size * count
+            guard collector.body.count + length <= collector.maximumBodyBytes else {
+                collector.overflowed = true
+                return 0  // libcurl stops the transfer with CURLE_WRITE_ERROR
+            }
             if let data { collector.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: length) }
             return length
         }

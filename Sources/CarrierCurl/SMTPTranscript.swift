@@ -31,7 +31,7 @@ final class SMTPTranscript {
     }
 
     func server(_ text: String) {
-        for line in text.split(separator: "\r\n", omittingEmptySubsequences: true).map(String.init) {
+        for line in text.split(separator: "\r\n", omittingEmptySubsequences: true).map(Self.printable) {
             lines.append("S: " + line)
             lastReply = line
             let code = Int(line.prefix(3)) ?? 0
@@ -47,6 +47,15 @@ final class SMTPTranscript {
 
     func info(_ text: String) {
         if text.hasPrefix("Re-using existing connection") || text.hasPrefix("Reusing existing connection") { reused = true }
+    }
+
+    /// A server line with control characters escaped: it is shown on terminals and kept in files.
+    static func printable(_ line: Substring) -> String {
+        guard line.unicodeScalars.contains(where: { $0.value < 0x20 || ($0.value >= 0x7F && $0.value <= 0x9F) }) else { return String(line) }
+        return String(String.UnicodeScalarView(line.unicodeScalars.flatMap { scalar -> [Unicode.Scalar] in
+            scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value <= 0x9F)
+                ? Array("\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars) : [scalar]
+        }))
     }
 
     static func address(in line: String) -> String {

@@ -11,6 +11,9 @@ public struct TransferError: Error, Sendable, CustomStringConvertible {
         case dropped
         /// The server answered with an error reply (SMTP 4xx/5xx).
         case refused
+        /// The request could not be built (a malformed URL, an unsupported scheme): nothing was sent,
+        /// and sending it again would fail the same way.
+        case malformed
         /// Anything else libcurl reported.
         case other
     }

@@ -14,7 +14,7 @@ protocol BodyEncoding: Sendable {
     /// The template that renders the body's content for a message.
     var template: Mapping { get }
     /// The body for the rendered template.
-    func body(_ rendered: Value) -> RequestBody
+    func body(_ rendered: Value) throws(CarrierError) -> RequestBody
 }
 
 /// Every body encoding a provider file can name.

@@ -11,7 +11,7 @@ struct FormBody: BodyEncoding {
         FormBody(template: file.fieldsTemplate(value, encoding: name))
     }
 
-    func body(_ rendered: Value) -> RequestBody {
+    func body(_ rendered: Value) throws(CarrierError) -> RequestBody {
         let fields = Self.fields(rendered)
         return RequestBody(contentType: "application/x-www-form-urlencoded", bytes: Data(Self.urlEncoded(fields).utf8),
                            display: .array(fields.map { .array([.string($0.name), .string($0.value)]) }))

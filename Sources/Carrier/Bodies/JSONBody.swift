@@ -10,7 +10,7 @@ struct JSONBody: BodyEncoding {
         JSONBody(template: file.compile(value))
     }
 
-    func body(_ rendered: Value) -> RequestBody {
+    func body(_ rendered: Value) throws(CarrierError) -> RequestBody {
         RequestBody(contentType: "application/json", bytes: Data(JSONWriter.bytes(rendered)), display: rendered)
     }
 }

@@ -30,8 +30,15 @@ struct MultipartBody: BodyEncoding {
         MultipartBody(template: file.fieldsTemplate(value, encoding: name))
     }
 
-    func body(_ rendered: Value) -> RequestBody {
+    func body(_ rendered: Value) throws(CarrierError) -> RequestBody {
         let parts = Self.parts(rendered)
+        for part in parts {
+            // The only part header written raw; names and filenames are quoted below.
+            if let type = part.contentType, !HeaderRules.isMediaType(type) {
+                throw .header(HeaderInjectionError(place: "multipart part", name: "Content-Type",
+                                                   problem: "'\(type.prefix(80))' of part '\(part.name)' is not a media type (type/subtype)"))
+            }
+        }
         let boundary = "carrier-" + UUID().uuidString.lowercased()
         return RequestBody(contentType: "multipart/form-data; boundary=\(boundary)", bytes: Self.encode(parts, boundary: boundary),
                            display: .array(parts.map(\.display)), boundary: boundary)

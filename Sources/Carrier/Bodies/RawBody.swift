@@ -15,7 +15,7 @@ struct RawBody: BodyEncoding {
         return RawBody(template: content, contentType: contentType ?? "text/plain")
     }
 
-    func body(_ rendered: Value) -> RequestBody {
+    func body(_ rendered: Value) throws(CarrierError) -> RequestBody {
         RequestBody(contentType: contentType, bytes: Data(rendered.text.utf8), display: .string(rendered.text))
     }
 }

@@ -36,13 +36,17 @@ struct APIChannel: Channel {
     func request(for message: Message, scope: inout Scope) throws(CarrierError) -> RenderedRequest {
         let mimeHeaders = try spec.mimeHeaders.map { t throws(CarrierError) in ProviderContext.headerFields(try context.render(t, in: scope)) } ?? []
         let writer = MIMEWriter(includeBcc: spec.mimeIncludesBcc, extraHeaders: mimeHeaders)
-        scope.lazy["mime"] = { .string(writer.write(message)) }
+        scope.lazy["mime"] = { .string(try writer.write(message)) }
         let url = context.rewrite(url: (try context.render(spec.url, in: scope)).text)
+        guard url.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else {
+            throw .header(HeaderInjectionError(place: "HTTP request", name: "URL",
+                                               problem: "it contains a space or control character; a template value needs | url_escape"))
+        }
         var headers: [RenderedRequest.Header] = []
         if let template = spec.headers, let object = (try context.render(template, in: scope)).objectValue {
-            for entry in object { headers.append(.init(name: entry.key, value: entry.value.text, sensitive: false)) }
+            for entry in object { try headers.append(.checked(entry.key, entry.value.text, sensitive: false)) }
         }
-        let body = spec.body.body(try context.render(spec.body.template, in: scope))
+        let body = try spec.body.body(try context.render(spec.body.template, in: scope))
         return RenderedRequest(method: spec.method, url: url, headers: headers, body: body)
     }
 
@@ -50,7 +54,7 @@ struct APIChannel: Channel {
     func authenticate(_ request: inout RenderedRequest, credential: String?, context auth: AuthContext) throws(CarrierError) {
         for (name, value) in try spec.auth.headers(for: request.wire, credential: credential, context: auth) {
             request.headers.removeAll { $0.name.lowercased() == name.lowercased() }
-            request.headers.append(.init(name: name, value: value, sensitive: true))
+            try request.headers.append(.checked(name, value, sensitive: true))
         }
     }
 
@@ -79,7 +83,7 @@ struct APIChannel: Channel {
             var scope = context.scope(for: message)
             var request = try request(for: message, scope: &scope)
             if let header = spec.idempotencyHeader, let key = message.messageID {
-                request.headers.append(.init(name: header, value: key, sensitive: false))
+                try request.headers.append(.checked(header, key, sensitive: false))
             }
             let auth = setup.authContext(context, scope: scope)
             let credential: String?

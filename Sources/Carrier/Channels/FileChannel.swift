@@ -26,7 +26,9 @@ struct FileChannel: Channel {
     var directory: String { account.directory ?? "./outbox" }
 
     func render(_ message: Message, showSecrets: Bool) throws(CarrierError) -> Value {
-        .object(["channel": "file", "directory": .string(directory), "message": .string(MIMEWriter().write(message))])
+        do { return .object(["channel": "file", "directory": .string(directory), "message": .string(try MIMEWriter().write(message))]) } catch {
+            throw .header(error)
+        }
     }
 
     func send(_ message: Message) async -> Attempt {
@@ -37,12 +39,23 @@ struct FileChannel: Channel {
         var headers: [(name: String, value: String)] = []
         if !message.tags.isEmpty { headers.append(("X-Carrier-Tags", message.tags.joined(separator: ", "))) }
         if !message.metadata.isEmpty { headers.append(("X-Carrier-Metadata", JSONWriter.string(.object(message.metadata)))) }
-        let mime = MIMEWriter(includeBcc: true, extraHeaders: headers).write(stamped)
-        let name = String(Int(Date().timeIntervalSince1970)) + "-" + id.prefix { $0 != "@" } + ".eml"
-        let path = (directory as NSString).appendingPathComponent(name)
+        let mime: String
+        do { mime = try MIMEWriter(includeBcc: true, extraHeaders: headers).write(stamped) } catch {
+            return Attempt(account: account.name, provider: "file", channel: Self.kind, outcome: .failed, errorClass: .permanent,
+                           error: error.description)
+        }
+        // The name comes from the id's left side with anything but letters, digits, '-' and '_'
+        // replaced; a file that exists already is never replaced (`-2`, `-3`, … are added).
+        let stem = String(Int(Date().timeIntervalSince1970)) + "-"
+            + String(id.prefix { $0 != "@" }.prefix(64).map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "_" })
+        var path = (directory as NSString).appendingPathComponent(stem + ".eml")
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try AtomicFile.write(Data(mime.utf8), to: path)
+            var copy = 1
+            while !(try AtomicFile.write(Data(mime.utf8), to: path, mode: 0o644, exclusive: true)) {
+                copy += 1
+                path = (directory as NSString).appendingPathComponent(stem + "-\(copy).eml")
+            }
             var attempt = Attempt(account: account.name, provider: "file", channel: Self.kind, outcome: .sent,
                                   durationMs: Int(Date().timeIntervalSince(started) * 1000), messageIDs: [id])
             attempt.path = path
@@ -50,24 +63,6 @@ struct FileChannel: Channel {
         } catch {
             return Attempt(account: account.name, provider: "file", channel: Self.kind, outcome: .failed, errorClass: .failover,
                            error: "cannot write \(path): \(error.localizedDescription)")
-        }
-    }
-}
-
-/// Writes a file so it is either absent or complete: a temporary name, fsync, then rename.
-enum AtomicFile {
-    static func write(_ data: Data, to path: String) throws {
-        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary])
-        }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-        try handle.write(contentsOf: data)
-        try handle.synchronize()
-        try handle.close()
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
         }
     }
 }

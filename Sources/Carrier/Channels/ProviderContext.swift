@@ -71,7 +71,7 @@ struct ProviderContext: Sendable {
         values["credentials"] = .object(credentials)
         values["now"] = .int(Int(Date().timeIntervalSince1970))
         var scope = Scope(values: values)
-        scope.lazy["mime"] = { .string(mime.write(message)) }
+        scope.lazy["mime"] = { .string(try mime.write(message)) }
         return scope
     }
 

@@ -8,6 +8,12 @@ public struct RenderedRequest: Sendable {
         public var value: String
         /// Shown as `***` unless secrets are asked for (every header an auth scheme adds).
         public var sensitive: Bool
+
+        /// A header that is safe to write: a field name, and a value on one line.
+        static func checked(_ name: String, _ value: String, sensitive: Bool) throws(CarrierError) -> Header {
+            do { try HeaderInjectionError.check(name, value, place: "HTTP request") } catch { throw .header(error) }
+            return Header(name: name, value: value, sensitive: sensitive)
+        }
     }
 
     public var method: String

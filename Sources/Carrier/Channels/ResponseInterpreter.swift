@@ -14,7 +14,11 @@ struct ResponseInterpreter {
         var retryAfter: Double?
     }
 
+    /// Error text longer than this is cut (after redaction, so no part of a secret survives).
+    static let maximumErrorLength = 500
+
     func interpret(_ response: HTTPResponse) throws(CarrierError) -> Outcome {
+        if response.truncated { return oversized(response) }
         let text = String(decoding: response.body, as: UTF8.self)
         let body = (try? JSONParser.parse(Array(response.body))) ?? (text.isEmpty ? .null : .string(text))
         var headers = OrderedObject()
@@ -30,15 +34,40 @@ struct ResponseInterpreter {
         if accepted {
             let ids = try spec.messageIDs.map { t throws(CarrierError) in try context.render(t, in: scope) } ?? .null
             let list = (ids.arrayValue ?? [ids]).filter { !$0.isEmpty }.map(\.text)
+            // The rules expect an id and the answer has none: it cannot be read, so whether the
+            // provider took the message is unknown — not a success to report.
+            if spec.messageIDs != nil && list.isEmpty {
+                return Outcome(accepted: false, messageIDs: [], error: describe(response, "the answer has no message id the provider file "
+                                   + "can read, so whether the message was accepted is unknown: " + text),
+                               errorClass: .ambiguous)
+            }
             return Outcome(accepted: true, messageIDs: list)
         }
         var errorText = try spec.error.map { t throws(CarrierError) in (try context.render(t, in: scope)).text } ?? ""
         if errorText.isEmpty { errorText = text.trimmingCharacters(in: .whitespacesAndNewlines) }
         if errorText.isEmpty { errorText = "no error text" }
-        if errorText.count > 500 { errorText = String(errorText.prefix(500)) + "…" }
-        errorText = "HTTP \(response.status): " + context.redactor.redact(errorText)
+        errorText = describe(response, errorText)
         return Outcome(accepted: false, messageIDs: [], error: errorText, errorClass: try classify(response.status, scope: scope),
                        retryAfter: try retryAfter(response, scope: scope))
+    }
+
+    /// `HTTP <status>: <text>`, redacted first and then cut.
+    private func describe(_ response: HTTPResponse, _ text: String) -> String {
+        var redacted = context.redactor.redact(text).escapingControlCharacters()
+        if redacted.count > Self.maximumErrorLength { redacted = String(redacted.prefix(Self.maximumErrorLength)) + "…" }
+        return "HTTP \(response.status): " + redacted
+    }
+
+    /// An answer past the size cap is classified by its status alone; a success status whose
+    /// body was not read in full may or may not mean the message was taken.
+    private func oversized(_ response: HTTPResponse) -> Outcome {
+        let note = "the answer is larger than \(context.account.transferOptions.maximumResponseBytes) bytes; reading stopped there"
+        if (200..<300).contains(response.status) {
+            return Outcome(accepted: false, messageIDs: [], error: describe(response, note), errorClass: .ambiguous)
+        }
+        let errorClass = spec.classify.first { $0.range.contains(response.status) }?.errorClass ?? .forHTTPStatus(response.status)
+        return Outcome(accepted: false, messageIDs: [], error: describe(response, note), errorClass: errorClass,
+                       retryAfter: Self.retryAfterHeader(response))
     }
 
     private func classify(_ status: Int, scope: Scope) throws(CarrierError) -> ErrorClass {
@@ -56,10 +85,15 @@ struct ResponseInterpreter {
     }
 
     private func retryAfter(_ response: HTTPResponse, scope: Scope) throws(CarrierError) -> Double? {
-        if let template = spec.retryAfter, let seconds = DurationText.seconds(try context.render(template, in: scope)) { return seconds }
+        if let template = spec.retryAfter, let seconds = DurationText.hint(try context.render(template, in: scope)) { return seconds }
+        return Self.retryAfterHeader(response)
+    }
+
+    /// `Retry-After` as seconds or an HTTP date; a value that is not a sensible wait is no hint.
+    static func retryAfterHeader(_ response: HTTPResponse) -> Double? {
         guard let header = response.header("Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if let seconds = Double(header) { return max(0, seconds) }
-        if let date = RFC2822Date.parse(header) { return max(0, Double(date) - Date().timeIntervalSince1970) }
+        if let seconds = DurationText.hint(.string(header)) { return seconds }
+        if let date = RFC2822Date.parse(header) { return DurationText.hint(.double(Double(date) - Date().timeIntervalSince1970)) }
         return nil
     }
 }

@@ -50,7 +50,8 @@ struct SMTPChannel: Channel {
         let place = "account '\(context.account.name)'"
         let scope = context.scope(for: message)
         let headers = try spec.headers.map { t throws(CarrierError) in ProviderContext.headerFields(try context.render(t, in: scope)) } ?? []
-        let mime = MIMEWriter(includeBcc: false, extraHeaders: headers).write(message)
+        let mime: String
+        do { mime = try MIMEWriter(includeBcc: false, extraHeaders: headers).write(message) } catch { throw .header(error) }
         let host: String
         if let configured = override?.host { host = configured } else { host = (try context.render(spec.host, in: scope)).text }
         var ports: [SMTPPort]

@@ -23,6 +23,10 @@ public struct Configuration: Sendable {
     public var spoolDirectory: String?
     /// Write each message to the spool before sending, so a killed process loses nothing.
     public var spoolWriteAhead = true
+    /// Folders attachment `path`s may read from besides the message file's own (`attachment_folders:`).
+    public var attachmentFolders: [String] = []
+    /// Things worth fixing that do not stop Carrier (a secret file others can read).
+    public var warnings: [String] = []
     var secrets: SecretSource
 
     /// An account as carrier.yaml writes it: `${ENV}` references and secret files not yet read
@@ -68,6 +72,7 @@ public struct Configuration: Sendable {
             path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardized.path
         }
         let providerDirectories = (top.list("providers") ?? []).compactMap { top.scalarString($0, name: "providers") }.map(absolute)
+        let attachmentFolders = (top.list("attachment_folders") ?? []).compactMap { top.scalarString($0, name: "attachment_folders") }.map(absolute)
         var names: [String] = []
         var accounts: [String: UnresolvedAccount] = [:]
         for (name, node) in top.entries("accounts") ?? [] {
@@ -99,9 +104,15 @@ public struct Configuration: Sendable {
                                 hint: "add accounts: {name: {provider: …, channel: api, credentials: {…}}}"))
         }
         try sink.check()
+        let secrets = SecretSource(environment: environment, baseDirectory: base)
+        let warnings = accounts.values.sorted { $0.name < $1.name }.flatMap { account in
+            secrets.exposedFiles(in: account.credentials).map {
+                "\($0) holds a credential of account '\(account.name)' and can be read by other users; chmod 600 it"
+            }
+        }
         return Configuration(file: file, providerDirectories: providerDirectories, accountNames: names, unresolvedAccounts: accounts,
-                             routes: routes, spoolDirectory: spool, spoolWriteAhead: writeAhead,
-                             secrets: SecretSource(environment: environment, baseDirectory: base))
+                             routes: routes, spoolDirectory: spool, spoolWriteAhead: writeAhead, attachmentFolders: attachmentFolders,
+                             warnings: warnings, secrets: secrets)
     }
 
     private static func readAccount(_ name: String, _ node: YAMLNode, file: String, sink: DiagnosticSink,
@@ -114,7 +125,9 @@ public struct Configuration: Sendable {
         let credentials = r.node("credentials").map(Value.init(yaml:)) ?? .null
         let settings = r.node("settings").map(Value.init(yaml:)) ?? .null
         let endpoint = r.string("endpoint")
-        if let endpoint, URLComponents(string: endpoint)?.host == nil, let n = node["endpoint"] {
+        // `${PORT}` is resolved when the account is used; the URL is checked with a stand-in value now.
+        let checked = endpoint?.replacingOccurrences(of: #"\$\{[^}]*\}"#, with: "0", options: .regularExpression)
+        if let endpoint, let checked, URLComponents(string: checked)?.host == nil, let n = node["endpoint"] {
             r.error(n, "endpoint '\(endpoint)' is not a URL", hint: "write it like http://127.0.0.1:8080")
         }
         var caFile = r.string("ca_file").map(absolute)
@@ -149,6 +162,14 @@ public struct Configuration: Sendable {
                            hint: Suggest.hint(for: name, in: accountNames, otherwise: "accounts are: \(accountNames.joined(separator: ", "))"))
     }
 
+    private static func checkedEndpoint(_ text: String, place: String, secrets: SecretSource) throws(ConfigurationError) -> String {
+        let endpoint = try secrets.expand(text, place: "\(place).endpoint")
+        guard URLComponents(string: endpoint)?.host != nil else {
+            throw ConfigurationError("\(place).endpoint '\(endpoint)' is not a URL", hint: "write it like http://127.0.0.1:8080")
+        }
+        return endpoint
+    }
+
     /// The account with this name, its credentials and settings resolved.
     public func account(named name: String) throws(ConfigurationError) -> Account {
         guard let raw = unresolvedAccounts[name] else { throw unknownAccount(name) }
@@ -164,27 +185,8 @@ public struct Configuration: Sendable {
         }
         return Account(name: name, provider: raw.provider, channel: raw.channel, credentials: credentials.objectValue ?? OrderedObject(),
                        settings: settings.objectValue ?? OrderedObject(),
-                       endpoint: try raw.endpoint.map { e throws(ConfigurationError) in try secrets.expand(e, place: "\(place).endpoint") },
+                       endpoint: try raw.endpoint.map { e throws(ConfigurationError) in try Self.checkedEndpoint(e, place: place, secrets: secrets) },
                        smtp: raw.smtp, from: from, directory: raw.directory, transferOptions: raw.transferOptions,
                        ignoreUnsupported: raw.ignoreUnsupported)
-    }
-}
-
-/// Durations as carrier.yaml writes them.
-enum DurationText {
-    /// Seconds from `30`, `1.5`, `200ms`, `5s`, `2m`.
-    static func seconds(_ value: Value) -> Double? {
-        switch value {
-        case .int(let i): return Double(i)
-        case .double(let d): return d
-        case .string(let s):
-            let t = s.trimmingCharacters(in: .whitespaces)
-            if t.hasSuffix("ms"), let n = Double(t.dropLast(2)) { return n / 1000 }
-            if t.hasSuffix("s"), let n = Double(t.dropLast()) { return n }
-            if t.hasSuffix("m"), let n = Double(t.dropLast()) { return n * 60 }
-            if t.hasSuffix("h"), let n = Double(t.dropLast()) { return n * 3600 }
-            return Double(t)
-        default: return nil
-        }
     }
 }

@@ -57,9 +57,29 @@ struct SecretSource: Sendable {
         return out + rest
     }
 
+    /// The `{file: …}` secrets under a value whose files group or others may read.
+    func exposedFiles(in value: Value) -> [String] {
+        switch value {
+        case .object(let object):
+            if object.count == 1, let path = object["file"]?.stringValue {
+                guard let expanded = try? expand(path, place: ""), let resolved = Optional(absolute(expanded)) else { return [] }
+                var info = stat()
+                guard stat(resolved, &info) == 0, info.st_mode & 0o077 != 0 else { return [] }
+                return [resolved]
+            }
+            return object.entries.flatMap { exposedFiles(in: $0.value) }
+        case .array(let items): return items.flatMap(exposedFiles)
+        default: return []
+        }
+    }
+
+    private func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : "\(baseDirectory)/\(path)"
+    }
+
     private func readFile(_ path: String, place: String) throws(ConfigurationError) -> String {
         let expanded = try expand(path, place: place)
-        let resolved = expanded.hasPrefix("/") ? expanded : "\(baseDirectory)/\(expanded)"
+        let resolved = absolute(expanded)
         guard let data = FileManager.default.contents(atPath: resolved) else {
             throw ConfigurationError("\(place): cannot read the secret file \(resolved)", hint: "check the path and its permissions")
         }

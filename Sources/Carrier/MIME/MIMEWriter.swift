@@ -19,31 +19,53 @@ public struct MIMEWriter: Sendable {
     }
 
     /// The message as MIME text (UTF-8 where headers allow it never occurs: all non-ASCII is encoded).
-    public func write(_ message: Message) -> String {
+    ///
+    /// Every header is checked as it is written: a name that is not a field name, a raw value
+    /// with a line break, or a Message-ID, Content-ID or media type outside its grammar is
+    /// refused, whatever the source (the message, a provider file, a library caller).
+    public func write(_ message: Message) throws(HeaderInjectionError) -> String {
         var out = ""
-        func header(_ name: String, _ value: String) {
+        func header(_ name: String, _ value: String) throws(HeaderInjectionError) {
+            try HeaderInjectionError.check(name, value, place: "MIME")
             out += HeaderEncoding.fold(name + ": " + value) + "\r\n"
         }
-        func addressHeader(_ name: String, _ addresses: [Address]) {
+        func addressHeader(_ name: String, _ addresses: [Address]) throws(HeaderInjectionError) {
             guard !addresses.isEmpty else { return }
-            header(name, addresses.map(HeaderEncoding.address).joined(separator: ", "))
+            try header(name, addresses.map(HeaderEncoding.address).joined(separator: ", "))
         }
-        addressHeader("From", [message.from])
-        addressHeader("To", message.to)
-        addressHeader("Cc", message.cc)
-        if includeBcc { addressHeader("Bcc", message.bcc) }
-        addressHeader("Reply-To", message.replyTo)
-        if let subject = message.subject { header("Subject", HeaderEncoding.unstructured(subject)) }
-        header("Date", RFC2822Date.format(epochSeconds: message.date ?? Int(Date().timeIntervalSince1970)))
+        try addressHeader("From", [message.from])
+        try addressHeader("To", message.to)
+        try addressHeader("Cc", message.cc)
+        if includeBcc { try addressHeader("Bcc", message.bcc) }
+        try addressHeader("Reply-To", message.replyTo)
+        if let subject = message.subject { try header("Subject", HeaderEncoding.unstructured(subject)) }
+        try header("Date", RFC2822Date.format(epochSeconds: message.date ?? Int(Date().timeIntervalSince1970)))
         let messageID = message.messageID ?? MessageIDs.make(domain: message.from.domain)
-        header("Message-ID", "<\(messageID)>")
-        for (name, value) in message.headers + extraHeaders {
-            header(name, HeaderEncoding.unstructured(value))
+        guard HeaderRules.isMessageID(messageID) else {
+            throw HeaderInjectionError(place: "MIME", name: "Message-ID", problem: "'\(messageID.prefix(80))' is not an RFC 5322 msg-id (left@right)")
         }
-        header("MIME-Version", "1.0")
+        try header("Message-ID", "<\(messageID)>")
+        for (name, value) in message.headers + extraHeaders {
+            try HeaderInjectionError.check(name, value, place: "MIME")
+            try header(name, HeaderEncoding.unstructured(value))
+        }
+        try header("MIME-Version", "1.0")
+        for attachment in message.attachments { try Self.check(attachment) }
         let seed = Self.seed(message, messageID: messageID)
         out += body(message, seed: seed)
         return out
+    }
+
+    /// The part headers written raw: the media type and the Content-ID.
+    private static func check(_ attachment: Attachment) throws(HeaderInjectionError) {
+        guard HeaderRules.isMediaType(attachment.type) else {
+            throw HeaderInjectionError(place: "MIME part", name: "Content-Type",
+                                       problem: "'\(attachment.type.prefix(80))' of \(attachment.filename.prefix(80)) is not a media type (type/subtype)")
+        }
+        if let cid = attachment.contentID, !HeaderRules.isContentID(cid) {
+            throw HeaderInjectionError(place: "MIME part", name: "Content-ID",
+                                       problem: "'\(cid.prefix(80))' of \(attachment.filename.prefix(80)) is not a content id (letters, digits, dots, optionally @domain)")
+        }
     }
 
     private func body(_ message: Message, seed: UInt64) -> String {

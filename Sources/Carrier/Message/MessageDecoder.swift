@@ -12,16 +12,30 @@ extension Message {
         "message-id": "message_id", "date": "date", "mime-version": "", "content-type": "", "content-transfer-encoding": "",
     ]
 
+    /// Reads a message from the bytes of a JSON or YAML file: invalid UTF-8 is refused with its
+    /// byte offset, never replaced.
+    public static func parse(data: Data, source: String = "<message>", baseDirectory: String? = nil,
+                             attachmentFolders: [String] = []) throws(MessageError) -> Message {
+        if let offset = UTF8Check.firstInvalidOffset(in: data) {
+            throw MessageError(source: source, problems: [.init(field: "(file)", message: "invalid UTF-8 at byte offset \(offset)",
+                                                                hint: "save the message as UTF-8")])
+        }
+        return try parse(String(decoding: data, as: UTF8.self), source: source, baseDirectory: baseDirectory, attachmentFolders: attachmentFolders)
+    }
+
     /// Reads a message from JSON or YAML text (JSON is YAML, but JSON is tried first for exact errors).
+    /// A key written twice is refused, in either syntax.
     ///
     /// - Parameters:
     ///   - source: the file name for error messages.
-    ///   - baseDirectory: where attachment `path`s are resolved from.
-    public static func parse(_ text: String, source: String = "<message>", baseDirectory: String? = nil) throws(MessageError) -> Message {
+    ///   - baseDirectory: where attachment `path`s are resolved from; they must stay inside it.
+    ///   - attachmentFolders: further folders attachment paths may read from (`attachment_folders:` in carrier.yaml).
+    public static func parse(_ text: String, source: String = "<message>", baseDirectory: String? = nil,
+                             attachmentFolders: [String] = []) throws(MessageError) -> Message {
         let value: Value
         let trimmed = text.drop { $0.isWhitespace }
         if trimmed.first == "{" {
-            do { value = try JSONParser.parse(text) } catch {
+            do { value = try JSONParser.parse(Array(text.utf8), duplicateKeys: .refuse) } catch {
                 throw MessageError(source: source, problems: [.init(field: "(json)", message: "not valid JSON at \(error)")])
             }
         } else {
@@ -34,12 +48,17 @@ extension Message {
             }
             value = Value(yaml: node)
         }
-        return try decode(value, source: source, baseDirectory: baseDirectory)
+        return try decode(value, source: source, baseDirectory: baseDirectory, attachmentFolders: attachmentFolders)
     }
 
     /// Builds a message from a decoded value, collecting one problem per bad field.
-    public static func decode(_ value: Value, source: String? = nil, baseDirectory: String? = nil) throws(MessageError) -> Message {
-        var decoder = FieldDecoder(baseDirectory: baseDirectory)
+    ///
+    /// Everything that ends up in a header is checked here against its grammar (Message-ID,
+    /// media types, content ids, metadata keys as header names, one-line tags), so a message is
+    /// refused with the field named before anything is sent.
+    public static func decode(_ value: Value, source: String? = nil, baseDirectory: String? = nil,
+                              attachmentFolders: [String] = []) throws(MessageError) -> Message {
+        var decoder = FieldDecoder(attachments: AttachmentFolders(base: baseDirectory, extra: attachmentFolders))
         guard let object = value.objectValue else {
             throw MessageError(source: source, problems: [.init(field: "(message)", message: "a message must be an object, not \(value.typeName)")])
         }
@@ -60,14 +79,15 @@ extension Message {
         message.headers = decoder.headers(object["headers"])
         message.tags = decoder.strings(object["tags"], field: "tags")
         if let category = decoder.string(object["category"], field: "category") { message.tags.insert(category, at: 0) }
-        message.metadata = decoder.object(object["metadata"], field: "metadata")
-        for entry in decoder.object(object["custom_variables"], field: "custom_variables") { message.metadata[entry.key] = entry.value }
+        for (i, tag) in message.tags.enumerated() where !HeaderRules.isOneLine(tag) {
+            decoder.problem("tags[\(i)]", "contains a line break or NUL", hint: "a tag is one line of text")
+        }
+        message.metadata = decoder.metadata(object["metadata"], field: "metadata")
+        for entry in decoder.metadata(object["custom_variables"], field: "custom_variables") { message.metadata[entry.key] = entry.value }
         message.template = decoder.template(object)
         message.sendAt = decoder.time(object["send_at"], field: "send_at")
         message.date = decoder.time(object["date"], field: "date")
-        message.messageID = decoder.string(object["message_id"], field: "message_id").map {
-            $0.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
-        }
+        message.messageID = decoder.messageID(object["message_id"])
         if message.to.isEmpty && message.cc.isEmpty && message.bcc.isEmpty && decoder.problems.isEmpty {
             decoder.problem("to", "the message has no recipient", hint: "add at least one address to to, cc or bcc")
         }
@@ -88,7 +108,7 @@ extension Message {
 
 /// Decodes message fields, recording a problem per field instead of stopping at the first.
 private struct FieldDecoder {
-    var baseDirectory: String?
+    var attachments: AttachmentFolders
     var problems: [MessageError.FieldProblem] = []
 
     mutating func problem(_ field: String, _ message: String, hint: String? = nil) {
@@ -169,8 +189,8 @@ private struct FieldDecoder {
         for entry in object(value, field: "headers") {
             let name = entry.key
             let field = "headers.\(name)"
-            guard !name.isEmpty, name.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") }) else {
-                problem(field, "'\(name)' is not a valid header name", hint: "use printable ASCII without spaces or ':'")
+            guard HeaderRules.isFieldName(name) else {
+                problem(field, "'\(name)' is not a valid header name", hint: "use letters, digits and - (printable ASCII without spaces, ':' or brackets)")
                 continue
             }
             if let owner = Message.reservedHeaders[name.lowercased()] {
@@ -179,8 +199,8 @@ private struct FieldDecoder {
                 continue
             }
             let text = entry.value.text
-            guard !text.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) else {
-                problem(field, "the value contains a line break", hint: "header values must be one line")
+            guard HeaderRules.isOneLine(text) else {
+                problem(field, "the value contains a line break or NUL", hint: "header values must be one line")
                 continue
             }
             out.append((name, text))
@@ -189,6 +209,38 @@ private struct FieldDecoder {
     }
 
     mutating func template(_ object: OrderedObject) -> Message.Template? {
+        let template = readTemplate(object)
+        if let id = template?.id, !id.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) {
+            problem("template", "the template id '\(id.prefix(80))' contains spaces or control characters",
+                    hint: "copy the id from the provider's template list")
+            return nil
+        }
+        return template
+    }
+
+    /// The message id without angle brackets, which must be an RFC 5322 msg-id.
+    mutating func messageID(_ value: Value?) -> String? {
+        guard let raw = string(value, field: "message_id") else { return nil }
+        let id = raw.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
+        guard HeaderRules.isMessageID(id) else {
+            problem("message_id", "'\(id.prefix(80))' is not an RFC 5322 msg-id",
+                    hint: "write unique-part@your-domain: letters, digits and !#$%&'*+-/=?^_`{|}~ on each side of one @, no spaces or line breaks")
+            return nil
+        }
+        return id
+    }
+
+    /// Metadata: an object whose keys can become header names (`X-Metadata-<key>` over SMTP).
+    mutating func metadata(_ value: Value?, field: String) -> OrderedObject {
+        let object = self.object(value, field: field)
+        for key in object.keys where !HeaderRules.isFieldName(key) {
+            problem("\(field).\(key)", "the key is not a header-safe name",
+                    hint: "use letters, digits, '-', '_' and '.' (keys travel as header names over SMTP)")
+        }
+        return object
+    }
+
+    private mutating func readTemplate(_ object: OrderedObject) -> Message.Template? {
         if let uuid = string(object["template_uuid"], field: "template_uuid") {
             return .init(id: uuid, variables: self.object(object["template_variables"], field: "template_variables"))
         }
@@ -226,14 +278,18 @@ private struct FieldDecoder {
                 data = Base64.decode(content)
                 if data == nil { problem("\(field).content", "is not valid base64", hint: "encode the file with base64, or give a path instead") }
             } else if let path {
-                let resolved = path.hasPrefix("/") ? path : (baseDirectory.map { "\($0)/\(path)" } ?? path)
-                data = FileManager.default.contents(atPath: resolved)
-                if data == nil { problem("\(field).path", "cannot read '\(resolved)'", hint: "check that the file exists and is readable") }
+                do { data = try attachments.read(path) } catch { problem("\(field).path", error.message, hint: error.hint) }
                 if filename == nil { filename = (path as NSString).lastPathComponent }
             } else {
                 problem(field, "needs content (base64) or a path")
             }
             guard let filename, !filename.isEmpty else { problem("\(field).filename", "is required"); continue }
+            guard HeaderRules.isOneLine(filename) else { problem("\(field).filename", "contains a line break or NUL"); continue }
+            let type = string(object["type"], field: "\(field).type")
+            if let type, !HeaderRules.isMediaType(type) {
+                problem("\(field).type", "'\(type.prefix(80))' is not a media type", hint: "write type/subtype, such as application/pdf")
+                continue
+            }
             var disposition = Attachment.Disposition.attachment
             if let d = string(object["disposition"], field: "\(field).disposition") {
                 guard let parsed = Attachment.Disposition(rawValue: d) else {
@@ -244,8 +300,13 @@ private struct FieldDecoder {
             }
             let contentID = string(object["content_id"], field: "\(field).content_id")?
                 .trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
+            if let contentID, !HeaderRules.isContentID(contentID) {
+                problem("\(field).content_id", "'\(contentID.prefix(80))' is not a content id",
+                        hint: "use letters, digits, dots and -, optionally followed by @domain (as in cid:logo.1@example.com)")
+                continue
+            }
             guard let data else { continue }
-            out.append(Attachment(filename: filename, type: string(object["type"], field: "\(field).type"), content: data,
+            out.append(Attachment(filename: filename, type: type, content: data,
                                   disposition: disposition, contentID: contentID))
         }
         return out

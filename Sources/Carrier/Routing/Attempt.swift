@@ -66,6 +66,12 @@ public struct Attempt: Sendable {
         self.skipReason = skipReason
     }
 
+    /// Recipients the SMTP server refused for now (a 4xx reply to RCPT TO) while it took the
+    /// message for the others: they are worth sending again.
+    public var deferredRecipients: [String] {
+        smtp?.rejected.filter { $0.reply.hasPrefix("4") }.map(\.recipient) ?? []
+    }
+
     /// The attempt as receipts, logs and the spool write it.
     public var value: Value {
         var object = OrderedObject()

@@ -46,34 +46,62 @@ public struct Mailer: Sendable {
     /// - Parameters:
     ///   - route: a route name; default `$CARRIER_ROUTE`, else `default`, else the first account.
     ///   - account: one account only, overriding any route.
+    /// - Returns: the receipt; its status is `sent`, or `partial` when an SMTP server took the
+    ///   message for some recipients and deferred the others (listed in `deferred`, and kept in
+    ///   the spool for them).
     /// - Throws: ``CarrierError/notSent(_:)`` with the receipt when no account took the message
     ///   (its `spoolPath` says where it was kept).
     @discardableResult
     public func send(_ message: Message, route: String? = nil, account: String? = nil) async throws(CarrierError) -> Receipt {
+        try await send(message, route: route, account: account, queued: nil)
+    }
+
+    private func send(_ message: Message, route: String?, account: String?, queued: Spool.Entry?) async throws(CarrierError) -> Receipt {
         let plan = try resolveRoute(route, account: account)
         var prepared = message
         if prepared.messageID == nil { prepared.messageID = MessageIDs.make(domain: message.from.domain) }
-        let started = try outbox?.begin(prepared, route: route ?? (account == nil ? plan.name : nil))
+        let started = try outbox?.begin(prepared, route: route ?? (account == nil ? plan.name : nil), queued: queued)
         defer { started?.lock?.release(removeFile: true) }
         var receipt = await router.deliver(prepared, route: plan)
-        if let outbox, let started { outbox.finish(started.entry, receipt: &receipt) }
-        if receipt.status == .sent { return receipt }
+        if let outbox, let started { outbox.finish(started, receipt: &receipt) }
+        if receipt.status == .sent || receipt.status == .partial { return receipt }
         throw .notSent(receipt)
     }
 
     /// Sends several messages one after another. With a spool, the whole batch is written to it
     /// first, so a process killed anywhere in the batch leaves every unsent message in the spool.
-    public func send(batch messages: [Message], route: String? = nil, account: String? = nil) async -> [Result<Receipt, CarrierError>] {
+    ///
+    /// - Throws: before anything is sent, when two messages share a `message_id` (a provider
+    ///   or the spool would take them for one), or when the batch cannot be written to the spool.
+    public func send(batch messages: [Message], route: String? = nil, account: String? = nil) async throws(CarrierError) -> [Result<Receipt, CarrierError>] {
         var prepared = messages
         for i in prepared.indices where prepared[i].messageID == nil {
             prepared[i].messageID = MessageIDs.make(domain: prepared[i].from.domain)
         }
-        outbox?.queue(prepared, route: route)
+        try Self.refuseDuplicateIDs(prepared)
+        let queued = try outbox?.queue(prepared, route: route) ?? prepared.map { _ in nil }
         var results: [Result<Receipt, CarrierError>] = []
-        for message in prepared {
-            do { results.append(.success(try await send(message, route: route, account: account))) } catch { results.append(.failure(error)) }
+        for (message, entry) in zip(prepared, queued) {
+            do { results.append(.success(try await send(message, route: route, account: account, queued: entry))) } catch {
+                results.append(.failure(error))
+            }
         }
         return results
+    }
+
+    private static func refuseDuplicateIDs(_ messages: [Message]) throws(CarrierError) {
+        var first: [String: Int] = [:]
+        var problems: [MessageError.FieldProblem] = []
+        for (i, message) in messages.enumerated() {
+            guard let id = message.messageID?.lowercased() else { continue }
+            if let earlier = first[id] {
+                problems.append(.init(field: "message_id", message: "message \(i + 1) has the message_id of message \(earlier + 1) ('\(message.messageID ?? "")')",
+                                      hint: "give each message its own message_id, or leave it out and Carrier makes one"))
+            } else {
+                first[id] = i
+            }
+        }
+        if !problems.isEmpty { throw .message(MessageError(source: "the batch", problems: problems)) }
     }
 
     /// The request or SMTP transaction a message would produce on an account, without sending it.
@@ -86,13 +114,19 @@ public struct Mailer: Sendable {
     }
 
     /// Sends kept messages again through their routes (``Outbox/retry(_:deliver:)``).
+    ///
+    /// - Throws: when there is no spool, or it cannot be read or written (nothing is sent then).
     public func retrySpooled(_ ids: [String] = []) async throws(CarrierError) -> [Outbox.RetryOutcome] {
         guard let outbox else {
             throw .configuration(ConfigurationError("the configuration has no spool", hint: "add spool: ./spool to carrier.yaml"))
         }
-        return await outbox.retry(ids) { entry throws(CarrierError) in
-            let route = try resolveRoute(entry.route?.hasPrefix("account:") == true ? nil : entry.route, account: nil)
-            return await router.deliver(entry.message, route: route)
+        do {
+            return try await outbox.retry(ids) { entry throws(CarrierError) in
+                let route = try resolveRoute(entry.route?.hasPrefix("account:") == true ? nil : entry.route, account: nil)
+                return await router.deliver(entry.message, route: route)
+            }
+        } catch {
+            throw .configuration(ConfigurationError("the spool cannot be used: \(error)", hint: "nothing was sent; fix the folder and retry"))
         }
     }
 

@@ -2,6 +2,9 @@
 public struct Receipt: Sendable {
     public enum Status: String, Sendable {
         case sent, failed, spooled
+        /// Sent to some recipients; the server refused the others for now (`deferred`), and
+        /// with a spool the message is kept for them alone.
+        case partial
     }
     public var status: Status
     public var account: String?
@@ -16,6 +19,10 @@ public struct Receipt: Sendable {
     /// The route stopped on purpose (a permanent failure, or an ambiguous one with `on_ambiguous: stop`):
     /// sending the message again elsewhere would not help, so it is reported and not kept.
     public var stoppedOnPurpose = false
+    /// Recipients not sent to yet (status `partial`).
+    public var deferred: [String] = []
+    /// A spool problem after the message was settled (an entry that could not be removed or kept).
+    public var spoolError: String?
 
     public init(status: Status, account: String? = nil, provider: String? = nil, channel: ChannelKind? = nil,
                 messageIDs: [String] = [], attempts: [Attempt] = [], spoolPath: String? = nil, possibleDuplicate: Bool = false) {
@@ -39,6 +46,8 @@ public struct Receipt: Sendable {
         object["message_ids"] = .array(messageIDs.map(Value.string))
         object["attempts"] = .array(attempts.map(\.value))
         if let spoolPath { object["spool_path"] = .string(spoolPath) }
+        if !deferred.isEmpty { object["deferred"] = .array(deferred.map(Value.string)) }
+        if let spoolError { object["spool_error"] = .string(spoolError) }
         if possibleDuplicate { object["possible_duplicate"] = .bool(true) }
         return .object(object)
     }
@@ -51,6 +60,6 @@ public struct Receipt: Sendable {
                 + (a.error.map { ": \($0)" } ?? "")
         }
         let head = spoolPath.map { "not sent; the message is kept in \($0) (retry with: carrier outbox retry)" } ?? "not sent"
-        return ([head] + lines).joined(separator: "\n")
+        return ([head] + lines + (spoolError.map { ["  spool: \($0)"] } ?? [])).joined(separator: "\n")
     }
 }

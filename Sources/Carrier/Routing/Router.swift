@@ -36,8 +36,11 @@ struct Router: Sendable {
                     await state.update("strategy") { route.strategy.record(attempt, state: &$0) }
                 }
                 if attempt.outcome == .sent {
-                    return Receipt(status: .sent, account: name, provider: attempt.provider, channel: attempt.channel,
+                    let deferred = attempt.deferredRecipients
+                    var receipt = Receipt(status: deferred.isEmpty ? .sent : .partial, account: name, provider: attempt.provider, channel: attempt.channel,
                                    messageIDs: attempt.messageIDs, attempts: attempts, possibleDuplicate: possibleDuplicate)
+                    receipt.deferred = deferred
+                    return receipt
                 }
                 if attempt.errorClass == .ambiguous { possibleDuplicate = true }
                 let decision = RetryDecision.after(attempt, retries: retries, elapsed: Date().timeIntervalSince(started), route: route,

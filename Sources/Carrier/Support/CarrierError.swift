@@ -8,6 +8,8 @@ public enum CarrierError: Error, Sendable, CustomStringConvertible {
     case template(TemplateError)
     /// The message itself.
     case message(MessageError)
+    /// A header the engine refused to write: a name or value that would break the header block.
+    case header(HeaderInjectionError)
     /// No account could take the message; the receipt lists every attempt.
     case notSent(Receipt)
     /// The account cannot carry something the message uses (`carrier render`); one reason per part.
@@ -19,6 +21,7 @@ public enum CarrierError: Error, Sendable, CustomStringConvertible {
         case .definition(let e): return e.description
         case .template(let e): return e.description
         case .message(let e): return e.description
+        case .header(let e): return e.description
         case .notSent(let receipt): return receipt.failureSummary
         case .unsupported(let account, let reasons):
             return "account '\(account)' cannot carry this message: " + reasons.joined(separator: "; ")

@@ -96,15 +96,25 @@ public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
 public struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
+    private var duplicateKeys = DuplicateKeys.lastWins
     private static let maximumDepth = 512
+
+    /// What to do with an object key written twice.
+    public enum DuplicateKeys: Sendable {
+        /// Keep the last value, as most JSON readers do (answers from servers).
+        case lastWins
+        /// A syntax error at the second key (input people write: messages).
+        case refuse
+    }
 
     /// Parses one JSON document; trailing non-space text is an error.
     public static func parse(_ text: String) throws(JSONSyntaxError) -> Value {
         try parse(Array(text.utf8))
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> Value {
+    public static func parse(_ bytes: [UInt8], duplicateKeys: DuplicateKeys = .lastWins) throws(JSONSyntaxError) -> Value {
         var parser = JSONParser(bytes: bytes)
+        parser.duplicateKeys = duplicateKeys
         parser.skipSpace()
         let value = try parser.parseValue(depth: 0)
         parser.skipSpace()
@@ -147,7 +157,12 @@ public struct JSONParser {
             while true {
                 skipSpace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                let keyStart = index
                 let key = try parseString()
+                if duplicateKeys == .refuse, object[key] != nil {
+                    index = keyStart
+                    throw error("duplicate key \"\(key)\"; a key may appear once")
+                }
                 skipSpace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
                 index += 1

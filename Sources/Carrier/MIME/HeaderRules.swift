@@ -1,0 +1,96 @@
+import Foundation
+
+/// The grammar every header Carrier writes must follow, checked where values enter (the message)
+/// and again where headers are written (MIME, HTTP), so no source can inject a line.
+public enum HeaderRules {
+    /// An RFC 5322 field name / RFC 9110 token: visible ASCII without `:` (and without the
+    /// separators HTTP forbids), at least one character.
+    public static func isFieldName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy(isTokenByte)
+    }
+
+    /// A value that can stand on one header line: no CR, LF or NUL.
+    public static func isOneLine(_ value: String) -> Bool {
+        !value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }
+    }
+
+    /// An RFC 5322 msg-id without its angle brackets: `dot-atom-text "@" (dot-atom-text / "[" dtext "]")`.
+    public static func isMessageID(_ id: String) -> Bool {
+        let parts = id.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, isDotAtom(parts[0]) else { return false }
+        let right = parts[1]
+        if right.hasPrefix("[") && right.hasSuffix("]") && right.count >= 2 {
+            return right.dropFirst().dropLast().utf8.allSatisfy { $0 >= 33 && $0 <= 126 && $0 != 0x5B && $0 != 0x5D && $0 != 0x5C }
+        }
+        return isDotAtom(right)
+    }
+
+    /// A Content-ID without angle brackets: a msg-id, or its left side alone (`logo123`), which
+    /// every ESP's inline-image API accepts.
+    public static func isContentID(_ id: String) -> Bool {
+        isMessageID(id) || isDotAtom(Substring(id))
+    }
+
+    /// An RFC 2045 media type: `type "/" subtype`, each a token, with optional `; name=value`
+    /// parameters whose values are tokens or quoted strings on one line.
+    public static func isMediaType(_ text: String) -> Bool {
+        let pieces = text.split(separator: ";", omittingEmptySubsequences: false)
+        let type = pieces[0].split(separator: "/", omittingEmptySubsequences: false)
+        guard type.count == 2, type.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(isMIMETokenByte) }) else { return false }
+        for parameter in pieces.dropFirst() {
+            let pair = parameter.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard pair.count == 2, !pair[0].isEmpty, pair[0].utf8.allSatisfy(isMIMETokenByte) else { return false }
+            let value = pair[1]
+            let quoted = value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"")
+                && value.dropFirst().dropLast().utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 }
+            guard quoted || (!value.isEmpty && value.utf8.allSatisfy(isMIMETokenByte)) else { return false }
+        }
+        return true
+    }
+
+    /// RFC 5322 dot-atom-text: atext runs separated by single dots, ASCII only.
+    static func isDotAtom(_ text: Substring) -> Bool {
+        guard !text.isEmpty, !text.hasPrefix("."), !text.hasSuffix("."), !text.contains("..") else { return false }
+        return text.utf8.allSatisfy { $0 == 0x2E || isAtextByte($0) }
+    }
+
+    static func isAtextByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+        default: return Array("!#$%&'*+-/=?^_`{|}~".utf8).contains(byte)
+        }
+    }
+
+    /// RFC 9110 tchar, which is also a valid RFC 5322 field-name character.
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+        default: return Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        }
+    }
+
+    /// RFC 2045 token: visible ASCII except tspecials.
+    static func isMIMETokenByte(_ byte: UInt8) -> Bool {
+        byte > 0x20 && byte < 0x7F && !Array("()<>@,;:\\\"/[]?=".utf8).contains(byte)
+    }
+}
+
+/// A header the engine was about to write that would break the header block.
+public struct HeaderInjectionError: Error, Sendable, CustomStringConvertible {
+    /// Where the header was going (`MIME`, `HTTP request`, `MIME part`).
+    public var place: String
+    public var name: String
+    public var problem: String
+
+    public var description: String { "refused to write the \(place) header '\(name.prefix(60))': \(problem)" }
+
+    /// Throws when `name` is not a field name or `value` spans more than one line.
+    static func check(_ name: String, _ value: String, place: String) throws(HeaderInjectionError) {
+        guard HeaderRules.isFieldName(name) else {
+            throw HeaderInjectionError(place: place, name: name, problem: "the name is not a header field name (visible ASCII, no ':' or spaces)")
+        }
+        guard HeaderRules.isOneLine(value) else {
+            throw HeaderInjectionError(place: place, name: name, problem: "the value contains a line break or NUL")
+        }
+    }
+}

@@ -1,0 +1,26 @@
+extension String {
+    /// The text with control characters written as `\u{1B}`-style escapes (tab and, when
+    /// `keepingNewlines`, line feeds stay), so a server's reply or a message's subject cannot
+    /// move the cursor, clear the screen or hide text on a terminal.
+    public func escapingControlCharacters(keepingNewlines: Bool = false) -> String {
+        guard unicodeScalars.contains(where: { Self.isControl($0, keepingNewlines: keepingNewlines) }) else { return self }
+        var out = ""
+        for scalar in unicodeScalars {
+            if Self.isControl(scalar, keepingNewlines: keepingNewlines) {
+                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar, keepingNewlines: Bool) -> Bool {
+        switch scalar.value {
+        case 0x09: return false
+        case 0x0A: return !keepingNewlines
+        case 0x00...0x1F, 0x7F...0x9F: return true
+        default: return false
+        }
+    }
+}
