@@ -24,9 +24,21 @@ extension CurlEngine {
                 if code == CURLE_USE_SSL_FAILED {
                     error.message = "the server at \(request.host):\(request.port) does not offer STARTTLS, which this account requires; nothing was sent"
                 }
-                return .failure(SMTPFailure(transfer: error, replyCode: reply > 0 ? reply : nil, lastReply: transcript.lastErrorReply ?? transcript.lastReply,
-                                            transcript: transcript.lines, dataSent: transcript.dataSent, rejected: transcript.rejected,
-                                            reusedConnection: transcript.reused))
+                if collector.uploadRefused {
+                    error.kind = .refused
+                    error.requestSent = false
+                    error.message = "the server at \(request.host):\(request.port) does not offer SMTPUTF8, which the non-ASCII addresses "
+                        + "of this message need; the transaction was abandoned before the message was sent"
+                }
+                if transcript.greetingRefused && !transcript.dataSent {
+                    error.kind = .refused
+                    error.message = "the server refused the connection in its greeting: \(transcript.lines.first { $0.hasPrefix("S: ") }?.dropFirst(3) ?? "no greeting")"
+                }
+                var failure = SMTPFailure(transfer: error, replyCode: reply > 0 ? reply : nil, lastReply: transcript.lastErrorReply ?? transcript.lastReply,
+                                          transcript: transcript.lines, dataSent: transcript.dataSent && !collector.uploadRefused,
+                                          rejected: transcript.rejected, reusedConnection: transcript.reused)
+                failure.aboutServer = collector.uploadRefused || (transcript.greetingRefused && !transcript.dataSent)
+                return .failure(failure)
             }
             return .success(SMTPResult(replyCode: reply, lastReply: transcript.lastReply ?? "", rejected: transcript.rejected,
                                        transcript: transcript.lines, reusedConnection: transcript.reused))
@@ -63,7 +75,13 @@ extension CurlEngine {
         handle.set(CURLOPT_INFILESIZE_LARGE, request.data.count)
         let collector = ResponseCollector()
         collector.upload = request.data
-        collector.transcript = SMTPTranscript()
+        let transcript = SMTPTranscript()
+        collector.transcript = transcript
+        // Non-ASCII addresses need SMTPUTF8 (RFC 6531); libcurl asks for it when the server
+        // offers it. When it does not, the upload is stopped before the message's first byte.
+        if ([request.mailFrom] + request.recipients).contains(where: { !$0.utf8.allSatisfy { $0 < 0x80 } }) {
+            collector.mayUpload = { transcript.offersSMTPUTF8 }
+        }
         handle.collector = Unmanaged.passRetained(collector).toOpaque()
         handle.attach(collector: handle.collector!)
         handle.set(CURLOPT_VERBOSE, true)

@@ -19,6 +19,10 @@ final class ResponseCollector {
     var uploadOffset = 0
     /// The SMTP conversation, for SMTP transfers.
     var transcript: SMTPTranscript?
+    /// Asked once before the first byte of the upload; false stops the transfer there.
+    var mayUpload: (() -> Bool)?
+    /// The upload was stopped because `mayUpload` said no.
+    var uploadRefused = false
 
     deinit { errorBuffer.deallocate() }
 
@@ -72,6 +76,13 @@ extension CurlHandle {
             _ = carrier_curl_setopt_read_function(raw) { buffer, size, count, user in
                 let collector = Unmanaged<ResponseCollector>.fromOpaque(user!).takeUnretainedValue()
                 let room = size * count
+                if collector.uploadOffset == 0, let gate = collector.mayUpload {
+                    collector.mayUpload = nil
+                    if !gate() {
+                        collector.uploadRefused = true
+                        return Int(CURL_READFUNC_ABORT)
+                    }
+                }
                 let remaining = collector.upload.count - collector.uploadOffset
                 let n = min(room, remaining)
                 if n > 0, let buffer {

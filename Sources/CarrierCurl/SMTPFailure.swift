@@ -10,4 +10,7 @@ public struct SMTPFailure: Error, Sendable {
     public var rejected: [(recipient: String, reply: String)]
     /// Whether the transaction ran on a connection kept from an earlier message.
     public var reusedConnection: Bool
+    /// The failure is about the server, not the message: it refused to talk (a `554` greeting,
+    /// a garbage banner) or cannot carry what the message needs (SMTPUTF8). Another account may.
+    public var aboutServer: Bool = false
 }

@@ -12,6 +12,11 @@ final class SMTPTranscript {
     var pendingRecipient: String?
     var rejected: [(recipient: String, reply: String)] = []
     var reused = false
+    /// The server's first words were not a `220` greeting (a `554` refusal, or garbage).
+    var greetingRefused = false
+    /// The server listed SMTPUTF8 in its EHLO reply.
+    var offersSMTPUTF8 = false
+    private var sawServerLine = false
 
     func client(_ text: String) {
         for line in text.split(separator: "\r\n", omittingEmptySubsequences: true).map(String.init) {
@@ -35,6 +40,11 @@ final class SMTPTranscript {
             lines.append("S: " + line)
             lastReply = line
             let code = Int(line.prefix(3)) ?? 0
+            if !sawServerLine {
+                sawServerLine = true
+                if code != 220 { greetingRefused = true }
+            }
+            if code == 250 && line.dropFirst(4).uppercased().hasPrefix("SMTPUTF8") { offersSMTPUTF8 = true }
             if code >= 400 && pendingRecipient == nil { lastErrorReply = line }
             if inAuth && code != 334 { inAuth = false }
             let isFinal = line.count < 4 || line[line.index(line.startIndex, offsetBy: 3)] != "-"

@@ -13,6 +13,8 @@ public enum YAMLParser {
     public static let maximumNodes = 200_000
     /// Bytes of scalar text in the expanded tree.
     public static let maximumScalarBytes = 16 << 20
+    /// The largest YAML text read at all.
+    public static let maximumInputBytes = 64 << 20
 
     /// Parses the first document of `text`. Returns `nil` for an empty stream.
     ///
@@ -24,6 +26,10 @@ public enum YAMLParser {
         }
         defer { yaml_parser_delete(&parser) }
         let bytes = Array(text.utf8)
+        guard bytes.count <= maximumInputBytes else {
+            throw YAMLSyntaxError(file: file, mark: SourceMark(line: 1, column: 1),
+                                  problem: "the file is larger than \(maximumInputBytes >> 20) MiB")
+        }
         return try bytes.withUnsafeBufferPointer { buffer throws(YAMLSyntaxError) -> YAMLNode? in
             yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
             yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)

@@ -91,7 +91,7 @@ struct RoutingTests {
         #expect(receipt.attempts[0].errorClass == .permanent)
         #expect(receipt.status == .failed && receipt.spoolPath == nil)
         #expect(try await backup.requests().isEmpty)
-        #expect(Spool(directory: spool).entries().entries.isEmpty)
+        #expect(try Spool(directory: spool).entries().entries.isEmpty)
     }
 
     @Test func retryAfterIsHonoured() async throws {
@@ -289,7 +289,7 @@ struct RoutingTests {
         #expect(process.terminationReason == .uncaughtSignal)
 
         let accepted = Set(try await server.requests().map { $0.json["subject"].text })
-        let spooled = Set(Spool(directory: directory + "/spool").entries().entries.compactMap(\.message.subject))
+        let spooled = Set(try Spool(directory: directory + "/spool").entries().entries.compactMap(\.message.subject))
         let all = Set((0..<20).map { "batch \($0)" })
         #expect(accepted.count > 0 && accepted.count < 20, "the kill came mid-batch (\(accepted.count) accepted)")
         #expect(accepted.union(spooled) == all, "every message was either accepted or kept: missing \(all.subtracting(accepted.union(spooled)))")

@@ -3,13 +3,15 @@
 
 Listens on 127.0.0.1 on a free port and prints "READY <port>" on stdout.
 Control endpoints (JSON):
-  POST /_control/script    {"PATH or *": [{"status", "headers", "body", "delay", "drop"}, ...]}
+  POST /_control/script    {"PATH or *": [{"status", "headers", "body", "delay", "drop", "size", "gzip_of"}, ...]}
                            answers for a path are used in order; the last one repeats.
+                           "size": N answers N bytes of "x"; "gzip_of": N answers gzip of N zero bytes
+                           (Content-Encoding: gzip) — for the response size cap.
   GET  /_control/requests  every request so far: [{"method","path","headers":[[k,v]],"body_b64"}]
   POST /_control/reset     forget requests and scripts
 Stops on SIGTERM, or by itself after --lifetime seconds (default 600), so no test leaks it.
 """
-import base64, json, sys, threading, time
+import base64, gzip, json, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 lock = threading.Lock()
@@ -65,9 +67,26 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(2)
             return
+        if answer.get("size"):
+            return self._send(answer.get("status", 200), {"Content-Type": "text/plain"}, b"x" * answer["size"])
+        if answer.get("gzip_of"):
+            return self._send(answer.get("status", 200), {"Content-Type": "application/json", "Content-Encoding": "gzip"},
+                              gzip_of_zeros(answer["gzip_of"]))
         self._send(answer.get("status", 200), answer.get("headers", {}), answer.get("body", ""))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+
+def gzip_of_zeros(n):
+    """gzip of n zero bytes, written in chunks (a 1 GiB expansion is about 1 MB compressed)."""
+    import io
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as f:
+        chunk = b"\0" * (1 << 20)
+        for _ in range(n // len(chunk)):
+            f.write(chunk)
+        f.write(b"\0" * (n % len(chunk)))
+    return out.getvalue()
 
 
 def main():

@@ -12,7 +12,8 @@ parts = []
 for part in message.walk():
     entry = {"content_type": part.get_content_type(), "defects": [type(d).__name__ for d in part.defects],
              "content_id": part.get("Content-ID"), "filename": part.get_filename(),
-             "disposition": part.get_content_disposition()}
+             "disposition": part.get_content_disposition(),
+             "transfer_encoding": part.get("Content-Transfer-Encoding")}
     if not part.is_multipart():
         payload = part.get_payload(decode=True) or b""
         entry["content_b64"] = base64.b64encode(payload).decode()

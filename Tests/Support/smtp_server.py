@@ -8,6 +8,9 @@ OUTDIR as NNNN.json {"mail_from", "rcpt_tos", "data_b64", "tls", "auth_login"}.
   --cert FILE --key FILE          the certificate (made by the test with openssl)
   --auth USER:PASS                require AUTH (PLAIN and LOGIN offered)
   --reject ADDR                   answer 550 to RCPT TO for this address (repeatable)
+  --defer ADDR                    answer 452 (try again later) to RCPT TO for this address (repeatable)
+  --smtputf8                      offer SMTPUTF8 (RFC 6531) in the EHLO reply
+  --greeting "554 …"             greet with this line instead of 220 (then close), or "garbage" for a non-SMTP banner
   --mail-reply "451 4.7.1 …"      answer MAIL FROM with this reply (repeatable: one per message, then 250)
   --drop-on-data                  close the connection when DATA is sent, without a reply
   --idle-timeout SECONDS          close connections idle this long (default 300)
@@ -26,6 +29,9 @@ parser.add_argument("--cert")
 parser.add_argument("--key")
 parser.add_argument("--auth")
 parser.add_argument("--reject", action="append", default=[])
+parser.add_argument("--defer", action="append", default=[])
+parser.add_argument("--smtputf8", action="store_true")
+parser.add_argument("--greeting")
 parser.add_argument("--mail-reply", action="append", default=[])
 parser.add_argument("--drop-on-data", action="store_true")
 parser.add_argument("--lifetime", type=float, default=600)
@@ -46,6 +52,8 @@ class Handler:
     async def handle_RCPT(self, server, session, envelope, address, options):
         if address in args.reject:
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        if address in args.defer:
+            return "452 4.2.2 <%s>: Mailbox full, try again later" % address
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -57,7 +65,8 @@ class Handler:
         record = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
                   "data_b64": base64.b64encode(envelope.original_content or envelope.content).decode(),
                   "tls": server.transport.get_extra_info("ssl_object") is not None, "auth_login": (session.login_data or b"").decode() if isinstance(session.login_data, bytes) else session.login_data,
-                  "helo": session.host_name, "peer_port": session.peer[1], "connection": id(server)}
+                  "helo": session.host_name, "peer_port": session.peer[1], "connection": id(server),
+                  "mail_options": envelope.mail_options}
         path = os.path.join(args.outdir, "%04d.json" % counter["n"])
         with open(path + ".tmp", "w") as f:
             json.dump(record, f)
@@ -95,8 +104,18 @@ def make_context():
     return context
 
 
+class Refusing(asyncio.Protocol):
+    """Greets with --greeting instead of 220, then closes: a server that will not talk."""
+    def connection_made(self, transport):
+        line = b"\x1b[2J220garbage \x00 not smtp\r\n" if args.greeting == "garbage" else (args.greeting + "\r\n").encode()
+        transport.write(line)
+        asyncio.get_running_loop().call_later(0.2, transport.close)
+
+
 def factory():
-    kwargs = dict(hostname="test.smtp.local", decode_data=False, timeout=args.idle_timeout)
+    if args.greeting:
+        return Refusing()
+    kwargs = dict(hostname="test.smtp.local", decode_data=False, timeout=args.idle_timeout, enable_SMTPUTF8=args.smtputf8)
     if args.tls == "starttls":
         kwargs.update(tls_context=make_context(), require_starttls=True)
     if args.auth:

@@ -60,6 +60,9 @@ public actor OAuth2TokenProvider {
             throw TokenError(message: "OAuth2 token request to \(url) failed: \(error.message)", errorClass: .retry, status: nil)
         }
         let body = (try? JSONParser.parse(Array(response.body))) ?? .null
+        for field in ["access_token", "refresh_token", "id_token"] {
+            if let token = body[field].stringValue { Redactor.remember(token) }
+        }
         guard (200..<300).contains(response.status), let token = body["access_token"].stringValue else {
             let reason = [body["error"].text, body["error_description"].text].filter { !$0.isEmpty }.joined(separator: ": ")
             let errorClass: ErrorClass = response.status >= 500 ? .retry : .failover

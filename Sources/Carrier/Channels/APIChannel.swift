@@ -53,6 +53,9 @@ struct APIChannel: Channel {
     /// Step 2: the auth scheme's headers over the finished request.
     func authenticate(_ request: inout RenderedRequest, credential: String?, context auth: AuthContext) throws(CarrierError) {
         for (name, value) in try spec.auth.headers(for: request.wire, credential: credential, context: auth) {
+            // `Basic base64(user:key)` and tokens are derived or obtained here: hidden from all output.
+            Redactor.remember(value)
+            if let space = value.firstIndex(of: " ") { Redactor.remember(String(value[value.index(after: space)...])) }
             request.headers.removeAll { $0.name.lowercased() == name.lowercased() }
             try request.headers.append(.checked(name, value, sensitive: true))
         }

@@ -29,8 +29,16 @@ struct SMTPChannel: Channel {
         (context, spec) = try setup.providerSection(Self.kind, as: SMTPSpec.self)
     }
 
-    /// The relay's own `capabilities`, written over the provider's.
-    var capabilities: Capabilities { spec.capabilities ?? context.definition.capabilities }
+    /// Recipients per transaction when the provider file names no limit: Postfix's default
+    /// `smtpd_recipient_limit`, and far below what fits in libcurl's reply buffers.
+    static let defaultRecipientLimit = 1000
+
+    /// The relay's own `capabilities`, written over the provider's; recipients are always limited.
+    var capabilities: Capabilities {
+        var capabilities = spec.capabilities ?? context.definition.capabilities
+        if capabilities.maxRecipients == nil { capabilities.maxRecipients = Self.defaultRecipientLimit }
+        return capabilities
+    }
 
     /// Everything about one transaction that does not need the network.
     struct Plan {
@@ -136,7 +144,9 @@ struct SMTPChannel: Channel {
             var result = Attempt(account: context.account.name, provider: context.definition.id, channel: Self.kind, outcome: outcome,
                     errorClass: errorClass, status: status, error: error.map(context.redactor.redact),
                     durationMs: Int(Date().timeIntervalSince(started) * 1000), messageIDs: ids)
-            if !details.transcript.isEmpty || !details.portsTried.isEmpty || details.port != nil { result.smtp = details }
+            if !details.transcript.isEmpty || !details.portsTried.isEmpty || details.port != nil {
+                result.smtp = details.redacted(by: context.redactor)
+            }
             return result
         }
         let plan: Plan
@@ -197,8 +207,11 @@ struct SMTPChannel: Channel {
 
     var options: TransferOptions { context.account.transferOptions }
 
-    /// Reply codes are classified like HTTP statuses; a failure without one like any transfer.
+    /// A server that will not talk (a greeting refusal) or cannot carry the message (no
+    /// SMTPUTF8) is `failover`; reply codes are classified like HTTP statuses; a failure
+    /// without one like any transfer.
     static func classify(_ failure: SMTPFailure, code: Int?) -> ErrorClass {
+        if failure.aboutServer { return .failover }
         if failure.transfer.kind != .tls, let code, let errorClass = ErrorClass.forSMTPReply(code) { return errorClass }
         return .forTransfer(failure.transfer, messageMayHaveGone: failure.dataSent)
     }

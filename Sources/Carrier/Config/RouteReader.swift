@@ -62,6 +62,10 @@ struct RouteReader {
             }
             b.finish()
         }
+        if let stateFile, let problem = RouteState.unsafeFileProblem(stateFile),
+           let node = r.node("state_file") ?? r.node("breaker").flatMap({ $0["state_file"] }) {
+            r.error(node, "state_file \(stateFile) \(problem)", hint: "name a regular file of your own (it is created when missing)")
+        }
         let ignoreUnsupported = r.bool("ignore_unsupported") ?? false
         let onAmbiguous = r.oneOf("on_ambiguous", Route.AmbiguousPolicy.allCases.map(\.rawValue)).flatMap(Route.AmbiguousPolicy.init(rawValue:)) ?? .stop
         return Route(name: name, strategy: strategy, members: accounts, retry: retry, breaker: breaker, onAmbiguous: onAmbiguous,

@@ -4,7 +4,8 @@ import Foundation
 ///
 /// The structure follows what the message needs: `multipart/mixed` for attachments around
 /// `multipart/related` for inline images around `multipart/alternative` for text and HTML.
-/// Text is 7bit when it is short-lined ASCII, quoted-printable otherwise; files are base64 at 76.
+/// Text is 7bit when it is short-lined ASCII, quoted-printable otherwise, base64 when it holds
+/// a NUL; files are base64 at 76.
 /// No line exceeds 998 octets. Boundaries are derived from the message, so the same message
 /// (with a fixed `message_id` and `date`) always gives the same bytes.
 public struct MIMEWriter: Sendable {
@@ -104,6 +105,11 @@ public struct MIMEWriter: Sendable {
         func render(seed: UInt64, counter: inout Int) -> String {
             switch self {
             case .text(let text, let subtype):
+                // NUL may not appear in 7bit or quoted-printable text (RFC 2045 §2.7): base64 carries it.
+                if text.utf8.contains(0) {
+                    return "Content-Type: text/\(subtype); charset=\"utf-8\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                        + Base64.mimeWrapped(Data(text.utf8)) + "\r\n"
+                }
                 let lines = QuotedPrintable.lines(text)
                 let dashes: [UInt8] = [0x2D, 0x2D], from = Array("From ".utf8)
                 let plain = text.utf8.allSatisfy { $0 < 0x80 } && lines.allSatisfy { $0.count <= 76 }

@@ -2,12 +2,24 @@
 ///
 /// Precedence, loosest first: `c ? a : b`, `??`, `or`, `and`, `not`, comparisons and `in`,
 /// `+ -`, filters `x | f(args)`, then member access `a.b`, `a[0]`, `a['k']`.
+///
+/// Provider files are untrusted input, so expressions are bounded: at most ``maximumTokens``
+/// tokens and ``maximumNesting`` levels of brackets, `not` and `?:` — the tree stays shallow
+/// enough for the recursive parser, checker and evaluator.
 struct ExpressionParser {
     private var tokens: [ExpressionLexer.Token]
     private var position = 0
+    private var nesting = 0
+    static let maximumTokens = 1000
+    static let maximumNesting = 64
 
     static func parse(_ text: String) throws(ExpressionError) -> Expression {
-        var parser = ExpressionParser(tokens: try ExpressionLexer.tokenize(text))
+        let tokens = try ExpressionLexer.tokenize(text)
+        guard tokens.count <= maximumTokens else {
+            throw ExpressionError(offset: tokens[maximumTokens].offset,
+                                  message: "the expression is longer than \(maximumTokens) tokens; split it or compute less in the provider file")
+        }
+        var parser = ExpressionParser(tokens: tokens)
         let expression = try parser.parseTernary()
         guard case .end = parser.current.kind else {
             throw ExpressionError(offset: parser.current.offset, message: "unexpected \(parser.describe(parser.current))")
@@ -53,12 +65,22 @@ struct ExpressionParser {
     }
 
     private mutating func parseTernary() throws(ExpressionError) -> Expression {
+        try enter()
+        defer { nesting -= 1 }
         let condition = try parseCoalesce()
         guard accept("?") else { return condition }
         let then = try parseTernary()
         try expect(":")
         let otherwise = try parseTernary()
         return .conditional(condition, then, otherwise)
+    }
+
+    /// One level deeper; refused past ``maximumNesting``.
+    private mutating func enter() throws(ExpressionError) {
+        nesting += 1
+        guard nesting <= Self.maximumNesting else {
+            throw ExpressionError(offset: current.offset, message: "the expression nests deeper than \(Self.maximumNesting) levels")
+        }
     }
 
     private mutating func parseCoalesce() throws(ExpressionError) -> Expression {
@@ -89,7 +111,11 @@ struct ExpressionParser {
     }
 
     private mutating func parseNot() throws(ExpressionError) -> Expression {
-        if acceptWord("not") || accept("!") { return .unary(.not, try parseNot()) }
+        if acceptWord("not") || accept("!") {
+            try enter()
+            defer { nesting -= 1 }
+            return .unary(.not, try parseNot())
+        }
         return try parseComparison()
     }
 

@@ -79,15 +79,14 @@ extension Message {
         message.headers = decoder.headers(object["headers"])
         message.tags = decoder.strings(object["tags"], field: "tags")
         if let category = decoder.string(object["category"], field: "category") { message.tags.insert(category, at: 0) }
-        for (i, tag) in message.tags.enumerated() where !HeaderRules.isOneLine(tag) {
-            decoder.problem("tags[\(i)]", "contains a line break or NUL", hint: "a tag is one line of text")
-        }
-        message.metadata = decoder.metadata(object["metadata"], field: "metadata")
-        for entry in decoder.metadata(object["custom_variables"], field: "custom_variables") { message.metadata[entry.key] = entry.value }
+        message.metadata = decoder.object(object["metadata"], field: "metadata")
+        for entry in decoder.object(object["custom_variables"], field: "custom_variables") { message.metadata[entry.key] = entry.value }
         message.template = decoder.template(object)
         message.sendAt = decoder.time(object["send_at"], field: "send_at")
         message.date = decoder.time(object["date"], field: "date")
-        message.messageID = decoder.messageID(object["message_id"])
+        message.messageID = decoder.string(object["message_id"], field: "message_id").map {
+            $0.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
+        }
         if message.to.isEmpty && message.cc.isEmpty && message.bcc.isEmpty && decoder.problems.isEmpty {
             decoder.problem("to", "the message has no recipient", hint: "add at least one address to to, cc or bcc")
         }
@@ -101,6 +100,7 @@ extension Message {
             decoder.problem("attachments[\(i)].content_id", "an inline attachment needs a content_id",
                             hint: "set content_id and refer to it as cid:… in the html")
         }
+        decoder.problems += message.headerProblems
         guard decoder.problems.isEmpty else { throw MessageError(source: source, problems: decoder.problems) }
         return message
     }
@@ -189,58 +189,17 @@ private struct FieldDecoder {
         for entry in object(value, field: "headers") {
             let name = entry.key
             let field = "headers.\(name)"
-            guard HeaderRules.isFieldName(name) else {
-                problem(field, "'\(name)' is not a valid header name", hint: "use letters, digits and - (printable ASCII without spaces, ':' or brackets)")
-                continue
-            }
             if let owner = Message.reservedHeaders[name.lowercased()] {
                 problem(field, "\(name) cannot be set as a custom header",
                         hint: owner.isEmpty ? "Carrier writes it" : "use the \(owner) field")
                 continue
             }
-            let text = entry.value.text
-            guard HeaderRules.isOneLine(text) else {
-                problem(field, "the value contains a line break or NUL", hint: "header values must be one line")
-                continue
-            }
-            out.append((name, text))
+            out.append((name, entry.value.text))
         }
         return out
     }
 
     mutating func template(_ object: OrderedObject) -> Message.Template? {
-        let template = readTemplate(object)
-        if let id = template?.id, !id.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) {
-            problem("template", "the template id '\(id.prefix(80))' contains spaces or control characters",
-                    hint: "copy the id from the provider's template list")
-            return nil
-        }
-        return template
-    }
-
-    /// The message id without angle brackets, which must be an RFC 5322 msg-id.
-    mutating func messageID(_ value: Value?) -> String? {
-        guard let raw = string(value, field: "message_id") else { return nil }
-        let id = raw.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
-        guard HeaderRules.isMessageID(id) else {
-            problem("message_id", "'\(id.prefix(80))' is not an RFC 5322 msg-id",
-                    hint: "write unique-part@your-domain: letters, digits and !#$%&'*+-/=?^_`{|}~ on each side of one @, no spaces or line breaks")
-            return nil
-        }
-        return id
-    }
-
-    /// Metadata: an object whose keys can become header names (`X-Metadata-<key>` over SMTP).
-    mutating func metadata(_ value: Value?, field: String) -> OrderedObject {
-        let object = self.object(value, field: field)
-        for key in object.keys where !HeaderRules.isFieldName(key) {
-            problem("\(field).\(key)", "the key is not a header-safe name",
-                    hint: "use letters, digits, '-', '_' and '.' (keys travel as header names over SMTP)")
-        }
-        return object
-    }
-
-    private mutating func readTemplate(_ object: OrderedObject) -> Message.Template? {
         if let uuid = string(object["template_uuid"], field: "template_uuid") {
             return .init(id: uuid, variables: self.object(object["template_variables"], field: "template_variables"))
         }
@@ -284,12 +243,7 @@ private struct FieldDecoder {
                 problem(field, "needs content (base64) or a path")
             }
             guard let filename, !filename.isEmpty else { problem("\(field).filename", "is required"); continue }
-            guard HeaderRules.isOneLine(filename) else { problem("\(field).filename", "contains a line break or NUL"); continue }
             let type = string(object["type"], field: "\(field).type")
-            if let type, !HeaderRules.isMediaType(type) {
-                problem("\(field).type", "'\(type.prefix(80))' is not a media type", hint: "write type/subtype, such as application/pdf")
-                continue
-            }
             var disposition = Attachment.Disposition.attachment
             if let d = string(object["disposition"], field: "\(field).disposition") {
                 guard let parsed = Attachment.Disposition(rawValue: d) else {
@@ -300,11 +254,6 @@ private struct FieldDecoder {
             }
             let contentID = string(object["content_id"], field: "\(field).content_id")?
                 .trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
-            if let contentID, !HeaderRules.isContentID(contentID) {
-                problem("\(field).content_id", "'\(contentID.prefix(80))' is not a content id",
-                        hint: "use letters, digits, dots and -, optionally followed by @domain (as in cid:logo.1@example.com)")
-                continue
-            }
             guard let data else { continue }
             out.append(Attachment(filename: filename, type: type, content: data,
                                   disposition: disposition, contentID: contentID))

@@ -111,6 +111,15 @@ public struct SMTPDetails: Sendable {
     public var rejected: [Rejection] = []
     public var transcript: [String] = []
 
+    /// The details with secrets hidden: a server may quote credentials in its replies.
+    func redacted(by redactor: Redactor) -> SMTPDetails {
+        var copy = self
+        copy.reply = reply.map(redactor.redact)
+        copy.rejected = rejected.map { Rejection(recipient: $0.recipient, reply: redactor.redact($0.reply)) }
+        copy.transcript = transcript.map(redactor.redact)
+        return copy
+    }
+
     var value: OrderedObject {
         var object = OrderedObject()
         if let port {

@@ -57,6 +57,7 @@ public struct Mailer: Sendable {
     }
 
     private func send(_ message: Message, route: String?, account: String?, queued: Spool.Entry?) async throws(CarrierError) -> Receipt {
+        try Self.check(message)
         let plan = try resolveRoute(route, account: account)
         var prepared = message
         if prepared.messageID == nil { prepared.messageID = MessageIDs.make(domain: message.from.domain) }
@@ -79,6 +80,7 @@ public struct Mailer: Sendable {
             prepared[i].messageID = MessageIDs.make(domain: prepared[i].from.domain)
         }
         try Self.refuseDuplicateIDs(prepared)
+        for message in prepared { try Self.check(message) }
         let queued = try outbox?.queue(prepared, route: route) ?? prepared.map { _ in nil }
         var results: [Result<Receipt, CarrierError>] = []
         for (message, entry) in zip(prepared, queued) {
@@ -87,6 +89,12 @@ public struct Mailer: Sendable {
             }
         }
         return results
+    }
+
+    /// A message built in code meets the rules a parsed one does before anything is sent.
+    private static func check(_ message: Message) throws(CarrierError) {
+        let problems = message.headerProblems
+        if !problems.isEmpty { throw .message(MessageError(source: nil, problems: problems)) }
     }
 
     private static func refuseDuplicateIDs(_ messages: [Message]) throws(CarrierError) {
@@ -109,7 +117,8 @@ public struct Mailer: Sendable {
     /// ``CarrierError/unsupported(account:reasons:)``, and parts left out are listed under `dropped`.
     public func render(_ message: Message, account name: String, channel: ChannelKind? = nil,
                        showSecrets: Bool = false) throws(CarrierError) -> Value {
-        try dispatcher.render(message, account: name, channel: channel, showSecrets: showSecrets,
+        try Self.check(message)
+        return try dispatcher.render(message, account: name, channel: channel, showSecrets: showSecrets,
                               ignoreUnsupported: configuration.routes["default"]?.ignoreUnsupported ?? false)
     }
 

@@ -19,8 +19,14 @@ actor RouteState {
     /// Runs a change on one key of the state and returns its result.
     func update<T>(_ key: String, _ change: (inout Value) -> T) -> T {
         guard let file else { return Self.apply(key, change, to: &memory) }
-        let fd = open(file, O_RDWR | O_CREAT, 0o600)
+        // Never through a symlink, never a file of another user (it could be made to point anywhere).
+        let fd = open(file, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return Self.apply(key, change, to: &memory) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_uid == geteuid(), (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            return Self.apply(key, change, to: &memory)
+        }
         // Several routes may name one file: each keeps its state under its own name.
         defer { close(fd) }
         flock(fd, LOCK_EX)
@@ -36,6 +42,16 @@ actor RouteState {
         handle.write(Data(JSONWriter.bytes(shared)))
         fsync(fd)
         return result
+    }
+
+    /// Why a state file may not be used (a symlink, another user's file, not a regular file), or nil.
+    static func unsafeFileProblem(_ path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }  // created on first use
+        if (info.st_mode & S_IFMT) == S_IFLNK { return "is a symbolic link" }
+        if (info.st_mode & S_IFMT) != S_IFREG { return "is not a regular file" }
+        if info.st_uid != geteuid() { return "belongs to another user (uid \(info.st_uid))" }
+        return nil
     }
 
     private static func apply<T>(_ key: String, _ change: (inout Value) -> T, to state: inout Value) -> T {

@@ -13,12 +13,15 @@ public enum ErrorClass: String, Sendable, Hashable, CaseIterable, Codable {
     /// The request went out and no answer came: it may have been sent.
     case ambiguous
 
-    /// The class for an HTTP status when a provider file says nothing about it.
+    /// The class for an HTTP status when a provider file says nothing about it: 429
+    /// `rate_limited`; 408 and 5xx `retry`; 401, 403 and 3xx (a redirect is not followed) `failover`;
+    /// other 4xx `permanent`.
     public static func forHTTPStatus(_ status: Int) -> ErrorClass {
         switch status {
         case 429: return .rateLimited
         case 408, 500...599: return .retry
         case 401, 403: return .failover
+        case 300...399: return .failover  // a redirect is about the endpoint, not the message
         default: return .permanent
         }
     }

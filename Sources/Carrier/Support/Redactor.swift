@@ -1,7 +1,15 @@
-/// Replaces secrets with `***` in anything Carrier prints, logs or raises.
+import Foundation
+import Synchronization
+
+/// Replaces secrets with `***` in anything Carrier prints, logs, raises or keeps.
 ///
-/// Built from an account's secret credentials (and tokens obtained at run time); values shorter
-/// than four characters are not treated as secrets, or every `a` would vanish from output.
+/// Built from an account's secret credentials. Every form of a secret the engine itself can
+/// produce is matched too: URL-escaped (`url_escape`, form bodies), JSON-escaped, base64 and
+/// base64url (for secrets of 8 bytes or more). Values the engine obtains or derives at run time — OAuth2 access and refresh
+/// tokens, the `Basic base64(user:key)` and `Bearer …` values of auth headers — are
+/// remembered process-wide through ``remember(_:)``, and every redactor hides them as well.
+/// Secrets of any length are hidden: a short one may mask more text than it should, which is
+/// better than showing it.
 /// Matching works on UTF-8 bytes: it runs over every string of every rendered request.
 public struct Redactor: Sendable {
     public private(set) var secrets: [String] = []
@@ -11,14 +19,66 @@ public struct Redactor: Sendable {
         for s in secrets { add(s) }
     }
 
+    /// Adds a secret and the forms the engine may write it in.
     public mutating func add(_ secret: String) {
-        guard secret.count >= 4, !secrets.contains(secret) else { return }
-        secrets.append(secret)
+        for form in Self.forms(of: secret) where !secrets.contains(form) {
+            secrets.append(form)
+        }
         secrets.sort { $0.utf8.count > $1.utf8.count }  // longest first, so a secret inside another is not half-masked
         patterns = secrets.map { Array($0.utf8) }
     }
 
+    /// A secret as written raw, URL-escaped, JSON-escaped and (from 8 bytes on) in base64.
+    static func forms(of secret: String) -> [String] {
+        guard !secret.isEmpty else { return [] }
+        var forms = [secret, FormBody.escape(secret), Self.jsonEscaped(secret)]
+        // Base64 of a short secret would match inside unrelated base64 (attachments).
+        if secret.utf8.count >= 8 {
+            let base64 = Data(secret.utf8).base64EncodedString()
+            forms += [base64, String(base64.prefix { $0 != "=" }), Base64.urlUnpadded(Data(secret.utf8))]
+        }
+        var unique: [String] = []
+        for form in forms where !form.isEmpty && !unique.contains(form) { unique.append(form) }
+        return unique
+    }
+
+    private static func jsonEscaped(_ text: String) -> String {
+        let quoted = JSONWriter.string(.string(text))
+        return String(quoted.dropFirst().dropLast())
+    }
+
+    /// Secrets obtained or derived at run time, hidden by every redactor of the process.
+    private static let obtained = Mutex(Redactor())
+
+    /// Remembers a value the engine obtained or derived (a token, an auth header's value), so
+    /// no output of this process shows it from now on.
+    public static func remember(_ secret: String) {
+        obtained.withLock { redactor in
+            guard !redactor.secrets.contains(secret) else { return }
+            redactor.add(secret)
+        }
+    }
+
+    /// This redactor with the process's obtained secrets added.
+    private var complete: Redactor {
+        let extra = Self.obtained.withLock { $0 }
+        guard !extra.secrets.isEmpty else { return self }
+        var merged = self
+        for secret in extra.secrets where !merged.secrets.contains(secret) { merged.secrets.append(secret) }
+        merged.secrets.sort { $0.utf8.count > $1.utf8.count }
+        merged.patterns = merged.secrets.map { Array($0.utf8) }
+        return merged
+    }
+
     public func redact(_ text: String) -> String {
+        complete.redactOwn(text)
+    }
+
+    public func redact(_ value: Value) -> Value {
+        complete.redactOwn(value)
+    }
+
+    private func redactOwn(_ text: String) -> String {
         guard !patterns.isEmpty else { return text }
         var bytes = Array(text.utf8)
         var changed = false
@@ -29,12 +89,12 @@ public struct Redactor: Sendable {
         return changed ? String(decoding: bytes, as: UTF8.self) : text
     }
 
-    public func redact(_ value: Value) -> Value {
+    private func redactOwn(_ value: Value) -> Value {
         guard !patterns.isEmpty, containsSecret(value) else { return value }
         switch value {
-        case .string(let s): return .string(redact(s))
-        case .array(let items): return .array(items.map(redact))
-        case .object(let object): return .object(OrderedObject(object.entries.map { ($0.key, redact($0.value)) }))
+        case .string(let s): return .string(redactOwn(s))
+        case .array(let items): return .array(items.map(redactOwn))
+        case .object(let object): return .object(OrderedObject(object.entries.map { ($0.key, redactOwn($0.value)) }))
         default: return value
         }
     }

@@ -1,0 +1,49 @@
+import Foundation
+
+extension Message {
+    /// Everything in the message that would end up in a header and breaks its grammar: the
+    /// Message-ID (RFC 5322 msg-id), attachment media types and content ids, file names, custom
+    /// headers, metadata keys (header names over SMTP), tags and the template id (one line).
+    /// Checked when a message is read and again before it is sent, so a message built in code
+    /// is held to the same rules.
+    public var headerProblems: [MessageError.FieldProblem] {
+        var problems: [MessageError.FieldProblem] = []
+        func problem(_ field: String, _ message: String, _ hint: String? = nil) {
+            problems.append(.init(field: field, message: message, hint: hint))
+        }
+        if let id = messageID, !HeaderRules.isMessageID(id) {
+            problem("message_id", "'\(id.prefix(80))' is not an RFC 5322 msg-id",
+                    "write unique-part@your-domain: letters, digits and !#$%&'*+-/=?^_`{|}~ on each side of one @, no spaces or line breaks")
+        }
+        for (i, file) in attachments.enumerated() {
+            if !HeaderRules.isOneLine(file.filename) { problem("attachments[\(i)].filename", "contains a line break or NUL") }
+            if !HeaderRules.isMediaType(file.type) {
+                problem("attachments[\(i)].type", "'\(file.type.prefix(80))' is not a media type", "write type/subtype, such as application/pdf")
+            }
+            if let cid = file.contentID, !HeaderRules.isContentID(cid) {
+                problem("attachments[\(i)].content_id", "'\(cid.prefix(80))' is not a content id",
+                        "use letters, digits, dots and -, optionally followed by @domain (as in cid:logo.1@example.com)")
+            }
+        }
+        for (name, value) in headers {
+            if !HeaderRules.isFieldName(name) {
+                problem("headers.\(name)", "'\(name)' is not a valid header name",
+                        "use letters, digits and - (printable ASCII without spaces, ':' or brackets)")
+            } else if !HeaderRules.isOneLine(value) {
+                problem("headers.\(name)", "the value contains a line break or NUL", "header values must be one line")
+            }
+        }
+        for key in metadata.keys where !HeaderRules.isFieldName(key) {
+            problem("metadata.\(key)", "the key is not a header-safe name",
+                    "use letters, digits, '-', '_' and '.' (keys travel as header names over SMTP)")
+        }
+        for (i, tag) in tags.enumerated() where !HeaderRules.isOneLine(tag) {
+            problem("tags[\(i)]", "contains a line break or NUL", "a tag is one line of text")
+        }
+        if let id = template?.id, !id.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) {
+            problem("template", "the template id '\(id.prefix(80))' contains spaces or control characters",
+                    "copy the id from the provider's template list")
+        }
+        return problems
+    }
+}
