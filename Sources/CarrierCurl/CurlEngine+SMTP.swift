@@ -24,11 +24,13 @@ extension CurlEngine {
                 if code == CURLE_USE_SSL_FAILED {
                     error.message = "the server at \(request.host):\(request.port) does not offer STARTTLS, which this account requires; nothing was sent"
                 }
-                if collector.uploadRefused {
+                let withoutUTF8 = collector.mayUploadWasSet && !transcript.offersSMTPUTF8
+                if withoutUTF8 {
                     error.kind = .refused
                     error.requestSent = false
                     error.message = "the server at \(request.host):\(request.port) does not offer SMTPUTF8, which the non-ASCII addresses "
-                        + "of this message need; the transaction was abandoned before the message was sent"
+                        + "of this message need; the message was not sent"
+                        + (transcript.lastErrorReply.map { " (server said: \($0))" } ?? "")
                 }
                 if transcript.greetingRefused && !transcript.dataSent {
                     error.kind = .refused
@@ -37,7 +39,7 @@ extension CurlEngine {
                 var failure = SMTPFailure(transfer: error, replyCode: reply > 0 ? reply : nil, lastReply: transcript.lastErrorReply ?? transcript.lastReply,
                                           transcript: transcript.lines, dataSent: transcript.dataSent && !collector.uploadRefused,
                                           rejected: transcript.rejected, reusedConnection: transcript.reused)
-                failure.aboutServer = collector.uploadRefused || (transcript.greetingRefused && !transcript.dataSent)
+                failure.aboutServer = withoutUTF8 || (transcript.greetingRefused && !transcript.dataSent)
                 return .failure(failure)
             }
             return .success(SMTPResult(replyCode: reply, lastReply: transcript.lastReply ?? "", rejected: transcript.rejected,
@@ -81,6 +83,7 @@ extension CurlEngine {
         // offers it. When it does not, the upload is stopped before the message's first byte.
         if ([request.mailFrom] + request.recipients).contains(where: { !$0.utf8.allSatisfy { $0 < 0x80 } }) {
             collector.mayUpload = { transcript.offersSMTPUTF8 }
+            collector.mayUploadWasSet = true
         }
         handle.collector = Unmanaged.passRetained(collector).toOpaque()
         handle.attach(collector: handle.collector!)

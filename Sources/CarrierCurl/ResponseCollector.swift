@@ -21,6 +21,8 @@ final class ResponseCollector {
     var transcript: SMTPTranscript?
     /// Asked once before the first byte of the upload; false stops the transfer there.
     var mayUpload: (() -> Bool)?
+    /// A `mayUpload` check was set for this transfer.
+    var mayUploadWasSet = false
     /// The upload was stopped because `mayUpload` said no.
     var uploadRefused = false
 

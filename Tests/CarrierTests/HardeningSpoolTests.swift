@@ -1,0 +1,205 @@
+import Carrier
+import Foundation
+import Testing
+
+/// The spool under faults, and carrier.yaml's own input rules (issue 8, items 4 and 12 and the
+/// Low spool, state-file and configuration items).
+@Suite("Hardening: spool and configuration", .serialized)
+struct HardeningSpoolTests {
+    /// A folder with a carrier.yaml whose one account is a Mailtrap API at `endpoint`, and a spool.
+    static func project(endpoint: String, extra: String = "") throws -> TemporaryFolder {
+        let folder = try TemporaryFolder()
+        try """
+            spool: ./spool
+            accounts:
+              mt: {provider: mailtrap, endpoint: "\(endpoint)", credentials: {api_token: tok-123456}}
+            \(extra)
+            """.write(toFile: folder.path + "/carrier.yaml", atomically: true, encoding: .utf8)
+        return folder
+    }
+
+    /// Writes a message file with this subject and message_id.
+    static func message(_ folder: TemporaryFolder, _ name: String, subject: String, id: String? = nil) throws -> String {
+        let idField = id.map { #", "message_id": "\#($0)""# } ?? ""
+        let text = #"{"from": "a@example.com", "to": ["b@example.com"], "subject": "\#(subject)", "text": "t"\#(idField)}"#
+        try text.write(toFile: folder.path + "/" + name, atomically: true, encoding: .utf8)
+        return name
+    }
+
+    static func spoolFiles(_ folder: TemporaryFolder) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path + "/spool")) ?? []).sorted()
+    }
+
+    /// Runs carrier as an unprivileged user when the tests run as root (CI), so permissions
+    /// apply; the binary is copied where that user can run it.
+    static func carrierUnprivileged(_ arguments: [String], in folder: TemporaryFolder) throws -> ProcessResult {
+        guard geteuid() == 0 else { return try carrier(arguments, directory: folder.path) }
+        let binary = folder.path + "/carrier-bin"
+        if !FileManager.default.fileExists(atPath: binary) {
+            try FileManager.default.copyItem(atPath: Repository.binary, toPath: binary)
+        }
+        chmod(folder.path, 0o755)
+        chmod(binary, 0o755)
+        return try run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", binary] + arguments,
+                       environment: ["PATH": "/usr/bin:/bin", "HOME": "/tmp"], directory: folder.path)
+    }
+
+    /// Gives a path (recursively) to the unprivileged user when running as root.
+    static func giveAway(_ path: String) throws {
+        guard geteuid() == 0 else { return }
+        let result = try run("/bin/chown", ["-R", "65534:65534", path])
+        guard result.status == 0 else { throw TestFailure("chown failed: \(result.stderr)") }
+    }
+
+    // MARK: High 4 — spool names
+
+    @Test("Ids that once mapped to one spool file are kept apart; every unsent message is reported")
+    func spoolNamesNeverCollide() throws {
+        let folder = try Self.project(endpoint: "http://127.0.0.1:\(closedPort())")
+        defer { folder.remove() }
+        let files = try [("x+1@y.example", "one"), ("x=1@y.example", "two"), ("x_1@y.example", "three"), (nil, "four")].enumerated().map {
+            try Self.message(folder, "m\($0.offset).json", subject: $0.element.1, id: $0.element.0)
+        }
+        let result = try carrier(["send"] + files, directory: folder.path)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("4 of 4 messages were not sent"), "\(result.stderr)")
+        for file in files { #expect(result.stderr.contains("carrier: \(file):")) }
+        let listed = try carrier(["outbox", "list", "--json"], directory: folder.path)
+        let subjects = Set((try JSONParser.parse(listed.stdout).arrayValue ?? []).map { $0["subject"].text })
+        #expect(subjects == ["one", "two", "three", "four"])
+    }
+
+    @Test("A duplicate message_id in one batch is refused before anything is sent")
+    func duplicateIDsInABatchAreRefused() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        let folder = try Self.project(endpoint: server.url)
+        defer { folder.remove() }
+        let a = try Self.message(folder, "a.json", subject: "a", id: "same@y.example")
+        let b = try Self.message(folder, "b.json", subject: "b", id: "same@y.example")
+        let result = try carrier(["send", a, b], directory: folder.path)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("message 2 has the message_id of message 1"), "\(result.stderr)")
+        #expect(try await server.requests().isEmpty)
+        #expect(Self.spoolFiles(folder).isEmpty)
+    }
+
+    // MARK: Medium 12 — spool errors
+
+    @Test("A spool that cannot be written sends nothing and says why; an unreadable one is not 'empty'")
+    func unusableSpoolIsAnError() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        let folder = try Self.project(endpoint: "http://127.0.0.1:\(closedPort())")
+        defer { folder.remove() }
+        _ = try carrier(["send", try Self.message(folder, "m.json", subject: "kept")], directory: folder.path)
+        #expect(Self.spoolFiles(folder).count == 1)
+        try String(contentsOfFile: folder.path + "/carrier.yaml", encoding: .utf8)
+            .replacingOccurrences(of: #"endpoint: "http://127.0.0.1:[0-9]+""#, with: "endpoint: \"\(server.url)\"", options: .regularExpression)
+            .write(toFile: folder.path + "/carrier.yaml", atomically: true, encoding: .utf8)
+        try Self.giveAway(folder.path + "/spool")
+        chmod(folder.path + "/spool", 0o500)
+        let retried = try Self.carrierUnprivileged(["outbox", "retry"], in: folder)
+        #expect(retried.status != 0)
+        #expect(retried.stderr.contains("spool") && retried.stderr.contains("cannot write"), "\(retried.stdout)\(retried.stderr)")
+        #expect(try await server.requests().isEmpty, "nothing is sent while the entry could not be removed")
+
+        chmod(folder.path + "/spool", 0o000)
+        let listed = try Self.carrierUnprivileged(["outbox", "list"], in: folder)
+        #expect(listed.status != 0)
+        #expect(!listed.stdout.contains("empty"))
+        #expect(listed.stderr.contains("cannot read"), "\(listed.stderr)")
+        chmod(folder.path + "/spool", 0o700)
+    }
+
+    @Test("An entry marked sent is never sent again; a truncated entry is an error, not 'gone'; purge removes a corrupt one")
+    func brokenEntries() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.json(200, .object(["success": true, "message_ids": ["m-1"]]))]])
+        let folder = try Self.project(endpoint: "http://127.0.0.1:\(closedPort())")
+        defer { folder.remove() }
+        for i in 0..<2 { _ = try carrier(["send", try Self.message(folder, "m\(i).json", subject: "s\(i)")], directory: folder.path) }
+        let entries = Self.spoolFiles(folder)
+        #expect(entries.count == 2)
+        let sentPath = folder.path + "/spool/" + entries[0]
+        try String(contentsOfFile: sentPath, encoding: .utf8).replacingOccurrences(of: #""state":"failed""#, with: #""state":"sent""#)
+            .write(toFile: sentPath, atomically: true, encoding: .utf8)
+        let truncatedID = String(entries[1].dropLast(5))
+        let truncatedPath = folder.path + "/spool/" + entries[1]
+        let whole = try Data(contentsOf: URL(fileURLWithPath: truncatedPath))
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: truncatedPath))
+        try String(contentsOfFile: folder.path + "/carrier.yaml", encoding: .utf8)
+            .replacingOccurrences(of: #"endpoint: "http://127.0.0.1:[0-9]+""#, with: "endpoint: \"\(server.url)\"", options: .regularExpression)
+            .write(toFile: folder.path + "/carrier.yaml", atomically: true, encoding: .utf8)
+
+        let one = try carrier(["outbox", "retry", truncatedID], directory: folder.path)
+        #expect(one.status == 1)
+        #expect(one.stdout.contains(truncatedPath) && !one.stdout.contains(": gone"), "\(one.stdout)")
+        let all = try carrier(["outbox", "retry"], directory: folder.path)
+        #expect(all.status == 1)
+        #expect(try await server.requests().isEmpty, "the entry marked sent went out again")
+        #expect(!FileManager.default.fileExists(atPath: sentPath), "the sent entry is removed")
+
+        let purged = try carrier(["outbox", "purge", truncatedID], directory: folder.path)
+        #expect(purged.status == 0)
+        #expect(purged.stdout.contains("could not be read"), "\(purged.stdout)")
+        #expect(Self.spoolFiles(folder).isEmpty)
+    }
+
+    @Test("Retrying many kept entries leaves no .lock files behind")
+    func noLockFilesLeft() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        let folder = try Self.project(endpoint: server.url)
+        defer { folder.remove() }
+        let files = try (0..<12).map { try Self.message(folder, "m\($0).json", subject: "s\($0)") }
+        try await server.script(["*": [Answer.json(503, .object(["errors": ["down"]]))]])
+        _ = try carrier(["send"] + files, directory: folder.path)
+        #expect(Self.spoolFiles(folder).count == 12)
+        _ = try carrier(["outbox", "retry"], directory: folder.path)  // still down: kept
+        #expect(Self.spoolFiles(folder).allSatisfy { $0.hasSuffix(".json") }, "\(Self.spoolFiles(folder))")
+        try await server.script(["*": [Answer.json(200, .object(["success": true, "message_ids": ["m"]]))]])
+        let retried = try carrier(["outbox", "retry"], directory: folder.path)
+        #expect(retried.status == 0, "\(retried.stdout)")
+        #expect(Self.spoolFiles(folder).isEmpty, "\(Self.spoolFiles(folder))")
+    }
+
+    @Test("Control characters from a message are escaped in human output")
+    func terminalOutputIsEscaped() throws {
+        let folder = try Self.project(endpoint: "http://127.0.0.1:\(closedPort())")
+        defer { folder.remove() }
+        _ = try carrier(["send", try Self.message(folder, "m.json", subject: #"hi \u001b[2J there"#)], directory: folder.path)
+        let listed = try carrier(["outbox", "list"], directory: folder.path)
+        #expect(listed.stdout.contains("hi \\u{1B}[2J there"), "\(listed.stdout)")
+        #expect(!listed.stdout.contains("\u{1B}"))
+    }
+
+    // MARK: Low — state file and carrier.yaml
+
+    @Test("A route state_file that is a symlink is refused, and its target is left alone")
+    func stateFileSymlinkIsRefused() throws {
+        let folder = try Self.project(endpoint: "http://127.0.0.1:\(closedPort())",
+                                      extra: "routes:\n  default: {accounts: [mt], state_file: ./state.json, breaker: {failures: 1}}\n")
+        defer { folder.remove() }
+        try "precious".write(toFile: folder.path + "/precious.txt", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: folder.path + "/state.json", withDestinationPath: folder.path + "/precious.txt")
+        let result = try carrier(["send", try Self.message(folder, "m.json", subject: "s")], directory: folder.path)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("carrier.yaml:5:") && result.stderr.contains("symbolic link"), "\(result.stderr)")
+        #expect(try String(contentsOfFile: folder.path + "/precious.txt", encoding: .utf8) == "precious")
+    }
+
+    @Test("carrier.yaml refuses duplicate keys with a position, and ${PORT} works inside an endpoint")
+    func configurationInput() throws {
+        #expect(throws: DiagnosticsError.self) {
+            try Configuration.parse("accounts:\n  a: {provider: file}\n  a: {provider: file}\n", file: "carrier.yaml")
+        }
+        do { _ = try Configuration.parse("accounts:\n  a: {provider: file, provider: smtp}\n", file: "carrier.yaml") } catch {
+            #expect(error.description.contains("carrier.yaml:2:") && error.description.contains("duplicate key 'provider'"), "\(error)")
+        }
+        let config = try Configuration.parse("accounts:\n  mt: {provider: mailtrap, endpoint: \"http://127.0.0.1:${PORT}\", credentials: {api_token: t-1234}}\n",
+                                             file: "carrier.yaml", environment: ["PORT": "8025"])
+        #expect(try config.account(named: "mt").endpoint == "http://127.0.0.1:8025")
+    }
+}
