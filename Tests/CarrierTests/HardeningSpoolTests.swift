@@ -188,6 +188,13 @@ struct HardeningSpoolTests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("carrier.yaml:5:") && result.stderr.contains("symbolic link"), "\(result.stderr)")
         #expect(try String(contentsOfFile: folder.path + "/precious.txt", encoding: .utf8) == "precious")
+
+        guard geteuid() == 0 else { return }  // only root can give a file away
+        try FileManager.default.removeItem(atPath: folder.path + "/state.json")
+        try "{}".write(toFile: folder.path + "/state.json", atomically: true, encoding: .utf8)
+        try Self.giveAway(folder.path + "/state.json")
+        let foreign = try carrier(["send", "m.json"], directory: folder.path)
+        #expect(foreign.status == 2 && foreign.stderr.contains("belongs to another user"), "\(foreign.stderr)")
     }
 
     @Test("carrier.yaml refuses duplicate keys with a position, and ${PORT} works inside an endpoint")

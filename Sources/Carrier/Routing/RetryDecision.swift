@@ -27,7 +27,9 @@ enum RetryDecision: Equatable {
             let pause = policy.delay(beforeRetry: retries + 1, jitter: jitter)
             return elapsed + pause <= policy.maxTotal ? .retry(after: pause) : .next
         case .rateLimited where mayRetry:
-            let pause = attempt.retryAfter ?? policy.delay(beforeRetry: retries + 1, jitter: jitter)
+            // Hints are clamped where they are read (DurationText.hint); a caller's Attempt may not be.
+            let hint = attempt.retryAfter.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
+            let pause = hint ?? policy.delay(beforeRetry: retries + 1, jitter: jitter)
             return pause <= policy.maxRetryAfter && elapsed + pause <= policy.maxTotal ? .retry(after: pause) : .next
         case .retry, .rateLimited, .failover:
             return .next
