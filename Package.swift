@@ -37,6 +37,7 @@ let package = Package(
         ], plugins: ["EmbedProviders"]),
         .executableTarget(name: "CarrierCLI", dependencies: [
             "Carrier",
+            "CarrierCurl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Carrier
+import CarrierCurl
 import Foundation
 
 /// `--config FILE`, shared by the commands that read carrier.yaml.

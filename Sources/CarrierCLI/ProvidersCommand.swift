@@ -27,10 +27,10 @@ struct ListProviders: AsyncParsableCommand {
             return
         }
         for d in definitions {
-            print("\(d.id.padding(toLength: 12, withPad: " ", startingAt: 0)) \(d.name.padding(toLength: 26, withPad: " ", startingAt: 0)) \(d.channels.map(\.rawValue).joined(separator: ",").padding(toLength: 9, withPad: " ", startingAt: 0)) \(d.origin)")
+            Output.line("\(d.id.padding(toLength: 12, withPad: " ", startingAt: 0)) \(d.name.padding(toLength: 26, withPad: " ", startingAt: 0)) \(d.channels.map(\.rawValue).joined(separator: ",").padding(toLength: 9, withPad: " ", startingAt: 0)) \(d.origin)")
         }
         for (id, failure) in registry.failures.sorted(by: { $0.key < $1.key }) {
-            FileHandle.standardError.write(Data("carrier: provider \(id) does not load:\n\(failure)\n".utf8))
+            Output.error("carrier: provider \(id) does not load:\n\(failure)")
         }
     }
 }
@@ -57,10 +57,10 @@ struct LintProviders: AsyncParsableCommand {
         for file in files {
             do {
                 let d = try DefinitionLoader.load(file: file)
-                print("\(file): ok (\(d.id), \(d.exampleCount) example(s))")
+                Output.line("\(file): ok (\(d.id), \(d.exampleCount) example(s))")
             } catch {
                 failed = true
-                FileHandle.standardError.write(Data((error.description + "\n").utf8))
+                Output.error(error.description)
             }
         }
         if failed { throw CLIError(message: "carrier: some provider files have errors", code: 2) }
@@ -78,7 +78,7 @@ struct TestProviders: AsyncParsableCommand {
         var failures = 0
         var passed = 0
         for (id, failure) in registry.failures.sorted(by: { $0.key < $1.key }) where names.isEmpty || names.contains(id) {
-            print("FAIL \(id): the file does not load\n\(failure)")
+            Output.line("FAIL \(id): the file does not load\n\(failure)")
             failures += 1
         }
         let ids = names.isEmpty ? registry.ids : names
@@ -86,21 +86,21 @@ struct TestProviders: AsyncParsableCommand {
             let definition: ProviderDefinition
             do { definition = try registry.definition(id) } catch { throw CLIError(error) }
             if definition.exampleCount == 0 {
-                print("FAIL \(id): the file has no examples")
+                Output.line("FAIL \(id): the file has no examples")
                 failures += 1
             }
             for result in ExampleRunner.run(definition) {
                 if result.passed {
                     passed += 1
-                    print("ok   \(id): \(result.name)")
+                    Output.line("ok   \(id): \(result.name)")
                 } else {
                     failures += 1
-                    print("FAIL \(id): \(result.name) (\(result.location))")
-                    for f in result.failures { print("       \(f)") }
+                    Output.line("FAIL \(id): \(result.name) (\(result.location))")
+                    for f in result.failures { Output.line("       \(f)") }
                 }
             }
         }
-        print("\(passed) passed, \(failures) failed")
+        Output.line("\(passed) passed, \(failures) failed")
         if failures > 0 { throw CLIError(message: "carrier: provider examples failed", code: 1) }
     }
 }

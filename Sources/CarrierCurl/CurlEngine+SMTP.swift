@@ -14,6 +14,7 @@ extension CurlEngine {
             let transcript = collector.transcript!
             let reply = handle.info(CURLINFO_RESPONSE_CODE)
             if code == CURLE_OK { handle.messagesOnConnection += 1 }
+            if transcript.ehloAnswered { handle.connectionOffersSMTPUTF8 = transcript.offersSMTPUTF8 }
             guard code == CURLE_OK else {
                 var error = Self.transferError(code, handle: handle, errorBuffer: collector.errorText)
                 error.requestSent = transcript.dataSent
@@ -24,7 +25,9 @@ extension CurlEngine {
                 if code == CURLE_USE_SSL_FAILED {
                     error.message = "the server at \(request.host):\(request.port) does not offer STARTTLS, which this account requires; nothing was sent"
                 }
-                let withoutUTF8 = collector.mayUploadWasSet && !transcript.offersSMTPUTF8
+                // Only when the server was asked (its EHLO reply, or the upload check on a reused
+                // connection): a refused connection or a TLS failure is not about SMTPUTF8.
+                let withoutUTF8 = collector.uploadRefused || (collector.mayUploadWasSet && transcript.ehloAnswered && !transcript.offersSMTPUTF8)
                 if withoutUTF8 {
                     error.kind = .refused
                     error.requestSent = false
@@ -82,7 +85,8 @@ extension CurlEngine {
         // Non-ASCII addresses need SMTPUTF8 (RFC 6531); libcurl asks for it when the server
         // offers it. When it does not, the upload is stopped before the message's first byte.
         if ([request.mailFrom] + request.recipients).contains(where: { !$0.utf8.allSatisfy { $0 < 0x80 } }) {
-            collector.mayUpload = { transcript.offersSMTPUTF8 }
+            let remembered = handle.connectionOffersSMTPUTF8
+            collector.mayUpload = { transcript.ehloAnswered ? transcript.offersSMTPUTF8 : remembered }
             collector.mayUploadWasSet = true
         }
         handle.collector = Unmanaged.passRetained(collector).toOpaque()

@@ -13,6 +13,9 @@ public final class CurlHandle: @unchecked Sendable {
     var collectorStorage: UnsafeMutableRawPointer?
     /// Messages sent over the handle's current SMTP connection.
     var messagesOnConnection = 0
+    /// Whether the server of this handle's open connection offered SMTPUTF8 in its EHLO reply
+    /// (a reused connection sends no EHLO, so the answer is kept from the one that did).
+    var connectionOffersSMTPUTF8 = false
 
     init?() {
         guard let handle = curl_easy_init() else { return nil }

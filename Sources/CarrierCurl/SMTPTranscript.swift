@@ -12,15 +12,21 @@ final class SMTPTranscript {
     var pendingRecipient: String?
     var rejected: [(recipient: String, reply: String)] = []
     var reused = false
-    /// The server's first words were not a `220` greeting (a `554` refusal, or garbage).
+    /// The server's first words on a new connection were not a `220` greeting (a `554` refusal, or garbage).
     var greetingRefused = false
+    /// The server answered EHLO on this transfer (not on a reused connection).
+    var ehloAnswered = false
     /// The server listed SMTPUTF8 in its EHLO reply.
     var offersSMTPUTF8 = false
     private var sawServerLine = false
+    private var sawClientLine = false
+    private var lastCommand = ""
 
     func client(_ text: String) {
         for line in text.split(separator: "\r\n", omittingEmptySubsequences: true).map(String.init) {
+            sawClientLine = true
             let upper = line.uppercased()
+            if !inAuth { lastCommand = String(upper.prefix(4)) }
             if upper.hasPrefix("AUTH ") {
                 inAuth = true
                 let parts = line.split(separator: " ")
@@ -42,9 +48,12 @@ final class SMTPTranscript {
             let code = Int(line.prefix(3)) ?? 0
             if !sawServerLine {
                 sawServerLine = true
-                if code != 220 { greetingRefused = true }
+                if code != 220 && !sawClientLine { greetingRefused = true }
             }
-            if code == 250 && line.dropFirst(4).uppercased().hasPrefix("SMTPUTF8") { offersSMTPUTF8 = true }
+            if lastCommand == "EHLO" && code == 250 {
+                ehloAnswered = true
+                if line.dropFirst(4).uppercased().hasPrefix("SMTPUTF8") { offersSMTPUTF8 = true }
+            }
             if code >= 400 && pendingRecipient == nil { lastErrorReply = line }
             if inAuth && code != 334 { inAuth = false }
             let isFinal = line.count < 4 || line[line.index(line.startIndex, offsetBy: 3)] != "-"
@@ -61,11 +70,7 @@ final class SMTPTranscript {
 
     /// A server line with control characters escaped: it is shown on terminals and kept in files.
     static func printable(_ line: Substring) -> String {
-        guard line.unicodeScalars.contains(where: { $0.value < 0x20 || ($0.value >= 0x7F && $0.value <= 0x9F) }) else { return String(line) }
-        return String(String.UnicodeScalarView(line.unicodeScalars.flatMap { scalar -> [Unicode.Scalar] in
-            scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value <= 0x9F)
-                ? Array("\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars) : [scalar]
-        }))
+        String(line).escapingControlCharacters()
     }
 
     static func address(in line: String) -> String {

@@ -36,6 +36,9 @@ struct HardeningMessageTests {
         message.messageID = "x@y.example"
         message.headers = [("X-Ok", "one\r\nBcc: victim@evil.example")]
         #expect(throws: HeaderInjectionError.self) { try MIMEWriter().write(message) }
+        message.headers = [("Bcc", "victim@evil.example")]
+        #expect(throws: HeaderInjectionError.self) { try MIMEWriter(includeBcc: true).write(message) }
+        #expect(message.headerProblems.map(\.field) == ["headers.Bcc"])
         message.headers = []
         #expect(throws: HeaderInjectionError.self) { try MIMEWriter(extraHeaders: [("X-Tag\r\nBcc", "v")]).write(message) }
         let mime = try MIMEWriter(extraHeaders: [("X-Tag", "v")]).write(message)

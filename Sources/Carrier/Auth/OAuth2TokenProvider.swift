@@ -47,6 +47,7 @@ public actor OAuth2TokenProvider {
             fields = [("grant_type", "refresh_token"), ("client_id", id), ("client_secret", secret), ("refresh_token", refreshToken)]
         case .serviceAccount(let email, let key, let scope, let subject):
             let assertion = try Self.assertion(email: email, privateKey: key, scope: scope, subject: subject, audience: url)
+            Redactor.remember(assertion)  // a signed credential, good for an hour
             fields = [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion)]
         }
         exchanges += 1

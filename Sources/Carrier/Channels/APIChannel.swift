@@ -101,7 +101,14 @@ struct APIChannel: Channel {
                 return attempt(.failed, .forTransfer(error, messageMayHaveGone: error.requestSent),
                                error: "\(error.kind.rawValue): \(error.message)")
             }
-            let outcome = try ResponseInterpreter(spec: spec.response, context: context).interpret(response)
+            let outcome: ResponseInterpreter.Outcome
+            do { outcome = try ResponseInterpreter(spec: spec.response, context: context).interpret(response) } catch {
+                // The request went out and an answer came that the file's rules cannot read:
+                // a success status leaves it unknown whether the message was taken.
+                let errorClass: ErrorClass = (200..<300).contains(response.status) ? .ambiguous : .forHTTPStatus(response.status)
+                return attempt(.failed, errorClass, status: response.status,
+                               error: "HTTP \(response.status): the provider file could not read the answer: \(error)")
+            }
             if outcome.accepted { return attempt(.sent, status: response.status, ids: outcome.messageIDs) }
             return attempt(.failed, outcome.errorClass, status: response.status, error: outcome.error, retryAfter: outcome.retryAfter)
         } catch {

@@ -126,9 +126,9 @@ public struct Configuration: Sendable {
         let settings = r.node("settings").map(Value.init(yaml:)) ?? .null
         let endpoint = r.string("endpoint")
         // `${PORT}` is resolved when the account is used; the URL is checked with a stand-in value now.
-        let checked = endpoint?.replacingOccurrences(of: #"\$\{[^}]*\}"#, with: "0", options: .regularExpression)
-        if let endpoint, let checked, URLComponents(string: checked)?.host == nil, let n = node["endpoint"] {
-            r.error(n, "endpoint '\(endpoint)' is not a URL", hint: "write it like http://127.0.0.1:8080")
+        if let endpoint, !isURL(endpoint.replacingOccurrences(of: #"\$\{[^}]*\}"#, with: "0", options: .regularExpression)),
+           let n = node["endpoint"] {
+            r.error(n, "endpoint '\(endpoint)' is not a URL", hint: endpointHint)
         }
         var caFile = r.string("ca_file").map(absolute)
         var smtp: SMTPOverride?
@@ -164,11 +164,12 @@ public struct Configuration: Sendable {
 
     private static func checkedEndpoint(_ text: String, place: String, secrets: SecretSource) throws(ConfigurationError) -> String {
         let endpoint = try secrets.expand(text, place: "\(place).endpoint")
-        guard URLComponents(string: endpoint)?.host != nil else {
-            throw ConfigurationError("\(place).endpoint '\(endpoint)' is not a URL", hint: "write it like http://127.0.0.1:8080")
-        }
+        guard isURL(endpoint) else { throw ConfigurationError("\(place).endpoint '\(endpoint)' is not a URL", hint: endpointHint) }
         return endpoint
     }
+
+    private static func isURL(_ text: String) -> Bool { URLComponents(string: text)?.host != nil }
+    private static let endpointHint = "write it like http://127.0.0.1:8080"
 
     /// The account with this name, its credentials and settings resolved.
     public func account(named name: String) throws(ConfigurationError) -> Account {

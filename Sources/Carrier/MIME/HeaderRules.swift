@@ -54,25 +54,26 @@ public enum HeaderRules {
         return text.utf8.allSatisfy { $0 == 0x2E || isAtextByte($0) }
     }
 
-    static func isAtextByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
-        default: return Array("!#$%&'*+-/=?^_`{|}~".utf8).contains(byte)
-        }
-    }
+    static func isAtextByte(_ byte: UInt8) -> Bool { atext[Int(byte)] }
 
     /// RFC 9110 tchar, which is also a valid RFC 5322 field-name character.
-    static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
-        default: return Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
-        }
-    }
+    static func isTokenByte(_ byte: UInt8) -> Bool { tchar[Int(byte)] }
 
     /// RFC 2045 token: visible ASCII except tspecials.
-    static func isMIMETokenByte(_ byte: UInt8) -> Bool {
-        byte > 0x20 && byte < 0x7F && !Array("()<>@,;:\\\"/[]?=".utf8).contains(byte)
+    static func isMIMETokenByte(_ byte: UInt8) -> Bool { mimeToken[Int(byte)] }
+
+    /// Lookup tables over the 256 byte values: letters and digits plus the listed punctuation.
+    private static func table(_ punctuation: String, alphanumerics: Bool = true) -> [Bool] {
+        (0...255).map { (byte: Int) -> Bool in
+            let b = UInt8(byte)
+            let alphanumeric = (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b)
+            return (alphanumerics && alphanumeric) || punctuation.utf8.contains(b)
+        }
     }
+    private static let atext = table("!#$%&'*+-/=?^_`{|}~")
+    private static let tchar = table("!#$%&'*+-.^_`|~")
+    private static let mimeToken = table(String((0x21...0x7E).map { Character(UnicodeScalar(UInt8($0))) }.filter { !"()<>@,;:\\\"/[]?=".contains($0) }),
+                                         alphanumerics: false)
 }
 
 /// A header the engine was about to write that would break the header block.

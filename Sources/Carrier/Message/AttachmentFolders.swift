@@ -10,10 +10,13 @@ struct AttachmentFolders: Sendable {
     /// Every allowed folder, resolved (symlinks followed), each ending in `/`.
     let allowed: [String]
 
+    /// The root folder is never allowed implicitly (a message read from standard input in a
+    /// container often runs in `/`); `attachment_folders:` may still name it.
     init(base: String?, extra: [String]) {
         let base = base ?? FileManager.default.currentDirectoryPath
         self.base = base
-        allowed = ([base] + extra).map { folder in
+        let implicit = (Self.realPath(base) ?? base) == "/" ? [] : [base]
+        allowed = (implicit + extra).map { folder in
             let resolved = Self.realPath(folder) ?? folder
             return resolved.hasSuffix("/") ? resolved : resolved + "/"
         }
@@ -32,18 +35,23 @@ struct AttachmentFolders: Sendable {
             throw .init("'\(path)' resolves to \(resolved), a system file; attachments are never read from /proc, /sys or /dev")
         }
         guard allowed.contains(where: { resolved.hasPrefix($0) }) else {
-            let folders = allowed.map { String($0.dropLast()) }.joined(separator: ", ")
+            let folders = allowed.isEmpty ? "none: the message's folder is /" : allowed.map { String($0.dropLast()) }.joined(separator: ", ")
             throw .init("'\(path)' resolves to \(resolved), outside the folders attachments may come from (\(folders))",
                         hint: "move the file next to the message, or add its folder to attachment_folders: in carrier.yaml")
         }
+        // Checked and read through one descriptor, so the file cannot be swapped in between.
+        let fd = open(resolved, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw .init("cannot read '\(path)': \(String(cString: strerror(errno)))", hint: "check that the file is readable")
+        }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         var info = stat()
-        guard stat(resolved, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
             throw .init("'\(path)' is not a regular file", hint: "attach regular files only (no devices, FIFOs or sockets)")
         }
-        guard let data = FileManager.default.contents(atPath: resolved) else {
-            throw .init("cannot read '\(path)'", hint: "check that the file is readable")
+        do { return try handle.readToEnd() ?? Data() } catch {
+            throw .init("cannot read '\(path)': \(error.localizedDescription)", hint: "check that the file is readable")
         }
-        return data
     }
 
     /// The absolute path with `.`, `..` and every symlink resolved, or nil when it does not exist.

@@ -2,7 +2,7 @@ import Foundation
 
 extension Message {
     /// Everything in the message that would end up in a header and breaks its grammar: the
-    /// Message-ID (RFC 5322 msg-id), attachment media types and content ids, file names, custom
+    /// Message-ID (RFC 5322 msg-id), custom headers Carrier owns (`Bcc`, `From`, …), attachment media types and content ids, file names, custom
     /// headers, metadata keys (header names over SMTP), tags and the template id (one line).
     /// Checked when a message is read and again before it is sent, so a message built in code
     /// is held to the same rules.
@@ -26,7 +26,9 @@ extension Message {
             }
         }
         for (name, value) in headers {
-            if !HeaderRules.isFieldName(name) {
+            if let owner = Message.reservedHeaders[name.lowercased()] {
+                problem("headers.\(name)", "\(name) cannot be set as a custom header", owner.isEmpty ? "Carrier writes it" : "use the \(owner) field")
+            } else if !HeaderRules.isFieldName(name) {
                 problem("headers.\(name)", "'\(name)' is not a valid header name",
                         "use letters, digits and - (printable ASCII without spaces, ':' or brackets)")
             } else if !HeaderRules.isOneLine(value) {

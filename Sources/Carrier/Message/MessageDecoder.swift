@@ -187,14 +187,7 @@ private struct FieldDecoder {
     mutating func headers(_ value: Value?) -> [(name: String, value: String)] {
         var out: [(name: String, value: String)] = []
         for entry in object(value, field: "headers") {
-            let name = entry.key
-            let field = "headers.\(name)"
-            if let owner = Message.reservedHeaders[name.lowercased()] {
-                problem(field, "\(name) cannot be set as a custom header",
-                        hint: owner.isEmpty ? "Carrier writes it" : "use the \(owner) field")
-                continue
-            }
-            out.append((name, entry.value.text))
+            out.append((entry.key, entry.value.text))
         }
         return out
     }

@@ -81,6 +81,7 @@ public struct Mailer: Sendable {
         }
         try Self.refuseDuplicateIDs(prepared)
         for message in prepared { try Self.check(message) }
+        _ = try resolveRoute(route, account: account)  // a wrong route name queues nothing
         let queued = try outbox?.queue(prepared, route: route) ?? prepared.map { _ in nil }
         var results: [Result<Receipt, CarrierError>] = []
         for (message, entry) in zip(prepared, queued) {

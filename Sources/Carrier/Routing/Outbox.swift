@@ -75,12 +75,18 @@ public struct Outbox: Sendable {
             if queued != nil { try spool.write(entry) }
             return Started(entry: entry, lock: lock)
         } catch {
-            throw .configuration(ConfigurationError("cannot write to the spool: \(error)",
-                                                    hint: "check the folder's permissions, or remove spool: from the configuration"))
+            throw Self.unusable(error)
         }
     }
 
+    private static func unusable(_ error: SpoolError) -> CarrierError {
+        .configuration(ConfigurationError("cannot write to the spool: \(error)",
+                                          hint: "check the folder's permissions, or remove spool: from the configuration"))
+    }
+
     /// Writes a batch whole before the first send, so a process killed anywhere in it loses nothing.
+    /// When one entry cannot be written, those already written are removed again: the batch is
+    /// refused whole, and nothing of it is left for a later retry to send.
     func queue(_ messages: [Message], route: String?) throws(CarrierError) -> [Spool.Entry?] {
         guard writeAhead, messages.count > 1 else { return messages.map { _ in nil } }
         var entries: [Spool.Entry?] = []
@@ -88,8 +94,8 @@ public struct Outbox: Sendable {
             var entry = Spool.Entry(id: "", message: message, route: route, created: Date().timeIntervalSince1970,
                                     attempts: [], state: .queued, owner: getpid())
             do { try spool.create(&entry) } catch {
-                throw .configuration(ConfigurationError("cannot write the batch to the spool: \(error)",
-                                                        hint: "check the folder's permissions, or remove spool: from the configuration"))
+                for written in entries.compactMap({ $0 }) { try? spool.remove(written.id) }
+                throw Self.unusable(error)
             }
             entries.append(entry)
         }
@@ -124,7 +130,13 @@ public struct Outbox: Sendable {
             if receipt.status == .failed { receipt.status = .spooled }
             Counter(label: "carrier_spooled_total").increment()
         } catch {
-            receipt.spoolError = error.description
+            receipt.spoolError = "the message could not be kept in the spool (\(error))"
+            if receipt.status == .partial {
+                // The entry on disk still lists the recipients that got the message: settle it,
+                // so no retry sends to them twice. The deferred ones are named in the receipt.
+                receipt.spoolError! += "; not sent to " + receipt.deferred.joined(separator: ", ")
+                try? spool.settleSent(started.entry)
+            }
             logger.error("cannot keep the message in the spool", metadata: ["directory": .string(spool.directory), "error": .string("\(error)")])
         }
     }
@@ -161,12 +173,10 @@ public struct Outbox: Sendable {
             return RetryOutcome(id: id, disposition: .failed(error.description))
         }
         guard let lock else { return RetryOutcome(id: id, disposition: .skipped("another process is sending it")) }
-        var removeLock = true
-        defer { lock.release(removeFile: removeLock) }
+        defer { lock.release(removeFile: true) }
         var entry: Spool.Entry
         do { entry = try spool.load(id) } catch {
             if case .missing = error { return RetryOutcome(id: id, disposition: .gone) }
-            removeLock = false
             return RetryOutcome(id: id, disposition: .failed(error.description))
         }
         if entry.state == .sent {
@@ -177,11 +187,19 @@ public struct Outbox: Sendable {
         if entry.isOwnedByAnotherLiveProcess {
             return RetryOutcome(id: id, disposition: .skipped("process \(entry.owner ?? 0) is still sending it"))
         }
+        // Marked in flight while it is sent, so a process killed mid-send leaves a possible duplicate
+        // that the next retry reports as such.
+        let previous = entry.state
+        entry.state = .inFlight
+        entry.owner = getpid()
+        do { try spool.write(entry) } catch { return RetryOutcome(id: id, disposition: .failed(error.description)) }
         var receipt: Receipt
         do { receipt = try await deliver(entry) } catch {
+            entry.state = previous
+            try? spool.write(entry)
             return RetryOutcome(id: id, disposition: .kept(error.description))
         }
-        if entry.state == .inFlight { receipt.possibleDuplicate = true }  // its first sender died mid-send
+        if previous == .inFlight { receipt.possibleDuplicate = true }  // its first sender died mid-send
         finish(Started(entry: entry, lock: lock), receipt: &receipt)
         if let problem = receipt.spoolError { return RetryOutcome(id: id, receipt: receipt, disposition: .failed(problem)) }
         switch receipt.status {

@@ -94,10 +94,14 @@ public struct Spool: Sendable {
         return String(repeating: "0", count: 12 - prefix.count) + prefix + "-" + suffix
     }
 
-    /// Creates the folder (`0700`) when it is missing.
+    /// Creates the folder (`0700`) when it is missing; one of ours that others can read is
+    /// tightened to `0700`.
     func ensureDirectory() throws(SpoolError) {
         var info = stat()
-        if stat(directory, &info) == 0 { return }
+        if stat(directory, &info) == 0 {
+            if info.st_uid == geteuid() && info.st_mode & 0o077 != 0 { chmod(directory, 0o700) }
+            return
+        }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
@@ -151,13 +155,13 @@ public struct Spool: Sendable {
         }
     }
 
-    /// Removes a sent message's entry. When the file cannot be removed it is first marked
-    /// `sent` in place, so no retry sends it again; the error says what to remove by hand.
+    /// Removes a sent message's entry. When the file cannot be removed it is marked `sent` in
+    /// place, so no retry sends it again; the error says what to remove by hand.
     func settleSent(_ entry: Entry) throws(SpoolError) {
-        var sent = entry
-        sent.state = .sent
-        let marked = Self.overwriteInPlace(path(entry.id), with: Data(JSONWriter.bytes(sent.value)))
         do { try remove(entry.id) } catch {
+            var sent = entry
+            sent.state = .sent
+            let marked = Self.overwriteInPlace(path(entry.id), with: Data(JSONWriter.bytes(sent.value)))
             throw .notRemoved(path: path(entry.id), marked: marked, reason: error.description)
         }
     }
@@ -175,8 +179,9 @@ public struct Spool: Sendable {
         guard Self.isValidID(id) else { throw .missing(id: id, directory: directory) }
         let file = path(id)
         guard let data = FileManager.default.contents(atPath: file) else {
-            if access(file, F_OK) != 0 && errno == ENOENT { throw .missing(id: id, directory: directory) }
-            throw .unreadable(path: file, reason: String(cString: strerror(errno)))
+            let exists = access(file, F_OK) == 0
+            if !exists && errno == ENOENT { throw .missing(id: id, directory: directory) }
+            throw .unreadable(path: file, reason: access(file, R_OK) == 0 ? "not a readable file" : String(cString: strerror(errno)))
         }
         let value: Value
         do { value = try JSONParser.parse(Array(data)) } catch {
@@ -189,9 +194,13 @@ public struct Spool: Sendable {
         guard let state = State(rawValue: value["state"].text) else {
             throw .unreadable(path: file, reason: "unknown state '\(value["state"].text)'")
         }
-        return Entry(id: id, message: message, route: value["route"].stringValue, created: Double(value["created"].text) ?? 0,
+        guard let created = Double(value["created"].text), created.isFinite, abs(created) < 1e12 else {
+            throw .unreadable(path: file, reason: "'created' is not a time")
+        }
+        let owner = value["owner"].intValue.flatMap { Int32(exactly: $0) }.flatMap { $0 > 0 ? $0 : nil }
+        return Entry(id: id, message: message, route: value["route"].stringValue, created: created,
                      attempts: value["attempts"].arrayValue ?? [], state: state, lastError: value["last_error"].stringValue,
-                     owner: value["owner"].intValue.map(Int32.init))
+                     owner: owner)
     }
 
     /// Every entry, oldest first, and the files that cannot be read (never skipped silently).
@@ -208,6 +217,7 @@ public struct Spool: Sendable {
         for name in names where name.hasSuffix(".json") {
             let id = String(name.dropLast(5))
             do { entries.append(try load(id)) } catch {
+                if case .missing = error { continue }  // sent and removed by another process since the listing
                 unreadable.append(Unreadable(id: id, path: path(id), reason: error.description))
             }
         }

@@ -59,23 +59,15 @@ public struct Redactor: Sendable {
         }
     }
 
-    /// This redactor with the process's obtained secrets added.
-    private var complete: Redactor {
-        let extra = Self.obtained.withLock { $0 }
-        guard !extra.secrets.isEmpty else { return self }
-        var merged = self
-        for secret in extra.secrets where !merged.secrets.contains(secret) { merged.secrets.append(secret) }
-        merged.secrets.sort { $0.utf8.count > $1.utf8.count }
-        merged.patterns = merged.secrets.map { Array($0.utf8) }
-        return merged
-    }
-
+    /// Hides the secrets the process obtained, then this redactor's own. Obtained values are
+    /// derived from the own ones (`Basic base64(user:key)` holds the base64 of the user), so
+    /// they go first: masking a part of one first would leave the rest of it readable.
     public func redact(_ text: String) -> String {
-        complete.redactOwn(text)
+        redactOwn(Self.obtained.withLock { $0 }.redactOwn(text))
     }
 
     public func redact(_ value: Value) -> Value {
-        complete.redactOwn(value)
+        redactOwn(Self.obtained.withLock { $0 }.redactOwn(value))
     }
 
     private func redactOwn(_ text: String) -> String {
