@@ -1,20 +1,34 @@
 import CCurl
 import Foundation
 
+/// What the engine remembers of an SMTP server's open connection between transactions.
+struct SMTPSession: Sendable {
+    /// Messages sent over the current connection.
+    var messages = 0
+    /// Whether the server offered SMTPUTF8 in its EHLO reply (a reused connection sends no EHLO).
+    var offersSMTPUTF8 = false
+}
+
 extension CurlEngine {
-    /// Runs one SMTP transaction. The handle pool key keeps connections per server and login,
-    /// so consecutive messages reuse the session.
+    /// Runs one SMTP transaction. libcurl's connection cache keeps the session per server and
+    /// login, so consecutive messages reuse it; after `maxMessagesPerConnection` it is closed.
     public func send(_ request: SMTPRequest, options: TransferOptions) async -> Result<SMTPResult, SMTPFailure> {
         let key = "smtp|\(request.host)|\(request.port)|\(request.username ?? "")"
+        let session = smtpSessions.withLock { $0[key] ?? SMTPSession() }
+        let lastOnConnection = session.messages + 1 >= (request.maxMessagesPerConnection ?? .max)
         return await run(key: key, configure: { handle in
-            Self.configureSMTP(handle, request, options)
+            Self.configureSMTP(handle, request, options, offersSMTPUTF8: session.offersSMTPUTF8, lastOnConnection: lastOnConnection)
         }, finish: { handle, code in
             let collector = Unmanaged<ResponseCollector>.fromOpaque(handle.collector!).takeRetainedValue()
             handle.collector = nil
             let transcript = collector.transcript!
             let reply = handle.info(CURLINFO_RESPONSE_CODE)
-            if code == CURLE_OK { handle.messagesOnConnection += 1 }
-            if transcript.ehloAnswered { handle.connectionOffersSMTPUTF8 = transcript.offersSMTPUTF8 }
+            self.smtpSessions.withLock { sessions in
+                var session = sessions[key] ?? SMTPSession()
+                if code == CURLE_OK { session.messages = lastOnConnection ? 0 : (transcript.reused ? session.messages : 0) + 1 }
+                if transcript.ehloAnswered { session.offersSMTPUTF8 = transcript.offersSMTPUTF8 }
+                sessions[key] = session
+            }
             guard code == CURLE_OK else {
                 var error = Self.transferError(code, handle: handle, errorBuffer: collector.errorText)
                 error.requestSent = transcript.dataSent
@@ -50,7 +64,8 @@ extension CurlEngine {
         })
     }
 
-    private static func configureSMTP(_ handle: CurlHandle, _ request: SMTPRequest, _ options: TransferOptions) {
+    private static func configureSMTP(_ handle: CurlHandle, _ request: SMTPRequest, _ options: TransferOptions,
+                                      offersSMTPUTF8: Bool, lastOnConnection: Bool) {
         let scheme = request.tls == .implicit ? "smtps" : "smtp"
         // The URL's path is the EHLO name.
         handle.set(CURLOPT_URL, "\(scheme)://\(request.host):\(request.port)/\(request.helo)")
@@ -64,10 +79,8 @@ extension CurlEngine {
         case .none: handle.set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
         }
         if let caFile = options.caFile { handle.set(CURLOPT_CAINFO, caFile) }
-        if request.freshConnection || handle.messagesOnConnection >= (request.maxMessagesPerConnection ?? .max) {
-            handle.set(CURLOPT_FRESH_CONNECT, true)
-            handle.messagesOnConnection = 0
-        }
+        if request.freshConnection { handle.set(CURLOPT_FRESH_CONNECT, true) }
+        if lastOnConnection { handle.set(CURLOPT_FORBID_REUSE, true) }  // closed after this message
         if let username = request.username { handle.set(CURLOPT_USERNAME, username) }
         if let password = request.password { handle.set(CURLOPT_PASSWORD, password) }
         if let bearer = request.bearer { handle.set(CURLOPT_XOAUTH2_BEARER, bearer) }
@@ -85,8 +98,7 @@ extension CurlEngine {
         // Non-ASCII addresses need SMTPUTF8 (RFC 6531); libcurl asks for it when the server
         // offers it. When it does not, the upload is stopped before the message's first byte.
         if ([request.mailFrom] + request.recipients).contains(where: { !$0.utf8.allSatisfy { $0 < 0x80 } }) {
-            let remembered = handle.connectionOffersSMTPUTF8
-            collector.mayUpload = { transcript.ehloAnswered ? transcript.offersSMTPUTF8 : remembered }
+            collector.mayUpload = { transcript.ehloAnswered ? transcript.offersSMTPUTF8 : offersSMTPUTF8 }
             collector.mayUploadWasSet = true
         }
         handle.collector = Unmanaged.passRetained(collector).toOpaque()

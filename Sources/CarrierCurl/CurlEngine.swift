@@ -3,39 +3,62 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Runs libcurl transfers for async Swift code.
+/// Runs libcurl transfers for async Swift code, all on one event loop (``CurlLoop``): one
+/// libcurl multi handle and one thread, however many transfers are in flight. A transfer's task
+/// waits without holding a thread; cancelling the task removes the transfer.
 ///
-/// Easy handles are pooled by key (scheme, host and port, or an SMTP account), so consecutive
-/// transfers to the same server reuse its connection. Transfers block a worker thread of the
-/// engine's own queue, never a thread of Swift's cooperative pool.
+/// Easy handles are pooled by key (scheme, host and port, or an SMTP account) so their
+/// allocations are reused; connections live in the multi handle's cache and are reused by any
+/// transfer to the same server.
 public final class CurlEngine: Sendable {
     /// The engine most programs need; it lives as long as the process.
     public static let shared = CurlEngine()
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+    private let loop: CurlLoop
     private let idle = Mutex<[String: [CurlHandle]]>([:])
-    private let queue = DispatchQueue(label: "carrier.curl", attributes: .concurrent)
+    /// What the engine knows of each SMTP server's connection (by pool key).
+    let smtpSessions = Mutex<[String: SMTPSession]>([:])
     /// How many idle handles are kept per key.
-    private let keepPerKey = 8
+    private let keepPerKey = 64
 
-    public init() {
+    /// - Parameters:
+    ///   - maxConnectionsPerHost: open connections to one host at most (0: no limit).
+    ///   - maxConnections: open connections in all (0: no limit).
+    public init(maxConnectionsPerHost: Int = 0, maxConnections: Int = 0) {
         _ = Self.globalInit
+        loop = CurlLoop(maxConnectionsPerHost: maxConnectionsPerHost, maxConnections: maxConnections)
     }
 
-    /// Runs one transfer on a pooled handle. `configure` sets its options; `finish` reads the
-    /// outcome from the handle after `curl_easy_perform` returns.
+    /// Runs one transfer on a pooled handle. `configure` sets its options (on the caller's
+    /// thread); `finish` reads the outcome from the handle when it ends (on the loop thread).
     public func run<T: Sendable>(key: String, configure: @escaping @Sendable (CurlHandle) -> Void,
                                  finish: @escaping @Sendable (CurlHandle, CURLcode) -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            queue.async {
-                let handle = self.checkOut(key)
-                configure(handle)
-                let code = curl_easy_perform(handle.raw)
-                let result = finish(handle, code)
-                // A handle whose transfer failed may hold a broken connection; drop it.
-                if code == CURLE_OK { self.checkIn(handle, key: key) }
-                continuation.resume(returning: result)
+        let handle = checkOut(key)
+        configure(handle)
+        loop.prepare(handle)
+        let state = Mutex<(transfer: CurlLoop.Transfer?, cancelled: Bool)>((nil, false))
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
+                let transfer = CurlLoop.Transfer(handle: handle) { code in
+                    let result = finish(handle, code)
+                    // A handle whose transfer failed may be in a bad state; drop it.
+                    if code == CURLE_OK { self.checkIn(handle, key: key) }
+                    continuation.resume(returning: result)
+                }
+                let cancelled = state.withLock { state in
+                    state.transfer = transfer
+                    return state.cancelled
+                }
+                loop.submit(transfer)
+                if cancelled { loop.cancel(transfer) }
             }
+        } onCancel: {
+            let transfer = state.withLock { state in
+                state.cancelled = true
+                return state.transfer
+            }
+            if let transfer { loop.cancel(transfer) }
         }
     }
 
@@ -52,11 +75,6 @@ public final class CurlEngine: Sendable {
         idle.withLock { pool in
             if pool[key, default: []].count < keepPerKey { pool[key, default: []].append(handle) }
         }
-    }
-
-    /// Drops every idle handle (and so closes their connections).
-    public func closeIdleConnections() {
-        idle.withLock { $0.removeAll() }
     }
 
     /// Sends an HTTP request and returns the answer, whatever its status.

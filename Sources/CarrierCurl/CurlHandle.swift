@@ -1,21 +1,14 @@
 import CCurl
 import Foundation
 
-/// One libcurl easy handle. It keeps its connections between transfers, so reusing a handle
-/// reuses the connection (HTTP keep-alive, an open SMTP session).
-///
-/// A handle is used by one transfer at a time; the ``CurlEngine`` pool guarantees that.
+/// One libcurl easy handle: the options and buffers of one transfer at a time (the
+/// ``CurlEngine`` pool guarantees that). Connections live in the engine's multi handle.
 public final class CurlHandle: @unchecked Sendable {
     let raw: UnsafeMutableRawPointer
     private var lists: [OpaquePointer] = []
     private var strings: [UnsafeMutablePointer<CChar>] = []
     /// The ResponseCollector of the transfer in progress, retained while it runs.
     var collectorStorage: UnsafeMutableRawPointer?
-    /// Messages sent over the handle's current SMTP connection.
-    var messagesOnConnection = 0
-    /// Whether the server of this handle's open connection offered SMTPUTF8 in its EHLO reply
-    /// (a reused connection sends no EHLO, so the answer is kept from the one that did).
-    var connectionOffersSMTPUTF8 = false
 
     init?() {
         guard let handle = curl_easy_init() else { return nil }
