@@ -5,12 +5,15 @@ import Logging
 /// Benchmarks for bench/*.sh (release builds):
 ///   carrier-bench render COUNT ACCOUNT CONFIG MESSAGE   renders per second, beside the JSON floor
 ///   carrier-bench smtp COUNT CONNECTIONS PORT MESSAGE    messages per second to an SMTP server on 127.0.0.1
+///   carrier-bench latency COUNT IN_FLIGHT URL MESSAGE    messages per second through a Mailtrap account
+///                                                         at URL, IN_FLIGHT `send` calls at a time
 ///   carrier-bench router COUNT DIRECTORY MESSAGE x        per-message time of one account alone, of a
 ///                                                         three-account route with retry and breaker, and
 ///                                                         of that route with the write-ahead spool
 let arguments = CommandLine.arguments
 func usage() -> Never {
-    FileHandle.standardError.write(Data("usage: carrier-bench render COUNT ACCOUNT CONFIG MESSAGE | smtp COUNT CONNECTIONS PORT MESSAGE | router COUNT DIRECTORY MESSAGE x\n".utf8))
+    FileHandle.standardError.write(Data(("usage: carrier-bench render COUNT ACCOUNT CONFIG MESSAGE | smtp COUNT CONNECTIONS PORT MESSAGE"
+                                         + " | latency COUNT IN_FLIGHT URL MESSAGE | router COUNT DIRECTORY MESSAGE x\n").utf8))
     exit(2)
 }
 guard arguments.count == 6, let count = Int(arguments[2]) else { usage() }
@@ -59,6 +62,31 @@ case "smtp":
         return total
     }
     rate("carrier smtp (\(connections) connection(s)):", count, Date().timeIntervalSince(start))
+    if failures > 0 { print("failures: \(failures)") }
+case "latency":
+    guard let inFlight = Int(arguments[3]) else { usage() }
+    let configuration = try Configuration.parse("""
+        accounts:
+          sink: {provider: mailtrap, endpoint: "\(arguments[4])", concurrency: \(inFlight), credentials: {api_token: bench-token}}
+        """, file: "bench.yaml")
+    let mailer = Mailer(configuration: configuration, logger: quiet)
+    let message = try Message.parse(String(contentsOfFile: arguments[5], encoding: .utf8))
+    let start = Date()
+    let failures = await withTaskGroup(of: Int.self) { group in
+        for worker in 0..<inFlight {
+            group.addTask {
+                var failed = 0
+                for _ in stride(from: worker, to: count, by: inFlight) {
+                    do { try await mailer.send(message) } catch { failed += 1 }
+                }
+                return failed
+            }
+        }
+        var total = 0
+        for await failed in group { total += failed }
+        return total
+    }
+    rate("carrier, \(inFlight) in flight:", count, Date().timeIntervalSince(start))
     if failures > 0 { print("failures: \(failures)") }
 case "router":
     // All three paths end in the same file account (on the folder given, ideally tmpfs), so the

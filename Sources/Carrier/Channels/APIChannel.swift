@@ -28,6 +28,12 @@ struct APIChannel: Channel {
 
     var capabilities: Capabilities { context.definition.capabilities }
 
+    /// Requests most ESPs take at once from one key without throttling, when neither the account
+    /// nor the provider file says.
+    static let defaultConcurrency = 32
+
+    var concurrency: Int? { context.account.concurrency ?? spec.concurrency ?? Self.defaultConcurrency }
+
     var options: TransferOptions { context.account.transferOptions }
 
     // MARK: - Steps

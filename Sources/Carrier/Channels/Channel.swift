@@ -23,6 +23,8 @@ protocol Channel: Sendable {
     init(_ setup: ChannelSetup) throws(CarrierError)
     /// What this channel of the provider can carry.
     var capabilities: Capabilities { get }
+    /// How many sends the account may have in flight at once through this channel, or nil for no limit.
+    var concurrency: Int? { get }
     /// The request or transaction the message would produce, without sending it.
     func render(_ message: Message, showSecrets: Bool) throws(CarrierError) -> Value
     /// Sends the message once.

@@ -23,6 +23,9 @@ struct FileChannel: Channel {
     /// A file carries everything a MIME message can.
     var capabilities: Capabilities { .all }
 
+    /// Files are written as fast as they come.
+    var concurrency: Int? { nil }
+
     var directory: String { account.directory ?? "./outbox" }
 
     func render(_ message: Message, showSecrets: Bool) throws(CarrierError) -> Value {

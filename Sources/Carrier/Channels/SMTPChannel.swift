@@ -33,6 +33,9 @@ struct SMTPChannel: Channel {
     /// `smtpd_recipient_limit`, and far below what fits in libcurl's reply buffers.
     static let defaultRecipientLimit = 1000
 
+    /// Connections at once: the account's `smtp: {connections}`, else the provider file's, else 1.
+    var concurrency: Int? { context.account.smtp?.connections ?? spec.connections ?? 1 }
+
     /// The relay's own `capabilities`, written over the provider's; recipients are always limited.
     var capabilities: Capabilities {
         var capabilities = spec.capabilities ?? context.definition.capabilities

@@ -21,11 +21,13 @@ public struct Account: Sendable {
     public var transferOptions: TransferOptions
     /// Send what the provider can carry and list the rest as `dropped`, instead of skipping the account.
     public var ignoreUnsupported: Bool
+    /// API requests in flight at once through this account (`concurrency:`); default: the provider file's, else 32.
+    public var concurrency: Int?
 
     public init(name: String, provider: String, channel: ChannelKind, credentials: OrderedObject = OrderedObject(),
                 settings: OrderedObject = OrderedObject(), endpoint: String? = nil, smtp: SMTPOverride? = nil,
                 from: Address? = nil, directory: String? = nil, transferOptions: TransferOptions = TransferOptions(),
-                ignoreUnsupported: Bool = false) {
+                ignoreUnsupported: Bool = false, concurrency: Int? = nil) {
         self.name = name
         self.provider = provider
         self.channel = channel
@@ -37,6 +39,7 @@ public struct Account: Sendable {
         self.directory = directory
         self.transferOptions = transferOptions
         self.ignoreUnsupported = ignoreUnsupported
+        self.concurrency = concurrency
     }
 }
 
@@ -53,12 +56,12 @@ public struct SMTPOverride: Sendable {
     public var envelopeFrom: String?
     /// `PLAIN`, `LOGIN` or `XOAUTH2`, overriding the provider file.
     public var authMechanism: String?
-    /// How many connections the account may open at once (default 1).
-    public var connections: Int
+    /// How many connections the account may open at once (default: the provider file's, else 1).
+    public var connections: Int?
     /// Messages per connection before a new one is opened (default: the provider file's limit).
     public var maxMessagesPerConnection: Int?
     public init(host: String? = nil, port: Int? = nil, tls: TLSMode? = nil, helo: String? = nil, allowPlaintextAuth: Bool = false,
-                envelopeFrom: String? = nil, authMechanism: String? = nil, connections: Int = 1, maxMessagesPerConnection: Int? = nil) {
+                envelopeFrom: String? = nil, authMechanism: String? = nil, connections: Int? = nil, maxMessagesPerConnection: Int? = nil) {
         self.host = host
         self.port = port
         self.tls = tls

@@ -43,6 +43,7 @@ public struct Configuration: Sendable {
         var directory: String?
         var transferOptions: TransferOptions
         var ignoreUnsupported: Bool
+        var concurrency: Int?
     }
 
     /// The embedded default: one account that writes `.eml` files into `./outbox/`.
@@ -137,7 +138,7 @@ public struct Configuration: Sendable {
                                 tls: s.oneOf("tls", TLSMode.allCases.map(\.rawValue)).flatMap(TLSMode.init(rawValue:)),
                                 helo: s.string("helo"), allowPlaintextAuth: s.bool("allow_plaintext_auth") ?? false,
                                 envelopeFrom: s.string("envelope_from"), authMechanism: s.oneOf("auth_mechanism", ["PLAIN", "LOGIN", "XOAUTH2"]),
-                                connections: s.int("connections") ?? 1, maxMessagesPerConnection: s.int("max_messages_per_connection"))
+                                connections: s.int("connections"), maxMessagesPerConnection: s.int("max_messages_per_connection"))
             if let ca = s.string("ca_file") { caFile = absolute(ca) }
             s.finish()
         }
@@ -148,12 +149,14 @@ public struct Configuration: Sendable {
             t.finish()
         }
         let ignoreUnsupported = r.bool("ignore_unsupported") ?? false
+        let concurrency = r.int("concurrency")
+        if let concurrency, concurrency < 1, let n = node["concurrency"] { r.error(n, "concurrency must be at least 1") }
         let from = r.string("from")
         let directory = r.string("directory").map(absolute)
         guard let provider else { return nil }
         return UnresolvedAccount(name: name, provider: provider, channel: channel, credentials: credentials, settings: settings,
                           endpoint: endpoint, smtp: smtp, from: from, directory: directory, transferOptions: transfer,
-                          ignoreUnsupported: ignoreUnsupported)
+                          ignoreUnsupported: ignoreUnsupported, concurrency: concurrency)
     }
 
     /// The error for an account name the configuration does not have, with a suggestion.
@@ -188,6 +191,6 @@ public struct Configuration: Sendable {
                        settings: settings.objectValue ?? OrderedObject(),
                        endpoint: try raw.endpoint.map { e throws(ConfigurationError) in try Self.checkedEndpoint(e, place: place, secrets: secrets) },
                        smtp: raw.smtp, from: from, directory: raw.directory, transferOptions: raw.transferOptions,
-                       ignoreUnsupported: raw.ignoreUnsupported)
+                       ignoreUnsupported: raw.ignoreUnsupported, concurrency: raw.concurrency)
     }
 }

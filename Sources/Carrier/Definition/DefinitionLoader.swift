@@ -152,10 +152,21 @@ struct ProviderFileReader {
         let response = r.mapping("response").map(readResponse)
             ?? ResponseSpec(success: nil, messageIDs: nil, error: nil, retryAfter: nil, classify: [], classifyWhen: [])
         let idempotency = r.string("idempotency_header")
+        let concurrency = positive(r, "concurrency")
         r.finish()
         guard let url, let body else { return nil }
         return APISpec(method: method, url: url, headers: headers, auth: auth, body: body, mimeIncludesBcc: mimeIncludesBcc,
-                       mimeHeaders: mimeHeaders, response: response, idempotencyHeader: idempotency)
+                       mimeHeaders: mimeHeaders, response: response, idempotencyHeader: idempotency, concurrency: concurrency)
+    }
+
+    /// A whole number of at least 1, or nil when absent.
+    func positive(_ r: NodeReader, _ key: String) -> Int? {
+        guard let value = r.int(key) else { return nil }
+        if value < 1, let node = r.node(key) {
+            r.error(node, "'\(key)' must be at least 1")
+            return nil
+        }
+        return value
     }
 
     /// `auth: {SCHEME: value}`: exactly one scheme of ``AuthSchemes/all``.
@@ -257,11 +268,12 @@ struct ProviderFileReader {
         let mechanism = r.oneOf("auth_mechanism", ["PLAIN", "LOGIN", "XOAUTH2"])
         let headers = template(r, "headers")
         let perConnection = r.int("max_messages_per_connection")
+        let connections = positive(r, "connections")
         let capabilities = r.mapping("capabilities").map { readCapabilities($0, base: base) }
         r.finish()
         guard let host, let username else { return nil }
         return SMTPSpec(host: host, ports: ports, username: username, password: password, oauth2: oauth2, loginRequired: loginRequired,
-                        authMechanism: mechanism, headers: headers, maxMessagesPerConnection: perConnection,
+                        authMechanism: mechanism, headers: headers, maxMessagesPerConnection: perConnection, connections: connections,
                         capabilities: capabilities)
     }
 

@@ -80,6 +80,8 @@ struct APISpec: Sendable {
     var mimeHeaders: Mapping?
     var response: ResponseSpec
     var idempotencyHeader: String?
+    /// Requests the ESP takes at once from one account (`api: {concurrency: N}`); the account may say otherwise.
+    var concurrency: Int?
 }
 
 /// Reads the provider's answer: did it accept, which ids, what went wrong, and what kind of failure.
@@ -118,6 +120,8 @@ struct SMTPSpec: Sendable {
     var authMechanism: String?
     var headers: Mapping?
     var maxMessagesPerConnection: Int?
+    /// Connections the relay allows one login at once (`smtp: {connections: N}`); the account may say otherwise.
+    var connections: Int?
     /// What the relay can carry where it differs from the API (no template over SMTP, say).
     var capabilities: Capabilities?
 }

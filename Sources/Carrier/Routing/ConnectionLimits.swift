@@ -1,14 +1,17 @@
-/// Bounds how many SMTP transactions an account runs at once, and so how many connections it opens.
+/// Bounds how many sends an account has in flight at once: API requests (`concurrency:`) and
+/// SMTP transactions, and so connections (`smtp: {connections:}`). One limiter per account and
+/// process; the channel says the limit (the account's, else the provider file's, else a default).
 actor ConnectionLimits {
     static let shared = ConnectionLimits()
     private var limiters: [String: AsyncLimiter] = [:]
 
-    /// The limiter of an SMTP account (`smtp: {connections: N}`, default 1); nil for other channels.
-    func limiter(for account: Account) -> AsyncLimiter? {
-        guard account.channel == .smtp else { return nil }
-        if let existing = limiters[account.name] { return existing }
-        let limiter = AsyncLimiter(limit: max(1, account.smtp?.connections ?? 1))
-        limiters[account.name] = limiter
+    /// The limiter of an account whose channel has a limit; nil for one without (`file`).
+    func limiter(for account: Account, limit: Int?) -> AsyncLimiter? {
+        guard let limit else { return nil }
+        let key = "\(account.name)|\(limit)"
+        if let existing = limiters[key] { return existing }
+        let limiter = AsyncLimiter(limit: max(1, limit))
+        limiters[key] = limiter
         return limiter
     }
 }

@@ -59,7 +59,7 @@ struct Dispatcher: Sendable {
             return Attempt(account: name, provider: prepared.provider, channel: prepared.account.channel, outcome: .skipped,
                            errorClass: .failover, error: reasons.joined(separator: "; "), skipReason: .capability)
         case .carry(let carried, let dropped):
-            let limiter = await ConnectionLimits.shared.limiter(for: prepared.account)
+            let limiter = await ConnectionLimits.shared.limiter(for: prepared.account, limit: prepared.channel.concurrency)
             await limiter?.acquire()
             var attempt = await prepared.channel.send(carried)
             await limiter?.release()

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Sends in flight against an ESP that answers after 50 ms: Carrier's library (N concurrent `send`
+# calls through a Mailtrap account) beside a C program driving libcurl's multi interface with N
+# transfers (bench/curl-multi.c), in the same run, against the same sink (bench/sink.c, one
+# epoll thread — it answers 20k requests/s without being the bottleneck). Then the same at once
+# (no delay) for loopback throughput at 16. Peak memory of Carrier from /usr/bin/time -v.
+#   bench/latency.sh [DELAY_MS] [N...]       (default 50, and N = 1 16 64 256 1024)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DELAY=${1:-50}
+shift || true
+LIST=${*:-1 16 64 256 1024}
+swift build -c release --product carrier-bench >/dev/null
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+cc -O2 -o "$WORK/sink" bench/sink.c
+cc -O2 -o "$WORK/curl-multi" bench/curl-multi.c -lcurl
+MESSAGE=examples/messages/order-confirmation.json
+# The C program posts the very body Carrier renders for Mailtrap.
+swift build -c release --product carrier >/dev/null
+printf 'accounts:\n  mt: {provider: mailtrap, credentials: {api_token: t}}\n' > "$WORK/mt.yaml"
+.build/release/carrier render --config "$WORK/mt.yaml" --account mt "$MESSAGE" \
+  | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["body"]))' > "$WORK/body.json"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+run_sink() {  # DELAY_MS → sets URL
+  local port; port=$(free_port)
+  "$WORK/sink" "$port" "$1" > "$WORK/sink.out" &
+  for _ in $(seq 50); do grep -q READY "$WORK/sink.out" 2>/dev/null && break; sleep 0.05; done
+  URL="http://127.0.0.1:$port"
+}
+echo "== $DELAY ms answers: requests/s with N in flight (body $(wc -c < "$WORK/body.json") bytes)"
+run_sink "$DELAY"
+for N in $LIST; do
+  COUNT=$(( N * 20 < 400 ? 400 : N * 20 ))
+  [ "$N" -eq 1 ] && COUNT=100
+  "$WORK/curl-multi" "$URL/api/send" "$COUNT" "$N" "$WORK/body.json"
+  /usr/bin/time -v .build/release/carrier-bench latency "$COUNT" "$N" "$URL" "$MESSAGE" 2> "$WORK/time.txt"
+  grep -E "Maximum resident set size" "$WORK/time.txt" | sed 's/^\s*/  carrier /'
+done
+echo "== answers at once (loopback), 16 in flight"
+run_sink 0
+"$WORK/curl-multi" "$URL/api/send" 50000 16 "$WORK/body.json"
+.build/release/carrier-bench latency 50000 16 "$URL" "$MESSAGE"
