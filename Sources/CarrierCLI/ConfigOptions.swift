@@ -33,8 +33,13 @@ struct ConfigOptions: ParsableArguments {
 /// Reads a message from a JSON or YAML file, or `-` for standard input.
 enum MessageInput {
     /// Attachment paths are read from the message file's folder (the current one for standard
-    /// input) and from `attachmentFolders`, nowhere else.
-    static func read(_ argument: String, attachmentFolders: [String] = []) throws -> Message {
+    /// input) and from `attachmentFolders`, nowhere else. Errors exit 2.
+    static func read(_ argument: String, attachmentFolders: [String] = []) throws(CLIError) -> Message {
+        do { return try load(argument, attachmentFolders: attachmentFolders) } catch { throw CLIError(error) }
+    }
+
+    /// One message file, or `-` for standard input.
+    static func load(_ argument: String, attachmentFolders: [String]) throws(CarrierError) -> Message {
         let data: Data
         let directory: String
         if argument == "-" {
@@ -42,7 +47,8 @@ enum MessageInput {
             directory = FileManager.default.currentDirectoryPath
         } else {
             guard let contents = FileManager.default.contents(atPath: argument) else {
-                throw CLIError(message: "carrier: cannot read the message file \(argument); check the path", code: 2)
+                throw .message(MessageError(source: argument, problems: [.init(field: "(file)", message: "cannot read the message file",
+                                                                               hint: "check the path")]))
             }
             data = contents
             directory = (argument as NSString).deletingLastPathComponent.isEmpty ? "." : (argument as NSString).deletingLastPathComponent
@@ -51,7 +57,7 @@ enum MessageInput {
             return try Message.parse(data: data, source: argument == "-" ? "<stdin>" : argument, baseDirectory: directory,
                                      attachmentFolders: attachmentFolders)
         } catch {
-            throw CLIError(.message(error))
+            throw .message(error)
         }
     }
 }

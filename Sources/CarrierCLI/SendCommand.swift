@@ -3,12 +3,14 @@ import Carrier
 import Foundation
 import Logging
 
-/// `carrier send`: send one message.
+/// `carrier send`: send messages — one file, many files, or NDJSON lines — streamed: each is
+/// read when a slot frees up, sends start at once, and receipts come out in the order given.
 struct SendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
-        abstract: "Send a message (a JSON or YAML file, or - for standard input).",
-        discussion: "Prints the message id(s); with --json, the whole receipt."
+        abstract: "Send messages (JSON or YAML files, NDJSON lines with --ndjson, or - for standard input).",
+        discussion: "Prints the message id(s); with --json, the whole receipt. Several messages are sent at once "
+            + "(--in-flight), each account within its concurrency, and reported in the order given."
     )
 
     @OptionGroup var options: ConfigOptions
@@ -22,35 +24,51 @@ struct SendCommand: AsyncParsableCommand {
     @Flag(help: "Print the receipt as JSON.")
     var json = false
 
+    @Flag(help: "Each input is NDJSON: one JSON message per line.")
+    var ndjson = false
+
+    @Option(help: "Messages in flight at once (each account's concurrency bounds its share).")
+    var inFlight = 64
+
     @Flag(name: .shortAndLong, help: "Log every attempt on stderr.")
     var verbose = false
 
-    @Argument(help: ArgumentHelp("Message files (JSON or YAML), or - for standard input; several are sent one after another.",
+    @Argument(help: ArgumentHelp("Message files (JSON or YAML, or NDJSON with --ndjson), or - for standard input.",
                                  valueName: "message"))
     var messages: [String]
 
     func validate() throws {
         if messages.isEmpty { throw ValidationError("give a message file, or - for standard input") }
+        if inFlight < 1 { throw ValidationError("--in-flight must be at least 1") }
     }
 
     func run() async throws {
         let configuration = try options.load()
-        let parsed = try messages.map { try MessageInput.read($0, attachmentFolders: configuration.attachmentFolders) }
         let mailer = Mailer(configuration: configuration, logger: .cli(verbose: verbose))
-        let results: [Result<Receipt, CarrierError>]
-        do { results = try await mailer.send(batch: parsed, route: route, account: account) } catch { throw CLIError(error) }
-        // Every message that was not sent is reported, each with its own lines.
-        var failures: [CLIError] = []
-        for (i, result) in results.enumerated() {
-            do { try report(result) } catch {
-                failures.append(error)
-                if results.count > 1 { Output.error("carrier: \(messages[i]):") }
+        let source = MessageSource(arguments: messages, ndjson: ndjson, attachmentFolders: configuration.attachmentFolders)
+        if !ndjson && messages.count == 1 {
+            // One message: input errors exit 2 before anything else, as they always have.
+            let message: Message
+            do { message = try source.read(messages[0]) } catch { throw CLIError(error) }
+            let result: Result<Receipt, CarrierError>
+            do { result = .success(try await mailer.send(message, route: route, account: account)) } catch { result = .failure(error) }
+            try report(result)
+            return
+        }
+        var failures = 0, total = 0, worst: Int32 = 0
+        await mailer.send(streaming: source, route: route, account: account, inFlight: inFlight) { index, result in
+            total += 1
+            do throws(CLIError) { try report(result) } catch {
+                failures += 1
+                worst = max(worst, error.code)
+                Output.error("carrier: \(source.label(index)):")
                 Output.error(error.message)
             }
+            source.forget(index)
         }
-        guard !failures.isEmpty else { return }
-        let code = failures.map(\.code).max() ?? 1
-        throw CLIError(message: results.count > 1 ? "carrier: \(failures.count) of \(results.count) messages were not sent" : "", code: code)
+        if failures > 0 {
+            throw CLIError(message: "carrier: \(failures) of \(total) messages were not sent", code: worst)
+        }
     }
 
     private func report(_ result: Result<Receipt, CarrierError>) throws(CLIError) {

@@ -69,7 +69,7 @@ struct HardeningSpoolTests {
         #expect(subjects == ["one", "two", "three", "four"])
     }
 
-    @Test("A duplicate message_id in one batch is refused before anything is sent")
+    @Test("A duplicate message_id is refused: the library's batch before anything is sent, the streaming command line before the duplicate is")
     func duplicateIDsInABatchAreRefused() async throws {
         let server = try CaptureServer()
         defer { server.stop() }
@@ -77,11 +77,24 @@ struct HardeningSpoolTests {
         defer { folder.remove() }
         let a = try Self.message(folder, "a.json", subject: "a", id: "same@y.example")
         let b = try Self.message(folder, "b.json", subject: "b", id: "same@y.example")
-        let result = try carrier(["send", a, b], directory: folder.path)
-        #expect(result.status == 2)
-        #expect(result.stderr.contains("message 2 has the message_id of message 1"), "\(result.stderr)")
+        let config = try Configuration.load(path: folder.path + "/carrier.yaml")
+        let mailer = Mailer(configuration: config, registry: Fixtures.registry())
+        let messages = try [a, b].map { try Message.parse(String(contentsOfFile: folder.path + "/" + $0, encoding: .utf8)) }
+        do {
+            _ = try await mailer.send(batch: messages)
+            Issue.record("the batch was sent")
+        } catch {
+            #expect(error.description.contains("message 2 has the message_id of message 1"), "\(error)")
+        }
         #expect(try await server.requests().isEmpty)
         #expect(Self.spoolFiles(folder).isEmpty)
+
+        try await server.script(["*": [Answer.json(200, .object(["success": true, "message_ids": ["m-1"]]))]])
+        let result = try carrier(["send", a, b], directory: folder.path)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("carrier: b.json:") && result.stderr.contains("an earlier message of this run has the message_id"),
+                "\(result.stderr)")
+        #expect(try await server.requests().map { $0.json["subject"].text } == ["a"])
     }
 
     // MARK: Medium 12 — spool errors

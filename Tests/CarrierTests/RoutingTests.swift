@@ -271,7 +271,7 @@ struct RoutingTests {
         let configPath = directory + "/carrier.yaml"
         try """
             accounts:
-              sg: {provider: sendgrid, endpoint: "\(server.url)", credentials: {api_key: SG.k}}
+              sg: {provider: sendgrid, endpoint: "\(server.url)", credentials: {api_key: SG.k}, concurrency: 1}
             spool: ./spool
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let paths = try writeMessages(20, subject: "batch", into: directory)

@@ -16,10 +16,20 @@ public struct MessageError: Error, Sendable, CustomStringConvertible {
         public var message: String
         public var hint: String?
         public var description: String { "\(field): \(message)" + (hint.map { "; \($0)" } ?? "") }
+        public init(field: String, message: String, hint: String? = nil) {
+            self.field = field
+            self.message = message
+            self.hint = hint
+        }
     }
 
     public var source: String?
     public var problems: [FieldProblem]
+
+    public init(source: String?, problems: [FieldProblem]) {
+        self.source = source
+        self.problems = problems
+    }
 
     public var description: String {
         let prefix = source.map { "\($0): " } ?? ""

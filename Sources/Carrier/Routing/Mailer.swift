@@ -69,12 +69,15 @@ public struct Mailer: Sendable {
         throw .notSent(receipt)
     }
 
-    /// Sends several messages one after another. With a spool, the whole batch is written to it
-    /// first, so a process killed anywhere in the batch leaves every unsent message in the spool.
+    /// Sends several messages at once, at most `inFlight` at a time (each account's
+    /// `concurrency` bounds its own share). With a spool, the whole batch is written to it first,
+    /// so a process killed anywhere in the batch leaves every unsent message in the spool.
     ///
+    /// - Returns: one result per message, in the order given.
     /// - Throws: before anything is sent, when two messages share a `message_id` (a provider
     ///   or the spool would take them for one), or when the batch cannot be written to the spool.
-    public func send(batch messages: [Message], route: String? = nil, account: String? = nil) async throws(CarrierError) -> [Result<Receipt, CarrierError>] {
+    public func send(batch messages: [Message], route: String? = nil, account: String? = nil,
+                     inFlight: Int = 64) async throws(CarrierError) -> [Result<Receipt, CarrierError>] {
         var prepared = messages
         for i in prepared.indices where prepared[i].messageID == nil {
             prepared[i].messageID = MessageIDs.make(domain: prepared[i].from.domain)
@@ -84,12 +87,49 @@ public struct Mailer: Sendable {
         _ = try resolveRoute(route, account: account)  // a wrong route name queues nothing
         let queued = try outbox?.queue(prepared, route: route) ?? prepared.map { _ in nil }
         var results: [Result<Receipt, CarrierError>] = []
-        for (message, entry) in zip(prepared, queued) {
-            do { results.append(.success(try await send(message, route: route, account: account, queued: entry))) } catch {
-                results.append(.failure(error))
-            }
+        results.reserveCapacity(prepared.count)
+        await InOrderWindow.run(Array(zip(prepared, queued)), inFlight: inFlight) { item in
+            await result(item.0, route: route, account: account, queued: item.1)
+        } report: { _, result in
+            results.append(result)
         }
         return results
+    }
+
+    /// Sends messages as they come from a sequence that reads them lazily (files, NDJSON lines),
+    /// at most `inFlight` at a time, and hands each outcome to `report` in the order given:
+    /// memory stays flat however long the sequence, and the first send starts at once.
+    ///
+    /// Each message is written ahead to the spool (when there is one) before its first attempt;
+    /// a message whose `message_id` an earlier one of the stream had is refused, not sent.
+    /// An element that failed to read is reported as it is.
+    public func send<Messages: Sequence>(streaming messages: Messages, route: String? = nil, account: String? = nil, inFlight: Int = 64,
+                                         report: (Int, Result<Receipt, CarrierError>) async -> Void) async
+        where Messages.Element == Result<Message, CarrierError> {
+        var seen = Set<String>()
+        let checked = messages.lazy.map { element -> Result<Message, CarrierError> in
+            guard case .success(var message) = element else { return element }
+            if message.messageID == nil { message.messageID = MessageIDs.make(domain: message.from.domain); return .success(message) }
+            guard seen.insert(message.messageID!.lowercased()).inserted else {
+                return .failure(.message(MessageError(source: nil, problems: [.init(
+                    field: "message_id", message: "an earlier message of this run has the message_id '\(message.messageID!)'; not sent",
+                    hint: "give each message its own message_id, or leave it out and Carrier makes one")])))
+            }
+            return .success(message)
+        }
+        await InOrderWindow.run(checked, inFlight: inFlight) { element in
+            switch element {
+            case .failure(let error): return .failure(error)
+            case .success(let message):
+                return await result(message, route: route, account: account, queued: nil)
+            }
+        } report: { index, result in
+            await report(index, result)
+        }
+    }
+
+    private func result(_ message: Message, route: String?, account: String?, queued: Spool.Entry?) async -> Result<Receipt, CarrierError> {
+        do { return .success(try await send(message, route: route, account: account, queued: queued)) } catch { return .failure(error) }
     }
 
     /// A message built in code meets the rules a parsed one does before anything is sent.
