@@ -21,7 +21,9 @@ struct CarrierCommand: AsyncParsableCommand {
     /// Runs the command; errors print one clear line on stderr and exit 1 or 2.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var arguments = Array(CommandLine.arguments.dropFirst())
+            SendCommand.overflow = SendCommand.takeOverflow(from: &arguments)
+            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
