@@ -16,9 +16,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
     ],
     targets: [
-        // Thin system-library modules over the C libraries (found by pkg-config).
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
-                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        // Thin system-library modules over the C libraries (found by pkg-config). libcurl is
+        // opened on first use rather than linked (Sources/CCurl/shim.h says why); its headers come
+        // from libcurl4-openssl-dev all the same.
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1",
                        providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl",

@@ -14,8 +14,10 @@ public final class CurlEngine: Sendable {
     /// The engine most programs need; it lives as long as the process.
     public static let shared = CurlEngine()
 
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
-    private let loop: CurlLoop
+    private static let globalInit: Void = { carrier_curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+    /// Made on the first transfer, so a process that sends nothing never loads libcurl.
+    private let started = Mutex<CurlLoop?>(nil)
+    private let limits: (perHost: Int, total: Int)
     private let idle = Mutex<[String: [CurlHandle]]>([:])
     /// What the engine knows of each SMTP server's connection (by pool key).
     let smtpSessions = Mutex<[String: SMTPSession]>([:])
@@ -26,14 +28,25 @@ public final class CurlEngine: Sendable {
     ///   - maxConnectionsPerHost: open connections to one host at most (0: no limit).
     ///   - maxConnections: open connections in all (0: no limit).
     public init(maxConnectionsPerHost: Int = 0, maxConnections: Int = 0) {
-        _ = Self.globalInit
-        loop = CurlLoop(maxConnectionsPerHost: maxConnectionsPerHost, maxConnections: maxConnections)
+        limits = (maxConnectionsPerHost, maxConnections)
+    }
+
+    /// The event loop, started with the first transfer.
+    private var loop: CurlLoop {
+        started.withLock { loop in
+            if let loop { return loop }
+            _ = Self.globalInit
+            let made = CurlLoop(maxConnectionsPerHost: limits.perHost, maxConnections: limits.total)
+            loop = made
+            return made
+        }
     }
 
     /// Runs one transfer on a pooled handle. `configure` sets its options (on the caller's
     /// thread); `finish` reads the outcome from the handle when it ends (on the loop thread).
     public func run<T: Sendable>(key: String, configure: @escaping @Sendable (CurlHandle) -> Void,
                                  finish: @escaping @Sendable (CurlHandle, CURLcode) -> T) async -> T {
+        let loop = self.loop
         let handle = checkOut(key)
         configure(handle)
         loop.prepare(handle)
@@ -128,7 +141,7 @@ public final class CurlEngine: Sendable {
     }
 
     static func transferError(_ code: CURLcode, handle: CurlHandle, errorBuffer: String) -> TransferError {
-        let text = errorBuffer.isEmpty ? String(cString: curl_easy_strerror(code)) : errorBuffer
+        let text = errorBuffer.isEmpty ? String(cString: carrier_curl_easy_strerror(code)) : errorBuffer
         let sent = handle.info(CURLINFO_REQUEST_SIZE) > 0
         let kind: TransferError.Kind
         switch code {

@@ -11,23 +11,23 @@ public final class CurlHandle: @unchecked Sendable {
     var collectorStorage: UnsafeMutableRawPointer?
 
     init?() {
-        guard let handle = curl_easy_init() else { return nil }
+        guard let handle = carrier_curl_easy_init() else { return nil }
         raw = handle
     }
 
     deinit {
         freeLists()
-        curl_easy_cleanup(raw)
+        carrier_curl_easy_cleanup(raw)
     }
 
     /// Clears the options of the previous transfer while keeping its open connections.
     func reset() {
-        curl_easy_reset(raw)
+        carrier_curl_easy_reset(raw)
         freeLists()
     }
 
     private func freeLists() {
-        for list in lists { curl_slist_free_all(UnsafeMutablePointer(list)) }
+        for list in lists { carrier_curl_slist_free_all(UnsafeMutablePointer(list)) }
         lists.removeAll()
         for s in strings { free(s) }
         strings.removeAll()
@@ -51,7 +51,7 @@ public final class CurlHandle: @unchecked Sendable {
     /// Sets a list option (headers, SMTP recipients); the list lives until the next ``reset()``.
     public func set(_ option: CURLoption, list values: [String]) {
         var list: UnsafeMutablePointer<curl_slist>?
-        for value in values { list = curl_slist_append(list, value) }
+        for value in values { list = carrier_curl_slist_append(list, value) }
         if let list { lists.append(OpaquePointer(list)) }
         _ = carrier_curl_setopt_slist(raw, option, list)
     }

@@ -38,8 +38,8 @@ final class CurlLoop: @unchecked Sendable {
     ///   - maxConnectionsPerHost: open connections to one host at most (0: no limit).
     ///   - maxConnections: open connections in all (0: no limit).
     init(maxConnectionsPerHost: Int = 0, maxConnections: Int = 0) {
-        multi = curl_multi_init()!
-        share = curl_share_init()!
+        multi = carrier_curl_multi_init()!
+        share = carrier_curl_share_init()!
         _ = carrier_curl_share_setopt_long(share, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_DNS.rawValue))
         _ = carrier_curl_share_setopt_long(share, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_SSL_SESSION.rawValue))
         _ = carrier_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
@@ -59,13 +59,13 @@ final class CurlLoop: @unchecked Sendable {
     /// Starts a transfer; `complete` runs on the loop thread when it ends.
     func submit(_ transfer: Transfer) {
         inbox.withLock { $0.added.append(transfer) }
-        curl_multi_wakeup(multi)
+        carrier_curl_multi_wakeup(multi)
     }
 
     /// Ends a transfer early (its task was cancelled); `complete` runs with `CURLE_ABORTED_BY_CALLBACK`.
     func cancel(_ transfer: Transfer) {
         inbox.withLock { $0.cancelled.append(transfer) }
-        curl_multi_wakeup(multi)
+        carrier_curl_multi_wakeup(multi)
     }
 
     private func run() {
@@ -77,24 +77,24 @@ final class CurlLoop: @unchecked Sendable {
             }
             for transfer in work.added {
                 active[transfer.handle.raw] = transfer
-                curl_multi_add_handle(multi, transfer.handle.raw)
+                carrier_curl_multi_add_handle(multi, transfer.handle.raw)
             }
             for transfer in work.cancelled where active[transfer.handle.raw] === transfer {
                 finish(transfer.handle.raw, CURLE_ABORTED_BY_CALLBACK)
             }
-            curl_multi_perform(multi, &running)
+            carrier_curl_multi_perform(multi, &running)
             var queued: Int32 = 0
-            while let message = curl_multi_info_read(multi, &queued) {
+            while let message = carrier_curl_multi_info_read(multi, &queued) {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
                 finish(easy, carrier_curl_msg_result(message))
             }
-            curl_multi_poll(multi, nil, 0, 1000, nil)
+            carrier_curl_multi_poll(multi, 1000)
         }
     }
 
     private func finish(_ easy: UnsafeMutableRawPointer, _ code: CURLcode) {
         guard let transfer = active.removeValue(forKey: easy) else { return }
-        curl_multi_remove_handle(multi, easy)
+        carrier_curl_multi_remove_handle(multi, easy)
         transfer.complete(code)
     }
 }

@@ -16,9 +16,9 @@ public enum HeaderRules {
 
     /// An RFC 5322 msg-id without its angle brackets: `dot-atom-text "@" (dot-atom-text / "[" dtext "]")`.
     public static func isMessageID(_ id: String) -> Bool {
-        let parts = id.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, isDotAtom(parts[0]) else { return false }
-        let right = parts[1]
+        guard let at = id.utf8.firstIndex(of: UInt8(ascii: "@")) else { return false }
+        let left = Substring(id[..<at]), right = Substring(id[id.utf8.index(after: at)...])
+        guard !right.utf8.contains(UInt8(ascii: "@")), isDotAtom(left) else { return false }
         if right.hasPrefix("[") && right.hasSuffix("]") && right.count >= 2 {
             return right.dropFirst().dropLast().utf8.allSatisfy { $0 >= 33 && $0 <= 126 && $0 != 0x5B && $0 != 0x5D && $0 != 0x5C }
         }
@@ -34,6 +34,11 @@ public enum HeaderRules {
     /// An RFC 2045 media type: `type "/" subtype`, each a token, with optional `; name=value`
     /// parameters whose values are tokens or quoted strings on one line.
     public static func isMediaType(_ text: String) -> Bool {
+        // The common case, `type/subtype` alone, without splitting.
+        if let slash = text.utf8.firstIndex(of: UInt8(ascii: "/")), !text.utf8.contains(UInt8(ascii: ";")) {
+            let type = text.utf8[..<slash], subtype = text.utf8[text.utf8.index(after: slash)...]
+            return !type.isEmpty && !subtype.isEmpty && type.allSatisfy(isMIMETokenByte) && subtype.allSatisfy(isMIMETokenByte)
+        }
         let pieces = text.split(separator: ";", omittingEmptySubsequences: false)
         let type = pieces[0].split(separator: "/", omittingEmptySubsequences: false)
         guard type.count == 2, type.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(isMIMETokenByte) }) else { return false }
@@ -50,8 +55,16 @@ public enum HeaderRules {
 
     /// RFC 5322 dot-atom-text: atext runs separated by single dots, ASCII only.
     static func isDotAtom(_ text: Substring) -> Bool {
-        guard !text.isEmpty, !text.hasPrefix("."), !text.hasSuffix("."), !text.contains("..") else { return false }
-        return text.utf8.allSatisfy { $0 == 0x2E || isAtextByte($0) }
+        var previous: UInt8 = 0x2E  // a leading dot counts as following one
+        for byte in text.utf8 {
+            if byte == 0x2E {
+                if previous == 0x2E { return false }
+            } else if !isAtextByte(byte) {
+                return false
+            }
+            previous = byte
+        }
+        return previous != 0x2E  // not empty, no trailing dot
     }
 
     static func isAtextByte(_ byte: UInt8) -> Bool { atext[Int(byte)] }

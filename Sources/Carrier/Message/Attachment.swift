@@ -9,7 +9,11 @@ public struct Attachment: Sendable, Hashable {
     public var filename: String
     /// The MIME type, such as `application/pdf`.
     public var type: String
-    public var content: Data
+    public var content: Data {
+        didSet { base64 = content.base64EncodedString() }
+    }
+    /// `content` in base64, made once: templates and the spool read it for every message.
+    private(set) var base64: String
     public var disposition: Disposition
     /// The Content-ID an HTML body refers to as `cid:…` (without angle brackets).
     public var contentID: String?
@@ -19,6 +23,7 @@ public struct Attachment: Sendable, Hashable {
         self.filename = filename
         self.type = type ?? MediaTypes.guess(filename: filename)
         self.content = content
+        self.base64 = content.base64EncodedString()
         self.disposition = disposition
         self.contentID = contentID
     }
@@ -29,7 +34,7 @@ public struct Attachment: Sendable, Hashable {
         var object = OrderedObject()
         object["filename"] = .string(filename)
         object["type"] = .string(type)
-        object["content"] = .string(content.base64EncodedString())
+        object["content"] = .string(base64)
         object["disposition"] = .string(disposition.rawValue)
         if let contentID { object["content_id"] = .string(contentID) }
         object["size"] = .int(content.count)

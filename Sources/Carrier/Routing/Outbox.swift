@@ -196,7 +196,7 @@ public struct Outbox: Sendable {
         var receipt: Receipt
         do { receipt = try await deliver(entry) } catch {
             entry.state = previous
-            try? spool.write(entry)
+            _ = try? spool.write(entry)
             return RetryOutcome(id: id, disposition: .kept(error.description))
         }
         if previous == .inFlight { receipt.possibleDuplicate = true }  // its first sender died mid-send

@@ -71,14 +71,12 @@ public struct Redactor: Sendable {
     }
 
     private func redactOwn(_ text: String) -> String {
-        guard !patterns.isEmpty else { return text }
+        guard !patterns.isEmpty, holdsSecret(text) else { return text }
         var bytes = Array(text.utf8)
-        var changed = false
-        for pattern in patterns where Self.occurs(pattern, in: bytes) {
+        for pattern in patterns where bytes.withUnsafeBufferPointer({ Self.occurs(pattern, in: $0) }) {
             bytes = Self.replace(pattern, in: bytes)
-            changed = true
         }
-        return changed ? String(decoding: bytes, as: UTF8.self) : text
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private func redactOwn(_ value: Value) -> Value {
@@ -94,22 +92,28 @@ public struct Redactor: Sendable {
     /// Whether any string inside the value holds a secret (checked without copying the value).
     private func containsSecret(_ value: Value) -> Bool {
         switch value {
-        case .string(let s):
-            let bytes = Array(s.utf8)
-            return patterns.contains { Self.occurs($0, in: bytes) }
+        case .string(let s): return holdsSecret(s)
         case .array(let items): return items.contains(where: containsSecret)
         case .object(let object): return object.entries.contains { containsSecret($0.value) }
         default: return false
         }
     }
 
+    private func holdsSecret(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in patterns.contains { Self.occurs($0, in: bytes) } }
+    }
+
     private static let mask = Array("***".utf8)
 
-    private static func occurs(_ pattern: [UInt8], in bytes: [UInt8]) -> Bool {
+    private static func occurs(_ pattern: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count >= pattern.count, let first = pattern.first else { return false }
         var i = 0
-        while i <= bytes.count - pattern.count {
-            if bytes[i] == first && bytes[i..<i + pattern.count].elementsEqual(pattern) { return true }
+        let last = bytes.count - pattern.count
+        while i <= last {
+            if bytes[i] == first && pattern.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress! + i, pattern.count) == 0 }) {
+                return true
+            }
             i += 1
         }
         return false
