@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SMTP throughput: COUNT messages of about 2 KB to Postfix's smtp-sink on 127.0.0.1, over 1 and over
-# 4 connections, beside Postfix's own smtp-source with the same counts in the same run, and Carrier's
+# 4 connections, beside Postfix's own smtp-source and a C program driving libcurl
+# (bench/curl-smtp.c, the same message bytes) with the same counts in the same run, and Carrier's
 # peak memory (/usr/bin/time -v). Release build.
 #   bench/smtp.sh [COUNT]     (default 10000)
 set -euo pipefail
@@ -16,13 +17,19 @@ SINK=$!
 trap 'kill $SINK 2>/dev/null || true' EXIT
 sleep 0.5
 MESSAGE=bench/message-2k.json
-SIZE=$(.build/release/carrier render --account outbox "$MESSAGE" 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["message"]))' || echo "?")
+swift build -c release --product carrier >/dev/null
+WORK=$(mktemp -d)
+trap 'kill $SINK 2>/dev/null || true; rm -rf "$WORK"' EXIT
+cc -O2 -o "$WORK/curl-smtp" bench/curl-smtp.c -lcurl
+.build/release/carrier render --account outbox "$MESSAGE" | python3 -c 'import json,sys; sys.stdout.write(json.load(sys.stdin)["message"])' > "$WORK/message.eml"
+SIZE=$(wc -c < "$WORK/message.eml")
 echo "== $COUNT messages of $SIZE bytes to smtp-sink at 127.0.0.1:$PORT"
 for CONNECTIONS in 1 4; do
   START=$(date +%s.%N)
   /usr/sbin/smtp-source -d -s $CONNECTIONS -m $COUNT -l 1600 -f orders@shop.example.com -t alice@example.com -M bench.carrier.test 127.0.0.1:$PORT
   END=$(date +%s.%N)
   python3 -c "print('smtp-source (%d connection(s)): %d messages in %.3f s = %.0f messages/s' % ($CONNECTIONS, $COUNT, $END-$START, $COUNT/($END-$START)))"
+  "$WORK/curl-smtp" $PORT $COUNT $CONNECTIONS "$WORK/message.eml"
   /usr/bin/time -v .build/release/carrier-bench smtp $COUNT $CONNECTIONS $PORT "$MESSAGE" 2> /tmp/carrier-smtp-time.txt
   grep -E "Maximum resident set size" /tmp/carrier-smtp-time.txt
 done

@@ -110,9 +110,11 @@ public final class CurlEngine: Sendable {
         return try result.get()
     }
 
+    /// `scheme://authority` of a URL: transfers to one server share pooled handles.
     static func poolKey(_ url: String) -> String {
-        guard let components = URLComponents(string: url) else { return url }
-        return "\(components.scheme ?? "")://\(components.host ?? ""):\(components.port ?? 0)"
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        return String(url[..<(rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? url.endIndex)])
     }
 
     private static func configureHTTP(_ handle: CurlHandle, _ request: HTTPRequest, _ options: TransferOptions) {

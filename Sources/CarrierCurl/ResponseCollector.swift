@@ -30,15 +30,25 @@ final class ResponseCollector {
 
     var errorText: String { String(cString: errorBuffer) }
 
-    func receiveHeader(_ line: String) {
-        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.hasPrefix("HTTP/") {
+    /// One header line as libcurl hands it over (with its CRLF), split on bytes.
+    func receiveHeader(_ line: UnsafeRawBufferPointer) {
+        let bytes = line.bindMemory(to: UInt8.self)
+        if bytes.starts(with: Self.statusPrefix) {
             headers.removeAll()  // a new response (after a redirect or 100 Continue)
             return
         }
-        guard let colon = trimmed.firstIndex(of: ":") else { return }
-        headers.append((String(trimmed[..<colon]), trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return }
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+        var nameStart = 0, nameEnd = colon, valueStart = colon + 1, valueEnd = bytes.count
+        while nameStart < nameEnd && isSpace(bytes[nameStart]) { nameStart += 1 }
+        while nameEnd > nameStart && isSpace(bytes[nameEnd - 1]) { nameEnd -= 1 }
+        while valueStart < valueEnd && isSpace(bytes[valueStart]) { valueStart += 1 }
+        while valueEnd > valueStart && isSpace(bytes[valueEnd - 1]) { valueEnd -= 1 }
+        headers.append((String(decoding: UnsafeBufferPointer(rebasing: bytes[nameStart..<nameEnd]), as: UTF8.self),
+                        String(decoding: UnsafeBufferPointer(rebasing: bytes[valueStart..<valueEnd]), as: UTF8.self)))
     }
+
+    private static let statusPrefix = Array("HTTP/".utf8)
 }
 
 extension CurlHandle {
@@ -66,10 +76,7 @@ extension CurlHandle {
         _ = carrier_curl_setopt_header_function(raw) { data, size, count, user in
             let collector = Unmanaged<ResponseCollector>.fromOpaque(user!).takeUnretainedValue()
             let length = size * count
-            if let data {
-                let buffer = UnsafeRawBufferPointer(start: data, count: length)
-                collector.receiveHeader(String(decoding: buffer, as: UTF8.self))
-            }
+            if let data { collector.receiveHeader(UnsafeRawBufferPointer(start: data, count: length)) }
             return length
         }
         _ = carrier_curl_setopt_pointer(raw, CURLOPT_ERRORBUFFER, collector.errorBuffer)

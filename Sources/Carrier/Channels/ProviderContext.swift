@@ -96,16 +96,18 @@ struct ProviderContext: Sendable {
     }
 
     /// The provider URL with the account's `endpoint` in place of its scheme, host and port.
+    /// A path in the endpoint (`http://127.0.0.1:8080/mock`) goes before the provider's path.
     func rewrite(url: String) -> String {
-        guard let endpoint = account.endpoint, let target = URLComponents(string: endpoint),
-              var components = URLComponents(string: url) else { return url }
-        components.scheme = target.scheme
-        components.host = target.host
-        components.port = target.port
-        if let prefix = target.path.isEmpty ? nil : target.path, prefix != "/" {
-            components.path = prefix.trimmingSuffix("/") + components.path
-        }
-        return components.string ?? url
+        guard let endpoint = account.endpoint, let target = Self.split(endpoint), let provider = Self.split(url) else { return url }
+        let prefix = target.rest.prefix { $0 != "?" && $0 != "#" }
+        return target.origin + String(prefix).trimmingSuffix("/") + provider.rest
+    }
+
+    /// `scheme://authority` and the rest (path, query, fragment) of a URL, or nil without a scheme.
+    private static func split(_ url: String) -> (origin: Substring, rest: Substring)? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let restStart = url[schemeEnd.upperBound...].firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? url.endIndex
+        return (url[..<restStart], url[restStart...])
     }
 }
 

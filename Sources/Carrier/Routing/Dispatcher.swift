@@ -12,14 +12,21 @@ struct Dispatcher: Sendable {
     let accounts = AccountCache()
 
     /// A channel ready for one account, with the account's view of the message.
-    struct Prepared {
+    struct Prepared: Sendable {
         var account: Account
         var channel: any Channel
         var provider: String
     }
 
-    /// Resolves an account and makes its channel.
+    /// Resolves an account and makes its channel (once per account for its own channel).
     func prepare(_ name: String, channel kind: ChannelKind? = nil) throws(CarrierError) -> Prepared {
+        if kind == nil, let cached = accounts.prepared(name) { return cached }
+        let prepared = try make(name, channel: kind)
+        if kind == nil { accounts.keep(prepared, for: name) }
+        return prepared
+    }
+
+    private func make(_ name: String, channel kind: ChannelKind?) throws(CarrierError) -> Prepared {
         var account: Account
         do { account = try accounts.account(name, in: configuration) } catch { throw .configuration(error) }
         if let kind { account.channel = kind }
