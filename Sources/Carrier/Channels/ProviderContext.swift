@@ -105,7 +105,7 @@ struct ProviderContext: Sendable {
 
     /// `scheme://authority` and the rest (path, query, fragment) of a URL, or nil without a scheme.
     private static func split(_ url: String) -> (origin: Substring, rest: Substring)? {
-        guard let schemeEnd = url.range(of: "://") else { return nil }
+        guard let schemeEnd = url.utf8.firstRange(of: "://".utf8) else { return nil }
         let restStart = url[schemeEnd.upperBound...].firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? url.endIndex
         return (url[..<restStart], url[restStart...])
     }
