@@ -6,7 +6,7 @@ CONFIGURATION ?= debug
 BIN = .build/$(CONFIGURATION)/carrier
 # System packages: the C libraries, and the real servers and parsers the tests talk to.
 APT_PACKAGES = libcurl4-openssl-dev libyaml-dev libssl-dev pkg-config openssl ca-certificates \
-               python3 python3-aiosmtpd python3-jsonschema python3-yaml postfix time
+               python3 python3-aiosmtpd python3-jsonschema python3-yaml python3-botocore postfix time
 
 .PHONY: deps build release demo test test-swift test-providers lint bench clean install
 

@@ -53,6 +53,8 @@ enum AuthSchemes {
         BasicAuth.self,
         HeaderAuth.self,
         OAuth2Auth.self,
+        AWSSigV4Auth.self,
+        AzureHMACAuth.self,
     ]
 
     static var names: [String] { all.map { $0.name } }

@@ -1,15 +1,17 @@
 import CarrierCurl
 import CarrierYAML
 
-/// `auth: {oauth2: {token_url, refresh_token: {…} | service_account: {…}}}`: a bearer token
-/// obtained from the token endpoint at send time (refresh-token grant, or a service-account JWT
-/// signed with RS256) and cached by ``OAuth2TokenProvider`` until shortly before it expires.
+/// `auth: {oauth2: {token_url, refresh_token: {…} | service_account: {…} | client_credentials: {…}}}`:
+/// a bearer token obtained from the token endpoint at send time (refresh-token grant, a
+/// service-account JWT signed with RS256, or the client-credentials grant of an app registration)
+/// and cached by ``OAuth2TokenProvider`` until shortly before it expires.
 struct OAuth2Auth: AuthScheme {
     static let name = "oauth2"
 
     var tokenURL: Mapping
     var refreshToken: (clientID: Mapping, clientSecret: Mapping, refreshToken: Mapping)?
     var serviceAccount: (clientEmail: Mapping, privateKey: Mapping, scope: Mapping, subject: Mapping?)?
+    var clientCredentials: (clientID: Mapping, clientSecret: Mapping, scope: Mapping)?
 
     static func read(_ node: YAMLNode, in file: ProviderFileReader) -> OAuth2Auth? {
         let o = file.reader(node, context: "auth 'oauth2'")
@@ -30,8 +32,15 @@ struct OAuth2Auth: AuthScheme {
             }
             s.finish()
         }
-        if auth.refreshToken == nil && auth.serviceAccount == nil {
-            o.error(o.node, "oauth2 needs a 'refresh_token' or a 'service_account' grant")
+        if let c = o.mapping("client_credentials") {
+            if let id = file.template(c, "client_id", required: true), let secret = file.template(c, "client_secret", required: true),
+               let scope = file.template(c, "scope", required: true) {
+                auth.clientCredentials = (id, secret, scope)
+            }
+            c.finish()
+        }
+        if auth.refreshToken == nil && auth.serviceAccount == nil && auth.clientCredentials == nil {
+            o.error(o.node, "oauth2 needs a 'refresh_token', 'service_account' or 'client_credentials' grant")
         }
         return tokenURL == nil ? nil : auth
     }
@@ -67,7 +76,13 @@ struct OAuth2Auth: AuthScheme {
                                            refreshToken: token))
             }
         }
+        if let cc = clientCredentials {
+            let secret = try context.text(cc.clientSecret)
+            if !secret.isEmpty {
+                return (url, .clientCredentials(clientID: try context.text(cc.clientID), clientSecret: secret, scope: try context.text(cc.scope)))
+            }
+        }
         throw .configuration(ConfigurationError("account '\(context.provider.account.name)' has no OAuth2 credentials",
-            hint: "give client_id, client_secret and refresh_token, or a service_account key file"))
+            hint: "give client_id, client_secret and refresh_token, a service_account key file, or an app's client_id and client_secret"))
     }
 }

@@ -22,11 +22,13 @@ public actor OAuth2TokenProvider {
     enum Grant: Sendable {
         case refreshToken(clientID: String, clientSecret: String, refreshToken: String)
         case serviceAccount(clientEmail: String, privateKey: String, scope: String, subject: String?)
+        case clientCredentials(clientID: String, clientSecret: String, scope: String)
 
         var cacheKey: String {
             switch self {
             case .refreshToken(let id, _, let token): return "rt:\(id):\(token.hashValue)"
             case .serviceAccount(let email, _, let scope, let subject): return "sa:\(email):\(scope):\(subject ?? "")"
+            case .clientCredentials(let id, let secret, let scope): return "cc:\(id):\(scope):\(secret.hashValue)"
             }
         }
     }
@@ -49,6 +51,8 @@ public actor OAuth2TokenProvider {
             let assertion = try Self.assertion(email: email, privateKey: key, scope: scope, subject: subject, audience: url)
             Redactor.remember(assertion)  // a signed credential, good for an hour
             fields = [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion)]
+        case .clientCredentials(let id, let secret, let scope):
+            fields = [("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("scope", scope)]
         }
         exchanges += 1
         let request = HTTPRequest(method: "POST", url: url,

@@ -34,6 +34,17 @@ enum FilterLibrary {
         "base64": Filter(arguments: 0...0, summary: "text → base64") { v, _ in
             .string(Data(v.text.utf8).base64EncodedString())
         },
+        "hex": Filter(arguments: 0...0, summary: "text → the hexadecimal of its UTF-8 bytes (binary values travel as hex)") { v, _ in
+            .string(Digest.hex(Array(v.text.utf8)))
+        },
+        "hmac_sha256": Filter(arguments: 1...1, summary: "text → HMAC-SHA256 in hex, keyed with the hex bytes of the argument (chains derive keys)") { v, args throws(FilterError) in
+            guard let key = Self.bytes(hex: args[0].text) else { throw FilterError(message: "the key of hmac_sha256 must be hexadecimal") }
+            return .string(Digest.hex(Digest.hmacSHA256(key: key, Array(v.text.utf8))))
+        },
+        "base64_hex": Filter(arguments: 0...0, summary: "hexadecimal bytes → base64") { v, _ throws(FilterError) in
+            guard let bytes = Self.bytes(hex: v.text) else { throw FilterError(message: "'\(v.text.prefix(40))' is not hexadecimal") }
+            return .string(Data(bytes).base64EncodedString())
+        },
         "base64url": Filter(arguments: 0...0, summary: "text → URL-safe base64 (RFC 4648 §5), padded") { v, _ in
             .string(Base64.url(Data(v.text.utf8)))
         },
@@ -193,5 +204,26 @@ enum FilterLibrary {
         if let i = v.intValue { return i }
         if case .string(let s) = v, let seconds = ISO8601.parse(s) { return seconds }
         throw FilterError(message: "'\(v.text)' is not a time (unix seconds or ISO 8601)")
+    }
+
+    /// The bytes of a hexadecimal string, or nil when it is not one.
+    static func bytes(hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        func value(_ d: UInt8) -> UInt8? {
+            switch d {
+            case 0x30...0x39: return d - 0x30
+            case 0x61...0x66: return d - 0x61 + 10
+            case 0x41...0x46: return d - 0x41 + 10
+            default: return nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(digits.count / 2)
+        for i in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = value(digits[i]), let low = value(digits[i + 1]) else { return nil }
+            out.append(high << 4 | low)
+        }
+        return out
     }
 }

@@ -12,6 +12,12 @@ enum RFC2822Date {
         return "\(days[c.weekday]), \(pad(c.day)) \(months[c.month - 1]) \(c.year) \(pad(c.hour)):\(pad(c.minute)):\(pad(c.second)) \(sign)\(pad(offset / 60))\(pad(offset % 60))"
     }
 
+    /// The HTTP-date form (RFC 9110 IMF-fixdate): "Wed, 21 Oct 2015 07:28:00 GMT".
+    static func httpDate(epochSeconds: Int) -> String {
+        let c = CivilTime(epochSeconds: epochSeconds)
+        return "\(days[c.weekday]), \(pad(c.day)) \(months[c.month - 1]) \(c.year) \(pad(c.hour)):\(pad(c.minute)):\(pad(c.second)) GMT"
+    }
+
     /// Parses "Wed, 21 Oct 2015 07:28:00 GMT" (the HTTP-date form used by Retry-After).
     static func parse(_ text: String) -> Int? {
         let parts = text.replacingOccurrences(of: ",", with: " ").split(separator: " ").map(String.init)
