@@ -115,7 +115,11 @@ struct APIChannel: Channel {
                 return attempt(.failed, errorClass, status: response.status,
                                error: "HTTP \(response.status): the provider file could not read the answer: \(error)")
             }
-            if outcome.accepted { return attempt(.sent, status: response.status, ids: outcome.messageIDs) }
+            if outcome.accepted {
+                var sent = attempt(.sent, status: response.status, ids: outcome.messageIDs)
+                sent.acceptedForLater = outcome.acceptedForLater
+                return sent
+            }
             return attempt(.failed, outcome.errorClass, status: response.status, error: outcome.error, retryAfter: outcome.retryAfter)
         } catch {
             // A template that fails for this message is the provider file's fault; no other try of it will do better.

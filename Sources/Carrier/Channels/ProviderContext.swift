@@ -70,6 +70,7 @@ struct ProviderContext: Sendable {
         values["settings"] = .object(settings)
         values["credentials"] = .object(credentials)
         values["now"] = .int(Int(Date().timeIntervalSince1970))
+        values["channel"] = .string(account.channel.rawValue)  // `api` or `smtp`: one auth section can serve both
         var scope = Scope(values: values)
         scope.lazy["mime"] = { .string(try mime.write(message)) }
         return scope

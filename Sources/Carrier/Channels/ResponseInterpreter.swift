@@ -12,6 +12,7 @@ struct ResponseInterpreter {
         var error: String?
         var errorClass: ErrorClass?
         var retryAfter: Double?
+        var acceptedForLater = false
     }
 
     /// Error text longer than this is cut (after redaction, so no part of a secret survives).
@@ -41,7 +42,8 @@ struct ResponseInterpreter {
                                    + "can read, so whether the message was accepted is unknown: " + text),
                                errorClass: .ambiguous)
             }
-            return Outcome(accepted: true, messageIDs: list)
+            let later = try spec.acceptedForLater.map { t throws(CarrierError) in (try context.render(t, in: scope)).isTruthy } ?? false
+            return Outcome(accepted: true, messageIDs: list, acceptedForLater: later)
         }
         var errorText = try spec.error.map { t throws(CarrierError) in (try context.render(t, in: scope)).text } ?? ""
         if errorText.isEmpty { errorText = text.trimmingCharacters(in: .whitespacesAndNewlines) }

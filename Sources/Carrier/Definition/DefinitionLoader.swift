@@ -7,7 +7,7 @@ public enum DefinitionLoader {
     /// Variables a request template may read: the message's fields, plus `settings`,
     /// `credentials`, `account` and `mime` (the rendered MIME message).
     static let requestVariables: Set<String> = Set(Message.fieldNames).subtracting(["category", "custom_variables", "template_uuid", "template_variables"])
-        .union(["settings", "credentials", "mime", "message", "now"])
+        .union(["settings", "credentials", "mime", "message", "now", "channel"])
     /// Variables a response rule may read.
     static let responseVariables: Set<String> = ["status", "headers", "body", "text", "settings"]
 
@@ -128,6 +128,7 @@ struct ProviderFileReader {
         if let a = limit("attachments") { c.attachments = a.supported; c.maxAttachments = a.max }
         if let i = limit("inline_images") { c.inlineImages = i.supported }
         if let t = limit("text") { c.text = t.supported }
+        if let t = limit("text_and_html") { c.textAndHTML = t.supported }
         if let h = limit("headers") { c.customHeaders = h.supported }
         if let l = limit("recipients") { c.maxRecipients = l.max }
         if let l = limit("reply_to") { c.maxReplyTo = l.max }
@@ -223,6 +224,7 @@ struct ProviderFileReader {
         spec.messageIDs = template(r, "message_ids", variables: variables)
         spec.error = template(r, "error", variables: variables)
         spec.retryAfter = template(r, "retry_after", variables: variables)
+        spec.acceptedForLater = template(r, "accepted_for_later", variables: variables)
         let classNames = ErrorClass.allCases.map(\.rawValue)
         for (pattern, node) in r.entries("classify") ?? [] {
             guard let range = StatusRule.parse(pattern) else {

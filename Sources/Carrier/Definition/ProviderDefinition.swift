@@ -63,6 +63,9 @@ public struct Capabilities: Sendable {
     public var maxAttachmentBytes: Int?
     public var maxAttachments: Int?
     public var customHeaders: Bool
+    /// Both a text and an HTML body in one message (`text_and_html: false`: one body only, HTML
+    /// when the message has it — the text part is then listed as dropped).
+    public var textAndHTML: Bool = true
 
     public static let all = Capabilities(tags: .max, metadata: true, templates: true, sendAt: true, attachments: true,
                                          inlineImages: true, text: true, maxRecipients: nil, maxReplyTo: nil,
@@ -90,6 +93,8 @@ struct ResponseSpec: Sendable {
     var messageIDs: Mapping?
     var error: Mapping?
     var retryAfter: Mapping?
+    /// True when the ESP took the message for processing later (Azure's 202 with an operation).
+    var acceptedForLater: Mapping?
     var classify: [StatusRule]
     var classifyWhen: [(condition: CompiledExpression, errorClass: ErrorClass)]
 }

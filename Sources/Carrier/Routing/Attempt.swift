@@ -49,6 +49,8 @@ public struct Attempt: Sendable {
     public var smtp: SMTPDetails?
     /// The file written, for the file channel.
     public var path: String?
+    /// The provider took the message for processing later (an operation id, not a delivery yet).
+    public var acceptedForLater = false
 
     public init(account: String, provider: String, channel: ChannelKind, outcome: Outcome, errorClass: ErrorClass? = nil,
                 status: Int? = nil, error: String? = nil, durationMs: Int = 0, messageIDs: [String] = [],
@@ -88,6 +90,7 @@ public struct Attempt: Sendable {
         if let skipReason { object["skipped"] = .string(skipReason.name) }
         if !dropped.isEmpty { object["dropped"] = .array(dropped.map(Value.string)) }
         if let path { object["path"] = .string(path) }
+        if acceptedForLater { object["accepted_for_later"] = .bool(true) }
         if let smtp { for entry in smtp.value { object[entry.key] = entry.value } }
         return .object(object)
     }

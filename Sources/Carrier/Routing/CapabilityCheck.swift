@@ -102,6 +102,9 @@ enum CapabilityCheck {
     /// attempt's `dropped` so the loss is visible.
     static func byDesign(_ message: Message, _ c: Capabilities, provider: String) -> [String] {
         var dropped: [String] = []
+        if c.text && !c.textAndHTML && !(message.text ?? "").isEmpty && !(message.html ?? "").isEmpty {
+            dropped.append("text part (\(provider) carries one body: the HTML)")
+        }
         if !c.text && !(message.text ?? "").isEmpty && !(message.html ?? "").isEmpty {
             dropped.append("text part (\(provider) carries HTML only)")
         }

@@ -49,6 +49,9 @@ public struct Receipt: Sendable {
         if !deferred.isEmpty { object["deferred"] = .array(deferred.map(Value.string)) }
         if let spoolError { object["spool_error"] = .string(spoolError) }
         if possibleDuplicate { object["possible_duplicate"] = .bool(true) }
+        if attempts.last?.outcome == .sent && attempts.last?.acceptedForLater == true {
+            object["accepted_for_later"] = .bool(true)  // the ESP queued it for processing; the id is its operation
+        }
         return .object(object)
     }
 
