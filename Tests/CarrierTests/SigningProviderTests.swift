@@ -69,4 +69,69 @@ struct SigningProviderTests {
         let hidden = try carrier(["render", Repository.example("order-confirmation.json")], directory: folder.path)
         #expect(!hidden.stdout.contains(shown["password"].text))
     }
+
+    @Test("Azure: the HMAC-SHA256 signature is the one Python's hmac computes from the request as received")
+    func azureSignatureMatchesPython() async throws {
+        var message = try Fixtures.referenceWithoutInline()
+        message.messageID = nil
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.json(202, .object(["id": "op-1", "status": "Running"]))]])
+        let key = Data("azure-test-access-key".utf8).base64EncodedString()
+        let config = try Fixtures.configuration(provider: "azure", endpoint: server.url, credentials: "{access_key: \(key)}",
+                                                settings: "{host: contoso.communication.azure.com}")
+        let receipt = try await Mailer(configuration: config, registry: Fixtures.registry()).send(message)
+        #expect(receipt.messageIDs == ["op-1"])
+        #expect(receipt.value["accepted_for_later"] == true)
+        let request = try #require(try await server.requests().first)
+        let host = String(server.url.dropFirst("http://".count))
+        let script = """
+            import base64, hashlib, hmac, sys
+            key, method, path, date, host, body_b64 = sys.argv[1:7]
+            body = base64.b64decode(body_b64)
+            content = base64.b64encode(hashlib.sha256(body).digest()).decode()
+            to_sign = f"{method}\\n{path}\\n{date};{host};{content}"
+            sig = base64.b64encode(hmac.new(base64.b64decode(key), to_sign.encode(), hashlib.sha256).digest()).decode()
+            print(content)
+            print(f"HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature={sig}")
+            """
+        let expected = try run(Repository.python, ["-c", script, key, request.method, request.path, request.header("x-ms-date") ?? "", host,
+                                                     request.body.base64EncodedString()])
+        let lines = expected.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(expected.stderr)")
+        #expect(request.header("x-ms-content-sha256") == lines.first)
+        #expect(request.header("Authorization") == lines.last)
+        #expect(request.path == "/emails:send?api-version=2025-09-01")
+        let spec = try Fixtures.python("check_spec.py", [Repository.spec("azure-communication-email-2025-09-01.json"), "/emails:send", "post"],
+                                       input: request.body)
+        #expect(spec.status == 0, "\(spec.stdout)\(spec.stderr)")
+    }
+
+    @Test("Microsoft Graph: a client-credentials token from the overridden token URL, then sendMail, accepted for later")
+    func graphClientCredentials() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script([
+            "/tenant-1/oauth2/v2.0/token": [Answer.json(200, .object(["access_token": "eyJ0eXAi.graph-token", "expires_in": 3599, "token_type": "Bearer"]))],
+            "*": [Answer.text(202, "")],
+        ])
+        let config = try Fixtures.configuration(provider: "msgraph", endpoint: server.url,
+                                                credentials: "{tenant_id: tenant-1, client_id: app-1, client_secret: app-secret-1}",
+                                                settings: "{user: orders@shop.example.com}")
+        let receipt = try await Mailer(configuration: config, registry: Fixtures.registry(), tokens: OAuth2TokenProvider())
+            .send(Fixtures.referenceMessage())
+        #expect(receipt.status == .sent && receipt.messageIDs.isEmpty)
+        #expect(receipt.value["accepted_for_later"] == true)
+        #expect(receipt.attempts.last?.dropped == ["text part (msgraph carries one body: the HTML)"])
+        let requests = try await server.requests()
+        let token = try #require(requests.first { $0.path.hasSuffix("/token") })
+        #expect(token.text.contains("grant_type=client_credentials"))
+        #expect(token.text.contains("scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"))
+        #expect(token.text.contains("client_id=app-1"))
+        let send = try #require(requests.first { $0.path.hasSuffix("/sendMail") })
+        #expect(send.path == "/v1.0/users/orders%40shop.example.com/sendMail")
+        #expect(send.header("Authorization") == "Bearer eyJ0eXAi.graph-token")
+        #expect(send.json["message"]["attachments"][1]["contentId"] == "logo123")
+        #expect(send.json["message"]["internetMessageHeaders"][0] == .object(["name": "X-Order-Id", "value": "1234"]))
+    }
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Validates a JSON request body against an OpenAPI 3.1 operation's request schema.
+"""Validates a JSON request body against an OpenAPI 3.x operation's request schema, or a Swagger 2.0
+operation's `in: body` parameter (Azure's specs).
 
 usage: check_spec.py SPEC.yaml PATH METHOD [--set PROPERTY=JSONSCHEMA] [--oneof-as-anyof] < body.json
 Prints "valid", or each validation error on its own line and exits 1.
@@ -34,10 +35,13 @@ def main():
     if "--oneof-as-anyof" in sys.argv:
         walk(spec, lambda d: d.__setitem__("anyOf", d.pop("oneOf")) if "oneOf" in d else None)
     operation = spec["paths"][api_path][method]
-    body = operation["requestBody"]
-    if "$ref" in body:
-        body = spec["components"]["requestBodies"][body["$ref"].split("/")[-1]]
-    schema = body["content"]["application/json"]["schema"]
+    if "requestBody" in operation:
+        body = operation["requestBody"]
+        if "$ref" in body:
+            body = spec["components"]["requestBodies"][body["$ref"].split("/")[-1]]
+        schema = body["content"]["application/json"]["schema"]
+    else:  # Swagger 2.0
+        schema = next(p["schema"] for p in operation["parameters"] if p.get("in") == "body")
     for i, arg in enumerate(sys.argv):
         if arg == "--set":
             name, value = sys.argv[i + 1].split("=", 1)
