@@ -7,7 +7,7 @@ struct ProvidersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "providers",
         abstract: "List, show, check and test provider definitions.",
-        subcommands: [ListProviders.self, ShowProvider.self, LintProviders.self, TestProviders.self]
+        subcommands: [ListProviders.self, ShowProvider.self, MatrixProviders.self, LintProviders.self, TestProviders.self]
     )
 }
 
@@ -32,6 +32,18 @@ struct ListProviders: AsyncParsableCommand {
         for (id, failure) in registry.failures.sorted(by: { $0.key < $1.key }) {
             Output.error("carrier: provider \(id) does not load:\n\(failure)")
         }
+    }
+}
+
+struct MatrixProviders: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "matrix",
+                                                    abstract: "Print what every provider can carry, as a Markdown table (docs/providers.md) or JSON.")
+    @OptionGroup var options: ConfigOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let matrix = CapabilityMatrix(Array(try options.registry().definitions.values))
+        if json { Output.print(matrix.json) } else { print(matrix.markdown, terminator: "") }
     }
 }
 

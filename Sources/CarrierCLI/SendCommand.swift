@@ -130,8 +130,16 @@ struct SendCommand: AsyncParsableCommand {
             }
         }
         if receipt.status == .partial {
-            let kept = receipt.spoolPath.map { "; kept in \($0) for them (carrier outbox retry)" } ?? "; they were not sent"
-            throw CLIError(message: "carrier: partly sent: the server deferred \(receipt.deferred.joined(separator: ", "))\(kept)", code: 1)
+            var parts: [String] = []
+            let refused = receipt.attempts.last?.refusedRecipients ?? []
+            if !refused.isEmpty {
+                parts.append("refused for good: " + refused.map { "\($0.email) (\($0.status)\($0.error.map { ": \($0)" } ?? ""))" }.joined(separator: ", "))
+            }
+            if !receipt.deferred.isEmpty {
+                let kept = receipt.spoolPath.map { "; kept in \($0) for them (carrier outbox retry)" } ?? "; not sent"
+                parts.append("deferred by the server: " + receipt.deferred.joined(separator: ", ") + kept)
+            }
+            throw CLIError(message: "carrier: partly sent: " + parts.joined(separator: "; "), code: 1)
         }
         if let problem = receipt.spoolError { throw CLIError(message: "carrier: sent, but \(problem)", code: 1) }
     }

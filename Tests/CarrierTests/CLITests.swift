@@ -16,8 +16,8 @@ struct CLITests {
 
     @Test func providerFilesMatchTheJSONSchemaEditorsUse() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Repository.providers).filter { $0.hasSuffix(".yaml") }
-            .map { Repository.providers + "/" + $0 } + [Repository.root.appendingPathComponent("examples/providers/postmark.yaml").path]
-        #expect(files.count >= 7)
+            .map { Repository.providers + "/" + $0 }
+        #expect(files.count >= 24)
         let result = try Fixtures.python("check_schema.py", [Repository.root.appendingPathComponent("docs/provider.schema.json").path] + files,
                                          input: Data())
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")

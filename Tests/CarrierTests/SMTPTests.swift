@@ -169,7 +169,10 @@ struct SMTPTests {
         let server = try SMTPServer(["--tls", "none", "--reject", "bob@example.com"])
         defer { server.stop() }
         let receipt = try await mailer(port: server.port, tls: "none").send(Fixtures.referenceMessage())
-        #expect(receipt.status == .sent)
+        #expect(receipt.status == .partial, "a message some recipients did not get is partial")
+        #expect(receipt.deferred.isEmpty, "a 550 is for good: nothing to retry")
+        let perRecipient = receipt.attempts[0].recipients.map { "\($0.email) \($0.status)" }
+        #expect(perRecipient == ["alice@example.com sent", "bob@example.com rejected", "carol@example.com sent", "dave@example.com sent"])
         let rejected = try #require(receipt.attempts[0].smtp?.rejected)
         #expect(rejected.count == 1)
         #expect(rejected[0].recipient == "bob@example.com")

@@ -118,6 +118,7 @@ struct APIChannel: Channel {
             if outcome.accepted {
                 var sent = attempt(.sent, status: response.status, ids: outcome.messageIDs)
                 sent.acceptedForLater = outcome.acceptedForLater
+                sent.recipients = outcome.recipients
                 return sent
             }
             return attempt(.failed, outcome.errorClass, status: response.status, error: outcome.error, retryAfter: outcome.retryAfter)

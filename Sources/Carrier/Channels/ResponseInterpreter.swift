@@ -13,6 +13,7 @@ struct ResponseInterpreter {
         var errorClass: ErrorClass?
         var retryAfter: Double?
         var acceptedForLater = false
+        var recipients: [Attempt.RecipientResult] = []
     }
 
     /// Error text longer than this is cut (after redaction, so no part of a secret survives).
@@ -43,7 +44,9 @@ struct ResponseInterpreter {
                                errorClass: .ambiguous)
             }
             let later = try spec.acceptedForLater.map { t throws(CarrierError) in (try context.render(t, in: scope)).isTruthy } ?? false
-            return Outcome(accepted: true, messageIDs: list, acceptedForLater: later)
+            let recipients = try spec.recipients.map { t throws(CarrierError) in Attempt.RecipientResult.list(try context.render(t, in: scope)) } ?? []
+            return Outcome(accepted: true, messageIDs: list, acceptedForLater: later,
+                           recipients: recipients.map { var r = $0; r.error = r.error.map { context.redactor.redact($0) }; return r })
         }
         var errorText = try spec.error.map { t throws(CarrierError) in (try context.render(t, in: scope)).text } ?? ""
         if errorText.isEmpty { errorText = text.trimmingCharacters(in: .whitespacesAndNewlines) }

@@ -191,7 +191,17 @@ struct SMTPChannel: Channel {
                 details.reply = success.lastReply
                 details.rejected = success.rejected.map { SMTPDetails.Rejection(recipient: $0.recipient, reply: $0.reply) }
                 details.transcript = success.transcript
-                return attempt(.sent, status: success.replyCode, ids: [message.messageID ?? ""].filter { !$0.isEmpty })
+                var sent = attempt(.sent, status: success.replyCode, ids: [message.messageID ?? ""].filter { !$0.isEmpty })
+                if !details.rejected.isEmpty {
+                    // Per recipient, as API providers that answer per recipient report it.
+                    let refused = Dictionary(details.rejected.map { ($0.recipient.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+                    sent.recipients = plan.recipients.map { email in
+                        guard let rejection = refused[email.lowercased()] else { return .init(email: email, status: "sent", messageID: message.messageID) }
+                        return .init(email: email, status: rejection.reply.hasPrefix("4") ? "deferred" : "rejected",
+                                     error: context.redactor.redact(rejection.reply))
+                    }
+                }
+                return sent
             case .failure(let failure):
                 lastFailure = failure
                 if failure.transfer.kind == .connect && failure.replyCode == nil { continue }  // blocked port: next one

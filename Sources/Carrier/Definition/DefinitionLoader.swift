@@ -225,6 +225,7 @@ struct ProviderFileReader {
         spec.error = template(r, "error", variables: variables)
         spec.retryAfter = template(r, "retry_after", variables: variables)
         spec.acceptedForLater = template(r, "accepted_for_later", variables: variables)
+        spec.recipients = template(r, "recipients", variables: variables)
         let classNames = ErrorClass.allCases.map(\.rawValue)
         for (pattern, node) in r.entries("classify") ?? [] {
             guard let range = StatusRule.parse(pattern) else {

@@ -95,6 +95,8 @@ struct ResponseSpec: Sendable {
     var retryAfter: Mapping?
     /// True when the ESP took the message for processing later (Azure's 202 with an operation).
     var acceptedForLater: Mapping?
+    /// Per-recipient results of an accepted answer: a list of `{email, status, message_id, error}`.
+    var recipients: Mapping?
     var classify: [StatusRule]
     var classifyWhen: [(condition: CompiledExpression, errorClass: ErrorClass)]
 }

@@ -51,6 +51,44 @@ public struct Attempt: Sendable {
     public var path: String?
     /// The provider took the message for processing later (an operation id, not a delivery yet).
     public var acceptedForLater = false
+    /// What the provider said for each recipient, when it answers per recipient (or SMTP's RCPT replies).
+    public var recipients: [RecipientResult] = []
+
+    /// One recipient's result in an accepted message.
+    public struct RecipientResult: Sendable, Equatable {
+        public var email: String
+        /// `sent`, `queued` or `scheduled` (taken), `deferred` (refused for now: worth a retry),
+        /// or what the provider called its refusal (`rejected`, `invalid`, …).
+        public var status: String
+        public var messageID: String?
+        public var error: String?
+
+        public var accepted: Bool { ["sent", "queued", "scheduled", "accepted", "success", "ok"].contains(status.lowercased()) }
+
+        var value: Value {
+            var object = OrderedObject()
+            object["email"] = .string(email)
+            object["status"] = .string(status)
+            if let messageID { object["message_id"] = .string(messageID) }
+            if let error { object["error"] = .string(error) }
+            return .object(object)
+        }
+
+        /// Reads a provider's list of `{email, status, message_id, error}` (other keys ignored).
+        static func list(_ value: Value) -> [RecipientResult] {
+            (value.arrayValue ?? []).compactMap { item in
+                guard let email = item["email"].stringValue, !email.isEmpty else { return nil }
+                let status = item["status"].isNull ? "sent" : item["status"].text
+                return RecipientResult(email: email, status: status, messageID: item["message_id"].isNull ? nil : item["message_id"].text,
+                                       error: item["error"].isNull || item["error"].isEmpty ? nil : item["error"].text)
+            }
+        }
+    }
+
+    /// Recipients the provider did not take for good (rejected, invalid), with their reasons.
+    public var refusedRecipients: [RecipientResult] {
+        recipients.filter { !$0.accepted && $0.status != "deferred" }
+    }
 
     public init(account: String, provider: String, channel: ChannelKind, outcome: Outcome, errorClass: ErrorClass? = nil,
                 status: Int? = nil, error: String? = nil, durationMs: Int = 0, messageIDs: [String] = [],
@@ -91,6 +129,7 @@ public struct Attempt: Sendable {
         if !dropped.isEmpty { object["dropped"] = .array(dropped.map(Value.string)) }
         if let path { object["path"] = .string(path) }
         if acceptedForLater { object["accepted_for_later"] = .bool(true) }
+        if !recipients.isEmpty { object["recipients"] = .array(recipients.map(\.value)) }
         if let smtp { for entry in smtp.value { object[entry.key] = entry.value } }
         return .object(object)
     }

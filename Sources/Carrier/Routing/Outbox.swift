@@ -112,6 +112,10 @@ public struct Outbox: Sendable {
         case .sent:
             removeSent(entry, receipt: &receipt)
             return
+        case .partial where receipt.deferred.isEmpty:
+            // Refused for good by the provider (listed in the receipt): nothing to send again.
+            removeSent(entry, receipt: &receipt)
+            return
         case .partial:
             entry.message = entry.message.restricted(to: receipt.deferred)
             entry.lastError = "deferred by the server: " + receipt.deferred.joined(separator: ", ")

@@ -37,7 +37,8 @@ struct Router: Sendable {
                 }
                 if attempt.outcome == .sent {
                     let deferred = attempt.deferredRecipients
-                    var receipt = Receipt(status: deferred.isEmpty ? .sent : .partial, account: name, provider: attempt.provider, channel: attempt.channel,
+                    let partial = !deferred.isEmpty || !attempt.refusedRecipients.isEmpty
+                    var receipt = Receipt(status: partial ? .partial : .sent, account: name, provider: attempt.provider, channel: attempt.channel,
                                    messageIDs: attempt.messageIDs, attempts: attempts, possibleDuplicate: possibleDuplicate)
                     receipt.deferred = deferred
                     return receipt
