@@ -11,6 +11,10 @@ Two known spec quirks can be named explicitly (the spec files stay as published)
   --oneof-as-anyof                       Mailtrap's oneOf alternatives (text / html / text and html)
                                          overlap, so a body with both parts matches all three and a
                                          strict oneOf can never accept it.
+  --allof-open                           Mailchimp Transactional's request schemas close
+                                         additionalProperties inside each allOf part (the key part
+                                         and the message part), so no body can pass both; the flag
+                                         drops additionalProperties: false inside allOf parts.
 """
 import json, sys
 import yaml
@@ -34,6 +38,17 @@ def main():
     spec = yaml.safe_load(open(spec_path))
     if "--oneof-as-anyof" in sys.argv:
         walk(spec, lambda d: d.__setitem__("anyOf", d.pop("oneOf")) if "oneOf" in d else None)
+    if "--allof-open" in sys.argv:
+        def open_allof(d):
+            for part in d.get("allOf", []):
+                if isinstance(part, dict) and "$ref" in part:
+                    node = spec
+                    for key in part["$ref"].lstrip("#/").split("/"):
+                        node = node[key]
+                    part = node
+                if isinstance(part, dict) and part.get("additionalProperties") is False:
+                    del part["additionalProperties"]
+        walk(spec, open_allof)
     operation = spec["paths"][api_path][method]
     if "requestBody" in operation:
         body = operation["requestBody"]
