@@ -6,9 +6,12 @@ CONFIGURATION ?= debug
 BIN = .build/$(CONFIGURATION)/carrier
 # System packages: the C libraries, and the real servers and parsers the tests talk to.
 APT_PACKAGES = libcurl4-openssl-dev libyaml-dev libssl-dev pkg-config openssl ca-certificates \
-               python3 python3-aiosmtpd python3-jsonschema python3-yaml python3-botocore postfix time
+               python3 python3-aiosmtpd python3-jsonschema python3-yaml python3-botocore python3-venv postfix time
+# Test peers from PyPI, in a virtual environment that also sees Debian's packages.
+PIP_PACKAGES = moto[server]==5.2.5
+VENV = .build/test-venv
 
-.PHONY: deps build release demo test test-swift test-providers lint bench clean install
+.PHONY: deps test-deps build release demo test test-swift test-providers lint bench clean install
 
 deps:
 	@scripts/install-deps.sh $(APT_PACKAGES)
@@ -31,7 +34,11 @@ demo: build
 test-providers: build
 	$(BIN) providers test --config examples/carrier.yaml
 
-test-swift: build
+test-deps: deps
+	@mkdir -p .build && (test -x $(VENV)/bin/python || /usr/bin/python3 -m venv --system-site-packages $(VENV))
+	@$(VENV)/bin/python -c 'import moto' 2>/dev/null || $(VENV)/bin/pip install -q '$(PIP_PACKAGES)'
+
+test-swift: build test-deps
 	$(SWIFT) test -c $(CONFIGURATION)
 
 test: test-providers test-swift

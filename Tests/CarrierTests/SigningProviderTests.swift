@@ -135,3 +135,34 @@ struct SigningProviderTests {
         #expect(send.json["message"]["internetMessageHeaders"][0] == .object(["name": "X-Order-Id", "value": "1234"]))
     }
 }
+
+/// Amazon SES end to end: moto's SES server (the AWS SDK's own mock of the service) accepts
+/// Carrier's signed SendEmail, and the raw message it stored parses as MIME.
+@Suite("Amazon SES against moto", .serialized)
+struct SESMotoTests {
+    @Test("SendEmail reaches moto's SES, which stores the raw message for every recipient")
+    func sendThroughMoto() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let moto = try BackgroundServer(script: "moto_ses.py", arguments: [folder.path + "/sent"], python: Repository.venvPython)
+        defer { moto.stop() }
+        let config = try Fixtures.configuration(provider: "ses", endpoint: "http://127.0.0.1:\(moto.port)",
+                                                credentials: "{access_key_id: AKIAIOSFODNN7EXAMPLE, secret_access_key: testing}",
+                                                settings: "{region: us-east-1}")
+        let receipt = try await Mailer(configuration: config, registry: Fixtures.registry()).send(Fixtures.referenceMessage())
+        #expect(receipt.status == .sent)
+        let id = try #require(receipt.messageIDs.first)
+        var stored: Value = .null
+        for _ in 0..<100 where stored.isNull {
+            if let data = FileManager.default.contents(atPath: folder.path + "/sent/0001.json") { stored = try JSONParser.parse(Array(data)) }
+            else { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(stored["id"] == .string(id))
+        #expect(stored["source"] == "orders@shop.example.com")
+        let destinations = (stored["destinations"].arrayValue ?? []).map(\.text)
+        #expect(["alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com"].allSatisfy(destinations.contains))
+        let parsed = try Fixtures.parseMIME(try #require(Data(base64Encoded: stored["raw_b64"].text)))
+        #expect(parsed["headers"]["Subject"] == "Your order #1234 — merci ✓")
+        #expect(parsed["defects"] == [])
+    }
+}

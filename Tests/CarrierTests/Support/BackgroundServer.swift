@@ -9,8 +9,9 @@ final class BackgroundServer: @unchecked Sendable {
     let readyWords: [String]
     private let output: Pipe
 
-    init(script: String, arguments: [String] = []) throws {
-        process.executableURL = URL(fileURLWithPath: Repository.python)
+    /// - Parameter python: the interpreter (the test venv's for peers installed from PyPI, such as moto).
+    init(script: String, arguments: [String] = [], python: String = Repository.python) throws {
+        process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [Repository.support + "/" + script] + arguments
         output = Pipe()
         process.standardOutput = output

@@ -18,6 +18,8 @@ enum Repository {
         return root.appendingPathComponent(".build/debug/carrier").path
     }
     static let python = "/usr/bin/python3"
+    /// The Python of `.build/test-venv` (Debian's packages plus the PyPI peers `make test-deps` installs).
+    static var venvPython: String { root.appendingPathComponent(".build/test-venv/bin/python").path }
 }
 
 /// A finished child process.
