@@ -59,6 +59,34 @@ struct NewProviderTests {
         }
     }
 
+    @Test("A provider that answers per recipient gives a partial receipt naming who did not get the message")
+    func perRecipientResults() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.json(200, .array([
+            .object(["email": "alice@example.com", "status": "sent", "_id": "id-a", "reject_reason": .null]),
+            .object(["email": "bob@example.com", "status": "rejected", "_id": "id-b", "reject_reason": "hard-bounce"]),
+            .object(["email": "carol@example.com", "status": "queued", "_id": "id-c", "reject_reason": .null]),
+            .object(["email": "dave@example.com", "status": "invalid", "reject_reason": .null]),
+        ]))]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try "spool: ./spool\naccounts:\n  md: {provider: mandrill, endpoint: \"\(server.url)\", credentials: {api_key: md-key-1}}\n"
+            .write(toFile: folder.path + "/carrier.yaml", atomically: true, encoding: .utf8)
+        let result = try carrier(["send", "--json", Repository.example("order-confirmation.json")], directory: folder.path)
+        #expect(result.status == 1, "partial is not a full success")
+        let receipt = try JSONParser.parse(String(result.stdout))
+        #expect(receipt["status"] == "partial")
+        #expect(receipt["message_ids"] == ["id-a", "id-c"])
+        let recipients = receipt["attempts"][0]["recipients"].arrayValue ?? []
+        #expect(recipients.map { "\($0["email"].text) \($0["status"].text)" }
+                == ["alice@example.com sent", "bob@example.com rejected", "carol@example.com queued", "dave@example.com invalid"])
+        #expect(recipients[1]["error"] == "hard-bounce")
+        #expect(result.stderr.contains("refused for good: bob@example.com (rejected: hard-bounce), dave@example.com (invalid)"), "\(result.stderr)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: folder.path + "/spool")) ?? []).isEmpty,
+                "refused for good: nothing is kept to send again")
+    }
+
     /// `/path?query` of a URL.
     static func pathAndQuery(_ url: String) -> String {
         guard let scheme = url.range(of: "://") else { return url }

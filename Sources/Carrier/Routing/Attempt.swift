@@ -74,9 +74,10 @@ public struct Attempt: Sendable {
             return .object(object)
         }
 
-        /// Reads a provider's list of `{email, status, message_id, error}` (other keys ignored).
+        /// Reads a provider's list of `{email, status, message_id, error}` (other keys ignored); a
+        /// list of such lists (accepted and refused ones built apart) is read as one.
         static func list(_ value: Value) -> [RecipientResult] {
-            (value.arrayValue ?? []).compactMap { item in
+            (value.arrayValue ?? []).flatMap { $0.arrayValue ?? [$0] }.compactMap { item in
                 guard let email = item["email"].stringValue, !email.isEmpty else { return nil }
                 let status = item["status"].isNull ? "sent" : item["status"].text
                 return RecipientResult(email: email, status: status, messageID: item["message_id"].isNull ? nil : item["message_id"].text,
