@@ -110,6 +110,9 @@ struct ProviderAPITests {
         let inline = try #require(names.first { $0.name == "inline" })
         #expect(inline.filename == "logo123" && inline.contentType == "image/png")
         #expect(receipt.messageIDs == ["<2011.1@shop.example.com>"])
+        let spec = try Fixtures.python("check_spec.py", [Repository.spec("mailgun-openapi.yaml"), "/v3/{domain_name}/messages", "post",
+                                                          "--multipart", contentType], input: request.body)
+        #expect(spec.status == 0, "the multipart body does not match Mailgun's spec: \(spec.stdout) \(spec.stderr)")
     }
 
     @Test func mailjet() async throws {

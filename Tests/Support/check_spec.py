@@ -3,6 +3,9 @@
 operation's `in: body` parameter (Azure's specs).
 
 usage: check_spec.py SPEC.yaml PATH METHOD [--set PROPERTY=JSONSCHEMA] [--oneof-as-anyof] < body.json
+       check_spec.py SPEC.yaml PATH METHOD --multipart CONTENT-TYPE < body   (a multipart/form-data body: its
+                                   fields become an object — repeated fields a list — validated against the
+                                   operation's multipart/form-data schema; files are read as strings)
 Prints "valid", or each validation error on its own line and exits 1.
 
 Two known spec quirks can be named explicitly (the spec files stay as published):
@@ -32,6 +35,27 @@ def walk(node, fn):
             walk(v, fn)
 
 
+def multipart_fields(content_type, raw, schema, spec):
+    """The fields of a multipart/form-data body as an object: a field the schema types as an array
+    (or one that repeats) becomes a list; a file part becomes its file name (a string)."""
+    from email.parser import BytesParser
+    from email import policy
+    if "$ref" in schema:
+        node = spec
+        for key in schema["$ref"].lstrip("#/").split("/"):
+            node = node[key]
+        schema = node
+    message = BytesParser(policy=policy.default).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+    fields = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        value = part.get_filename() or part.get_content()
+        fields.setdefault(name, []).append(value if isinstance(value, str) else "")
+    properties = schema.get("properties", {})
+    return {name: values if (properties.get(name, {}).get("type") == "array" or len(values) > 1) else values[0]
+            for name, values in fields.items()}
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     spec_path, api_path, method = args[0], args[1], args[2].lower()
@@ -54,7 +78,8 @@ def main():
         body = operation["requestBody"]
         if "$ref" in body:
             body = spec["components"]["requestBodies"][body["$ref"].split("/")[-1]]
-        schema = body["content"]["application/json"]["schema"]
+        media = "multipart/form-data" if "--multipart" in sys.argv else "application/json"
+        schema = body["content"][media]["schema"]
     else:  # Swagger 2.0
         schema = next(p["schema"] for p in operation["parameters"] if p.get("in") == "body")
     for i, arg in enumerate(sys.argv):
@@ -62,7 +87,11 @@ def main():
             name, value = sys.argv[i + 1].split("=", 1)
             schema["properties"][name] = json.loads(value)
     validator = Draft202012Validator(schema, resolver=RefResolver(base_uri="", referrer=spec))
-    errors = sorted(validator.iter_errors(json.load(sys.stdin)), key=lambda e: list(e.path))
+    if "--multipart" in sys.argv:
+        instance = multipart_fields(sys.argv[sys.argv.index("--multipart") + 1], sys.stdin.buffer.read(), schema, spec)
+    else:
+        instance = json.load(sys.stdin)
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
     for e in errors:
         print("/".join(map(str, e.path)) + ": " + e.message)
     print("" if errors else "valid", end="")
