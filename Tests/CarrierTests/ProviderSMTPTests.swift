@@ -101,4 +101,32 @@ struct ProviderSMTPTests {
         #expect(parsed["headers"]["Bcc"] == .null, "the SMTP channel never writes Bcc, even for Gmail")
         #expect(parsed["headers"]["X-Carrier-Tags"] == "order-confirmation", "tags are kept, not dropped")
     }
+
+    @Test func microsoft365SMTPUsesXOAUTH2WithAnExchangeToken() async throws {
+        let cert = try TestCertificate()
+        defer { cert.remove() }
+        let tokens = try CaptureServer()
+        defer { tokens.stop() }
+        try await tokens.script(["/tenant-1/oauth2/v2.0/token": [Answer.json(200, .object(["access_token": "eyJ.exo-token", "expires_in": 3599]))]])
+        let server = try SMTPServer(["--tls", "starttls", "--xoauth2", "orders@shop.example.com:eyJ.exo-token"] + cert.serverOptions)
+        defer { server.stop() }
+        let configuration = try Configuration.parse("""
+            accounts:
+              m365:
+                provider: msgraph
+                channel: smtp
+                endpoint: \(tokens.url)
+                credentials: {tenant_id: tenant-1, client_id: app-1, client_secret: app-secret-1}
+                settings: {user: orders@shop.example.com}
+                smtp: {host: 127.0.0.1, port: \(server.port), ca_file: \(cert.certificate)}
+            """, file: "c.yaml")
+        let receipt = try await Mailer(configuration: configuration, registry: Fixtures.registry(), tokens: OAuth2TokenProvider())
+            .send(Fixtures.referenceMessage())
+        #expect(receipt.status == .sent)
+        #expect(receipt.attempts[0].smtp?.transcript.contains { $0.hasPrefix("C: AUTH XOAUTH2") } == true)
+        let form = try #require(try await tokens.requests().first).text
+        #expect(form.contains("grant_type=client_credentials"))
+        #expect(form.contains("scope=https%3A%2F%2Foutlook.office365.com%2F.default"), "SMTP AUTH needs an Exchange Online token: \(form)")
+        #expect(try server.received().count == 1)
+    }
 }
