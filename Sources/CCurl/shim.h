@@ -113,6 +113,22 @@ static inline CURLcode carrier_curl_getinfo_off_t(CURL *h, CURLINFO i, curl_off_
 static inline CURLcode carrier_curl_getinfo_pointer(CURL *h, CURLINFO i, void **v) { return carrier_curl()->easy_getinfo(h, i, v); }
 static inline CURLMcode carrier_curl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return carrier_curl()->multi_setopt(m, o, v); }
 static inline CURLSHcode carrier_curl_share_setopt_long(CURLSH *s, CURLSHoption o, long v) { return carrier_curl()->share_setopt(s, o, v); }
+/* The share handle (DNS cache, TLS sessions) is touched from more than one thread: lock it. */
+static inline void carrier_curl_share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *user) {
+    (void)h; (void)access;
+    pthread_mutex_lock(&((pthread_mutex_t *)user)[data]);
+}
+static inline void carrier_curl_share_unlock(CURL *h, curl_lock_data data, void *user) {
+    (void)h;
+    pthread_mutex_unlock(&((pthread_mutex_t *)user)[data]);
+}
+static inline void carrier_curl_share_set_locking(CURLSH *s) {
+    pthread_mutex_t *locks = calloc(CURL_LOCK_DATA_LAST, sizeof(pthread_mutex_t));
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++) pthread_mutex_init(&locks[i], NULL);
+    carrier_curl()->share_setopt(s, CURLSHOPT_LOCKFUNC, carrier_curl_share_lock);
+    carrier_curl()->share_setopt(s, CURLSHOPT_UNLOCKFUNC, carrier_curl_share_unlock);
+    carrier_curl()->share_setopt(s, CURLSHOPT_USERDATA, locks);
+}
 /* CURLMsg carries its result in a union; this reads it without Swift touching the union. */
 static inline CURLcode carrier_curl_msg_result(CURLMsg *m) { return m->data.result; }
 #endif

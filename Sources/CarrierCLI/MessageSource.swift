@@ -71,6 +71,8 @@ final class LineReader {
     private var start = 0
     private var number = 0
     private var atEnd = false
+    /// Where the search for the next newline goes on (a long line is not scanned again per chunk).
+    private var scanned = 0
 
     init?(path: String) {
         fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
@@ -81,9 +83,10 @@ final class LineReader {
 
     func next() -> (Int, Data)? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+            if let newline = buffer[max(start, scanned)...].firstIndex(of: 0x0A) {
                 let line = buffer[start..<newline]
                 start = newline + 1
+                scanned = start
                 number += 1
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 return (number, Data(line))
@@ -96,6 +99,7 @@ final class LineReader {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
                 return (number, Data(line))
             }
+            scanned = buffer.count - start
             buffer.removeFirst(start)
             start = 0
             var chunk = [UInt8](repeating: 0, count: 65536)

@@ -59,11 +59,12 @@ public final class CurlEngine: Sendable {
                     if code == CURLE_OK { self.checkIn(handle, key: key) }
                     continuation.resume(returning: result)
                 }
+                // Submitted first: a cancel the loop handles is then always for a transfer it has.
+                loop.submit(transfer)
                 let cancelled = state.withLock { state in
                     state.transfer = transfer
                     return state.cancelled
                 }
-                loop.submit(transfer)
                 if cancelled { loop.cancel(transfer) }
             }
         } onCancel: {
@@ -125,6 +126,8 @@ public final class CurlEngine: Sendable {
         handle.set(CURLOPT_USERAGENT, options.userAgent)
         handle.set(CURLOPT_ACCEPT_ENCODING, "")
         handle.set(CURLOPT_PROTOCOLS_STR, "http,https")
+        // Over HTTPS, wait for an HTTP/2 connection to multiplex on rather than open one per request.
+        if request.url.hasPrefix("https://") { handle.set(CURLOPT_PIPEWAIT, true) }
         if let caFile = options.caFile { handle.set(CURLOPT_CAINFO, caFile) }
         var headers = request.headers.map { "\($0.name): \($0.value)" }
         headers.append("Expect:")  // no 100-continue round trip

@@ -40,6 +40,7 @@ final class CurlLoop: @unchecked Sendable {
     init(maxConnectionsPerHost: Int = 0, maxConnections: Int = 0) {
         multi = carrier_curl_multi_init()!
         share = carrier_curl_share_init()!
+        carrier_curl_share_set_locking(share)
         _ = carrier_curl_share_setopt_long(share, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_DNS.rawValue))
         _ = carrier_curl_share_setopt_long(share, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_SSL_SESSION.rawValue))
         _ = carrier_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
@@ -76,8 +77,11 @@ final class CurlLoop: @unchecked Sendable {
                 return inbox
             }
             for transfer in work.added {
+                guard carrier_curl_multi_add_handle(multi, transfer.handle.raw) == CURLM_OK else {
+                    transfer.complete(CURLE_FAILED_INIT)
+                    continue
+                }
                 active[transfer.handle.raw] = transfer
-                carrier_curl_multi_add_handle(multi, transfer.handle.raw)
             }
             for transfer in work.cancelled where active[transfer.handle.raw] === transfer {
                 finish(transfer.handle.raw, CURLE_ABORTED_BY_CALLBACK)

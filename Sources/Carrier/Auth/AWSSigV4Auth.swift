@@ -6,6 +6,7 @@ import Foundation
 /// AWS Signature Version 4 over the finished request — method, URL (after the account's
 /// `endpoint:`), the `content-type`, `host` and `x-amz-*` headers, and a SHA-256 of the exact body.
 struct AWSSigV4Auth: AuthScheme {
+    static let headerValuesAreSecret = false  // a signature per request; the keys stay secret
     static let name = "aws_sigv4"
     var service: Mapping
     var region: Mapping

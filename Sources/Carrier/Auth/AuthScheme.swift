@@ -14,6 +14,11 @@ protocol AuthScheme: Sendable {
     /// The name in provider files (`auth: {bearer: …}`).
     static var name: String { get }
 
+    /// Whether the header values the scheme returns are secrets in themselves (a bearer token, a
+    /// `Basic` pair) that no output may show; false for signatures, dates and body hashes, which
+    /// reveal nothing and change with every request.
+    static var headerValuesAreSecret: Bool { get }
+
     /// Reads the scheme's value (`auth: {NAME: value}`); problems go to the file's diagnostics.
     static func read(_ value: YAMLNode, in file: ProviderFileReader) -> Self?
 
@@ -26,6 +31,8 @@ protocol AuthScheme: Sendable {
 }
 
 extension AuthScheme {
+    static var headerValuesAreSecret: Bool { true }
+
     func fetchCredential(_ context: AuthContext) async throws(OAuth2TokenProvider.TokenError) -> String? { nil }
 }
 

@@ -7,6 +7,7 @@ import Foundation
 /// the host and `x-ms-content-sha256` (a SHA-256 of the exact body), keyed with the base64
 /// access key.
 struct AzureHMACAuth: AuthScheme {
+    static let headerValuesAreSecret = false  // a signature per request; the keys stay secret
     static let name = "azure_hmac"
     var accessKey: Mapping
 

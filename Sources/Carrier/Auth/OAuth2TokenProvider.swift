@@ -39,10 +39,25 @@ public actor OAuth2TokenProvider {
         var status: Int?
     }
 
+    /// Token requests under way, by cache key: concurrent sends wait for the one request.
+    private var pending: [String: Task<String, any Error>] = [:]
+
     /// A valid access token for the grant, from the cache when one is still good for a minute.
+    /// However many sends ask at once, one token request goes out per grant.
     func token(url: String, grant: Grant, engine: CurlEngine, options: TransferOptions) async throws(TokenError) -> String {
         let key = url + "|" + grant.cacheKey
         if let cached = cache[key], cached.expires.timeIntervalSinceNow > 60 { return cached.token }
+        let task = pending[key] ?? Task { () async throws -> String in
+            try await self.fetch(url: url, grant: grant, key: key, engine: engine, options: options)
+        }
+        pending[key] = task
+        defer { pending[key] = nil }
+        do { return try await task.value } catch let error as TokenError { throw error } catch {
+            throw TokenError(message: "OAuth2 token request failed: \(error)", errorClass: .retry, status: nil)
+        }
+    }
+
+    private func fetch(url: String, grant: Grant, key: String, engine: CurlEngine, options: TransferOptions) async throws(TokenError) -> String {
         let fields: [(name: String, value: String)]
         switch grant {
         case .refreshToken(let id, let secret, let refreshToken):

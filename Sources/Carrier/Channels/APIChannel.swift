@@ -60,8 +60,10 @@ struct APIChannel: Channel {
     func authenticate(_ request: inout RenderedRequest, credential: String?, context auth: AuthContext) throws(CarrierError) {
         for (name, value) in try spec.auth.headers(for: request.wire, credential: credential, context: auth) {
             // `Basic base64(user:key)` and tokens are derived or obtained here: hidden from all output.
-            Redactor.remember(value)
-            if let space = value.firstIndex(of: " ") { Redactor.remember(String(value[value.index(after: space)...])) }
+            if type(of: spec.auth).headerValuesAreSecret {
+                Redactor.remember(value)
+                if let space = value.firstIndex(of: " ") { Redactor.remember(String(value[value.index(after: space)...])) }
+            }
             request.headers.removeAll { $0.name.lowercased() == name.lowercased() }
             try request.headers.append(.checked(name, value, sensitive: true))
         }
@@ -114,6 +116,14 @@ struct APIChannel: Channel {
                 let errorClass: ErrorClass = (200..<300).contains(response.status) ? .ambiguous : .forHTTPStatus(response.status)
                 return attempt(.failed, errorClass, status: response.status,
                                error: "HTTP \(response.status): the provider file could not read the answer: \(error)")
+            }
+            if outcome.accepted && !outcome.recipients.isEmpty && !outcome.recipients.contains(where: { $0.accepted || $0.status == "deferred" }) {
+                // Every recipient refused: nobody got it, whatever the status code says.
+                var refused = attempt(.failed, .permanent, status: response.status,
+                                      error: "HTTP \(response.status): every recipient was refused: "
+                                          + outcome.recipients.map { "\($0.email) (\($0.status)\($0.error.map { ": \($0)" } ?? ""))" }.joined(separator: ", "))
+                refused.recipients = outcome.recipients
+                return refused
             }
             if outcome.accepted {
                 var sent = attempt(.sent, status: response.status, ids: outcome.messageIDs)

@@ -42,7 +42,7 @@ enum FilterLibrary {
             return .string(Digest.hex(Digest.hmacSHA256(key: key, Array(v.text.utf8))))
         },
         "base64_hex": Filter(arguments: 0...0, summary: "hexadecimal bytes → base64") { v, _ throws(FilterError) in
-            guard let bytes = Self.bytes(hex: v.text) else { throw FilterError(message: "'\(v.text.prefix(40))' is not hexadecimal") }
+            guard let bytes = Self.bytes(hex: v.text) else { throw FilterError(message: "the value is not hexadecimal") }
             return .string(Data(bytes).base64EncodedString())
         },
         "base64url": Filter(arguments: 0...0, summary: "text → URL-safe base64 (RFC 4648 §5), padded") { v, _ in

@@ -110,7 +110,8 @@ public struct Attempt: Sendable {
     /// Recipients the SMTP server refused for now (a 4xx reply to RCPT TO) while it took the
     /// message for the others: they are worth sending again.
     public var deferredRecipients: [String] {
-        smtp?.rejected.filter { $0.reply.hasPrefix("4") }.map(\.recipient) ?? []
+        let fromResults = recipients.filter { $0.status == "deferred" }.map(\.email)
+        return fromResults.isEmpty ? (smtp?.rejected.filter { $0.reply.hasPrefix("4") }.map(\.recipient) ?? []) : fromResults
     }
 
     /// The attempt as receipts, logs and the spool write it.

@@ -47,6 +47,9 @@ public struct Receipt: Sendable {
         object["attempts"] = .array(attempts.map(\.value))
         if let spoolPath { object["spool_path"] = .string(spoolPath) }
         if !deferred.isEmpty { object["deferred"] = .array(deferred.map(Value.string)) }
+        if status == .sent || status == .partial, let results = attempts.last?.recipients, !results.isEmpty {
+            object["recipients"] = .array(results.map(\.value))
+        }
         if let spoolError { object["spool_error"] = .string(spoolError) }
         if possibleDuplicate { object["possible_duplicate"] = .bool(true) }
         if attempts.last?.outcome == .sent && attempts.last?.acceptedForLater == true {
