@@ -124,11 +124,14 @@ indirect enum Mapping: Sendable {
 extension Mapping {
     /// The names of the credentials the template reads (`credentials.NAME`), in order of first use:
     /// what an error names when the template comes out empty.
-    var credentialsRead: [String] {
+    var credentialsRead: [String] { membersRead(of: "credentials") }
+
+    /// The fields of a variable the template reads (`recipient.NAME`), in order of first use.
+    func membersRead(of variable: String) -> [String] {
         var names: [String] = []
         func visit(_ e: Expression) {
             switch e {
-            case .member(.variable("credentials", _), let name, _): if !names.contains(name) { names.append(name) }
+            case .member(.variable(variable, _), let name, _): if !names.contains(name) { names.append(name) }
             case .member(let base, _, _): visit(base)
             case .index(let base, let i, _): visit(base); visit(i)
             case .list(let items): items.forEach(visit)

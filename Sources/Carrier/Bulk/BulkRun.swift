@@ -1,0 +1,143 @@
+import Foundation
+import Synchronization
+
+/// What a bulk run did, for the summary line and `--json`.
+public struct BulkSummary: Sendable {
+    public var rows = 0
+    public var sent = 0
+    /// Sent to the recipient's address but not to everyone of it (a per-recipient refusal).
+    public var partial = 0
+    /// Not sent, by failure class (`permanent`, `rate_limited`, …; `input` for a row whose message cannot be built).
+    public var failed: [String: Int] = [:]
+    /// Rows that could not be read (with their line numbers), skipped.
+    public var badRows: [BulkRowError] = []
+    /// Rows an earlier run already sent or refused for good.
+    public var alreadyDone = 0
+    /// Rows an earlier run started without an outcome: not sent again (unless asked), listed here.
+    public var unknown: [(line: Int, email: String)] = []
+    public var perAccount: [String: Int] = [:]
+    public var seconds: Double = 0
+    public var dryRun = false
+
+    public var failedCount: Int { failed.values.reduce(0, +) }
+
+    public var value: Value {
+        var object = OrderedObject()
+        object["rows"] = .int(rows)
+        object[dryRun ? "checked" : "sent"] = .int(sent)
+        object["partial"] = .int(partial)
+        object["failed"] = .object(OrderedObject(failed.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))
+        object["bad_rows"] = .array(badRows.map { .object(["line": .int($0.line), "problem": .string($0.problem)]) })
+        object["already_done"] = .int(alreadyDone)
+        object["unknown"] = .array(unknown.map { .object(["line": .int($0.line), "email": .string($0.email)]) })
+        object["per_account"] = .object(OrderedObject(perAccount.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))
+        object["seconds"] = .double((seconds * 1000).rounded() / 1000)
+        return .object(object)
+    }
+}
+
+/// Where a run stands, for progress lines.
+public struct BulkProgress: Sendable {
+    public var done: Int
+    /// Rows in the file when it could be counted beforehand (nil for standard input).
+    public var total: Int?
+    public var failed: [String: Int]
+    public var elapsed: Double
+}
+
+extension Mailer {
+    /// Sends one templated message to every recipient of a list: CSV or NDJSON read lazily, at
+    /// most `inFlight` sends at once (each account within its concurrency), every outcome in the
+    /// journal before the run moves on. Running it again with the same journal resumes.
+    ///
+    /// - Throws: before anything is sent, when the template reads a field the recipients lack.
+    public func bulk(_ template: BulkTemplate, recipients reader: RecipientReader, journal: BulkJournal?, route: String? = nil,
+                     account: String? = nil, inFlight: Int = 64, resendUnknown: Bool = false, dryRun: Bool = false, total: Int? = nil,
+                     progress: @escaping @Sendable (BulkProgress) -> Void = { _ in }) async throws(CarrierError) -> BulkSummary {
+        let started = Date()
+        var rows = reader.makeIterator()
+        let first = rows.next()  // NDJSON learns its fields from the first row
+        try template.check(columns: reader.columns)
+        let history = journal.map { BulkJournal.history(at: $0.path) } ?? BulkJournal.History()
+        let plan = try resolveRoute(route, account: account)
+        var summary = BulkSummary()
+        summary.dryRun = dryRun
+        let all = AnySequence { () -> AnyIterator<Result<BulkRecipient, BulkRowError>> in
+            var head = first
+            return AnyIterator { if let h = head { head = nil; return h }; return rows.next() }
+        }
+        // Rows that need no send are settled here, in order, before the window sees them.
+        let work = all.lazy.compactMap { row -> BulkRecipient? in
+            summary.rows += 1
+            switch row {
+            case .failure(let error):
+                summary.badRows.append(error)
+                return nil
+            case .success(let recipient):
+                if history.done[recipient.line] != nil {
+                    summary.alreadyDone += 1
+                    return nil
+                }
+                if let email = history.unknown[recipient.line], !resendUnknown {
+                    summary.unknown.append((recipient.line, email))
+                    return nil
+                }
+                return recipient
+            }
+        }
+        let renderAccount = account ?? plan.members.first?.name ?? ""
+        await InOrderWindow.run(work, inFlight: inFlight) { recipient -> (BulkRecipient, BulkOutcome) in
+            (recipient, await self.bulkSend(recipient, template: template, journal: journal, route: route, account: account,
+                                             dryRun: dryRun, renderAccount: renderAccount))
+        } report: { _, result in
+            let (recipient, outcome) = result
+            var entry: OrderedObject = ["line": .int(recipient.line), "email": .string(recipient.address.email)]
+            switch outcome {
+            case .sent(let via, let ids), .partial(let via, let ids):
+                if case .partial = outcome { summary.partial += 1 } else { summary.sent += 1 }
+                if let via { summary.perAccount[via, default: 0] += 1; entry["account"] = .string(via) }
+                entry["state"] = "sent"
+                if !ids.isEmpty { entry["message_ids"] = .array(ids.map(Value.string)) }
+            case .failed(let errorClass, let error, let spoolPath):
+                summary.failed[errorClass, default: 0] += 1
+                // Refused for good (or a row that cannot be built) is final; anything else is sent again by the next run.
+                entry["state"] = errorClass == "permanent" || errorClass == "input" ? "refused" : "failed"
+                entry["class"] = .string(errorClass)
+                entry["error"] = .string(error)
+                if let spoolPath { entry["spool_path"] = .string(spoolPath) }
+            }
+            if !dryRun { journal?.record(entry) }
+            progress(BulkProgress(done: summary.sent + summary.partial + summary.failedCount, total: total, failed: summary.failed,
+                                  elapsed: Date().timeIntervalSince(started)))
+        }
+        journal?.flush()
+        summary.seconds = Date().timeIntervalSince(started)
+        return summary
+    }
+
+    /// Builds, journals and sends one recipient's message (or only renders it, for a dry run).
+    private func bulkSend(_ recipient: BulkRecipient, template: BulkTemplate, journal: BulkJournal?, route: String?, account: String?,
+                          dryRun: Bool, renderAccount: String) async -> BulkOutcome {
+        let message: Message
+        do { message = try template.message(for: recipient) } catch { return .failed("input", error.description, nil) }
+        if dryRun {
+            do { _ = try render(message, account: renderAccount) } catch { return .failed("input", error.description, nil) }
+            return .sent(nil, [])
+        }
+        journal?.record(["line": .int(recipient.line), "email": .string(recipient.address.email), "state": "started"])
+        do {
+            let receipt = try await send(message, route: route, account: account)
+            return receipt.status == .partial ? .partial(receipt.account, receipt.messageIDs) : .sent(receipt.account, receipt.messageIDs)
+        } catch {
+            guard case .notSent(let receipt) = error else { return .failed("input", error.description, nil) }
+            return .failed(receipt.attempts.last?.errorClass?.rawValue ?? "failed", receipt.attempts.last?.error ?? "not sent", receipt.spoolPath)
+        }
+    }
+}
+
+/// What became of one recipient.
+enum BulkOutcome: Sendable {
+    case sent(String?, [String])
+    case partial(String?, [String])
+    case failed(String, String, String?)
+}
