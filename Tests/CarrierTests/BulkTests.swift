@@ -1,0 +1,150 @@
+import Carrier
+import Foundation
+import Testing
+
+/// `carrier bulk` (issue 11): merge fields, recipient files with bad rows, the journal and resume,
+/// a SIGKILL mid-run, and what the run reports.
+@Suite("Bulk sending", .serialized)
+struct BulkTests {
+    static let template = """
+        from: Shop <orders@shop.example.com>
+        subject: "Hello {{ recipient.name | default('there') }}, order {{ recipient.order_id }}"
+        text: "Your order {{ recipient.order_id }} ships on {{ recipient.day }}."
+        headers: {X-Order-Id: "{{ recipient.order_id }}"}
+        metadata: {order_id: "{{ recipient.order_id }}"}
+        tags: [notice]
+        """
+
+    static func write(_ text: String, _ name: String, in folder: TemporaryFolder) throws {
+        try text.write(toFile: folder.path + "/" + name, atomically: true, encoding: .utf8)
+    }
+
+    /// What the file channel wrote, each message parsed by Python's email package.
+    static func written(_ folder: TemporaryFolder) throws -> [Value] {
+        let out = folder.path + "/out"
+        return try ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).sorted().map {
+            try Fixtures.parseMIME(try Data(contentsOf: URL(fileURLWithPath: out + "/" + $0)))
+        }
+    }
+
+    @Test("Merge fields and defaults fill every part; quoted CSV fields and bad rows are read with their line numbers")
+    func mergeAndCSV() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write(Self.template, "message.yaml", in: folder)
+        try Self.write("accounts:\n  out: {provider: file, directory: ./out}\n", "carrier.yaml", in: folder)
+        try Self.write("email,name,order_id,day\nalice@example.com,Alice,1001,Monday\n\"bob@example.com\",\"Bob \"\"B\"\" Baker\",1002,\"Tues,\nday\"\n"
+                       + "not-an-email,X,1003,Wed\ncarol@example.com,,1004,Thu\ndave@example.com,Dave,1005\n", "list.csv", in: folder)
+        let result = try carrier(["bulk", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        #expect(result.status == 1, "bad rows make the run exit 1")
+        let summary = try JSONParser.parse(result.stdout)
+        #expect(summary["sent"] == 3 && summary["rows"] == 5)
+        #expect(summary["bad_rows"] == .array([.object(["line": 5, "problem": "'not-an-email' is not an e-mail address"]),
+                                               .object(["line": 7, "problem": "3 fields where the header has 4"])]))
+        let messages = try Self.written(folder)
+        let byTo = Dictionary(uniqueKeysWithValues: messages.map { ($0["headers"]["To"].text, $0) })
+        #expect(byTo["Alice <alice@example.com>"]?["headers"]["Subject"] == "Hello Alice, order 1001")
+        #expect(byTo["\"Bob \\\"B\\\" Baker\" <bob@example.com>"]?["headers"]["Subject"] == "Hello Bob \"B\" Baker, order 1002", "\(byTo.keys)")
+        #expect(byTo["carol@example.com"]?["headers"]["Subject"] == "Hello there, order 1004", "an empty name takes the default")
+        #expect(byTo["carol@example.com"]?["headers"]["X-Order-Id"] == "1004")
+        let bobText = byTo["\"Bob \\\"B\\\" Baker\" <bob@example.com>"]?["parts"][0]["text"].text ?? ""
+        #expect(bobText.hasPrefix("Your order 1002 ships on Tues,\r\nday") || bobText.hasPrefix("Your order 1002 ships on Tues,\nday"), "\(bobText)")
+    }
+
+    @Test("An unknown field, a cc or a broken expression is refused before anything is sent, naming field and file")
+    func templateErrors() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("accounts:\n  out: {provider: file, directory: ./out}\n", "carrier.yaml", in: folder)
+        try Self.write("email,name,order_id\nalice@example.com,Alice,1\n", "list.csv", in: folder)
+        try Self.write(Self.template, "message.yaml", in: folder)
+        let unknown = try carrier(["bulk", "message.yaml", "list.csv"], directory: folder.path)
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("message.yaml") && unknown.stderr.contains("recipient.day"), "\(unknown.stderr)")
+        try Self.write("from: a@example.com\ncc: boss@example.com\nsubject: s\ntext: \"{{ recipient.order_id }}\"\n", "cc.yaml", in: folder)
+        let cc = try carrier(["bulk", "cc.yaml", "list.csv"], directory: folder.path)
+        #expect(cc.status == 2 && cc.stderr.contains("cc.yaml:2:1") && cc.stderr.contains("'cc'"), "\(cc.stderr)")
+        try Self.write("from: a@example.com\nsubject: \"{{ recipient.name | nosuch }}\"\ntext: t\n", "bad.yaml", in: folder)
+        let bad = try carrier(["bulk", "bad.yaml", "list.csv"], directory: folder.path)
+        #expect(bad.status == 2 && bad.stderr.contains("bad.yaml:2:") && bad.stderr.contains("nosuch"), "\(bad.stderr)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: folder.path + "/out")) ?? []).isEmpty)
+        let dry = try carrier(["bulk", "--dry-run", "--json", "cc.yaml", "list.csv"], directory: folder.path)
+        #expect(dry.status == 2)
+    }
+
+    @Test("NDJSON on standard input, a dry run that sends nothing, and a resume that sends only what failed")
+    func journalAndResume() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("from: Shop <orders@shop.example.com>\nsubject: \"Hi {{ recipient.name }}\"\ntext: t\n", "message.yaml", in: folder)
+        try Self.write("accounts:\n  mt: {provider: mailtrap, endpoint: \"\(server.url)\", credentials: {api_token: tok-123456}}\n",
+                       "carrier.yaml", in: folder)
+        let lines = (0..<10).map { #"{"email": "r\#($0)@example.com", "name": "R\#($0)"}"# }.joined(separator: "\n") + "\n"
+        try Self.write(lines, "list.ndjson", in: folder)
+        let dry = try carrier(["bulk", "--dry-run", "message.yaml", "list.ndjson"], directory: folder.path)
+        #expect(dry.status == 0 && dry.stdout.contains("10 checked"), "\(dry.stdout)\(dry.stderr)")
+        #expect(try await server.requests().isEmpty)
+
+        // Every third request fails with a 503 (retry class): those recipients are left for the next run.
+        let ok = Answer.json(200, .object(["success": true, "message_ids": ["m"]]))
+        let down = Answer.json(503, .object(["errors": ["maintenance"]]))
+        try await server.script(["*": [ok, ok, down, ok, ok, down, ok, ok, down, ok, ok]])
+        let first = try carrier(["bulk", "--in-flight", "1", "--json", "message.yaml", "list.ndjson"], directory: folder.path)
+        #expect(first.status == 1)
+        let firstSummary = try JSONParser.parse(first.stdout)
+        #expect(firstSummary["failed"] == .object(["retry": 3]) && firstSummary["sent"] == 7, "\(first.stdout)")
+        let failedOnce = Set(try await server.requests().map { $0.json["to"][0]["email"].text }).count
+        #expect(failedOnce == 10)
+        try await server.script(["*": [ok]])
+        let second = try carrier(["bulk", "--json", "message.yaml", "list.ndjson"], directory: folder.path)
+        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+        #expect(try JSONParser.parse(second.stdout)["sent"] == 3 && JSONParser.parse(second.stdout)["already_done"] == 7)
+        #expect(try await server.requests().count == 13, "only the three that failed were sent again")
+        let third = try carrier(["bulk", "--json", "message.yaml", "list.ndjson"], directory: folder.path)
+        #expect(try JSONParser.parse(third.stdout)["already_done"] == 10 && third.status == 0)
+        #expect(try await server.requests().count == 13)
+
+        // Standard input keeps no journal beside a file: the run says so by sending all.
+        let piped = try carrier(["bulk", "--json", "message.yaml", "-"], input: Data(lines.utf8), directory: folder.path)
+        #expect(try JSONParser.parse(piped.stdout)["sent"] == 10)
+    }
+
+    @Test("A run killed midway and run again sends nobody twice and loses nobody: each is sent once or listed as unknown")
+    func sigkillThenResume() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        var slow = Answer.json(200, .object(["success": true, "message_ids": ["m"]])).objectValue!
+        slow["delay"] = .double(0.1)
+        try await server.script(["*": [.object(slow)]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("from: Shop <orders@shop.example.com>\nsubject: \"Hi {{ recipient.name }}\"\ntext: t\n", "message.yaml", in: folder)
+        try Self.write("accounts:\n  mt: {provider: mailtrap, endpoint: \"\(server.url)\", credentials: {api_token: tok-123456}}\n",
+                       "carrier.yaml", in: folder)
+        try Self.write("email,name\n" + (0..<40).map { "r\($0)@example.com,R\($0)" }.joined(separator: "\n") + "\n", "list.csv", in: folder)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Repository.binary)
+        process.arguments = ["bulk", "--in-flight", "4", "message.yaml", "list.csv"]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while try await server.requests().count < 10 && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let resumed = try carrier(["bulk", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        let summary = try JSONParser.parse(resumed.stdout)
+        let unknown = Set((summary["unknown"].arrayValue ?? []).map { $0["email"].text })
+        var counts: [String: Int] = [:]
+        for request in try await server.requests() { counts[request.json["to"][0]["email"].text, default: 0] += 1 }
+        for i in 0..<40 {
+            let email = "r\(i)@example.com"
+            #expect((counts[email] ?? 0) <= 1, "\(email) was sent \(counts[email] ?? 0) times")
+            #expect(counts[email] == 1 || unknown.contains(email), "\(email) was neither sent nor listed as unknown")
+        }
+        #expect(unknown.count <= 4, "at most the messages in flight at the kill are unknown: \(unknown)")
+    }
+}
