@@ -7,7 +7,7 @@ Control endpoints (JSON):
                            answers for a path are used in order; the last one repeats.
                            "size": N answers N bytes of "x"; "gzip_of": N answers gzip of N zero bytes
                            (Content-Encoding: gzip) — for the response size cap.
-  GET  /_control/requests  every request so far: [{"method","path","headers":[[k,v]],"body_b64"}]
+  GET  /_control/requests  every request so far: [{"method","path","headers":[[k,v]],"body_b64","time"}]
   POST /_control/reset     forget requests and scripts
 Stops on SIGTERM, or by itself after --lifetime seconds (default 600), so no test leaks it.
 """
@@ -58,7 +58,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, {}, {"ok": True})
         with lock:
             requests.append({"method": self.command, "path": self.path, "headers": [[k, v] for k, v in self.headers.items()],
-                             "body_b64": base64.b64encode(body).decode()})
+                             "body_b64": base64.b64encode(body).decode(), "time": time.time()})
             queue = scripts.get(path) or scripts.get("*") or [{"status": 200, "body": {}}]
             answer = queue.pop(0) if len(queue) > 1 else queue[0]
         if answer.get("delay"):

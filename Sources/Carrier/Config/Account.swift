@@ -23,6 +23,8 @@ public struct Account: Sendable {
     public var ignoreUnsupported: Bool
     /// API requests in flight at once through this account (`concurrency:`); default: the provider file's, else 32.
     public var concurrency: Int?
+    /// Sends per second, minute, hour and day (`limits:`), over the provider file's.
+    public var limits: RateLimits?
 
     public init(name: String, provider: String, channel: ChannelKind, credentials: OrderedObject = OrderedObject(),
                 settings: OrderedObject = OrderedObject(), endpoint: String? = nil, smtp: SMTPOverride? = nil,

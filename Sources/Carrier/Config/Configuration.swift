@@ -44,6 +44,7 @@ public struct Configuration: Sendable {
         var transferOptions: TransferOptions
         var ignoreUnsupported: Bool
         var concurrency: Int?
+        var limits: RateLimits?
     }
 
     /// The embedded default: one account that writes `.eml` files into `./outbox/`.
@@ -150,13 +151,14 @@ public struct Configuration: Sendable {
         }
         let ignoreUnsupported = r.bool("ignore_unsupported") ?? false
         let concurrency = r.int("concurrency")
+        let limits = r.mapping("limits").map(RateLimits.read)
         if let concurrency, concurrency < 1, let n = node["concurrency"] { r.error(n, "concurrency must be at least 1") }
         let from = r.string("from")
         let directory = r.string("directory").map(absolute)
         guard let provider else { return nil }
         return UnresolvedAccount(name: name, provider: provider, channel: channel, credentials: credentials, settings: settings,
                           endpoint: endpoint, smtp: smtp, from: from, directory: directory, transferOptions: transfer,
-                          ignoreUnsupported: ignoreUnsupported, concurrency: concurrency)
+                          ignoreUnsupported: ignoreUnsupported, concurrency: concurrency, limits: limits)
     }
 
     /// The error for an account name the configuration does not have, with a suggestion.
@@ -187,10 +189,12 @@ public struct Configuration: Sendable {
                 throw ConfigurationError("\(place).from: \(error.message)", hint: error.hint)
             }
         }
-        return Account(name: name, provider: raw.provider, channel: raw.channel, credentials: credentials.objectValue ?? OrderedObject(),
+        var account = Account(name: name, provider: raw.provider, channel: raw.channel, credentials: credentials.objectValue ?? OrderedObject(),
                        settings: settings.objectValue ?? OrderedObject(),
                        endpoint: try raw.endpoint.map { e throws(ConfigurationError) in try Self.checkedEndpoint(e, place: place, secrets: secrets) },
                        smtp: raw.smtp, from: from, directory: raw.directory, transferOptions: raw.transferOptions,
                        ignoreUnsupported: raw.ignoreUnsupported, concurrency: raw.concurrency)
+        account.limits = raw.limits
+        return account
     }
 }

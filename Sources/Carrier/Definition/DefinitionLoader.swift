@@ -48,6 +48,7 @@ struct ProviderFileReader {
         let credentials = top.entries("credentials").map(readCredentials) ?? []
         let settings = top.entries("settings").map(readSettings) ?? []
         let capabilities = top.mapping("capabilities").map { readCapabilities($0, base: .all) } ?? .all
+        let limits = top.mapping("limits").map(RateLimits.read) ?? RateLimits()
         var sections: [ChannelKind: any Sendable] = [:]
         var sectionsWritten = false
         for channel in Channels.all {
@@ -64,8 +65,10 @@ struct ProviderFileReader {
             let keys = Channels.all.compactMap { $0.section }.map { "'\($0)'" }
             top.error(root, "the provider has no channel", hint: "add one of these sections: " + keys.joined(separator: ", "))
         }
-        return ProviderDefinition(id: id, name: name, docs: docs, file: file, origin: .file(file), credentials: credentials, settings: settings,
-                                  capabilities: capabilities, sections: sections, examples: examples)
+        var definition = ProviderDefinition(id: id, name: name, docs: docs, file: file, origin: .file(file), credentials: credentials,
+                                            settings: settings, capabilities: capabilities, sections: sections, examples: examples)
+        definition.limits = limits
+        return definition
     }
 
     private func compiler(_ variables: Set<String>) -> MappingCompiler {

@@ -14,6 +14,8 @@ public struct ProviderDefinition: Sendable {
     public var credentials: [CredentialSpec]
     public var settings: [SettingSpec]
     public var capabilities: Capabilities
+    /// The ESP's sending limits (`limits:`), the defaults of every account using it.
+    public var limits = RateLimits()
     /// Each channel's section of the file (`api`, `smtp`), as that channel read it.
     var sections: [ChannelKind: any Sendable]
     var examples: [ProviderExample]

@@ -18,6 +18,8 @@ public struct Attempt: Sendable {
         case capability
         /// The account or its provider cannot be used (a missing credential, a broken provider file).
         case unusable
+        /// The account's hourly or daily sending limit is spent until this time (unix seconds).
+        case limitSpent(until: Double)
 
         /// The name in JSON receipts.
         public var name: String {
@@ -25,6 +27,7 @@ public struct Attempt: Sendable {
             case .circuitOpen: "circuit_open"
             case .capability: "capability"
             case .unusable: "unusable"
+            case .limitSpent: "limit_spent"
             }
         }
     }

@@ -16,6 +16,8 @@ struct Dispatcher: Sendable {
         var account: Account
         var channel: any Channel
         var provider: String
+        /// The account's rate limits over its provider's.
+        var limits: RateLimits
     }
 
     /// Resolves an account and makes its channel (once per account for its own channel).
@@ -40,7 +42,8 @@ struct Dispatcher: Sendable {
                                    : try ProviderContext(definition: definition, account: account)
         }
         let setup = ChannelSetup(account: account, provider: provider, engine: engine, tokens: tokens)
-        return Prepared(account: account, channel: try type.init(setup), provider: provider?.definition.id ?? account.provider)
+        return Prepared(account: account, channel: try type.init(setup), provider: provider?.definition.id ?? account.provider,
+                        limits: (provider?.definition.limits ?? RateLimits()).overridden(by: account.limits))
     }
 
     /// What the account's channel makes of the message: refused (with reasons), or the message to
@@ -66,6 +69,11 @@ struct Dispatcher: Sendable {
             return Attempt(account: name, provider: prepared.provider, channel: prepared.account.channel, outcome: .skipped,
                            errorClass: .failover, error: reasons.joined(separator: "; "), skipReason: .capability)
         case .carry(let carried, let dropped):
+            if let rate = await RateLimiters.shared.limiter(for: name, limits: prepared.limits), let spent = await rate.take() {
+                return Attempt(account: name, provider: prepared.provider, channel: prepared.account.channel, outcome: .skipped,
+                               errorClass: .failover, error: "\(spent.reason); next send possible at \(ISO8601.format(epochSeconds: Int(spent.until)))",
+                               skipReason: .limitSpent(until: spent.until))
+            }
             let limiter = await ConnectionLimits.shared.limiter(for: prepared.account, limit: prepared.channel.concurrency)
             await limiter?.acquire()
             var attempt = await prepared.channel.send(carried)

@@ -12,6 +12,8 @@ final class CaptureServer: @unchecked Sendable {
         var path: String
         var headers: [(String, String)]
         var body: Data
+        /// When the server received it (unix seconds, the server's clock).
+        var time: Double
 
         func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
@@ -41,7 +43,7 @@ final class CaptureServer: @unchecked Sendable {
         return list.map { item in
             Request(method: item["method"].text, path: item["path"].text,
                     headers: (item["headers"].arrayValue ?? []).map { ($0[0].text, $0[1].text) },
-                    body: Data(base64Encoded: item["body_b64"].text) ?? Data())
+                    body: Data(base64Encoded: item["body_b64"].text) ?? Data(), time: item["time"].doubleValue ?? 0)
         }
     }
 }

@@ -1,0 +1,106 @@
+import Foundation
+
+/// How many sends an account may make per second, minute, hour and day (`limits:` in a provider
+/// file as the ESP's defaults, in an account to override them).
+public struct RateLimits: Sendable, Equatable {
+    public var perSecond: Int?
+    public var perMinute: Int?
+    public var perHour: Int?
+    public var perDay: Int?
+
+    public init(perSecond: Int? = nil, perMinute: Int? = nil, perHour: Int? = nil, perDay: Int? = nil) {
+        self.perSecond = perSecond
+        self.perMinute = perMinute
+        self.perHour = perHour
+        self.perDay = perDay
+    }
+
+    public var isEmpty: Bool { perSecond == nil && perMinute == nil && perHour == nil && perDay == nil }
+
+    /// The account's limits written over the provider's, key by key.
+    func overridden(by account: RateLimits?) -> RateLimits {
+        guard let account else { return self }
+        return RateLimits(perSecond: account.perSecond ?? perSecond, perMinute: account.perMinute ?? perMinute,
+                          perHour: account.perHour ?? perHour, perDay: account.perDay ?? perDay)
+    }
+
+    /// Reads `limits: {per_second, per_minute, per_hour, per_day}`; problems go to the reader.
+    static func read(_ r: NodeReader) -> RateLimits {
+        func positive(_ key: String) -> Int? {
+            guard let value = r.int(key) else { return nil }
+            if value < 1, let node = r.node(key) { r.error(node, "'\(key)' must be at least 1"); return nil }
+            return value
+        }
+        let limits = RateLimits(perSecond: positive("per_second"), perMinute: positive("per_minute"),
+                                perHour: positive("per_hour"), perDay: positive("per_day"))
+        r.finish()
+        return limits
+    }
+}
+
+/// Token buckets for one account: the short windows (second, minute) make a send wait for its
+/// token; the long ones (hour, day) do not wait — a spent hourly or daily allowance passes the
+/// account over, so the route fails over to the next. In-process: each process counts its own.
+actor RateLimiter {
+    private struct Bucket {
+        var capacity: Double
+        var tokens: Double
+        var perSecond: Double
+        var updated: Double
+        var window: String
+    }
+    private var buckets: [Bucket]
+
+    init(_ limits: RateLimits, now: Double = Date().timeIntervalSince1970) {
+        var buckets: [Bucket] = []
+        func add(_ limit: Int?, seconds: Double, window: String) {
+            guard let limit else { return }
+            buckets.append(Bucket(capacity: Double(limit), tokens: Double(limit), perSecond: Double(limit) / seconds, updated: now, window: window))
+        }
+        add(limits.perSecond, seconds: 1, window: "second")
+        add(limits.perMinute, seconds: 60, window: "minute")
+        add(limits.perHour, seconds: 3600, window: "hour")
+        add(limits.perDay, seconds: 86400, window: "day")
+        self.buckets = buckets
+    }
+
+    /// Takes a token from every bucket, waiting for the short windows; nil when the send may go,
+    /// else why not and until when (a spent hour or day).
+    func take() async -> (reason: String, until: Double)? {
+        while true {
+            let now = Date().timeIntervalSince1970
+            for i in buckets.indices {
+                buckets[i].tokens = min(buckets[i].capacity, buckets[i].tokens + (now - buckets[i].updated) * buckets[i].perSecond)
+                buckets[i].updated = now
+            }
+            var wait = 0.0
+            for bucket in buckets where bucket.tokens < 1 {
+                let needed = (1 - bucket.tokens) / bucket.perSecond
+                if bucket.window == "hour" || bucket.window == "day" {
+                    return ("the account's limit of \(Int(bucket.capacity)) per \(bucket.window) is spent", now + needed)
+                }
+                wait = max(wait, needed)
+            }
+            if wait == 0 {
+                for i in buckets.indices { buckets[i].tokens -= 1 }
+                return nil
+            }
+            try? await Task.sleep(for: .seconds(wait))
+        }
+    }
+}
+
+/// One ``RateLimiter`` per account (and limits) in a process.
+actor RateLimiters {
+    static let shared = RateLimiters()
+    private var limiters: [String: RateLimiter] = [:]
+
+    func limiter(for account: String, limits: RateLimits) -> RateLimiter? {
+        guard !limits.isEmpty else { return nil }
+        let key = "\(account)|\(limits.perSecond ?? 0)|\(limits.perMinute ?? 0)|\(limits.perHour ?? 0)|\(limits.perDay ?? 0)"
+        if let existing = limiters[key] { return existing }
+        let limiter = RateLimiter(limits)
+        limiters[key] = limiter
+        return limiter
+    }
+}

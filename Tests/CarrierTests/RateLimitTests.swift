@@ -1,0 +1,68 @@
+import Carrier
+import Foundation
+import Testing
+
+/// Sending limits (issue 11): the per-second window spaces sends out (measured at the server),
+/// and a spent daily allowance passes the account over so the route fails over.
+@Suite("Rate limits", .serialized)
+struct RateLimitTests {
+    static let ok = Answer.json(200, .object(["success": true, "message_ids": ["m"]]))
+
+    @Test("limits: {per_second: 5} — no second of arrivals at the server holds more than five sends")
+    func perSecondIsHonoured() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Self.ok]])
+        let config = try Configuration.parse("""
+            accounts:
+              mt: {provider: mailtrap, endpoint: "\(server.url)", credentials: {api_token: tok-123456}, limits: {per_second: 5}}
+            """, file: "carrier.yaml")
+        let mailer = Mailer(configuration: config, registry: Fixtures.registry())
+        var messages: [Message] = []
+        for _ in 0..<12 { var m = try Fixtures.referenceMessage(); m.messageID = nil; messages.append(m) }
+        let results = try await mailer.send(batch: messages)
+        #expect(results.allSatisfy { (try? $0.get())?.status == .sent })
+        let times = try await server.requests().map(\.time).sorted()
+        #expect(times.count == 12)
+        // A token bucket of 5 with 5 a second: any six consecutive arrivals span at least ~0.2 s,
+        // and the twelve at least (12 - 5) / 5 = 1.4 s (less a little scheduling slack).
+        for i in 0..<(times.count - 5) {
+            #expect(times[i + 5] - times[i] >= 0.15, "six sends within \(times[i + 5] - times[i]) s")
+        }
+        #expect(times[11] - times[0] >= 1.3, "twelve sends took \(times[11] - times[0]) s")
+    }
+
+    @Test("A spent daily limit passes the account over and the route fails over; provider files declare defaults")
+    func dailyLimitFailsOver() async throws {
+        let primary = try CaptureServer(), backup = try CaptureServer()
+        defer { primary.stop(); backup.stop() }
+        try await primary.script(["*": [Self.ok]])
+        try await backup.script(["*": [Self.ok]])
+        let config = try Configuration.parse("""
+            accounts:
+              a: {provider: mailtrap, endpoint: "\(primary.url)", credentials: {api_token: tok-123456}, limits: {per_day: 3}}
+              b: {provider: mailtrap, endpoint: "\(backup.url)", credentials: {api_token: tok-123456}}
+            routes:
+              default: {accounts: [a, b]}
+            """, file: "carrier.yaml")
+        let mailer = Mailer(configuration: config, registry: Fixtures.registry())
+        var receipts: [Receipt] = []
+        for _ in 0..<5 { receipts.append(try await mailer.send(Fixtures.referenceMessage())) }
+        #expect(receipts.map { $0.account ?? "" } == ["a", "a", "a", "b", "b"])
+        #expect(receipts[3].attempts.first?.skipReason?.name == "limit_spent")
+        #expect(receipts[3].attempts.first?.error?.contains("limit of 3 per day is spent") == true)
+        #expect(try await primary.requests().count == 3)
+
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try "schema: 1\nid: limited\nname: Limited\nlimits: {per_hour: 2}\napi:\n  url: https://limited.example/send\n  body: {json: {s: \"{{ subject }}\"}}\n"
+            .write(toFile: folder.path + "/limited.yaml", atomically: true, encoding: .utf8)
+        let registry = ProviderRegistry()
+        registry.addDirectory(folder.path)
+        let limited = Mailer(configuration: try Fixtures.configuration(provider: "limited", endpoint: primary.url, credentials: "{}"),
+                             registry: registry)
+        for _ in 0..<2 { _ = try await limited.send(Fixtures.referenceMessage()) }
+        let third = try #require(await notSent { try await limited.send(Fixtures.referenceMessage()) })
+        #expect(third.attempts.first?.error?.contains("limit of 2 per hour is spent") == true)
+    }
+}
