@@ -147,4 +147,23 @@ struct BulkTests {
         }
         #expect(unknown.count <= 4, "at most the messages in flight at the kill are unknown: \(unknown)")
     }
+
+    @Test("Progress is a line redrawn in place on a terminal, and plain lines off one")
+    func progressOnAndOffATerminal() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("from: a@example.com\nsubject: \"Hi {{ recipient.name }}\"\ntext: t\n", "message.yaml", in: folder)
+        try Self.write("accounts:\n  out: {provider: file, directory: ./out}\n", "carrier.yaml", in: folder)
+        try Self.write("email,name\n" + (0..<300).map { "r\($0)@example.com,R\($0)" }.joined(separator: "\n") + "\n", "list.csv", in: folder)
+        let plain = try carrier(["bulk", "message.yaml", "list.csv"], directory: folder.path)
+        #expect(plain.status == 0)
+        #expect(plain.stderr.contains("sent or failed") && !plain.stderr.contains("\u{1B}["), "\(plain.stderr)")
+        #expect(plain.stdout.contains("300 rows: 300 sent"))
+        // Under a pseudo-terminal (util-linux `script`), the line is redrawn with CR and erase-line.
+        try FileManager.default.removeItem(atPath: folder.path + "/list.csv.journal.ndjson")
+        let command = "'\(Repository.binary)' bulk message.yaml list.csv"
+        let tty = try run("/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"], directory: folder.path)
+        #expect(tty.status == 0, "\(tty.stdout)")
+        #expect(tty.stdout.contains("\r\u{1B}[K"), "no in-place progress on a terminal: \(tty.stdout.debugDescription.prefix(300))")
+    }
 }
