@@ -166,4 +166,48 @@ struct BulkTests {
         #expect(tty.status == 0, "\(tty.stdout)")
         #expect(tty.stdout.contains("\r\u{1B}[K"), "no in-place progress on a terminal: \(tty.stdout.debugDescription.prefix(300))")
     }
+
+    @Test("Postmark's batch endpoint: three requests for seven recipients, each recipient once with its own values, a refusal inside a batch")
+    func postmarkBatches() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        func answer(_ count: Int, refuse: Int? = nil) -> Value {
+            Answer.json(200, .array((0..<count).map { i in
+                i == refuse ? .object(["ErrorCode": 406, "Message": "You tried to send to a recipient that has been marked as inactive."])
+                            : .object(["ErrorCode": 0, "Message": "OK", "MessageID": .string("pm-\(UUID().uuidString.prefix(8))")])
+            }))
+        }
+        try await server.script(["/email/batch": [answer(3), answer(3, refuse: 1), answer(1)]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(atPath: folder.path + "/p", withIntermediateDirectories: true)
+        let postmark = try String(contentsOfFile: Repository.providers + "/postmark.yaml", encoding: .utf8)
+        try postmark.replacingOccurrences(of: "    size: 500", with: "    size: 3").write(toFile: folder.path + "/p/postmark.yaml", atomically: true, encoding: .utf8)
+        try Self.write("providers: [./p]\naccounts:\n  pm: {provider: postmark, endpoint: \"\(server.url)\", credentials: {server_token: pm-token-1}}\n",
+                       "carrier.yaml", in: folder)
+        try Self.write("from: Shop <orders@shop.example.com>\nsubject: \"Order {{ recipient.order_id }}\"\ntext: \"Hi {{ recipient.name }}\"\n",
+                       "message.yaml", in: folder)
+        try Self.write("email,name,order_id\n" + (0..<7).map { "r\($0)@example.com,R\($0),\(500 + $0)" }.joined(separator: "\n") + "\n",
+                       "list.csv", in: folder)
+        // One batch at a time, so the scripted answers meet the batches in order.
+        let result = try carrier(["bulk", "--in-flight", "1", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        let summary = try JSONParser.parse(result.stdout)
+        #expect(summary["sent"] == 6 && summary["failed"] == .object(["permanent": 1]), "\(result.stdout)\(result.stderr)")
+        let requests = try await server.requests()
+        #expect(requests.count == 3)
+        #expect(requests.allSatisfy { $0.path == "/email/batch" && $0.header("X-Postmark-Server-Token") == "pm-token-1" })
+        let sent = requests.flatMap { $0.json.arrayValue ?? [] }
+        // Batches go out side by side, so they may arrive in any order; each recipient once, with its own values.
+        #expect(sent.map { $0["To"].text }.sorted() == (0..<7).map { "R\($0) <r\($0)@example.com>" })
+        for item in sent {
+            let n = Int(item["To"].text.dropFirst().prefix { $0 != " " }) ?? -1
+            #expect(item["Subject"].text == "Order \(500 + n)", "\(item["To"].text) got \(item["Subject"].text)")
+        }
+        let journal = try String(contentsOfFile: folder.path + "/list.csv.journal.ndjson", encoding: .utf8)
+        let refused = journal.split(separator: "\n").filter { $0.contains(#""state":"refused""#) }
+        #expect(refused.count == 1 && refused[0].contains("marked as inactive. (ErrorCode 406)"), "\(journal)")
+        let again = try carrier(["bulk", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        #expect(try JSONParser.parse(again.stdout)["already_done"] == 7)
+        #expect(try await server.requests().count == 3)
+    }
 }

@@ -86,11 +86,7 @@ extension Mailer {
             }
         }
         let renderAccount = account ?? plan.members.first?.name ?? ""
-        await InOrderWindow.run(work, inFlight: inFlight) { recipient -> (BulkRecipient, BulkOutcome) in
-            (recipient, await self.bulkSend(recipient, template: template, journal: journal, route: route, account: account,
-                                             dryRun: dryRun, renderAccount: renderAccount))
-        } report: { _, result in
-            let (recipient, outcome) = result
+        func settle(_ recipient: BulkRecipient, _ outcome: BulkOutcome) {
             var entry: OrderedObject = ["line": .int(recipient.line), "email": .string(recipient.address.email)]
             switch outcome {
             case .sent(let via, let ids), .partial(let via, let ids):
@@ -110,9 +106,48 @@ extension Mailer {
             progress(BulkProgress(done: summary.sent + summary.partial + summary.failedCount, total: total, failed: summary.failed,
                                   elapsed: Date().timeIntervalSince(started)))
         }
+        // One account with a batch endpoint: many recipients per request.
+        let batchAccount = account ?? (plan.members.count == 1 ? plan.members[0].name : nil)
+        if !dryRun, let batchAccount, let size = dispatcher.batchSize(batchAccount) {
+            await InOrderWindow.run(Chunks(work, size: size), inFlight: max(1, min(inFlight, 8))) { chunk -> [(BulkRecipient, BulkOutcome)] in
+                await self.bulkBatch(chunk, template: template, journal: journal, account: batchAccount, ignoreUnsupported: plan.ignoreUnsupported)
+            } report: { _, results in
+                for (recipient, outcome) in results { settle(recipient, outcome) }
+            }
+        } else {
+            await InOrderWindow.run(work, inFlight: inFlight) { recipient -> (BulkRecipient, BulkOutcome) in
+                (recipient, await self.bulkSend(recipient, template: template, journal: journal, route: route, account: account,
+                                                 dryRun: dryRun, renderAccount: renderAccount))
+            } report: { _, result in
+                settle(result.0, result.1)
+            }
+        }
         journal?.flush()
         summary.seconds = Date().timeIntervalSince(started)
         return summary
+    }
+
+    /// Builds and journals a chunk of recipients' messages and sends them in one batch request.
+    private func bulkBatch(_ chunk: [BulkRecipient], template: BulkTemplate, journal: BulkJournal?, account: String,
+                           ignoreUnsupported: Bool) async -> [(BulkRecipient, BulkOutcome)] {
+        var outcomes: [Int: BulkOutcome] = [:]
+        var messages: [(Int, Message)] = []
+        for (i, recipient) in chunk.enumerated() {
+            do {
+                var message = try template.message(for: recipient)
+                if message.messageID == nil { message.messageID = MessageIDs.make(domain: message.from.domain) }
+                messages.append((i, message))
+            } catch { outcomes[i] = .failed("input", error.description, nil) }
+        }
+        for (i, _) in messages {
+            journal?.record(["line": .int(chunk[i].line), "email": .string(chunk[i].address.email), "state": "started"])
+        }
+        let attempts = await dispatcher.attemptBatch(messages.map(\.1), account: account, ignoreUnsupported: ignoreUnsupported)
+        for ((i, _), attempt) in zip(messages, attempts) {
+            outcomes[i] = attempt.outcome == .sent ? .sent(account, attempt.messageIDs)
+                : .failed(attempt.errorClass?.rawValue ?? "failed", attempt.error ?? "not sent", nil)
+        }
+        return chunk.indices.map { (chunk[$0], outcomes[$0] ?? .failed("failed", "not sent", nil)) }
     }
 
     /// Builds, journals and sends one recipient's message (or only renders it, for a dry run).
@@ -131,6 +166,24 @@ extension Mailer {
         } catch {
             guard case .notSent(let receipt) = error else { return .failed("input", error.description, nil) }
             return .failed(receipt.attempts.last?.errorClass?.rawValue ?? "failed", receipt.attempts.last?.error ?? "not sent", receipt.spoolPath)
+        }
+    }
+}
+
+/// A sequence cut into arrays of `size` (the last may be shorter), read lazily.
+struct Chunks<Base: Sequence>: Sequence {
+    let base: Base
+    let size: Int
+    init(_ base: Base, size: Int) {
+        self.base = base
+        self.size = Swift.max(1, size)
+    }
+    func makeIterator() -> AnyIterator<[Base.Element]> {
+        var iterator = base.makeIterator()
+        return AnyIterator {
+            var chunk: [Base.Element] = []
+            while chunk.count < size, let next = iterator.next() { chunk.append(next) }
+            return chunk.isEmpty ? nil : chunk
         }
     }
 }

@@ -157,10 +157,11 @@ struct ProviderFileReader {
             ?? ResponseSpec(success: nil, messageIDs: nil, error: nil, retryAfter: nil, classify: [], classifyWhen: [])
         let idempotency = r.string("idempotency_header")
         let concurrency = positive(r, "concurrency")
+        let batch = r.mapping("batch").flatMap(readBatch)
         r.finish()
         guard let url, let body else { return nil }
         return APISpec(method: method, url: url, headers: headers, auth: auth, body: body, mimeIncludesBcc: mimeIncludesBcc,
-                       mimeHeaders: mimeHeaders, response: response, idempotencyHeader: idempotency, concurrency: concurrency)
+                       mimeHeaders: mimeHeaders, response: response, idempotencyHeader: idempotency, concurrency: concurrency, batch: batch)
     }
 
     /// A whole number of at least 1, or nil when absent.

@@ -87,6 +87,8 @@ struct APISpec: Sendable {
     var idempotencyHeader: String?
     /// Requests the ESP takes at once from one account (`api: {concurrency: N}`); the account may say otherwise.
     var concurrency: Int?
+    /// The batch endpoint (`api: {batch: …}`), for bulk runs.
+    var batch: BatchSpec?
 }
 
 /// Reads the provider's answer: did it accept, which ids, what went wrong, and what kind of failure.

@@ -83,6 +83,47 @@ struct Dispatcher: Sendable {
         }
     }
 
+    /// Messages per request of the account's batch endpoint, or nil when it has none.
+    func batchSize(_ name: String) -> Int? {
+        ((try? prepare(name))?.channel as? APIChannel)?.batchSize
+    }
+
+    /// Sends messages through the account's batch endpoint in one request (after the capability
+    /// check of each, and within the account's limits); one attempt per message, in order.
+    func attemptBatch(_ messages: [Message], account name: String, ignoreUnsupported: Bool) async -> [Attempt] {
+        guard let prepared = try? prepare(name), let channel = prepared.channel as? APIChannel else { return [] }
+        var carried: [Message] = []
+        var results: [Int: Attempt] = [:]
+        var dropped: [Int: [String]] = [:]
+        for (i, message) in messages.enumerated() {
+            switch verdict(message, prepared, ignoreUnsupported: ignoreUnsupported) {
+            case .refused(let reasons):
+                results[i] = Attempt(account: name, provider: prepared.provider, channel: prepared.account.channel, outcome: .skipped,
+                                     errorClass: .failover, error: reasons.joined(separator: "; "), skipReason: .capability)
+            case .carry(let message, let parts):
+                carried.append(message)
+                dropped[i] = parts
+            }
+        }
+        if !carried.isEmpty {
+            if let rate = await RateLimiters.shared.limiter(for: name, limits: prepared.limits), let spent = await rate.take() {
+                let skipped = Attempt(account: name, provider: prepared.provider, channel: prepared.account.channel, outcome: .skipped,
+                                      errorClass: .failover, error: spent.reason, skipReason: .limitSpent(until: spent.until))
+                return messages.indices.map { results[$0] ?? skipped }
+            }
+            let limiter = await ConnectionLimits.shared.limiter(for: prepared.account, limit: prepared.channel.concurrency)
+            await limiter?.acquire()
+            var sent = await channel.sendBatch(carried)
+            await limiter?.release()
+            for i in messages.indices where results[i] == nil {
+                var attempt = sent.removeFirst()
+                attempt.dropped = dropped[i] ?? []
+                results[i] = attempt
+            }
+        }
+        return messages.indices.map { results[$0]! }
+    }
+
     /// The request or SMTP transaction a message would produce on an account, without sending it.
     /// A message the account cannot carry is refused as `send` would refuse it; parts left out are
     /// listed under `dropped`.
