@@ -210,4 +210,38 @@ struct BulkTests {
         #expect(try JSONParser.parse(again.stdout)["already_done"] == 7)
         #expect(try await server.requests().count == 3)
     }
+
+    @Test("SendGrid: a dynamic template with per-recipient data goes as one request of personalizations; differing subjects do not merge")
+    func sendgridPersonalizations() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.text(202, "", headers: ["X-Message-Id": "sg-batch-1"])]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("accounts:\n  sg: {provider: sendgrid, endpoint: \"\(server.url)\", credentials: {api_key: SG.key-1}}\n", "carrier.yaml", in: folder)
+        try Self.write("email,name,order_id\n" + (0..<7).map { "r\($0)@example.com,R\($0),\(700 + $0)" }.joined(separator: "\n") + "\n",
+                       "list.csv", in: folder)
+        try Self.write("from: orders@shop.example.com\ntemplate: {id: d-1234, variables: {name: \"{{ recipient.name }}\", order: \"{{ recipient.order_id }}\"}}\n",
+                       "template.yaml", in: folder)
+        let merged = try carrier(["bulk", "--json", "template.yaml", "list.csv"], directory: folder.path)
+        #expect(try JSONParser.parse(merged.stdout)["sent"] == 7, "\(merged.stdout)\(merged.stderr)")
+        let one = try await server.requests()
+        #expect(one.count == 1, "seven personalizations in one request")
+        let personalizations = one.first?.json["personalizations"].arrayValue ?? []
+        #expect(personalizations.map { $0["to"][0]["email"].text } == (0..<7).map { "r\($0)@example.com" })
+        #expect(personalizations.map { $0["dynamic_template_data"]["order"].text } == (0..<7).map { "\(700 + $0)" })
+        #expect(one.first?.json["template_id"] == "d-1234")
+        try specCheck(one.first!.body)
+
+        try Self.write("from: orders@shop.example.com\nsubject: \"Order {{ recipient.order_id }}\"\ntext: t\n", "subjects.yaml", in: folder)
+        let separate = try carrier(["bulk", "--journal", "other.ndjson", "--json", "subjects.yaml", "list.csv"], directory: folder.path)
+        #expect(try JSONParser.parse(separate.stdout)["sent"] == 7)
+        #expect(try await server.requests().count == 8, "messages that differ outside the personalization are not merged")
+    }
+
+    func specCheck(_ body: Data) throws {
+        let result = try Fixtures.python("check_spec.py", [Repository.spec("sendgrid-tsg_mail_v3.yaml"), "/v3/mail/send", "post",
+                                                           "--set", #"custom_args={"type":"object","additionalProperties":{"type":"string"}}"#], input: body)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    }
 }

@@ -62,7 +62,7 @@ struct ConcurrencyTests {
         try await Task.sleep(for: .milliseconds(200))
         task.cancel()
         let result = await task.result
-        #expect(Date().timeIntervalSince(started) < 3)
+        #expect(Date().timeIntervalSince(started) < 8, "the server answers after 10 s; a cancelled send must not wait for it")
         #expect(throws: TransferError.self) { try result.get() }
     }
 

@@ -1,8 +1,13 @@
 import CarrierCurl
 import Foundation
 
-/// `api: {batch: …}`: the provider's batch endpoint — several messages in one request, one
-/// answer per message.
+/// `api: {batch: …}`: the provider's batch endpoint — several messages in one request. Two kinds:
+///
+/// - a list endpoint (Postmark): `body` builds the request from `requests`, and `results` gives
+///   one answer per message, read with the `item_…` rules;
+/// - a merge endpoint (SendGrid's personalizations): `merge: KEY` sends one request per group of
+///   messages that are the same except for KEY, with KEY's lists joined; the answer is read by the
+///   provider's single-send rules and stands for every message of the group.
 ///
 /// ```yaml
 /// batch:
@@ -17,9 +22,11 @@ import Foundation
 struct BatchSpec: Sendable {
     var url: Mapping
     var size: Int
-    var body: Mapping
-    var results: Mapping
-    var itemSuccess: Mapping
+    /// The key whose lists are joined across messages that are otherwise the same (`merge:`).
+    var mergeKey: String?
+    var body: Mapping?
+    var results: Mapping?
+    var itemSuccess: Mapping?
     var itemMessageIDs: Mapping?
     var itemError: Mapping?
 
@@ -31,14 +38,17 @@ extension ProviderFileReader {
     func readBatch(_ r: NodeReader) -> BatchSpec? {
         let url = template(r, "url", required: true, variables: BatchSpec.requestVariables)
         let size = positive(r, "size") ?? 100
-        let body = template(r, "body", required: true, variables: BatchSpec.requestVariables)
-        let results = template(r, "results", required: true, variables: DefinitionLoader.responseVariables)
-        let success = template(r, "item_success", required: true, variables: BatchSpec.itemVariables)
+        let merge = r.string("merge")
+        let listEndpoint = merge == nil
+        let body = template(r, "body", required: listEndpoint, variables: BatchSpec.requestVariables)
+        let results = template(r, "results", required: listEndpoint, variables: DefinitionLoader.responseVariables)
+        let success = template(r, "item_success", required: listEndpoint, variables: BatchSpec.itemVariables)
         let ids = template(r, "item_message_ids", variables: BatchSpec.itemVariables)
         let error = template(r, "item_error", variables: BatchSpec.itemVariables)
         r.finish()
-        guard let url, let body, let results, let success else { return nil }
-        return BatchSpec(url: url, size: size, body: body, results: results, itemSuccess: success, itemMessageIDs: ids, itemError: error)
+        guard let url, !listEndpoint || (body != nil && results != nil && success != nil) else { return nil }
+        return BatchSpec(url: url, size: size, mergeKey: merge, body: body, results: results, itemSuccess: success, itemMessageIDs: ids,
+                         itemError: error)
     }
 }
 
@@ -52,12 +62,8 @@ extension APIChannel {
     func sendBatch(_ messages: [Message]) async -> [Attempt] {
         guard let batch = spec.batch, !messages.isEmpty else { return [] }
         let started = Date()
-        func attempt(_ outcome: Attempt.Outcome, _ errorClass: ErrorClass? = nil, status: Int? = nil, error: String? = nil,
-                     ids: [String] = []) -> Attempt {
-            Attempt(account: context.account.name, provider: context.definition.id, channel: Self.kind, outcome: outcome,
-                    errorClass: errorClass, status: status, error: error.map(context.redactor.redact),
-                    durationMs: Int(Date().timeIntervalSince(started) * 1000), messageIDs: ids)
-        }
+        if let key = batch.mergeKey { return await sendMerged(messages, key: key, batch: batch, started: started) }
+        guard let bodyTemplate = batch.body, let resultsTemplate = batch.results, let itemSuccess = batch.itemSuccess else { return [] }
         func all(_ one: Attempt) -> [Attempt] { Array(repeating: one, count: messages.count) }
         do {
             var requests: [Value] = []
@@ -68,45 +74,83 @@ extension APIChannel {
             scope.values["requests"] = .array(requests)
             var request = try self.request(for: messages[0], scope: &scope)
             request.url = context.rewrite(url: (try context.render(batch.url, in: scope)).text)
-            let body = try context.render(batch.body, in: scope)
+            let body = try context.render(bodyTemplate, in: scope)
             request.body = RequestBody(contentType: "application/json", bytes: Data(JSONWriter.bytes(body)), display: body)
-            let auth = setup.authContext(context, scope: scope)
-            let credential: String?
-            do { credential = try await spec.auth.fetchCredential(auth) } catch {
-                return all(attempt(.failed, error.errorClass, status: error.status, error: error.message))
-            }
-            try authenticate(&request, credential: credential, context: auth)
             let response: HTTPResponse
-            do { response = try await setup.engine.send(request.wire, options: options) } catch {
-                return all(attempt(.failed, .forTransfer(error, messageMayHaveGone: error.requestSent), error: "\(error.kind.rawValue): \(error.message)"))
+            switch await transfer(&request, scope: scope, started: started) {
+            case .answered(let answer): response = answer
+            case .failed(let failed): return all(failed)
             }
-            guard (200..<300).contains(response.status), !response.truncated else {
-                // The batch as a whole: classified by the provider's single-send rules.
-                let outcome = try ResponseInterpreter(spec: spec.response, context: context).interpret(response)
-                return all(attempt(.failed, outcome.errorClass ?? .forHTTPStatus(response.status), status: response.status,
-                                   error: outcome.error ?? "HTTP \(response.status)", ids: []))
-            }
+            // The batch as a whole failed: classified by the provider's single-send rules.
+            guard (200..<300).contains(response.status), !response.truncated else { return all(settle(response, started: started)) }
             let parsed = (try? JSONParser.parse(Array(response.body))) ?? .null
             var headers = OrderedObject()
             for header in response.headers { headers[header.name.lowercased()] = .string(header.value) }
             let answerScope = Scope(values: ["status": .int(response.status), "headers": .object(headers), "body": parsed,
                                              "text": .string(String(decoding: response.body, as: UTF8.self)), "settings": .object(context.settings)])
-            let items = (try context.render(batch.results, in: answerScope)).arrayValue ?? []
+            let items = (try context.render(resultsTemplate, in: answerScope)).arrayValue ?? []
             return try messages.indices.map { i throws(CarrierError) -> Attempt in
                 guard i < items.count else {
-                    return attempt(.failed, .ambiguous, status: response.status,
+                    return attempt(.failed, since: started, .ambiguous, status: response.status,
                                    error: "HTTP \(response.status): the batch answer has no result for message \(i + 1) of \(messages.count)")
                 }
                 let itemScope = answerScope.with("item", items[i])
-                if (try context.render(batch.itemSuccess, in: itemScope)).isTruthy {
+                if (try context.render(itemSuccess, in: itemScope)).isTruthy {
                     let ids = try batch.itemMessageIDs.map { t throws(CarrierError) in try context.render(t, in: itemScope) } ?? .null
-                    return attempt(.sent, status: response.status, ids: (ids.arrayValue ?? [ids]).filter { !$0.isEmpty }.map(\.text))
+                    return attempt(.sent, since: started, status: response.status, ids: (ids.arrayValue ?? [ids]).filter { !$0.isEmpty }.map(\.text))
                 }
                 let error = try batch.itemError.map { t throws(CarrierError) in (try context.render(t, in: itemScope)).text } ?? "refused"
-                return attempt(.failed, .permanent, status: response.status, error: "HTTP \(response.status): \(error)")
+                return attempt(.failed, since: started, .permanent, status: response.status, error: "HTTP \(response.status): \(error)")
             }
         } catch {
-            return all(attempt(.failed, .permanent, error: error.description))
+            return all(attempt(.failed, since: started, .permanent, error: error.description))
+        }
+    }
+
+    /// A merge endpoint: messages that are the same but for `key` go in one request with `key`'s
+    /// lists joined (in order); each group's answer, read by the single-send rules, is every
+    /// member's attempt. Messages that differ elsewhere go in requests of their own.
+    private func sendMerged(_ messages: [Message], key: String, batch: BatchSpec, started: Date) async -> [Attempt] {
+        var groups: [(rest: [UInt8], indices: [Int], values: [Value])] = []
+        var results = [Attempt?](repeating: nil, count: messages.count)
+        for (i, message) in messages.enumerated() {
+            do {
+                let value = try context.render(spec.body.template, in: context.scope(for: message))
+                var rest = value.objectValue ?? OrderedObject()
+                rest[key] = nil
+                let fingerprint = JSONWriter.bytes(.object(rest))
+                if let g = groups.firstIndex(where: { $0.rest == fingerprint }) {
+                    groups[g].indices.append(i)
+                    groups[g].values.append(value)
+                } else {
+                    groups.append((fingerprint, [i], [value]))
+                }
+            } catch {
+                results[i] = attempt(.failed, since: started, .permanent, error: error.description)
+            }
+        }
+        for group in groups {
+            var merged = group.values[0].objectValue ?? OrderedObject()
+            merged[key] = .array(group.values.flatMap { $0[key].arrayValue ?? [$0[key]] })
+            let attempt = await sendRendered(.object(merged), for: messages[group.indices[0]], url: batch.url, started: started)
+            for i in group.indices { results[i] = attempt }
+        }
+        return results.map { $0! }
+    }
+
+    /// Sends an already rendered body (a merged batch) like a single send, to the batch URL.
+    private func sendRendered(_ body: Value, for message: Message, url: Mapping, started: Date) async -> Attempt {
+        do {
+            var scope = context.scope(for: message)
+            var request = try self.request(for: message, scope: &scope)
+            request.url = context.rewrite(url: (try context.render(url, in: scope)).text)
+            request.body = try spec.body.body(body)
+            switch await transfer(&request, scope: scope, started: started) {
+            case .answered(let response): return settle(response, started: started)
+            case .failed(let failed): return failed
+            }
+        } catch {
+            return attempt(.failed, since: started, .permanent, error: error.description)
         }
     }
 }

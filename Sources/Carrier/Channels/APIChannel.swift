@@ -84,57 +84,77 @@ struct APIChannel: Channel {
     /// Sends the message once and reports the attempt.
     func send(_ message: Message) async -> Attempt {
         let started = Date()
-        func attempt(_ outcome: Attempt.Outcome, _ errorClass: ErrorClass? = nil, status: Int? = nil, error: String? = nil,
-                     ids: [String] = [], retryAfter: Double? = nil) -> Attempt {
-            Attempt(account: context.account.name, provider: context.definition.id, channel: Self.kind, outcome: outcome,
-                    errorClass: errorClass, status: status, error: error.map(context.redactor.redact),
-                    durationMs: Int(Date().timeIntervalSince(started) * 1000), messageIDs: ids, retryAfter: retryAfter)
-        }
         do {
             var scope = context.scope(for: message)
             var request = try request(for: message, scope: &scope)
             if let header = spec.idempotencyHeader, let key = message.messageID {
                 try request.headers.append(.checked(header, key, sensitive: false))
             }
-            let auth = setup.authContext(context, scope: scope)
-            let credential: String?
-            do { credential = try await spec.auth.fetchCredential(auth) } catch {
-                return attempt(.failed, error.errorClass, status: error.status, error: error.message)
+            switch await transfer(&request, scope: scope, started: started) {
+            case .answered(let response): return settle(response, started: started)
+            case .failed(let failed): return failed
             }
-            try authenticate(&request, credential: credential, context: auth)
-            let response: HTTPResponse
-            do {
-                response = try await setup.engine.send(request.wire, options: options)
-            } catch {
-                return attempt(.failed, .forTransfer(error, messageMayHaveGone: error.requestSent),
-                               error: "\(error.kind.rawValue): \(error.message)")
-            }
-            let outcome: ResponseInterpreter.Outcome
-            do { outcome = try ResponseInterpreter(spec: spec.response, context: context).interpret(response) } catch {
-                // The request went out and an answer came that the file's rules cannot read:
-                // a success status leaves it unknown whether the message was taken.
-                let errorClass: ErrorClass = (200..<300).contains(response.status) ? .ambiguous : .forHTTPStatus(response.status)
-                return attempt(.failed, errorClass, status: response.status,
-                               error: "HTTP \(response.status): the provider file could not read the answer: \(error)")
-            }
-            if outcome.accepted && !outcome.recipients.isEmpty && !outcome.recipients.contains(where: { $0.accepted || $0.status == "deferred" }) {
-                // Every recipient refused: nobody got it, whatever the status code says.
-                var refused = attempt(.failed, .permanent, status: response.status,
-                                      error: "HTTP \(response.status): every recipient was refused: "
-                                          + outcome.recipients.map { "\($0.email) (\($0.status)\($0.error.map { ": \($0)" } ?? ""))" }.joined(separator: ", "))
-                refused.recipients = outcome.recipients
-                return refused
-            }
-            if outcome.accepted {
-                var sent = attempt(.sent, status: response.status, ids: outcome.messageIDs)
-                sent.acceptedForLater = outcome.acceptedForLater
-                sent.recipients = outcome.recipients
-                return sent
-            }
-            return attempt(.failed, outcome.errorClass, status: response.status, error: outcome.error, retryAfter: outcome.retryAfter)
         } catch {
             // A template that fails for this message is the provider file's fault; no other try of it will do better.
-            return attempt(.failed, .permanent, error: error.description)
+            return attempt(.failed, since: started, .permanent, error: error.description)
         }
+    }
+
+    /// An attempt of this account, its error redacted.
+    func attempt(_ outcome: Attempt.Outcome, since started: Date, _ errorClass: ErrorClass? = nil, status: Int? = nil, error: String? = nil,
+                 ids: [String] = [], retryAfter: Double? = nil) -> Attempt {
+        Attempt(account: context.account.name, provider: context.definition.id, channel: Self.kind, outcome: outcome,
+                errorClass: errorClass, status: status, error: error.map(context.redactor.redact),
+                durationMs: Int(Date().timeIntervalSince(started) * 1000), messageIDs: ids, retryAfter: retryAfter)
+    }
+
+    /// A request's fate: the provider's answer, or the attempt that failed before one came.
+    enum TransferResult {
+        case answered(HTTPResponse)
+        case failed(Attempt)
+    }
+
+    /// Authenticates a finished request (fetching a token when the scheme needs one) and sends
+    /// it: the answer, or the failed attempt.
+    func transfer(_ request: inout RenderedRequest, scope: Scope, started: Date) async -> TransferResult {
+        let auth = setup.authContext(context, scope: scope)
+        let credential: String?
+        do { credential = try await spec.auth.fetchCredential(auth) } catch {
+            return .failed(attempt(.failed, since: started, error.errorClass, status: error.status, error: error.message))
+        }
+        do { try authenticate(&request, credential: credential, context: auth) } catch {
+            return .failed(attempt(.failed, since: started, .permanent, error: error.description))
+        }
+        do { return .answered(try await setup.engine.send(request.wire, options: options)) } catch {
+            return .failed(attempt(.failed, since: started, .forTransfer(error, messageMayHaveGone: error.requestSent),
+                                    error: "\(error.kind.rawValue): \(error.message)"))
+        }
+    }
+
+    /// What an answer means for the message, by the provider's response rules.
+    func settle(_ response: HTTPResponse, started: Date) -> Attempt {
+        let outcome: ResponseInterpreter.Outcome
+        do { outcome = try ResponseInterpreter(spec: spec.response, context: context).interpret(response) } catch {
+            // The request went out and an answer came that the file's rules cannot read:
+            // a success status leaves it unknown whether the message was taken.
+            let errorClass: ErrorClass = (200..<300).contains(response.status) ? .ambiguous : .forHTTPStatus(response.status)
+            return attempt(.failed, since: started, errorClass, status: response.status,
+                           error: "HTTP \(response.status): the provider file could not read the answer: \(error)")
+        }
+        if outcome.accepted && !outcome.recipients.isEmpty && !outcome.recipients.contains(where: { $0.accepted || $0.status == "deferred" }) {
+            // Every recipient refused: nobody got it, whatever the status code says.
+            var refused = attempt(.failed, since: started, .permanent, status: response.status,
+                                  error: "HTTP \(response.status): every recipient was refused: "
+                                      + outcome.recipients.map { "\($0.email) (\($0.status)\($0.error.map { ": \($0)" } ?? ""))" }.joined(separator: ", "))
+            refused.recipients = outcome.recipients
+            return refused
+        }
+        if outcome.accepted {
+            var sent = attempt(.sent, since: started, status: response.status, ids: outcome.messageIDs)
+            sent.acceptedForLater = outcome.acceptedForLater
+            sent.recipients = outcome.recipients
+            return sent
+        }
+        return attempt(.failed, since: started, outcome.errorClass, status: response.status, error: outcome.error, retryAfter: outcome.retryAfter)
     }
 }
