@@ -244,4 +244,32 @@ struct BulkTests {
                                                            "--set", #"custom_args={"type":"object","additionalProperties":{"type":"string"}}"#], input: body)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
+
+    @Test("Mailtrap's /api/batch: one request for five recipients, matching the official spec, a refusal among the answers")
+    func mailtrapBatch() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        let answers: [Value] = (0..<5).map { i in
+            i == 2 ? .object(["success": false, "errors": ["'to' address is invalid"]]) : .object(["success": true, "message_ids": .array([.string("mt-\(i)")])])
+        }
+        try await server.script(["/api/batch": [Answer.json(200, .object(["success": true, "responses": .array(answers)]))]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("accounts:\n  mt: {provider: mailtrap, endpoint: \"\(server.url)\", credentials: {api_token: tok-123456}}\n", "carrier.yaml", in: folder)
+        try Self.write(Self.template.replacingOccurrences(of: "ships on {{ recipient.day }}", with: "ships soon"), "message.yaml", in: folder)
+        try Self.write("email,name,order_id\n" + (0..<5).map { "r\($0)@example.com,R\($0),\(900 + $0)" }.joined(separator: "\n") + "\n", "list.csv", in: folder)
+        let result = try carrier(["bulk", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        let summary = try JSONParser.parse(result.stdout)
+        #expect(summary["sent"] == 4 && summary["failed"] == .object(["permanent": 1]), "\(result.stdout)\(result.stderr)")
+        let requests = try await server.requests()
+        #expect(requests.count == 1 && requests[0].path == "/api/batch")
+        let items = requests[0].json["requests"].arrayValue ?? []
+        #expect(items.map { $0["to"][0]["email"].text } == (0..<5).map { "r\($0)@example.com" })
+        #expect(items.map { $0["custom_variables"]["order_id"].text } == (0..<5).map { "\(900 + $0)" })
+        let spec = try Fixtures.python("check_spec.py", [Repository.spec("mailtrap-email-sending-transactional.openapi.yml"), "/api/batch", "post",
+                                                          "--oneof-as-anyof"], input: requests[0].body)
+        #expect(spec.status == 0, "\(spec.stdout)\(spec.stderr)")
+        let journal = try String(contentsOfFile: folder.path + "/list.csv.journal.ndjson", encoding: .utf8)
+        #expect(journal.contains(#""email":"r2@example.com","state":"refused","class":"permanent","error":"HTTP 200: 'to' address is invalid""#), "\(journal)")
+    }
 }
