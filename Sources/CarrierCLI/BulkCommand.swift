@@ -24,6 +24,7 @@ struct BulkCommand: AsyncParsableCommand {
     @Flag(help: "Print the summary as JSON.") var json = false
     @Flag(help: "Build and render every message and check every row; send nothing.") var dryRun = false
     @Flag(help: "Send again to recipients an earlier run started without an outcome (they may get it twice).") var resendUnknown = false
+    @Flag(help: "One request per message, even where the provider has a batch endpoint.") var noBatch = false
     @Argument(help: ArgumentHelp("The message template (JSON or YAML).", valueName: "message")) var message: String
     @Argument(help: ArgumentHelp("The recipients: CSV, NDJSON, or - for standard input.", valueName: "recipients")) var recipients: String
 
@@ -45,11 +46,13 @@ struct BulkCommand: AsyncParsableCommand {
         let summary: BulkSummary
         do {
             summary = try await mailer.bulk(template, recipients: reader, journal: journalFile, route: route, account: account,
-                                            inFlight: inFlight, resendUnknown: resendUnknown, dryRun: dryRun, total: total) { meter.show($0) }
+                                            inFlight: inFlight, resendUnknown: resendUnknown, dryRun: dryRun, batching: !noBatch,
+                                            total: total) { meter.show($0) }
         } catch {
             throw CLIError(error)
         }
         meter.finish()
+        if let failure = journalFile?.writeFailure { Output.error("carrier: \(failure); the rows after it were not sent") }
         for row in summary.badRows { Output.error("carrier: \(recipients): \(row); skipped") }
         for (line, email) in summary.unknown {
             Output.error("carrier: line \(line) (\(email)): an earlier run started it without an outcome; not sent again (--resend-unknown sends it)")

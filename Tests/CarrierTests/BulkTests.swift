@@ -91,23 +91,28 @@ struct BulkTests {
         let ok = Answer.json(200, .object(["success": true, "message_ids": ["m"]]))
         let down = Answer.json(503, .object(["errors": ["maintenance"]]))
         try await server.script(["*": [ok, ok, down, ok, ok, down, ok, ok, down, ok, ok]])
-        let first = try carrier(["bulk", "--in-flight", "1", "--json", "message.yaml", "list.ndjson"], directory: folder.path)
+        let first = try carrier(["bulk", "--no-batch", "--in-flight", "1", "--json", "message.yaml", "list.ndjson"], directory: folder.path)
         #expect(first.status == 1)
         let firstSummary = try JSONParser.parse(first.stdout)
         #expect(firstSummary["failed"] == .object(["retry": 3]) && firstSummary["sent"] == 7, "\(first.stdout)")
         let failedOnce = Set(try await server.requests().map { $0.json["to"][0]["email"].text }).count
         #expect(failedOnce == 10)
         try await server.script(["*": [ok]])
-        let second = try carrier(["bulk", "--json", "message.yaml", "list.ndjson"], directory: folder.path)
+        let second = try carrier(["bulk", "--no-batch", "--json", "message.yaml", "list.ndjson"], directory: folder.path)
         #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
         #expect(try JSONParser.parse(second.stdout)["sent"] == 3 && JSONParser.parse(second.stdout)["already_done"] == 7)
         #expect(try await server.requests().count == 13, "only the three that failed were sent again")
-        let third = try carrier(["bulk", "--json", "message.yaml", "list.ndjson"], directory: folder.path)
+        let third = try carrier(["bulk", "--no-batch", "--json", "message.yaml", "list.ndjson"], directory: folder.path)
         #expect(try JSONParser.parse(third.stdout)["already_done"] == 10 && third.status == 0)
         #expect(try await server.requests().count == 13)
 
+        // The journal belongs to this message: another message on the same list is refused, not skipped.
+        try Self.write("from: Shop <orders@shop.example.com>\nsubject: \"Other {{ recipient.name }}\"\ntext: t\n", "other.yaml", in: folder)
+        let other = try carrier(["bulk", "--no-batch", "other.yaml", "list.ndjson"], directory: folder.path)
+        #expect(other.status == 2 && other.stderr.contains("belongs to another run"), "\(other.stderr)")
+
         // Standard input keeps no journal beside a file: the run says so by sending all.
-        let piped = try carrier(["bulk", "--json", "message.yaml", "-"], input: Data(lines.utf8), directory: folder.path)
+        let piped = try carrier(["bulk", "--no-batch", "--json", "message.yaml", "-"], input: Data(lines.utf8), directory: folder.path)
         #expect(try JSONParser.parse(piped.stdout)["sent"] == 10)
     }
 
@@ -126,7 +131,7 @@ struct BulkTests {
         try Self.write("email,name\n" + (0..<40).map { "r\($0)@example.com,R\($0)" }.joined(separator: "\n") + "\n", "list.csv", in: folder)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Repository.binary)
-        process.arguments = ["bulk", "--in-flight", "4", "message.yaml", "list.csv"]
+        process.arguments = ["bulk", "--no-batch", "--in-flight", "4", "message.yaml", "list.csv"]
         process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -135,7 +140,7 @@ struct BulkTests {
         while try await server.requests().count < 10 && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let resumed = try carrier(["bulk", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        let resumed = try carrier(["bulk", "--no-batch", "--json", "message.yaml", "list.csv"], directory: folder.path)
         let summary = try JSONParser.parse(resumed.stdout)
         let unknown = Set((summary["unknown"].arrayValue ?? []).map { $0["email"].text })
         var counts: [String: Int] = [:]

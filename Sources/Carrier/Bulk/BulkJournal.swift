@@ -9,24 +9,39 @@ import Synchronization
 public final class BulkJournal: Sendable {
     public let path: String
     private let fd: Int32
-    private let lock = Mutex(())
+    /// The first write that failed (disk full, …): the run stops starting sends and exits non-zero.
+    private let failure = Mutex<String?>(nil)
 
-    /// What an earlier run recorded, by line of the recipients file.
+    /// What an earlier run recorded, by line of the recipients file and address.
     public struct History: Sendable {
-        /// Lines whose outcome is final: sent, or refused for good.
-        public var done: [Int: String] = [:]
-        /// Lines started without an outcome: the send may or may not have happened.
-        public var unknown: [Int: String] = [:]
+        /// Rows whose outcome is final: sent, refused for good, or kept in the spool.
+        public var done: Set<String> = []
+        /// Rows started without an outcome, or whose request went out without an answer
+        /// (`ambiguous`): the send may or may not have happened.
+        public var unknown: Set<String> = []
+        /// The run the journal belongs to (a hash of the message template and the route).
+        public var run: String?
+
+        static func key(_ line: Int, _ email: String) -> String { "\(line)|\(email.lowercased())" }
+        public func isDone(_ line: Int, _ email: String) -> Bool { done.contains(Self.key(line, email)) }
+        public func isUnknown(_ line: Int, _ email: String) -> Bool { unknown.contains(Self.key(line, email)) }
     }
 
     public init(path: String) throws(CarrierError) {
         self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw .configuration(ConfigurationError("cannot open the journal \(path): \(String(cString: strerror(errno)))",
                                                     hint: "choose another place with --journal"))
         }
+        // A run killed mid-line left a torn last line: end it, so the next record starts clean.
+        var last: UInt8 = 0x0A
+        let size = lseek(fd, 0, SEEK_END)
+        if size > 0, pread(fd, &last, 1, size - 1) == 1, last != 0x0A { _ = Foundation.write(fd, [UInt8(0x0A)], 1) }
     }
+
+    /// Why writing failed, when it did.
+    public var writeFailure: String? { failure.withLock { $0 } }
 
     deinit {
         fsync(fd)
@@ -38,12 +53,14 @@ public final class BulkJournal: Sendable {
         var history = History()
         guard let stream = ByteStream(path: path), FileManager.default.fileExists(atPath: path) else { return history }
         while let line = stream.nextLine() {
-            guard let entry = try? JSONParser.parse(line), let row = entry["line"].intValue else { continue }  // a torn last line
-            let email = entry["email"].text
+            guard let entry = try? JSONParser.parse(line) else { continue }  // a torn line
+            if let run = entry["run"].stringValue { history.run = history.run ?? run; continue }
+            guard let row = entry["line"].intValue else { continue }
+            let key = History.key(row, entry["email"].text)
             switch entry["state"].text {
-            case "started": history.unknown[row] = email
-            case "sent", "refused": history.done[row] = email; history.unknown[row] = nil
-            default: history.unknown[row] = nil  // failed and kept for a later run, or skipped
+            case "started", "unknown": history.unknown.insert(key)
+            case "sent", "refused", "spooled": history.done.insert(key); history.unknown.remove(key)
+            default: history.unknown.remove(key)  // failed for a passing reason: the next run sends it again
             }
         }
         return history
@@ -53,12 +70,15 @@ public final class BulkJournal: Sendable {
     public func record(_ entry: OrderedObject) {
         var bytes = JSONWriter.bytes(.object(entry))
         bytes.append(0x0A)
-        lock.withLock { _ in
-            _ = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+        failure.withLock { failure in
+            let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+            if written != bytes.count && failure == nil {
+                failure = "cannot write the journal \(path): " + (written < 0 ? String(cString: strerror(errno)) : "a short write")
+            }
         }
     }
 
     public func flush() {
-        lock.withLock { _ in _ = fsync(fd) }
+        failure.withLock { _ in _ = fsync(fd) }
     }
 }

@@ -51,15 +51,25 @@ extension Mailer {
     /// journal before the run moves on. Running it again with the same journal resumes.
     ///
     /// - Throws: before anything is sent, when the template reads a field the recipients lack.
+    /// - Parameter batching: send through the account's batch endpoint when it has one.
     public func bulk(_ template: BulkTemplate, recipients reader: RecipientReader, journal: BulkJournal?, route: String? = nil,
-                     account: String? = nil, inFlight: Int = 64, resendUnknown: Bool = false, dryRun: Bool = false, total: Int? = nil,
-                     progress: @escaping @Sendable (BulkProgress) -> Void = { _ in }) async throws(CarrierError) -> BulkSummary {
+                     account: String? = nil, inFlight: Int = 64, resendUnknown: Bool = false, dryRun: Bool = false, batching: Bool = true,
+                     total: Int? = nil, progress: @escaping @Sendable (BulkProgress) -> Void = { _ in }) async throws(CarrierError) -> BulkSummary {
         let started = Date()
         var rows = reader.makeIterator()
         let first = rows.next()  // NDJSON learns its fields from the first row
         try template.check(columns: reader.columns)
         let history = journal.map { BulkJournal.history(at: $0.path) } ?? BulkJournal.History()
         let plan = try resolveRoute(route, account: account)
+        // A journal belongs to one run: this message through this route or account.
+        let run = template.fingerprint + "|" + (account.map { "account:" + $0 } ?? plan.name)
+        if let journal, !dryRun {
+            if let earlier = history.run, earlier != run {
+                throw .configuration(ConfigurationError("the journal \(journal.path) belongs to another run (another message, route or account)",
+                                                        hint: "give this run its own journal with --journal FILE"))
+            }
+            if history.run == nil { journal.record(["run": .string(run)]) }
+        }
         var summary = BulkSummary()
         summary.dryRun = dryRun
         let all = AnySequence { () -> AnyIterator<Result<BulkRecipient, BulkRowError>> in
@@ -74,12 +84,12 @@ extension Mailer {
                 summary.badRows.append(error)
                 return nil
             case .success(let recipient):
-                if history.done[recipient.line] != nil {
+                if history.isDone(recipient.line, recipient.address.email) {
                     summary.alreadyDone += 1
                     return nil
                 }
-                if let email = history.unknown[recipient.line], !resendUnknown {
-                    summary.unknown.append((recipient.line, email))
+                if history.isUnknown(recipient.line, recipient.address.email) && !resendUnknown {
+                    summary.unknown.append((recipient.line, recipient.address.email))
                     return nil
                 }
                 return recipient
@@ -96,19 +106,22 @@ extension Mailer {
                 if !ids.isEmpty { entry["message_ids"] = .array(ids.map(Value.string)) }
             case .failed(let errorClass, let error, let spoolPath):
                 summary.failed[errorClass, default: 0] += 1
-                // Refused for good (or a row that cannot be built) is final; anything else is sent again by the next run.
-                entry["state"] = errorClass == "permanent" || errorClass == "input" ? "refused" : "failed"
+                // Refused for good is final; kept in the spool, the spool sends it; a request that went
+                // out without an answer is unknown (not sent again unless asked); anything else is sent
+                // again by the next run.
+                entry["state"] = spoolPath != nil ? "spooled" : (errorClass == "permanent" ? "refused" : (errorClass == "ambiguous" ? "unknown" : "failed"))
                 entry["class"] = .string(errorClass)
                 entry["error"] = .string(error)
                 if let spoolPath { entry["spool_path"] = .string(spoolPath) }
             }
             if !dryRun { journal?.record(entry) }
-            progress(BulkProgress(done: summary.sent + summary.partial + summary.failedCount, total: total, failed: summary.failed,
+            progress(BulkProgress(done: summary.sent + summary.partial + summary.failedCount + summary.alreadyDone + summary.unknown.count
+                                    + summary.badRows.count, total: total, failed: summary.failed,
                                   elapsed: Date().timeIntervalSince(started)))
         }
         // One account with a batch endpoint: many recipients per request.
         let batchAccount = account ?? (plan.members.count == 1 ? plan.members[0].name : nil)
-        if !dryRun, let batchAccount, let size = dispatcher.batchSize(batchAccount) {
+        if !dryRun, batching, let batchAccount, let size = dispatcher.batchSize(batchAccount) {
             await InOrderWindow.run(Chunks(work, size: size), inFlight: max(1, min(inFlight, 8))) { chunk -> [(BulkRecipient, BulkOutcome)] in
                 await self.bulkBatch(chunk, template: template, journal: journal, account: batchAccount, ignoreUnsupported: plan.ignoreUnsupported)
             } report: { _, results in
@@ -130,6 +143,7 @@ extension Mailer {
     /// Builds and journals a chunk of recipients' messages and sends them in one batch request.
     private func bulkBatch(_ chunk: [BulkRecipient], template: BulkTemplate, journal: BulkJournal?, account: String,
                            ignoreUnsupported: Bool) async -> [(BulkRecipient, BulkOutcome)] {
+        if let failure = journal?.writeFailure { return chunk.map { ($0, .failed("journal", failure, nil)) } }
         var outcomes: [Int: BulkOutcome] = [:]
         var messages: [(Int, Message)] = []
         for (i, recipient) in chunk.enumerated() {
@@ -153,6 +167,7 @@ extension Mailer {
     /// Builds, journals and sends one recipient's message (or only renders it, for a dry run).
     private func bulkSend(_ recipient: BulkRecipient, template: BulkTemplate, journal: BulkJournal?, route: String?, account: String?,
                           dryRun: Bool, renderAccount: String) async -> BulkOutcome {
+        if let failure = journal?.writeFailure { return .failed("journal", failure, nil) }  // no send without its record
         let message: Message
         do { message = try template.message(for: recipient) } catch { return .failed("input", error.description, nil) }
         if dryRun {
@@ -164,7 +179,12 @@ extension Mailer {
             let receipt = try await send(message, route: route, account: account)
             return receipt.status == .partial ? .partial(receipt.account, receipt.messageIDs) : .sent(receipt.account, receipt.messageIDs)
         } catch {
-            guard case .notSent(let receipt) = error else { return .failed("input", error.description, nil) }
+            switch error {
+            case .notSent: break
+            case .message, .template, .header: return .failed("input", error.description, nil)
+            default: return .failed("error", error.description, nil)
+            }
+            guard case .notSent(let receipt) = error else { return .failed("error", error.description, nil) }
             return .failed(receipt.attempts.last?.errorClass?.rawValue ?? "failed", receipt.attempts.last?.error ?? "not sent", receipt.spoolPath)
         }
     }

@@ -12,6 +12,8 @@ public struct BulkTemplate: Sendable {
     public let fieldsRead: [String]
     /// Folders attachment paths may read from besides the template's own (`attachment_folders:`).
     public var attachmentFolders: [String] = []
+    /// A hash of the template's text: a journal belongs to one template.
+    public let fingerprint: String
 
     /// Variables a bulk template may read.
     static let variables: Set<String> = ["recipient", "now"]
@@ -50,7 +52,10 @@ public struct BulkTemplate: Sendable {
         }
         let mapping = MappingCompiler(file: source, variables: variables, sink: sink).compile(node)
         do { try sink.check() } catch { throw .definition(error) }
-        return BulkTemplate(mapping: mapping, source: source, fieldsRead: mapping.membersRead(of: "recipient"))
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return BulkTemplate(mapping: mapping, source: source, fieldsRead: mapping.membersRead(of: "recipient"),
+                            fingerprint: String(hash, radix: 16))
     }
 
     /// Refuses a template that reads a field the recipients do not have, before anything is sent.

@@ -28,6 +28,7 @@ public final class RecipientReader: Sequence {
     public private(set) var columns: [String] = []
     private let input: ByteStream
     private var line = 0
+    private var reportedReadError = false
 
     /// - Parameter path: a file, or `-` for standard input; the format comes from the extension
     ///   (`.csv`, `.ndjson`, `.jsonl`) or else from the first character (`{` means NDJSON).
@@ -43,7 +44,6 @@ public final class RecipientReader: Sequence {
         if format == .csv {
             guard let header = try readRecord() else { throw BulkRowError(line: 1, problem: "the file is empty; it needs a header row with an email column") }
             columns = header.map { $0.trimmingCharacters(in: .whitespaces) }
-            if let first = columns.first, first.hasPrefix("\u{FEFF}") { columns[0] = String(first.dropFirst()) }  // a byte-order mark
             guard columns.contains("email") else {
                 throw BulkRowError(line: 1, problem: "the header has no 'email' column (it has: \(columns.joined(separator: ", ")))")
             }
@@ -63,8 +63,8 @@ public final class RecipientReader: Sequence {
             let start = line + 1
             let record: [String]?
             do { record = try readRecord() } catch { return .failure(error) }
-            guard let record else { return nil }
-            if record.count == 1 && record[0].isEmpty { return next() }  // a blank line
+            guard let record else { return readFailure(at: start) }
+            if record.count == 1 && record[0].isEmpty { return next() }  // a blank line (at most a few in a row)
             guard record.count == columns.count else {
                 return .failure(BulkRowError(line: start, problem: "\(record.count) fields where the header has \(columns.count)"))
             }
@@ -78,11 +78,19 @@ public final class RecipientReader: Sequence {
                 guard let value = try? JSONParser.parse(bytes, duplicateKeys: .refuse), case .object(let fields) = value else {
                     return .failure(BulkRowError(line: line, problem: "not a JSON object"))
                 }
-                if columns.isEmpty { columns = fields.keys }
-                return recipient(fields, line: line)
+                let result = recipient(fields, line: line)
+                if columns.isEmpty, case .success = result { columns = fields.keys }  // the first good row names the fields
+                return result
             }
-            return nil
+            return readFailure(at: line + 1)
         }
+    }
+
+    /// The end of the rows: nil, or a row error when reading stopped on an I/O error.
+    private func readFailure(at line: Int) -> Result<BulkRecipient, BulkRowError>? {
+        guard let error = input.readError, !reportedReadError else { return nil }
+        reportedReadError = true
+        return .failure(BulkRowError(line: line, problem: "reading stopped here: \(error); the rows after it were not read"))
     }
 
     private func recipient(_ fields: OrderedObject, line: Int) -> Result<BulkRecipient, BulkRowError> {
@@ -110,7 +118,13 @@ public final class RecipientReader: Sequence {
                 let b = bytes[i]
                 if quoted {
                     if b == 0x22 {
-                        if i + 1 < bytes.endIndex && bytes[i + 1] == 0x22 { field.append(0x22); i += 1 } else { quoted = false }
+                        if i + 1 < bytes.endIndex && bytes[i + 1] == 0x22 { field.append(0x22); i += 1 } else {
+                            quoted = false
+                            let next = i + 1 < bytes.endIndex ? bytes[i + 1] : 0x2C
+                            guard next == 0x2C || next == 0x0D else {
+                                throw BulkRowError(line: line, problem: "text after a closing quote (quote the whole field)")
+                            }
+                        }
                     } else {
                         field.append(b)
                     }
@@ -149,6 +163,9 @@ final class ByteStream {
     private var start = 0
     private var scanned = 0
     private var atEnd = false
+    private var sawFirstBytes = false
+    /// Why reading stopped early, when it did (an I/O error, not the end of the file).
+    private(set) var readError: String?
 
     init?(path: String) {
         fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
@@ -195,8 +212,14 @@ final class ByteStream {
             start = 0
         }
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, 65536) }
+        var n = 0
+        repeat { n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, 65536) } } while n < 0 && errno == EINTR
+        if n < 0 { readError = String(cString: strerror(errno)) }
         if n <= 0 { atEnd = true; return false }
+        if buffer.isEmpty && !sawFirstBytes {
+            sawFirstBytes = true
+            if chunk.starts(with: [0xEF, 0xBB, 0xBF]) { buffer += chunk[3..<n]; return true }  // a byte-order mark
+        }
         buffer += chunk[..<n]
         return true
     }

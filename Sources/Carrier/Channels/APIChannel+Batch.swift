@@ -29,6 +29,8 @@ struct BatchSpec: Sendable {
     var itemSuccess: Mapping?
     var itemMessageIDs: Mapping?
     var itemError: Mapping?
+    /// The failure class of a refused item (`item_class`); default `permanent`.
+    var itemClass: Mapping?
 
     static let requestVariables: Set<String> = ["requests", "settings", "credentials", "now"]
     static let itemVariables: Set<String> = ["item", "status", "headers", "body", "text", "settings"]
@@ -45,10 +47,11 @@ extension ProviderFileReader {
         let success = template(r, "item_success", required: listEndpoint, variables: BatchSpec.itemVariables)
         let ids = template(r, "item_message_ids", variables: BatchSpec.itemVariables)
         let error = template(r, "item_error", variables: BatchSpec.itemVariables)
+        let itemClass = template(r, "item_class", variables: BatchSpec.itemVariables)
         r.finish()
         guard let url, !listEndpoint || (body != nil && results != nil && success != nil) else { return nil }
         return BatchSpec(url: url, size: size, mergeKey: merge, body: body, results: results, itemSuccess: success, itemMessageIDs: ids,
-                         itemError: error)
+                         itemError: error, itemClass: itemClass)
     }
 }
 
@@ -88,7 +91,12 @@ extension APIChannel {
             for header in response.headers { headers[header.name.lowercased()] = .string(header.value) }
             let answerScope = Scope(values: ["status": .int(response.status), "headers": .object(headers), "body": parsed,
                                              "text": .string(String(decoding: response.body, as: UTF8.self)), "settings": .object(context.settings)])
-            let items = (try context.render(resultsTemplate, in: answerScope)).arrayValue ?? []
+            let items: [Value]
+            do { items = (try context.render(resultsTemplate, in: answerScope)).arrayValue ?? [] } catch {
+                // A 2xx whose answer cannot be read: the messages may have gone.
+                return all(attempt(.failed, since: started, .ambiguous, status: response.status,
+                                   error: "HTTP \(response.status): the provider file could not read the batch answer: \(error)"))
+            }
             return try messages.indices.map { i throws(CarrierError) -> Attempt in
                 guard i < items.count else {
                     return attempt(.failed, since: started, .ambiguous, status: response.status,
@@ -100,7 +108,9 @@ extension APIChannel {
                     return attempt(.sent, since: started, status: response.status, ids: (ids.arrayValue ?? [ids]).filter { !$0.isEmpty }.map(\.text))
                 }
                 let error = try batch.itemError.map { t throws(CarrierError) in (try context.render(t, in: itemScope)).text } ?? "refused"
-                return attempt(.failed, since: started, .permanent, status: response.status, error: "HTTP \(response.status): \(error)")
+                let named = try batch.itemClass.map { t throws(CarrierError) in (try context.render(t, in: itemScope)).text }
+                return attempt(.failed, since: started, named.flatMap(ErrorClass.init(rawValue:)) ?? .permanent, status: response.status,
+                               error: "HTTP \(response.status): \(error)")
             }
         } catch {
             return all(attempt(.failed, since: started, .permanent, error: error.description))
@@ -116,9 +126,12 @@ extension APIChannel {
         for (i, message) in messages.enumerated() {
             do {
                 let value = try context.render(spec.body.template, in: context.scope(for: message))
-                var rest = value.objectValue ?? OrderedObject()
-                rest[key] = nil
-                let fingerprint = JSONWriter.bytes(.object(rest))
+                // Everything but the merge key must match; a body that is not an object matches only itself.
+                var fingerprint = JSONWriter.bytes(value)
+                if var rest = value.objectValue {
+                    rest[key] = nil
+                    fingerprint = JSONWriter.bytes(.object(rest))
+                }
                 if let g = groups.firstIndex(where: { $0.rest == fingerprint }) {
                     groups[g].indices.append(i)
                     groups[g].values.append(value)

@@ -106,7 +106,7 @@ struct Dispatcher: Sendable {
             }
         }
         if !carried.isEmpty {
-            if let rate = await RateLimiters.shared.limiter(for: name, limits: prepared.limits), let spent = await rate.take() {
+            if let rate = await RateLimiters.shared.limiter(for: name, limits: prepared.limits), let spent = await rate.take(carried.count) {
                 let skipped = Attempt(account: name, provider: prepared.provider, channel: prepared.account.channel, outcome: .skipped,
                                       errorClass: .failover, error: spent.reason, skipReason: .limitSpent(until: spent.until))
                 return messages.indices.map { results[$0] ?? skipped }

@@ -66,7 +66,8 @@ actor RateLimiter {
 
     /// Takes a token from every bucket, waiting for the short windows; nil when the send may go,
     /// else why not and until when (a spent hour or day).
-    func take() async -> (reason: String, until: Double)? {
+    func take(_ count: Int = 1) async -> (reason: String, until: Double)? {
+        let count = Double(count)
         while true {
             let now = Date().timeIntervalSince1970
             for i in buckets.indices {
@@ -74,18 +75,21 @@ actor RateLimiter {
                 buckets[i].updated = now
             }
             var wait = 0.0
-            for bucket in buckets where bucket.tokens < 1 {
-                let needed = (1 - bucket.tokens) / bucket.perSecond
+            for bucket in buckets where bucket.tokens < count {
+                if count > bucket.capacity {
+                    return ("\(Int(count)) sends at once exceed the account's limit of \(Int(bucket.capacity)) per \(bucket.window)", now + 1)
+                }
+                let needed = (count - bucket.tokens) / bucket.perSecond
                 if bucket.window == "hour" || bucket.window == "day" {
                     return ("the account's limit of \(Int(bucket.capacity)) per \(bucket.window) is spent", now + needed)
                 }
                 wait = max(wait, needed)
             }
             if wait == 0 {
-                for i in buckets.indices { buckets[i].tokens -= 1 }
+                for i in buckets.indices { buckets[i].tokens -= count }
                 return nil
             }
-            try? await Task.sleep(for: .seconds(wait))
+            do { try await Task.sleep(for: .seconds(wait)) } catch { return ("the send was cancelled", now) }
         }
     }
 }
