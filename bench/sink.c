@@ -2,7 +2,9 @@
  * JSON body that reads as a Mailtrap success. One thread, epoll, keep-alive; thousands of
  * connections. Since every answer waits the same time, due answers form a FIFO queue.
  *
- *   cc -O2 -o sink bench/sink.c && ./sink PORT DELAY_MS     (prints READY when listening)
+ *   cc -O2 -o sink bench/sink.c && ./sink PORT DELAY_MS [batch]     (prints READY when listening)
+ * With `batch`, every answer is instead a JSON list of 1000 Postmark-style results (ErrorCode 0),
+ * enough for any batch of up to 1000 messages.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -19,9 +21,25 @@
 #include <unistd.h>
 
 #define MAXFD 65536
-static const char answer[] =
+static const char single[] =
     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 58\r\n\r\n"
     "{\"success\":true,\"message_ids\":[\"0c7fd939-02cf-11ed-88c2\"]}";
+static char *answer = (char *)single;
+static size_t answer_len = sizeof single - 1;
+
+static void make_batch_answer(void) {
+    static const char item[] = "{\"ErrorCode\":0,\"Message\":\"OK\",\"MessageID\":\"b7bc2f4a-e38e-4336-af7d-e6c392c2f817\"}";
+    size_t body_len = 2 + 1000 * (sizeof item - 1) + 999;
+    char *body = malloc(body_len + 1), *p = body;
+    *p++ = '[';
+    for (int i = 0; i < 1000; i++) { if (i) *p++ = ','; memcpy(p, item, sizeof item - 1); p += sizeof item - 1; }
+    *p++ = ']';
+    answer = malloc(body_len + 128);
+    answer_len = sprintf(answer, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n", body_len);
+    memcpy(answer + answer_len, body, body_len);
+    answer_len += body_len;
+    free(body);
+}
 
 struct conn { char *buf; size_t len, cap; };
 static struct conn conns[MAXFD];
@@ -54,7 +72,8 @@ static int take_request(struct conn *c) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) { fprintf(stderr, "usage: sink PORT DELAY_MS\n"); return 2; }
+    if (argc < 3) { fprintf(stderr, "usage: sink PORT DELAY_MS [batch]\n"); return 2; }
+    if (argc > 3 && strcmp(argv[3], "batch") == 0) make_batch_answer();
     double delay = atof(argv[2]) / 1000.0;
     int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -93,7 +112,7 @@ int main(int argc, char **argv) {
         }
         double t = now();
         while (qhead < qtail && queue[qhead].at <= t) {
-            ssize_t w = write(queue[qhead].fd, answer, sizeof answer - 1);
+            ssize_t w = write(queue[qhead].fd, answer, answer_len);
             (void)w;  /* a closed connection just loses its answer */
             qhead++;
         }
