@@ -277,4 +277,28 @@ struct BulkTests {
         let journal = try String(contentsOfFile: folder.path + "/list.csv.journal.ndjson", encoding: .utf8)
         #expect(journal.contains(#""email":"r2@example.com","state":"refused","class":"permanent","error":"HTTP 200: 'to' address is invalid""#), "\(journal)")
     }
+
+    @Test("A batch refused for a passing reason is sent again as the route's retry policy says; no recipient twice")
+    func batchRetry() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        let ok = Answer.json(200, .array((0..<4).map { i in .object(["ErrorCode": 0, "Message": "OK", "MessageID": .string("pm-\(i)")]) }))
+        try await server.script(["/email/batch": [Answer.json(503, .object(["ErrorCode": 100, "Message": "Maintenance"])), ok]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("""
+            accounts:
+              pm: {provider: postmark, endpoint: "\(server.url)", credentials: {server_token: pm-token-1}}
+            routes:
+              default: {accounts: [pm], retry: {attempts: 2, initial_delay: 10ms, max_delay: 20ms}}
+            """, "carrier.yaml", in: folder)
+        try Self.write("from: Shop <orders@shop.example.com>\nsubject: \"Hi {{ recipient.name }}\"\ntext: t\n", "message.yaml", in: folder)
+        try Self.write("email,name\n" + (0..<4).map { "r\($0)@example.com,R\($0)" }.joined(separator: "\n") + "\n", "list.csv", in: folder)
+        let result = try carrier(["bulk", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try JSONParser.parse(result.stdout)["sent"] == 4)
+        let requests = try await server.requests()
+        #expect(requests.count == 2, "the whole batch once more after the 503")
+        #expect(requests.allSatisfy { ($0.json.arrayValue ?? []).count == 4 })
+    }
 }

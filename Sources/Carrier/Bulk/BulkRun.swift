@@ -123,7 +123,7 @@ extension Mailer {
         let batchAccount = account ?? (plan.members.count == 1 ? plan.members[0].name : nil)
         if !dryRun, batching, let batchAccount, let size = dispatcher.batchSize(batchAccount) {
             await InOrderWindow.run(Chunks(work, size: size), inFlight: max(1, min(inFlight, 8))) { chunk -> [(BulkRecipient, BulkOutcome)] in
-                await self.bulkBatch(chunk, template: template, journal: journal, account: batchAccount, ignoreUnsupported: plan.ignoreUnsupported)
+                await self.bulkBatch(chunk, template: template, journal: journal, account: batchAccount, route: plan)
             } report: { _, results in
                 for (recipient, outcome) in results { settle(recipient, outcome) }
             }
@@ -141,8 +141,11 @@ extension Mailer {
     }
 
     /// Builds and journals a chunk of recipients' messages and sends them in one batch request.
+    ///
+    /// Messages the answer refused for a passing reason (`retry`, `rate_limited`) are sent again in
+    /// one batch as the route's retry policy says (its backoff, or the provider's Retry-After).
     private func bulkBatch(_ chunk: [BulkRecipient], template: BulkTemplate, journal: BulkJournal?, account: String,
-                           ignoreUnsupported: Bool) async -> [(BulkRecipient, BulkOutcome)] {
+                           route: Route) async -> [(BulkRecipient, BulkOutcome)] {
         if let failure = journal?.writeFailure { return chunk.map { ($0, .failed("journal", failure, nil)) } }
         var outcomes: [Int: BulkOutcome] = [:]
         var messages: [(Int, Message)] = []
@@ -156,10 +159,25 @@ extension Mailer {
         for (i, _) in messages {
             journal?.record(["line": .int(chunk[i].line), "email": .string(chunk[i].address.email), "state": "started"])
         }
-        let attempts = await dispatcher.attemptBatch(messages.map(\.1), account: account, ignoreUnsupported: ignoreUnsupported)
-        for ((i, _), attempt) in zip(messages, attempts) {
-            outcomes[i] = attempt.outcome == .sent ? .sent(account, attempt.messageIDs)
-                : .failed(attempt.errorClass?.rawValue ?? "failed", attempt.error ?? "not sent", nil)
+        let started = Date()
+        var pending = messages
+        for retries in 0... {
+            let attempts = await dispatcher.attemptBatch(pending.map(\.1), account: account, ignoreUnsupported: route.ignoreUnsupported)
+            var again: [(Int, Message)] = []
+            var pause: Double?
+            for ((i, message), attempt) in zip(pending, attempts) {
+                outcomes[i] = attempt.outcome == .sent ? .sent(account, attempt.messageIDs)
+                    : .failed(attempt.errorClass?.rawValue ?? "failed", attempt.error ?? "not sent", nil)
+                if attempt.outcome == .failed, case .retry(let after) = RetryDecision.after(attempt, retries: retries,
+                                                                                           elapsed: Date().timeIntervalSince(started),
+                                                                                           route: route, jitter: Double.random(in: 0...1)) {
+                    again.append((i, message))
+                    pause = max(pause ?? 0, after)
+                }
+            }
+            guard let pause, !again.isEmpty else { break }
+            try? await Task.sleep(for: .seconds(pause))
+            pending = again
         }
         return chunk.indices.map { (chunk[$0], outcomes[$0] ?? .failed("failed", "not sent", nil)) }
     }
