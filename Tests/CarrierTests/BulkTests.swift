@@ -301,4 +301,24 @@ struct BulkTests {
         #expect(requests.count == 2, "the whole batch once more after the 503")
         #expect(requests.allSatisfy { ($0.json.arrayValue ?? []).count == 4 })
     }
+
+    @Test("A row's Message-ID is the same on every run, so an idempotency key dedupes a resend; NDJSON fields come from the first good row")
+    func stableMessageIDs() throws {
+        let template = try BulkTemplate.parse("from: Shop <orders@shop.example.com>\nsubject: \"Hi {{ recipient.name }}\"\ntext: t\n", source: "m.yaml")
+        let alice = BulkRecipient(line: 2, address: Address(email: "alice@example.com"), fields: ["email": "alice@example.com", "name": "A"])
+        let bob = BulkRecipient(line: 3, address: Address(email: "bob@example.com"), fields: ["email": "bob@example.com", "name": "B"])
+        let first = try template.message(for: alice, run: "r1").messageID
+        #expect(first == (try template.message(for: alice, run: "r1").messageID))
+        #expect(first != (try template.message(for: bob, run: "r1").messageID))
+        #expect(first != (try template.message(for: alice, run: "r2").messageID))
+        #expect(first?.hasSuffix("@shop.example.com") == true)
+
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("{not json\n{\"email\": \"a@example.com\", \"name\": \"A\"}\n", "list.ndjson", in: folder)
+        try Self.write("from: a@example.com\nsubject: \"Hi {{ recipient.name }}\"\ntext: t\n", "m.yaml", in: folder)
+        try Self.write("accounts:\n  out: {provider: file, directory: ./out}\n", "carrier.yaml", in: folder)
+        let result = try carrier(["bulk", "--json", "m.yaml", "list.ndjson"], directory: folder.path)
+        #expect(try JSONParser.parse(result.stdout)["sent"] == 1, "\(result.stdout)\(result.stderr)")
+    }
 }

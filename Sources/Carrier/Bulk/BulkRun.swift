@@ -56,8 +56,13 @@ extension Mailer {
                      account: String? = nil, inFlight: Int = 64, resendUnknown: Bool = false, dryRun: Bool = false, batching: Bool = true,
                      total: Int? = nil, progress: @escaping @Sendable (BulkProgress) -> Void = { _ in }) async throws(CarrierError) -> BulkSummary {
         let started = Date()
-        var rows = reader.makeIterator()
-        let first = rows.next()  // NDJSON learns its fields from the first row
+        let rows = reader.makeIterator()
+        // NDJSON learns its fields from the first good row: read up to it (bad rows before it are kept).
+        var head: [Result<BulkRecipient, BulkRowError>] = []
+        while let row = rows.next() {
+            head.append(row)
+            if case .success = row { break }
+        }
         try template.check(columns: reader.columns)
         let history = journal.map { BulkJournal.history(at: $0.path) } ?? BulkJournal.History()
         let plan = try resolveRoute(route, account: account)
@@ -73,8 +78,8 @@ extension Mailer {
         var summary = BulkSummary()
         summary.dryRun = dryRun
         let all = AnySequence { () -> AnyIterator<Result<BulkRecipient, BulkRowError>> in
-            var head = first
-            return AnyIterator { if let h = head { head = nil; return h }; return rows.next() }
+            var buffered = head[...]
+            return AnyIterator { buffered.popFirst() ?? rows.next() }
         }
         // Rows that need no send are settled here, in order, before the window sees them.
         let work = all.lazy.compactMap { row -> BulkRecipient? in
@@ -123,14 +128,14 @@ extension Mailer {
         let batchAccount = account ?? (plan.members.count == 1 ? plan.members[0].name : nil)
         if !dryRun, batching, let batchAccount, let size = dispatcher.batchSize(batchAccount) {
             await InOrderWindow.run(Chunks(work, size: size), inFlight: max(1, min(inFlight, 8))) { chunk -> [(BulkRecipient, BulkOutcome)] in
-                await self.bulkBatch(chunk, template: template, journal: journal, account: batchAccount, route: plan)
+                await self.bulkBatch(chunk, template: template, journal: journal, account: batchAccount, route: plan, run: run)
             } report: { _, results in
                 for (recipient, outcome) in results { settle(recipient, outcome) }
             }
         } else {
             await InOrderWindow.run(work, inFlight: inFlight) { recipient -> (BulkRecipient, BulkOutcome) in
                 (recipient, await self.bulkSend(recipient, template: template, journal: journal, route: route, account: account,
-                                                 dryRun: dryRun, renderAccount: renderAccount))
+                                                 dryRun: dryRun, renderAccount: renderAccount, run: run))
             } report: { _, result in
                 settle(result.0, result.1)
             }
@@ -145,14 +150,13 @@ extension Mailer {
     /// Messages the answer refused for a passing reason (`retry`, `rate_limited`) are sent again in
     /// one batch as the route's retry policy says (its backoff, or the provider's Retry-After).
     private func bulkBatch(_ chunk: [BulkRecipient], template: BulkTemplate, journal: BulkJournal?, account: String,
-                           route: Route) async -> [(BulkRecipient, BulkOutcome)] {
+                           route: Route, run: String) async -> [(BulkRecipient, BulkOutcome)] {
         if let failure = journal?.writeFailure { return chunk.map { ($0, .failed("journal", failure, nil)) } }
         var outcomes: [Int: BulkOutcome] = [:]
         var messages: [(Int, Message)] = []
         for (i, recipient) in chunk.enumerated() {
             do {
-                var message = try template.message(for: recipient)
-                if message.messageID == nil { message.messageID = MessageIDs.make(domain: message.from.domain) }
+                let message = try template.message(for: recipient, run: run)
                 messages.append((i, message))
             } catch { outcomes[i] = .failed("input", error.description, nil) }
         }
@@ -184,10 +188,10 @@ extension Mailer {
 
     /// Builds, journals and sends one recipient's message (or only renders it, for a dry run).
     private func bulkSend(_ recipient: BulkRecipient, template: BulkTemplate, journal: BulkJournal?, route: String?, account: String?,
-                          dryRun: Bool, renderAccount: String) async -> BulkOutcome {
+                          dryRun: Bool, renderAccount: String, run: String) async -> BulkOutcome {
         if let failure = journal?.writeFailure { return .failed("journal", failure, nil) }  // no send without its record
         let message: Message
-        do { message = try template.message(for: recipient) } catch { return .failed("input", error.description, nil) }
+        do { message = try template.message(for: recipient, run: run) } catch { return .failed("input", error.description, nil) }
         if dryRun {
             do { _ = try render(message, account: renderAccount) } catch { return .failed("input", error.description, nil) }
             return .sent(nil, [])

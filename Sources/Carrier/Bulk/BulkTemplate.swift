@@ -70,8 +70,10 @@ public struct BulkTemplate: Sendable {
         }
     }
 
-    /// The message for one recipient.
-    public func message(for recipient: BulkRecipient, now: Int = Int(Date().timeIntervalSince1970)) throws(CarrierError) -> Message {
+    /// The message for one recipient. Without a `message_id` in the template, it gets one made
+    /// from the run, the row and the address, so sending the row again (a resumed run) carries
+    /// the same Message-ID — and the same idempotency key where the provider takes one.
+    public func message(for recipient: BulkRecipient, run: String = "", now: Int = Int(Date().timeIntervalSince1970)) throws(CarrierError) -> Message {
         let scope = Scope(values: ["recipient": .object(recipient.fields), "now": .int(now)])
         var value: Value
         do { value = try mapping.render(in: scope) } catch { throw .template(error) }
@@ -79,6 +81,14 @@ public struct BulkTemplate: Sendable {
             throw .message(MessageError(source: source, problems: [.init(field: "(message)", message: "a message must be an object")]))
         }
         object["to"] = recipient.address.value
+        if object["message_id"] == nil || object["message_id"] == .null {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in "\(run)|\(fingerprint)|\(recipient.line)|\(recipient.address.email.lowercased())".utf8 {
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+            }
+            let domain = (object["from"].flatMap { try? Address(parsing: $0.stringValue ?? $0["email"].text) })?.domain ?? ""
+            object["message_id"] = .string("bulk-\(String(hash, radix: 16))-\(recipient.line)@" + (HeaderRules.isDotAtom(Substring(domain)) ? domain : "carrier.invalid"))
+        }
         value = .object(object)
         let folder = (source as NSString).deletingLastPathComponent
         do {

@@ -8,6 +8,12 @@ public struct BulkRecipient: Sendable {
     public var address: Address
     /// Every column, `email` and `name` included, as templates see `recipient`.
     public var fields: OrderedObject
+
+    public init(line: Int, address: Address, fields: OrderedObject) {
+        self.line = line
+        self.address = address
+        self.fields = fields
+    }
 }
 
 /// A row that could not be read, with its line number: reported and skipped, never fatal.
