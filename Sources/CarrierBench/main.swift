@@ -19,6 +19,24 @@ func usage() -> Never {
 guard arguments.count == 6, let count = Int(arguments[2]) else { usage() }
 let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
+/// Sends `count` copies of a message from `workers` tasks at once; returns how many failed.
+func sendAll(_ count: Int, workers: Int, mailer: Mailer, message: Message) async -> Int {
+    await withTaskGroup(of: Int.self) { group in
+        for worker in 0..<workers {
+            group.addTask {
+                var failed = 0
+                for _ in stride(from: worker, to: count, by: workers) {
+                    do { try await mailer.send(message) } catch { failed += 1 }
+                }
+                return failed
+            }
+        }
+        var total = 0
+        for await failed in group { total += failed }
+        return total
+    }
+}
+
 func rate(_ label: String, _ count: Int, _ seconds: Double, _ unit: String = "messages") {
     print(String(format: "%@ %d %@ in %.3f s = %.0f %@/s (%.2f µs each)", label, count, unit, seconds, Double(count) / seconds,
                  unit, seconds / Double(count) * 1e6))
@@ -47,20 +65,7 @@ case "smtp":
     let mailer = Mailer(configuration: configuration, logger: quiet)
     let message = try Message.parse(String(contentsOfFile: arguments[5], encoding: .utf8))
     let start = Date()
-    let failures = await withTaskGroup(of: Int.self) { group in
-        for worker in 0..<connections {
-            group.addTask {
-                var failed = 0
-                for _ in stride(from: worker, to: count, by: connections) {
-                    do { try await mailer.send(message) } catch { failed += 1 }
-                }
-                return failed
-            }
-        }
-        var total = 0
-        for await failed in group { total += failed }
-        return total
-    }
+    let failures = await sendAll(count, workers: connections, mailer: mailer, message: message)
     rate("carrier smtp (\(connections) connection(s)):", count, Date().timeIntervalSince(start))
     if failures > 0 { print("failures: \(failures)") }
 case "latency":
@@ -72,20 +77,7 @@ case "latency":
     let mailer = Mailer(configuration: configuration, logger: quiet)
     let message = try Message.parse(String(contentsOfFile: arguments[5], encoding: .utf8))
     let start = Date()
-    let failures = await withTaskGroup(of: Int.self) { group in
-        for worker in 0..<inFlight {
-            group.addTask {
-                var failed = 0
-                for _ in stride(from: worker, to: count, by: inFlight) {
-                    do { try await mailer.send(message) } catch { failed += 1 }
-                }
-                return failed
-            }
-        }
-        var total = 0
-        for await failed in group { total += failed }
-        return total
-    }
+    let failures = await sendAll(count, workers: inFlight, mailer: mailer, message: message)
     rate("carrier, \(inFlight) in flight:", count, Date().timeIntervalSince(start))
     if failures > 0 { print("failures: \(failures)") }
 case "router":

@@ -113,9 +113,7 @@ public final class CurlEngine: Sendable {
 
     /// `scheme://authority` of a URL: transfers to one server share pooled handles.
     static func poolKey(_ url: String) -> String {
-        guard let schemeEnd = url.utf8.firstRange(of: "://".utf8) else { return url }
-        let rest = url[schemeEnd.upperBound...]
-        return String(url[..<(rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? url.endIndex)])
+        URLParts(url)?.origin ?? url
     }
 
     private static func configureHTTP(_ handle: CurlHandle, _ request: HTTPRequest, _ options: TransferOptions) {

@@ -87,27 +87,15 @@ enum AWSSigV4 {
         var canonicalQuery = ""
 
         init(_ url: String) {
-            guard let schemeEnd = url.utf8.firstRange(of: "://".utf8) else { return }
-            let afterScheme = url[schemeEnd.upperBound...]
-            let pathStart = afterScheme.firstIndex { $0 == "/" || $0 == "?" } ?? url.endIndex
-            let scheme = url[..<schemeEnd.lowerBound].lowercased()
-            var authority = String(url[schemeEnd.upperBound..<pathStart])
-            if let at = authority.lastIndex(of: "@") { authority = String(authority[authority.index(after: at)...]) }
-            // The Host header libcurl sends: the port only when it is not the scheme's default.
-            if (scheme == "https" && authority.hasSuffix(":443")) || (scheme == "http" && authority.hasSuffix(":80")) {
-                authority = String(authority.prefix { $0 != ":" })
-            }
-            host = authority.lowercased()
-            let rest = url[pathStart...]
-            let path = rest.prefix { $0 != "?" && $0 != "#" }
+            guard let parts = URLParts(url) else { return }
+            host = parts.host
             // botocore quotes the (already encoded) path again for every service but S3.
-            canonicalPath = path.isEmpty ? "/" : AWSSigV4.encode(path, keepSlash: true)
-            if let question = rest.firstIndex(of: "?") {
-                let query = rest[rest.index(after: question)...].prefix { $0 != "#" }
+            canonicalPath = parts.path.isEmpty ? "/" : AWSSigV4.encode(parts.path, keepSlash: true)
+            if let query = parts.query {
                 let pairs = query.split(separator: "&").map { item -> (String, String) in
-                    let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                    let key = (parts[0].removingPercentEncoding ?? String(parts[0]))
-                    let value = parts.count > 1 ? (parts[1].removingPercentEncoding ?? String(parts[1])) : ""
+                    let pieces = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    let key = (pieces[0].removingPercentEncoding ?? String(pieces[0]))
+                    let value = pieces.count > 1 ? (pieces[1].removingPercentEncoding ?? String(pieces[1])) : ""
                     return (AWSSigV4.encode(key, keepSlash: false), AWSSigV4.encode(value, keepSlash: false))
                 }
                 canonicalQuery = pairs.sorted { $0 < $1 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")

@@ -26,19 +26,10 @@ struct AzureHMACAuth: AuthScheme {
         }
         let date = RFC2822Date.httpDate(epochSeconds: Int(context.now.timeIntervalSince1970))
         let contentHash = Data(Digest.sha256(request.body)).base64EncodedString()
-        let url = AWSSigV4.ParsedURL(request.url)
-        let stringToSign = "\(request.method)\n\(Self.pathAndQuery(request.url))\n\(date);\(url.host);\(contentHash)"
+        guard let url = URLParts(request.url) else { throw .header(HeaderInjectionError(place: "HTTP request", name: "URL", problem: "not a URL")) }
+        let stringToSign = "\(request.method)\n\(url.pathAndQuery)\n\(date);\(url.host);\(contentHash)"
         let signature = Data(Digest.hmacSHA256(key: Array(secret), Array(stringToSign.utf8))).base64EncodedString()
         return [("x-ms-date", date), ("x-ms-content-sha256", contentHash),
                 ("Authorization", "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=\(signature)")]
-    }
-
-    /// The path and query of a URL as sent (`/emails:send?api-version=2025-09-01`).
-    static func pathAndQuery(_ url: String) -> String {
-        guard let schemeEnd = url.utf8.firstRange(of: "://".utf8) else { return url }
-        let rest = url[schemeEnd.upperBound...]
-        guard let start = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) else { return "/" }
-        let tail = rest[start...].prefix { $0 != "#" }
-        return tail.hasPrefix("?") ? "/" + tail : String(tail)
     }
 }

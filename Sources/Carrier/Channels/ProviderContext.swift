@@ -1,3 +1,4 @@
+import CarrierCurl
 import Foundation
 
 /// A provider definition bound to one account: settings with defaults applied, credentials
@@ -99,16 +100,8 @@ struct ProviderContext: Sendable {
     /// The provider URL with the account's `endpoint` in place of its scheme, host and port.
     /// A path in the endpoint (`http://127.0.0.1:8080/mock`) goes before the provider's path.
     func rewrite(url: String) -> String {
-        guard let endpoint = account.endpoint, let target = Self.split(endpoint), let provider = Self.split(url) else { return url }
-        let prefix = target.rest.prefix { $0 != "?" && $0 != "#" }
-        return target.origin + String(prefix).trimmingSuffix("/") + provider.rest
-    }
-
-    /// `scheme://authority` and the rest (path, query, fragment) of a URL, or nil without a scheme.
-    private static func split(_ url: String) -> (origin: Substring, rest: Substring)? {
-        guard let schemeEnd = url.utf8.firstRange(of: "://".utf8) else { return nil }
-        let restStart = url[schemeEnd.upperBound...].firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? url.endIndex
-        return (url[..<restStart], url[restStart...])
+        guard let endpoint = account.endpoint, let target = URLParts(endpoint), let provider = URLParts(url) else { return url }
+        return target.origin + target.path.trimmingSuffix("/") + provider.path + (provider.query.map { "?" + $0 } ?? "")
     }
 }
 
