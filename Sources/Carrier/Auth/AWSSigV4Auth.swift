@@ -69,17 +69,6 @@ enum AWSSigV4 {
         return (day + "T" + two(parts.tm_hour) + two(parts.tm_min) + two(parts.tm_sec) + "Z", day)
     }
 
-    /// RFC 3986 percent-encoding, unreserved characters kept (and `/` when `keepSlash`).
-    static func encode(_ text: some StringProtocol, keepSlash: Bool) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            let unreserved = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E || (keepSlash && byte == 0x2F)
-            out += unreserved ? String(UnicodeScalar(byte)) : String(format2: byte)
-        }
-        return out
-    }
-
     /// The parts of a URL SigV4 signs.
     struct ParsedURL {
         var host = ""
@@ -90,13 +79,13 @@ enum AWSSigV4 {
             guard let parts = URLParts(url) else { return }
             host = parts.host
             // botocore quotes the (already encoded) path again for every service but S3.
-            canonicalPath = parts.path.isEmpty ? "/" : AWSSigV4.encode(parts.path, keepSlash: true)
+            canonicalPath = parts.path.isEmpty ? "/" : PercentEncoding.encode(parts.path, keepingSlash: true)
             if let query = parts.query {
                 let pairs = query.split(separator: "&").map { item -> (String, String) in
                     let pieces = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                     let key = (pieces[0].removingPercentEncoding ?? String(pieces[0]))
                     let value = pieces.count > 1 ? (pieces[1].removingPercentEncoding ?? String(pieces[1])) : ""
-                    return (AWSSigV4.encode(key, keepSlash: false), AWSSigV4.encode(value, keepSlash: false))
+                    return (PercentEncoding.encode(key), PercentEncoding.encode(value))
                 }
                 canonicalQuery = pairs.sorted { $0 < $1 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
             }
