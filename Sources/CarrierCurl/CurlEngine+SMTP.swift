@@ -19,8 +19,7 @@ extension CurlEngine {
         return await run(key: key, configure: { handle in
             Self.configureSMTP(handle, request, options, offersSMTPUTF8: session.offersSMTPUTF8, lastOnConnection: lastOnConnection)
         }, finish: { handle, code in
-            let collector = Unmanaged<ResponseCollector>.fromOpaque(handle.collector!).takeRetainedValue()
-            handle.collector = nil
+            let collector = handle.endCollecting()
             let transcript = collector.transcript!
             let reply = handle.info(CURLINFO_RESPONSE_CODE)
             self.smtpSessions.withLock { sessions in
@@ -101,8 +100,7 @@ extension CurlEngine {
             collector.mayUpload = { transcript.ehloAnswered ? transcript.offersSMTPUTF8 : offersSMTPUTF8 }
             collector.mayUploadWasSet = true
         }
-        handle.collector = Unmanaged.passRetained(collector).toOpaque()
-        handle.attach(collector: handle.collector!)
+        handle.beginCollecting(collector)
         handle.set(CURLOPT_VERBOSE, true)
         handle.attachTranscript(handle.collector!)
     }

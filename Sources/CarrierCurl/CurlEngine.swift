@@ -97,8 +97,7 @@ public final class CurlEngine: Sendable {
         let result: Result<HTTPResponse, TransferError> = await run(key: key, configure: { handle in
             Self.configureHTTP(handle, request, options)
         }, finish: { handle, code in
-            let collector = Unmanaged<ResponseCollector>.fromOpaque(handle.collector!).takeRetainedValue()
-            handle.collector = nil
+            let collector = handle.endCollecting()
             if collector.overflowed {
                 return .success(HTTPResponse(status: handle.info(CURLINFO_RESPONSE_CODE), headers: collector.headers, body: collector.body,
                                              truncated: true))
@@ -139,8 +138,7 @@ public final class CurlEngine: Sendable {
         }
         let collector = ResponseCollector()
         collector.maximumBodyBytes = options.maximumResponseBytes
-        handle.collector = Unmanaged.passRetained(collector).toOpaque()
-        handle.attach(collector: handle.collector!)
+        handle.beginCollecting(collector)
     }
 
     static func transferError(_ code: CURLcode, handle: CurlHandle, errorBuffer: String) -> TransferError {

@@ -58,8 +58,21 @@ extension CurlHandle {
         set { collectorStorage = newValue }
     }
 
+    /// Starts collecting a transfer: the collector is retained until ``endCollecting()``.
+    func beginCollecting(_ collector: ResponseCollector) {
+        self.collector = Unmanaged.passRetained(collector).toOpaque()
+        attach(collector: self.collector!)
+    }
+
+    /// The transfer's collector, released from the handle.
+    func endCollecting() -> ResponseCollector {
+        let collector = Unmanaged<ResponseCollector>.fromOpaque(self.collector!).takeRetainedValue()
+        self.collector = nil
+        return collector
+    }
+
     /// Points libcurl's callbacks at a collector.
-    func attach(collector pointer: UnsafeMutableRawPointer) {
+    private func attach(collector pointer: UnsafeMutableRawPointer) {
         let collector = Unmanaged<ResponseCollector>.fromOpaque(pointer).takeUnretainedValue()
         _ = carrier_curl_setopt_pointer(raw, CURLOPT_WRITEDATA, pointer)
         _ = carrier_curl_setopt_pointer(raw, CURLOPT_HEADERDATA, pointer)
