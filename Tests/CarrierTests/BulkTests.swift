@@ -321,4 +321,39 @@ struct BulkTests {
         let result = try carrier(["bulk", "--json", "m.yaml", "list.ndjson"], directory: folder.path)
         #expect(try JSONParser.parse(result.stdout)["sent"] == 1, "\(result.stdout)\(result.stderr)")
     }
+
+    @Test("The library takes recipients from an AsyncSequence and reports progress")
+    func asyncRecipients() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let config = try Configuration.parse("accounts:\n  out: {provider: file, directory: \(folder.path)/out}\n", file: "carrier.yaml")
+        let template = try BulkTemplate.parse("from: a@example.com\nsubject: \"Hi {{ recipient.name }}\"\ntext: t\n", source: "m.yaml")
+        let stream = AsyncStream<BulkRecipient> { continuation in
+            for i in 0..<25 {
+                continuation.yield(BulkRecipient(line: i + 1, address: Address(email: "r\(i)@example.com"),
+                                                 fields: ["email": .string("r\(i)@example.com"), "name": .string("R\(i)")]))
+            }
+            continuation.finish()
+        }
+        let seen = Counter()
+        let summary = try await Mailer(configuration: config).bulk(template, recipients: stream, fields: ["email", "name"], journal: nil) {
+            seen.set($0.done)
+        }
+        #expect(summary.sent == 25 && summary.rows == 25)
+        #expect(seen.value == 25)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/out").count == 25)
+        let needsOrder = try BulkTemplate.parse("from: a@example.com\nsubject: \"{{ recipient.order_id }}\"\ntext: t\n", source: "o.yaml")
+        await #expect(throws: CarrierError.self, "a field the recipients do not carry is refused before anything is sent") {
+            _ = try await Mailer(configuration: config).bulk(needsOrder, recipients: AsyncStream<BulkRecipient> { $0.finish() },
+                                                             fields: ["email", "name"], journal: nil)
+        }
+    }
+
+    /// The last value a progress callback saw.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var last = 0
+        func set(_ value: Int) { lock.lock(); last = max(last, value); lock.unlock() }
+        var value: Int { lock.lock(); defer { lock.unlock() }; return last }
+    }
 }

@@ -55,7 +55,6 @@ extension Mailer {
     public func bulk(_ template: BulkTemplate, recipients reader: RecipientReader, journal: BulkJournal?, route: String? = nil,
                      account: String? = nil, inFlight: Int = 64, resendUnknown: Bool = false, dryRun: Bool = false, batching: Bool = true,
                      total: Int? = nil, progress: @escaping @Sendable (BulkProgress) -> Void = { _ in }) async throws(CarrierError) -> BulkSummary {
-        let started = Date()
         let rows = reader.makeIterator()
         // NDJSON learns its fields from the first good row: read up to it (bad rows before it are kept).
         var head: [Result<BulkRecipient, BulkRowError>] = []
@@ -63,7 +62,40 @@ extension Mailer {
             head.append(row)
             if case .success = row { break }
         }
-        try template.check(columns: reader.columns)
+        var buffered = head[...]
+        return try await bulk(template, fields: reader.columns, next: { buffered.popFirst() ?? rows.next() }, journal: journal, route: route,
+                              account: account, inFlight: inFlight, resendUnknown: resendUnknown, dryRun: dryRun, batching: batching,
+                              total: total, progress: progress)
+    }
+
+    /// The same over recipients that arrive asynchronously (a database cursor, a queue): `fields`
+    /// names what each recipient carries, for the template check before anything is sent. An error
+    /// thrown by the sequence ends the run and is reported as a row that could not be read.
+    public func bulk<Recipients: AsyncSequence>(_ template: BulkTemplate, recipients: Recipients, fields: [String], journal: BulkJournal?,
+                                                route: String? = nil, account: String? = nil, inFlight: Int = 64, resendUnknown: Bool = false,
+                                                dryRun: Bool = false, batching: Bool = true, total: Int? = nil,
+                                                progress: @escaping @Sendable (BulkProgress) -> Void = { _ in }) async throws(CarrierError) -> BulkSummary
+        where Recipients.Element == BulkRecipient {
+        var iterator = recipients.makeAsyncIterator()
+        var failed = false
+        return try await bulk(template, fields: fields, next: { () async -> Result<BulkRecipient, BulkRowError>? in
+            guard !failed else { return nil }
+            do {
+                guard let recipient = try await iterator.next() else { return nil }
+                return .success(recipient)
+            } catch {
+                failed = true
+                return .failure(BulkRowError(line: 0, problem: "the recipients could not be read further: \(error)"))
+            }
+        }, journal: journal, route: route, account: account, inFlight: inFlight, resendUnknown: resendUnknown, dryRun: dryRun,
+           batching: batching, total: total, progress: progress)
+    }
+
+    private func bulk(_ template: BulkTemplate, fields: [String], next: () async -> Result<BulkRecipient, BulkRowError>?,
+                      journal: BulkJournal?, route: String?, account: String?, inFlight: Int, resendUnknown: Bool, dryRun: Bool,
+                      batching: Bool, total: Int?, progress: @escaping @Sendable (BulkProgress) -> Void) async throws(CarrierError) -> BulkSummary {
+        let started = Date()
+        try template.check(columns: fields)
         let history = journal.map { BulkJournal.history(at: $0.path) } ?? BulkJournal.History()
         let plan = try resolveRoute(route, account: account)
         // A journal belongs to one run: this message through this route or account.
@@ -77,28 +109,24 @@ extension Mailer {
         }
         var summary = BulkSummary()
         summary.dryRun = dryRun
-        let all = AnySequence { () -> AnyIterator<Result<BulkRecipient, BulkRowError>> in
-            var buffered = head[...]
-            return AnyIterator { buffered.popFirst() ?? rows.next() }
-        }
         // Rows that need no send are settled here, in order, before the window sees them.
-        let work = all.lazy.compactMap { row -> BulkRecipient? in
-            summary.rows += 1
-            switch row {
-            case .failure(let error):
-                summary.badRows.append(error)
-                return nil
-            case .success(let recipient):
-                if history.isDone(recipient.line, recipient.address.email) {
-                    summary.alreadyDone += 1
-                    return nil
+        func nextToSend() async -> BulkRecipient? {
+            while let row = await next() {
+                summary.rows += 1
+                switch row {
+                case .failure(let error):
+                    summary.badRows.append(error)
+                case .success(let recipient):
+                    if history.isDone(recipient.line, recipient.address.email) {
+                        summary.alreadyDone += 1
+                    } else if history.isUnknown(recipient.line, recipient.address.email) && !resendUnknown {
+                        summary.unknown.append((recipient.line, recipient.address.email))
+                    } else {
+                        return recipient
+                    }
                 }
-                if history.isUnknown(recipient.line, recipient.address.email) && !resendUnknown {
-                    summary.unknown.append((recipient.line, recipient.address.email))
-                    return nil
-                }
-                return recipient
             }
+            return nil
         }
         let renderAccount = account ?? plan.members.first?.name ?? ""
         func settle(_ recipient: BulkRecipient, _ outcome: BulkOutcome) {
@@ -127,13 +155,17 @@ extension Mailer {
         // One account with a batch endpoint: many recipients per request.
         let batchAccount = account ?? (plan.members.count == 1 ? plan.members[0].name : nil)
         if !dryRun, batching, let batchAccount, let size = dispatcher.batchSize(batchAccount) {
-            await InOrderWindow.run(Chunks(work, size: size), inFlight: max(1, min(inFlight, 8))) { chunk -> [(BulkRecipient, BulkOutcome)] in
+            await InOrderWindow.run(next: { () async -> [BulkRecipient]? in
+                var chunk: [BulkRecipient] = []
+                while chunk.count < size, let recipient = await nextToSend() { chunk.append(recipient) }
+                return chunk.isEmpty ? nil : chunk
+            }, inFlight: max(1, min(inFlight, 8))) { chunk -> [(BulkRecipient, BulkOutcome)] in
                 await self.bulkBatch(chunk, template: template, journal: journal, account: batchAccount, route: plan, run: run)
             } report: { _, results in
                 for (recipient, outcome) in results { settle(recipient, outcome) }
             }
         } else {
-            await InOrderWindow.run(work, inFlight: inFlight) { recipient -> (BulkRecipient, BulkOutcome) in
+            await InOrderWindow.run(next: nextToSend, inFlight: inFlight) { recipient -> (BulkRecipient, BulkOutcome) in
                 (recipient, await self.bulkSend(recipient, template: template, journal: journal, route: route, account: account,
                                                  dryRun: dryRun, renderAccount: renderAccount, run: run))
             } report: { _, result in
@@ -208,24 +240,6 @@ extension Mailer {
             }
             guard case .notSent(let receipt) = error else { return .failed("error", error.description, nil) }
             return .failed(receipt.attempts.last?.errorClass?.rawValue ?? "failed", receipt.attempts.last?.error ?? "not sent", receipt.spoolPath)
-        }
-    }
-}
-
-/// A sequence cut into arrays of `size` (the last may be shorter), read lazily.
-struct Chunks<Base: Sequence>: Sequence {
-    let base: Base
-    let size: Int
-    init(_ base: Base, size: Int) {
-        self.base = base
-        self.size = Swift.max(1, size)
-    }
-    func makeIterator() -> AnyIterator<[Base.Element]> {
-        var iterator = base.makeIterator()
-        return AnyIterator {
-            var chunk: [Base.Element] = []
-            while chunk.count < size, let next = iterator.next() { chunk.append(next) }
-            return chunk.isEmpty ? nil : chunk
         }
     }
 }

@@ -8,15 +8,25 @@ enum InOrderWindow {
         work: @escaping @Sendable (Items.Element) async -> Output,
         report: (Int, Output) async -> Void
     ) async where Items.Element: Sendable {
+        var iterator = items.makeIterator()
+        await run(next: { iterator.next() }, inFlight: inFlight, work: work, report: report)
+    }
+
+    /// The same over items that arrive asynchronously: `next` is asked for one whenever a slot
+    /// frees up, and nil ends the run.
+    static func run<Item: Sendable, Output: Sendable>(
+        next: () async -> Item?, inFlight: Int,
+        work: @escaping @Sendable (Item) async -> Output,
+        report: (Int, Output) async -> Void
+    ) async {
         let width = max(1, inFlight)
         await withTaskGroup(of: (Int, Output).self) { group in
-            var iterator = items.makeIterator()
             var started = 0, reported = 0, running = 0
             var finished: [Int: Output] = [:]
             var exhausted = false
             while true {
                 while !exhausted && running < width && finished.count < 4 * width {
-                    guard let item = iterator.next() else { exhausted = true; break }
+                    guard let item = await next() else { exhausted = true; break }
                     let index = started
                     group.addTask { (index, await work(item)) }
                     started += 1
