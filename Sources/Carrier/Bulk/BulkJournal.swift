@@ -7,6 +7,7 @@ import Synchronization
 /// it back: recipients sent or refused for good are skipped, and those started without an
 /// outcome — the request may have gone out — are not sent again unless asked.
 public final class BulkJournal: Sendable {
+    /// The journal file.
     public let path: String
     private let fd: Int32
     /// The first write that failed (disk full, …): the run stops starting sends and exits non-zero.
@@ -23,7 +24,9 @@ public final class BulkJournal: Sendable {
         public var run: String?
 
         static func key(_ line: Int, _ email: String) -> String { "\(line)|\(email.lowercased())" }
+        /// Whether an earlier run sent this row or refused it for good.
         public func isDone(_ line: Int, _ email: String) -> Bool { done.contains(Self.key(line, email)) }
+        /// Whether an earlier run started this row without an outcome.
         public func isUnknown(_ line: Int, _ email: String) -> Bool { unknown.contains(Self.key(line, email)) }
     }
 
@@ -78,6 +81,7 @@ public final class BulkJournal: Sendable {
         }
     }
 
+    /// Forces what was written to disk (the end of a run).
     public func flush() {
         failure.withLock { _ in _ = fsync(fd) }
     }

@@ -3,11 +3,14 @@ import Synchronization
 
 /// What a bulk run did, for the summary line and `--json`.
 public struct BulkSummary: Sendable {
+    /// Rows read, good and bad.
     public var rows = 0
+    /// Rows sent (checked, in a dry run).
     public var sent = 0
     /// Sent to the recipient's address but not to everyone of it (a per-recipient refusal).
     public var partial = 0
     /// Not sent, by failure class (`permanent`, `rate_limited`, …; `input` for a row whose message cannot be built).
+    /// Rows not sent so far, by failure class.
     public var failed: [String: Int] = [:]
     /// Rows that could not be read (with their line numbers), skipped.
     public var badRows: [BulkRowError] = []
@@ -15,12 +18,17 @@ public struct BulkSummary: Sendable {
     public var alreadyDone = 0
     /// Rows an earlier run started without an outcome: not sent again (unless asked), listed here.
     public var unknown: [(line: Int, email: String)] = []
+    /// Rows sent, by account.
     public var perAccount: [String: Int] = [:]
+    /// How long the run took.
     public var seconds: Double = 0
+    /// Nothing was sent: every message was only built and rendered.
     public var dryRun = false
 
+    /// Rows not sent, all classes together.
     public var failedCount: Int { failed.values.reduce(0, +) }
 
+    /// The summary as `carrier bulk --json` prints it.
     public var value: Value {
         var object = OrderedObject()
         object["rows"] = .int(rows)
@@ -38,10 +46,12 @@ public struct BulkSummary: Sendable {
 
 /// Where a run stands, for progress lines.
 public struct BulkProgress: Sendable {
+    /// Rows settled so far (sent, failed, skipped).
     public var done: Int
     /// Rows in the file when it could be counted beforehand (nil for standard input).
     public var total: Int?
     public var failed: [String: Int]
+    /// Seconds since the run started.
     public var elapsed: Double
 }
 

@@ -27,6 +27,7 @@ public struct BulkTemplate: Sendable {
         return try parse(String(decoding: data, as: UTF8.self), source: path)
     }
 
+    /// Compiles a template from text; `source` names it in errors.
     public static func parse(_ text: String, source: String) throws(CarrierError) -> BulkTemplate {
         let node: YAMLNode
         do {

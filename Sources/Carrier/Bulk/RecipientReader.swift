@@ -5,6 +5,7 @@ import Foundation
 public struct BulkRecipient: Sendable {
     /// The line of the file it came from (the first line of a CSV record).
     public var line: Int
+    /// The address (with the `name` column as its display name).
     public var address: Address
     /// Every column, `email` and `name` included, as templates see `recipient`.
     public var fields: OrderedObject
@@ -18,7 +19,9 @@ public struct BulkRecipient: Sendable {
 
 /// A row that could not be read, with its line number: reported and skipped, never fatal.
 public struct BulkRowError: Error, Sendable, CustomStringConvertible {
+    /// The line of the file the row starts on.
     public var line: Int
+    /// What is wrong with it.
     public var problem: String
     public var description: String { "line \(line): \(problem)" }
 }
@@ -27,8 +30,10 @@ public struct BulkRowError: Error, Sendable, CustomStringConvertible {
 /// columns; RFC 4180 quoting, fields may span lines) or NDJSON (one object a line, same keys).
 /// Memory stays flat whatever the file's size.
 public final class RecipientReader: Sequence {
+    /// CSV with a header row, or one JSON object a line.
     public enum Format: Sendable { case csv, ndjson }
 
+    /// The format of the file, from its extension or its first character.
     public let format: Format
     /// The CSV header (empty for NDJSON until the first row is read).
     public private(set) var columns: [String] = []
@@ -59,6 +64,7 @@ public final class RecipientReader: Sequence {
         }
     }
 
+    /// The rows in order, each a recipient or the reason it could not be read.
     public func makeIterator() -> AnyIterator<Result<BulkRecipient, BulkRowError>> {
         AnyIterator { self.next() }
     }
