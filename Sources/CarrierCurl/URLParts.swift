@@ -11,21 +11,23 @@ public struct URLParts: Sendable, Equatable {
     /// The query without its `?`, or nil.
     public var query: String?
 
-    /// Nil for text without `scheme://`.
+    /// Nil for text without `scheme://`. Works on UTF-8 bytes (no grapheme breaking: it runs
+    /// for every request).
     public init?(_ url: String) {
-        guard let schemeEnd = url.utf8.firstRange(of: "://".utf8) else { return nil }
-        scheme = url[..<schemeEnd.lowerBound].lowercased()
-        let rest = url[schemeEnd.upperBound...].prefix { $0 != "#" }
-        let pathStart = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-        var authority = rest[..<pathStart]
-        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-        self.authority = String(authority)
-        let tail = rest[pathStart...]
-        if let question = tail.firstIndex(of: "?") {
-            path = String(tail[..<question])
-            query = String(tail[tail.index(after: question)...])
+        let bytes = url.utf8
+        guard let schemeEnd = bytes.firstRange(of: "://".utf8) else { return nil }
+        scheme = String(url[..<schemeEnd.lowerBound]).lowercased()
+        let end = bytes[schemeEnd.upperBound...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
+        let rest = bytes[schemeEnd.upperBound..<end]
+        let pathStart = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? end
+        var authorityStart = schemeEnd.upperBound
+        if let at = bytes[schemeEnd.upperBound..<pathStart].lastIndex(of: UInt8(ascii: "@")) { authorityStart = bytes.index(after: at) }
+        authority = String(url[authorityStart..<pathStart])
+        if let question = bytes[pathStart..<end].firstIndex(of: UInt8(ascii: "?")) {
+            path = String(url[pathStart..<question])
+            query = String(url[bytes.index(after: question)..<end])
         } else {
-            path = String(tail)
+            path = String(url[pathStart..<end])
             query = nil
         }
     }

@@ -9,6 +9,8 @@ struct ProviderContext: Sendable {
     let settings: OrderedObject
     let credentials: OrderedObject
     let redactor: Redactor
+    /// The account's `endpoint:`, split once.
+    let endpoint: URLParts?
 
     init(definition: ProviderDefinition, account: Account) throws(CarrierError) {
         self.definition = definition
@@ -47,6 +49,7 @@ struct ProviderContext: Sendable {
         self.settings = settings
         self.credentials = account.credentials
         self.redactor = redactor
+        self.endpoint = account.endpoint.flatMap(URLParts.init)
     }
 
     private static func collectSecrets(_ value: Value, into redactor: inout Redactor) {
@@ -100,7 +103,7 @@ struct ProviderContext: Sendable {
     /// The provider URL with the account's `endpoint` in place of its scheme, host and port.
     /// A path in the endpoint (`http://127.0.0.1:8080/mock`) goes before the provider's path.
     func rewrite(url: String) -> String {
-        guard let endpoint = account.endpoint, let target = URLParts(endpoint), let provider = URLParts(url) else { return url }
+        guard let target = endpoint, let provider = URLParts(url) else { return url }
         return target.origin + target.path.trimmingSuffix("/") + provider.path + (provider.query.map { "?" + $0 } ?? "")
     }
 }
