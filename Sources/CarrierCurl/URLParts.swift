@@ -1,49 +1,59 @@
 /// A URL split the way a request line and a `Host` header see it — scheme, authority, path,
-/// query — by plain string work: no Foundation parser on the hot path, and one place that every
-/// caller (pool keys, endpoint rewrites, request signatures) shares.
+/// query — by plain byte work: no Foundation parser and no copies until a part is asked for,
+/// since it runs for every request. Pool keys, endpoint rewrites and request signatures share it.
 public struct URLParts: Sendable, Equatable {
-    /// Lower-cased (`https`).
-    public var scheme: String
-    /// `host[:port]` as written, without user information.
-    public var authority: String
-    /// The path as written (empty when the URL has none).
-    public var path: String
-    /// The query without its `?`, or nil.
-    public var query: String?
+    private let url: String
+    private let schemeEnd: String.Index
+    private let authorityStart: String.Index
+    private let pathStart: String.Index
+    private let queryStart: String.Index?
+    private let end: String.Index
 
-    /// Nil for text without `scheme://`. Works on UTF-8 bytes (no grapheme breaking: it runs
-    /// for every request).
+    /// Nil for text without `scheme://`.
     public init?(_ url: String) {
         let bytes = url.utf8
-        guard let schemeEnd = bytes.firstRange(of: "://".utf8) else { return nil }
-        scheme = String(url[..<schemeEnd.lowerBound]).lowercased()
-        let end = bytes[schemeEnd.upperBound...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
-        let rest = bytes[schemeEnd.upperBound..<end]
-        let pathStart = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? end
-        var authorityStart = schemeEnd.upperBound
-        if let at = bytes[schemeEnd.upperBound..<pathStart].lastIndex(of: UInt8(ascii: "@")) { authorityStart = bytes.index(after: at) }
-        authority = String(url[authorityStart..<pathStart])
-        if let question = bytes[pathStart..<end].firstIndex(of: UInt8(ascii: "?")) {
-            path = String(url[pathStart..<question])
-            query = String(url[bytes.index(after: question)..<end])
-        } else {
-            path = String(url[pathStart..<end])
-            query = nil
-        }
+        guard let separator = bytes.firstRange(of: "://".utf8) else { return nil }
+        self.url = url
+        schemeEnd = separator.lowerBound
+        end = bytes[separator.upperBound...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
+        pathStart = bytes[separator.upperBound..<end].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? end
+        authorityStart = bytes[separator.upperBound..<pathStart].lastIndex(of: UInt8(ascii: "@")).map(bytes.index(after:)) ?? separator.upperBound
+        queryStart = bytes[pathStart..<end].firstIndex(of: UInt8(ascii: "?"))
     }
 
-    /// `scheme://authority`.
-    public var origin: String { scheme + "://" + authority }
+    /// The scheme, lower-cased (`https`).
+    public var scheme: String { String(url[..<schemeEnd]).lowercased() }
+
+    /// `host[:port]` as written, without user information.
+    public var authority: String { String(url[authorityStart..<pathStart]) }
+
+    /// The path as written (empty when the URL has none).
+    public var path: String { String(url[pathStart..<(queryStart ?? end)]) }
+
+    /// The query without its `?`, or nil.
+    public var query: String? { queryStart.map { String(url[url.utf8.index(after: $0)..<end]) } }
+
+    /// `scheme://authority` as written.
+    public var origin: String { String(url[..<schemeEnd]) + "://" + authority }
 
     /// The path and query as a request line carries them (`/` for an empty path).
-    public var pathAndQuery: String { (path.isEmpty ? "/" : path) + (query.map { "?" + $0 } ?? "") }
+    public var pathAndQuery: String {
+        let tail = String(url[pathStart..<end])
+        return tail.isEmpty || tail.hasPrefix("?") ? "/" + tail : tail
+    }
+
+    /// The path and query as written (possibly empty), for rewriting onto another origin.
+    public var restOfURL: String { String(url[pathStart..<end]) }
 
     /// The `Host` header libcurl sends: lower-cased, without the port when it is the scheme's default.
     public var host: String {
         let lower = authority.lowercased()
+        let scheme = self.scheme
         if (scheme == "https" && lower.hasSuffix(":443")) || (scheme == "http" && lower.hasSuffix(":80")) {
             return String(lower[..<lower.lastIndex(of: ":")!])
         }
         return lower
     }
+
+    public static func == (lhs: URLParts, rhs: URLParts) -> Bool { lhs.url == rhs.url }
 }

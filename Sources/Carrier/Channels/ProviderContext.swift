@@ -104,7 +104,7 @@ struct ProviderContext: Sendable {
     /// A path in the endpoint (`http://127.0.0.1:8080/mock`) goes before the provider's path.
     func rewrite(url: String) -> String {
         guard let target = endpoint, let provider = URLParts(url) else { return url }
-        return target.origin + target.path.trimmingSuffix("/") + provider.path + (provider.query.map { "?" + $0 } ?? "")
+        return target.origin + target.path.trimmingSuffix("/") + provider.restOfURL
     }
 }
 
