@@ -356,4 +356,33 @@ struct BulkTests {
         func set(_ value: Int) { lock.lock(); last = max(last, value); lock.unlock() }
         var value: Int { lock.lock(); defer { lock.unlock() }; return last }
     }
+
+    @Test("Resend: messages its batch endpoint takes go 100 to a request; ones with attachments go one by one")
+    func resendBatchAndSingles() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script([
+            "/emails/batch": [Answer.json(200, .object(["data": .array((0..<3).map { .object(["id": .string("rs-\($0)")]) })]))],
+            "/emails": [Answer.json(200, .object(["id": "rs-single"]))],
+        ])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("accounts:\n  rs: {provider: resend, endpoint: \"\(server.url)\", credentials: {api_key: re_key_1}}\n", "carrier.yaml", in: folder)
+        try Self.write("email,name\n" + (0..<3).map { "r\($0)@example.com,R\($0)" }.joined(separator: "\n") + "\n", "list.csv", in: folder)
+        try Self.write("from: Shop <orders@shop.example.com>\nsubject: \"Hi {{ recipient.name }}\"\ntext: t\n", "plain.yaml", in: folder)
+        let batched = try carrier(["bulk", "--json", "plain.yaml", "list.csv"], directory: folder.path)
+        #expect(try JSONParser.parse(batched.stdout)["sent"] == 3, "\(batched.stdout)\(batched.stderr)")
+        var requests = try await server.requests()
+        #expect(requests.map(\.path) == ["/emails/batch"])
+        #expect((requests[0].json.arrayValue ?? []).map { $0["subject"].text } == ["Hi R0", "Hi R1", "Hi R2"])
+        let spec = try Fixtures.python("check_spec.py", [Repository.spec("resend-openapi.json"), "/emails/batch", "post"], input: requests[0].body)
+        #expect(spec.status == 0, "\(spec.stdout)\(spec.stderr)")
+
+        try Self.write("from: Shop <orders@shop.example.com>\nsubject: \"Hi {{ recipient.name }}\"\ntext: t\n"
+                       + "attachments: [{filename: a.txt, content: aGk=}]\n", "attached.yaml", in: folder)
+        let singles = try carrier(["bulk", "--journal", "attached.ndjson", "--json", "attached.yaml", "list.csv"], directory: folder.path)
+        #expect(try JSONParser.parse(singles.stdout)["sent"] == 3, "\(singles.stdout)\(singles.stderr)")
+        requests = try await server.requests()
+        #expect(requests.map(\.path) == ["/emails/batch", "/emails", "/emails", "/emails"])
+    }
 }

@@ -31,6 +31,8 @@ struct BatchSpec: Sendable {
     var itemError: Mapping?
     /// The failure class of a refused item (`item_class`); default `permanent`.
     var itemClass: Mapping?
+    /// Which messages the batch endpoint takes (`when:`, over the message); the others are sent one by one.
+    var when: Mapping?
 
     static let requestVariables: Set<String> = ["requests", "settings", "credentials", "now"]
     static let itemVariables: Set<String> = ["item", "status", "headers", "body", "text", "settings"]
@@ -48,16 +50,23 @@ extension ProviderFileReader {
         let ids = template(r, "item_message_ids", variables: BatchSpec.itemVariables)
         let error = template(r, "item_error", variables: BatchSpec.itemVariables)
         let itemClass = template(r, "item_class", variables: BatchSpec.itemVariables)
+        let when = template(r, "when")
         r.finish()
         guard let url, !listEndpoint || (body != nil && results != nil && success != nil) else { return nil }
         return BatchSpec(url: url, size: size, mergeKey: merge, body: body, results: results, itemSuccess: success, itemMessageIDs: ids,
-                         itemError: error, itemClass: itemClass)
+                         itemError: error, itemClass: itemClass, when: when)
     }
 }
 
 extension APIChannel {
     /// Messages per batch request, or nil when the provider has no batch endpoint.
     var batchSize: Int? { spec.batch?.size }
+
+    /// Whether the batch endpoint takes this message (its `when:` rule; all do without one).
+    func batchable(_ message: Message) -> Bool {
+        guard let when = spec.batch?.when else { return true }
+        return (try? context.render(when, in: context.scope(for: message)))?.isTruthy ?? false
+    }
 
     /// Sends up to ``batchSize`` messages in one request; one attempt per message, in order.
     /// A request that fails as a whole fails every message with the answer's class; an answer

@@ -101,8 +101,15 @@ struct Dispatcher: Sendable {
                 results[i] = Attempt(account: name, provider: prepared.provider, channel: prepared.account.channel, outcome: .skipped,
                                      errorClass: .failover, error: reasons.joined(separator: "; "), skipReason: .capability)
             case .carry(let message, let parts):
-                carried.append(message)
                 dropped[i] = parts
+                guard channel.batchable(message) else {
+                    // The batch endpoint does not take it (Resend's refuses attachments): alone, as `send` would.
+                    var alone = await attempt(messages[i], account: name, ignoreUnsupported: ignoreUnsupported)
+                    alone.dropped = parts
+                    results[i] = alone
+                    continue
+                }
+                carried.append(message)
             }
         }
         if !carried.isEmpty {
