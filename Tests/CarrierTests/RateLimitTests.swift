@@ -65,4 +65,37 @@ struct RateLimitTests {
         let third = try #require(await notSent { try await limited.send(Fixtures.referenceMessage()) })
         #expect(third.attempts.first?.error?.contains("limit of 2 per hour is spent") == true)
     }
+
+    @Test("With the route's state_file, separate processes share the daily allowance")
+    func limitsAreSharedAcrossProcessesThroughTheStateFile() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        func files(_ name: String) -> Int {
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder.path + "/" + name)) ?? []).filter { $0.hasSuffix(".eml") }.count
+        }
+        func configuration(stateFile: Bool) throws -> String {
+            let path = folder.path + "/carrier-\(stateFile).yaml"
+            try """
+                accounts:
+                  a: {provider: file, directory: ./a, limits: {per_day: 2}}
+                  b: {provider: file, directory: ./b}
+                routes:
+                  default: {accounts: [a, b]\(stateFile ? ", state_file: ./state.json" : "")}
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let shared = try configuration(stateFile: true)
+        for _ in 0..<5 {
+            let result = try carrier(["send", "--config", shared, Repository.example("welcome.yaml")])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        #expect(files("a") == 2 && files("b") == 3, "the third process and after go to b: a=\(files("a")) b=\(files("b"))")
+        let state = try String(contentsOfFile: folder.path + "/state.json", encoding: .utf8)
+        #expect(state.contains("limits:a"))
+
+        // Without a state file each process counts its own: every send goes to a.
+        let separate = try configuration(stateFile: false)
+        for _ in 0..<3 { _ = try carrier(["send", "--config", separate, Repository.example("welcome.yaml")]) }
+        #expect(files("a") == 5)
+    }
 }

@@ -207,8 +207,10 @@ extension Mailer {
         }
         let started = Date()
         var pending = messages
+        let state = route.stateFile == nil ? nil : await RouteState.registry.state(for: route)
         for retries in 0... {
-            let attempts = await dispatcher.attemptBatch(pending.map(\.1), account: account, ignoreUnsupported: route.ignoreUnsupported)
+            let attempts = await dispatcher.attemptBatch(pending.map(\.1), account: account, ignoreUnsupported: route.ignoreUnsupported,
+                                                         state: state)
             var again: [(Int, Message)] = []
             var pause: Double?
             for ((i, message), attempt) in zip(pending, attempts) {

@@ -57,7 +57,8 @@ struct Dispatcher: Sendable {
     }
 
     /// One try through one account. Never throws: an account that cannot be used is a skipped attempt.
-    func attempt(_ message: Message, account name: String, ignoreUnsupported: Bool) async -> Attempt {
+    /// - Parameter state: the route's shared state (with a `state_file`), where rate limits are counted.
+    func attempt(_ message: Message, account name: String, ignoreUnsupported: Bool, state: RouteState? = nil) async -> Attempt {
         let prepared: Prepared
         do { prepared = try prepare(name) } catch {
             let raw = configuration.unresolvedAccounts[name]
@@ -69,7 +70,8 @@ struct Dispatcher: Sendable {
             return Attempt(account: name, provider: prepared.provider, channel: prepared.account.channel, outcome: .skipped,
                            errorClass: .failover, error: reasons.joined(separator: "; "), skipReason: .capability)
         case .carry(let carried, let dropped):
-            if let rate = await RateLimiters.shared.limiter(for: name, limits: prepared.limits), let spent = await rate.take() {
+            if let rate = await RateLimiters.shared.limiter(for: name, limits: prepared.limits),
+               let spent = await rate.take(1, shared: state, key: "limits:" + name) {
                 return Attempt(account: name, provider: prepared.provider, channel: prepared.account.channel, outcome: .skipped,
                                errorClass: .failover, error: "\(spent.reason); next send possible at \(ISO8601.format(epochSeconds: Int(spent.until)))",
                                skipReason: .limitSpent(until: spent.until))
@@ -90,7 +92,7 @@ struct Dispatcher: Sendable {
 
     /// Sends messages through the account's batch endpoint in one request (after the capability
     /// check of each, and within the account's limits); one attempt per message, in order.
-    func attemptBatch(_ messages: [Message], account name: String, ignoreUnsupported: Bool) async -> [Attempt] {
+    func attemptBatch(_ messages: [Message], account name: String, ignoreUnsupported: Bool, state: RouteState? = nil) async -> [Attempt] {
         guard let prepared = try? prepare(name), let channel = prepared.channel as? APIChannel else { return [] }
         var carried: [Message] = []
         var results: [Int: Attempt] = [:]
@@ -113,7 +115,7 @@ struct Dispatcher: Sendable {
             }
         }
         if !carried.isEmpty {
-            if let rate = await RateLimiters.shared.limiter(for: name, limits: prepared.limits), let spent = await rate.take(carried.count) {
+            if let rate = await RateLimiters.shared.limiter(for: name, limits: prepared.limits), let spent = await rate.take(carried.count, shared: state, key: "limits:" + name) {
                 let skipped = Attempt(account: name, provider: prepared.provider, channel: prepared.account.channel, outcome: .skipped,
                                       errorClass: .failover, error: spent.reason, skipReason: .limitSpent(until: spent.until))
                 return messages.indices.map { results[$0] ?? skipped }

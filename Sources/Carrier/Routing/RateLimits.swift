@@ -40,9 +40,10 @@ public struct RateLimits: Sendable, Equatable {
 
 /// Token buckets for one account: the short windows (second, minute) make a send wait for its
 /// token; the long ones (hour, day) do not wait — a spent hourly or daily allowance passes the
-/// account over, so the route fails over to the next. In-process: each process counts its own.
+/// account over, so the route fails over to the next. Kept by the process, or — when the route
+/// has a `state_file` — in that file, so every process sending through the route shares them.
 actor RateLimiter {
-    private struct Bucket {
+    struct Bucket: Sendable {
         var capacity: Double
         var tokens: Double
         var perSecond: Double
@@ -64,32 +65,64 @@ actor RateLimiter {
         self.buckets = buckets
     }
 
-    /// Takes a token from every bucket, waiting for the short windows; nil when the send may go,
-    /// else why not and until when (a spent hour or day).
-    func take(_ count: Int = 1) async -> (reason: String, until: Double)? {
-        let count = Double(count)
+    enum Decision: Sendable {
+        case go
+        case wait(Double)
+        case spent(reason: String, until: Double)
+    }
+
+    /// Refills the buckets to `now` and takes `count` tokens when every bucket has them.
+    static func step(_ buckets: inout [Bucket], count: Double, now: Double) -> Decision {
+        for i in buckets.indices {
+            buckets[i].tokens = min(buckets[i].capacity, buckets[i].tokens + max(0, now - buckets[i].updated) * buckets[i].perSecond)
+            buckets[i].updated = now
+        }
+        var wait = 0.0
+        for bucket in buckets where bucket.tokens < count {
+            if count > bucket.capacity {
+                return .spent(reason: "\(Int(count)) sends at once exceed the account's limit of \(Int(bucket.capacity)) per \(bucket.window)", until: now + 1)
+            }
+            let needed = (count - bucket.tokens) / bucket.perSecond
+            if bucket.window == "hour" || bucket.window == "day" {
+                return .spent(reason: "the account's limit of \(Int(bucket.capacity)) per \(bucket.window) is spent", until: now + needed)
+            }
+            wait = max(wait, needed)
+        }
+        if wait > 0 { return .wait(wait) }
+        for i in buckets.indices { buckets[i].tokens -= count }
+        return .go
+    }
+
+    /// Takes `count` tokens from every bucket, waiting for the short windows; nil when the sends
+    /// may go, else why not and until when (a spent hour or day). With `shared`, the buckets live
+    /// under `key` in the route's state file.
+    func take(_ count: Int = 1, shared: RouteState? = nil, key: String = "") async -> (reason: String, until: Double)? {
         while true {
             let now = Date().timeIntervalSince1970
-            for i in buckets.indices {
-                buckets[i].tokens = min(buckets[i].capacity, buckets[i].tokens + (now - buckets[i].updated) * buckets[i].perSecond)
-                buckets[i].updated = now
-            }
-            var wait = 0.0
-            for bucket in buckets where bucket.tokens < count {
-                if count > bucket.capacity {
-                    return ("\(Int(count)) sends at once exceed the account's limit of \(Int(bucket.capacity)) per \(bucket.window)", now + 1)
+            let decision: Decision
+            if let shared {
+                let template = buckets
+                decision = await shared.update(key) { stored in
+                    var buckets = template
+                    for i in buckets.indices {
+                        if let saved = stored[buckets[i].window].objectValue {
+                            buckets[i].tokens = saved["tokens"]?.doubleValue ?? buckets[i].tokens
+                            buckets[i].updated = saved["updated"]?.doubleValue ?? buckets[i].updated
+                        }
+                    }
+                    let decision = Self.step(&buckets, count: Double(count), now: now)
+                    stored = .object(OrderedObject(buckets.map { ($0.window, .object(["tokens": .double($0.tokens), "updated": .double($0.updated)])) }))
+                    return decision
                 }
-                let needed = (count - bucket.tokens) / bucket.perSecond
-                if bucket.window == "hour" || bucket.window == "day" {
-                    return ("the account's limit of \(Int(bucket.capacity)) per \(bucket.window) is spent", now + needed)
-                }
-                wait = max(wait, needed)
+            } else {
+                decision = Self.step(&buckets, count: Double(count), now: now)
             }
-            if wait == 0 {
-                for i in buckets.indices { buckets[i].tokens -= count }
-                return nil
+            switch decision {
+            case .go: return nil
+            case .spent(let reason, let until): return (reason, until)
+            case .wait(let seconds):
+                do { try await Task.sleep(for: .seconds(seconds)) } catch { return ("the send was cancelled", now) }
             }
-            do { try await Task.sleep(for: .seconds(wait)) } catch { return ("the send was cancelled", now) }
         }
     }
 }

@@ -28,7 +28,8 @@ struct Router: Sendable {
             }
             var retries = 0
             while true {
-                let attempt = await dispatcher.attempt(message, account: name, ignoreUnsupported: route.ignoreUnsupported)
+                let attempt = await dispatcher.attempt(message, account: name, ignoreUnsupported: route.ignoreUnsupported,
+                                                       state: route.stateFile == nil ? nil : state)
                 attempts.append(attempt)
                 record(attempt, route: route)
                 if attempt.outcome != .skipped {
