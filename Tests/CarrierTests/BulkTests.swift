@@ -250,6 +250,46 @@ struct BulkTests {
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 
+    @Test("Mailgun: seven recipients in one request with recipient-variables; per-recipient subject and text travel as %recipient.…% values")
+    func mailgunRecipientVariables() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.json(200, .object(["id": "<batch-1@mg.example.com>", "message": "Queued. Thank you."]))]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("accounts:\n  mg: {provider: mailgun, endpoint: \"\(server.url)\", credentials: {api_key: key-1}, settings: {domain: mg.example.com}}\n",
+                       "carrier.yaml", in: folder)
+        try Self.write("from: Shop <orders@mg.example.com>\nsubject: \"Order {{ recipient.order_id }}\"\ntext: \"Hi {{ recipient.name }}\"\nhtml: <p>Thanks</p>\n",
+                       "message.yaml", in: folder)
+        try Self.write("email,name,order_id\n" + (0..<7).map { "r\($0)@example.com,R\($0),\(300 + $0)" }.joined(separator: "\n") + "\n",
+                       "list.csv", in: folder)
+        let result = try carrier(["bulk", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        #expect(try JSONParser.parse(result.stdout)["sent"] == 7, "\(result.stdout)\(result.stderr)")
+        let requests = try await server.requests()
+        #expect(requests.count == 1, "seven recipients in one request")
+        let request = try #require(requests.first)
+        #expect(request.path == "/v3/mg.example.com/messages")
+        let contentType = try #require(request.header("Content-Type"))
+        let parts = try MultipartNames.parse(request.body, contentType: contentType)
+        #expect(parts.filter { $0.name == "to" }.map(\.value) == (0..<7).map { "R\($0) <r\($0)@example.com>" })
+        #expect(parts.first { $0.name == "html" }?.value == "<p>Thanks</p>", "a part the same for all stays as it is")
+        let variables = try JSONParser.parse(try #require(parts.first { $0.name == "recipient-variables" }).value)
+        #expect(variables.objectValue?.count == 7)
+        // What each recipient reads once Mailgun has put in their values.
+        let subject = try #require(parts.first { $0.name == "subject" }).value
+        let text = try #require(parts.first { $0.name == "text" }).value
+        for n in 0..<7 {
+            let own = variables["r\(n)@example.com"]
+            #expect(subject.replacingOccurrences(of: "%recipient.subject%", with: own["subject"].text) == "Order \(300 + n)")
+            #expect(text.replacingOccurrences(of: "%recipient.text%", with: own["text"].text) == "Hi R\(n)")
+        }
+        let spec = try Fixtures.python("check_spec.py", [Repository.spec("mailgun-openapi.yaml"), "/v3/{domain_name}/messages", "post",
+                                                          "--multipart", contentType], input: request.body)
+        #expect(spec.status == 0, "the batch body does not match Mailgun's spec: \(spec.stdout) \(spec.stderr)")
+        let journal = try String(contentsOfFile: folder.path + "/list.csv.journal.ndjson", encoding: .utf8)
+        #expect(journal.components(separatedBy: "<batch-1@mg.example.com>").count - 1 == 7, "every recipient's outcome carries the batch's id")
+    }
+
     @Test("Mailtrap's /api/batch: one request for five recipients, matching the official spec, a refusal among the answers")
     func mailtrapBatch() async throws {
         let server = try CaptureServer()

@@ -5,9 +5,12 @@ import Foundation
 ///
 /// - a list endpoint (Postmark): `body` builds the request from `requests`, and `results` gives
 ///   one answer per message, read with the `item_…` rules;
-/// - a merge endpoint (SendGrid's personalizations): `merge: KEY` sends one request per group of
-///   messages that are the same except for KEY, with KEY's lists joined; the answer is read by the
-///   provider's single-send rules and stands for every message of the group.
+/// - a merge endpoint (SendGrid's personalizations, Mailgun's recipient variables): `merge: KEY`
+///   sends one request per group of messages that are the same except for KEY, with KEY's lists
+///   joined; the answer is read by the provider's single-send rules and stands for every message
+///   of the group. Body fields named in `vary:` may differ too: where they do, the request carries
+///   the `placeholder:` and each recipient's value goes in `recipients`, which `add:` puts in the
+///   request (Mailgun substitutes `%recipient.subject%` per recipient).
 ///
 /// ```yaml
 /// batch:
@@ -33,8 +36,15 @@ struct BatchSpec: Sendable {
     var itemClass: Mapping?
     /// Which messages the batch endpoint takes (`when:`, over the message); the others are sent one by one.
     var when: Mapping?
+    /// Body fields that may differ between merged messages (`vary:`).
+    var vary: [String] = []
+    /// What stands in the merged body for a field that differs (`placeholder:`, over `name`).
+    var placeholder: Mapping?
+    /// Fields added to a merged body (`add:`, over `recipients`: each address → its varied values).
+    var add: Mapping?
 
     static let requestVariables: Set<String> = ["requests", "settings", "credentials", "now"]
+    static let mergeVariables: Set<String> = ["recipients", "settings"]
     static let itemVariables: Set<String> = ["item", "status", "headers", "body", "text", "settings"]
 }
 
@@ -51,10 +61,17 @@ extension ProviderFileReader {
         let error = template(r, "item_error", variables: BatchSpec.itemVariables)
         let itemClass = template(r, "item_class", variables: BatchSpec.itemVariables)
         let when = template(r, "when")
+        let varyNode = r.node("vary")
+        let vary = r.list("vary")?.compactMap { r.scalarString($0, name: "vary") } ?? []
+        let placeholder = template(r, "placeholder", required: !vary.isEmpty, variables: ["name"])
+        let add = template(r, "add", variables: BatchSpec.mergeVariables)
+        if listEndpoint, let node = varyNode ?? r.node("add") {
+            r.error(node, "'vary' and 'add' belong to a merge endpoint", hint: "add 'merge: KEY' (the list joined across messages), or remove them")
+        }
         r.finish()
         guard let url, !listEndpoint || (body != nil && results != nil && success != nil) else { return nil }
         return BatchSpec(url: url, size: size, mergeKey: merge, body: body, results: results, itemSuccess: success, itemMessageIDs: ids,
-                         itemError: error, itemClass: itemClass, when: when)
+                         itemError: error, itemClass: itemClass, when: when, vary: vary, placeholder: placeholder, add: add)
     }
 }
 
@@ -126,19 +143,21 @@ extension APIChannel {
         }
     }
 
-    /// A merge endpoint: messages that are the same but for `key` go in one request with `key`'s
-    /// lists joined (in order); each group's answer, read by the single-send rules, is every
-    /// member's attempt. Messages that differ elsewhere go in requests of their own.
+    /// A merge endpoint: messages that are the same but for `key` (and the `vary` fields) go in one
+    /// request with `key`'s lists joined (in order); each group's answer, read by the single-send
+    /// rules, is every member's attempt. Messages that differ elsewhere go in requests of their own.
     private func sendMerged(_ messages: [Message], key: String, batch: BatchSpec, started: Date) async -> [Attempt] {
         var groups: [(rest: [UInt8], indices: [Int], values: [Value])] = []
         var results = [Attempt?](repeating: nil, count: messages.count)
         for (i, message) in messages.enumerated() {
             do {
                 let value = try context.render(spec.body.template, in: context.scope(for: message))
-                // Everything but the merge key must match; a body that is not an object matches only itself.
+                // Everything but the merge key and the varying fields must match (a varying field must
+                // be there in all or none); a body that is not an object matches only itself.
                 var fingerprint = JSONWriter.bytes(value)
                 if var rest = value.objectValue {
                     rest[key] = nil
+                    for field in batch.vary { rest[field] = .bool(!value[field].isEmpty) }
                     fingerprint = JSONWriter.bytes(.object(rest))
                 }
                 if let g = groups.firstIndex(where: { $0.rest == fingerprint }) {
@@ -152,12 +171,37 @@ extension APIChannel {
             }
         }
         for group in groups {
-            var merged = group.values[0].objectValue ?? OrderedObject()
-            merged[key] = .array(group.values.flatMap { $0[key].arrayValue ?? [$0[key]] })
-            let attempt = await sendRendered(.object(merged), for: messages[group.indices[0]], url: batch.url, started: started)
+            let attempt: Attempt
+            do {
+                let merged = try merge(group.values, recipients: group.indices.map { messages[$0].to }, key: key, batch: batch)
+                attempt = await sendRendered(merged, for: messages[group.indices[0]], url: batch.url, started: started)
+            } catch {
+                attempt = self.attempt(.failed, since: started, .permanent, error: error.description)
+            }
             for i in group.indices { results[i] = attempt }
         }
         return results.map { $0! }
+    }
+
+    /// One body for a group: the first message's, with `key`'s lists joined, a placeholder for each
+    /// `vary` field whose values differ, and the `add` fields rendered over each recipient's values.
+    private func merge(_ values: [Value], recipients: [[Address]], key: String, batch: BatchSpec) throws(CarrierError) -> Value {
+        var merged = values[0].objectValue ?? OrderedObject()
+        merged[key] = .array(values.flatMap { $0[key].arrayValue ?? [$0[key]] })
+        var own = [OrderedObject](repeating: OrderedObject(), count: values.count)
+        for field in batch.vary where values.contains(where: { $0[field] != values[0][field] }) {
+            guard let placeholder = batch.placeholder else { break }
+            merged[field] = try context.render(placeholder, in: Scope(values: ["name": .string(field)]))
+            for i in values.indices { own[i][field] = .string(values[i][field].text) }
+        }
+        guard let add = batch.add else { return .object(merged) }
+        var byAddress = OrderedObject()
+        for (i, addresses) in recipients.enumerated() {
+            for address in addresses { byAddress[address.email] = .object(own[i]) }
+        }
+        let extra = try context.render(add, in: Scope(values: ["recipients": .object(byAddress), "settings": .object(context.settings)]))
+        for entry in extra.objectValue ?? OrderedObject() { merged[entry.key] = entry.value }
+        return .object(merged)
     }
 
     /// Sends an already rendered body (a merged batch) like a single send, to the batch URL.

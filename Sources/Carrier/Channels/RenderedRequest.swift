@@ -20,7 +20,14 @@ public struct RenderedRequest: Sendable {
     public var url: String
     /// The provider's headers, then Content-Type and Accept, then the auth scheme's.
     public var headers: [Header]
-    public var body: RequestBody
+    /// A body set after the request was made (a batch's) brings its own Content-Type: a
+    /// multipart boundary must be the one in the header.
+    public var body: RequestBody {
+        didSet {
+            guard let type = body.contentType, let i = headers.firstIndex(where: { $0.name.lowercased() == "content-type" }) else { return }
+            headers[i].value = type
+        }
+    }
 
     init(method: String, url: String, headers: [Header], body: RequestBody) {
         self.method = method
