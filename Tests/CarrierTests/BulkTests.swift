@@ -290,6 +290,35 @@ struct BulkTests {
         #expect(journal.components(separatedBy: "<batch-1@mg.example.com>").count - 1 == 7, "every recipient's outcome carries the batch's id")
     }
 
+    @Test("A batch the first account of a failover route refuses as a whole goes on to the next account, each recipient once")
+    func batchFailsOverAlongTheRoute() async throws {
+        let primary = try CaptureServer(), backup = try CaptureServer()
+        defer { primary.stop(); backup.stop() }
+        try await primary.script(["/email/batch": [Answer.json(401, .object(["ErrorCode": 10, "Message": "Bad or missing Server API token."]))]])
+        try await backup.script(["*": [Answer.json(200, .object(["success": true, "message_ids": ["mt-1"]]))]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("""
+            accounts:
+              pm: {provider: postmark, endpoint: "\(primary.url)", credentials: {server_token: pm-token-1}}
+              mt: {provider: mailtrap, endpoint: "\(backup.url)", credentials: {api_token: tok-123456}}
+            routes:
+              default: {accounts: [pm, mt]}
+            """, "carrier.yaml", in: folder)
+        try Self.write("from: orders@shop.example.com\nsubject: \"Order {{ recipient.order_id }}\"\ntext: t\n", "message.yaml", in: folder)
+        try Self.write("email,order_id\n" + (0..<5).map { "r\($0)@example.com,\(40 + $0)" }.joined(separator: "\n") + "\n", "list.csv", in: folder)
+        let result = try carrier(["bulk", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        let summary = try JSONParser.parse(result.stdout)
+        #expect(summary["sent"] == 5 && summary["per_account"]["mt"] == 5, "\(result.stdout)\(result.stderr)")
+        #expect(try await primary.requests().count == 1, "one batch request to the first account")
+        let sent = try await backup.requests().map { $0.json }
+        #expect(sent.map { $0["to"][0]["email"].text }.sorted() == (0..<5).map { "r\($0)@example.com" })
+        for item in sent {
+            let n = Int(item["to"][0]["email"].text.dropFirst().prefix { $0 != "@" }) ?? -1
+            #expect(item["subject"].text == "Order \(40 + n)")
+        }
+    }
+
     @Test("Mailtrap's /api/batch: one request for five recipients, matching the official spec, a refusal among the answers")
     func mailtrapBatch() async throws {
         let server = try CaptureServer()

@@ -162,8 +162,9 @@ extension Mailer {
                                     + summary.badRows.count, total: total, failed: summary.failed,
                                   elapsed: Date().timeIntervalSince(started)))
         }
-        // One account with a batch endpoint: many recipients per request.
-        let batchAccount = account ?? (plan.members.count == 1 ? plan.members[0].name : nil)
+        // An account with a batch endpoint takes many recipients per request: the one asked for, or a
+        // failover route's first (what it cannot take goes on to the route's other accounts).
+        let batchAccount = account ?? (plan.members.count == 1 || plan.strategy is FailoverStrategy ? plan.members.first?.name : nil)
         if !dryRun, batching, let batchAccount, let size = dispatcher.batchSize(batchAccount) {
             await InOrderWindow.run(next: { () async -> [BulkRecipient]? in
                 var chunk: [BulkRecipient] = []
@@ -207,27 +208,68 @@ extension Mailer {
         }
         let started = Date()
         var pending = messages
-        let state = route.stateFile == nil ? nil : await RouteState.registry.state(for: route)
-        for retries in 0... {
+        var onward: [(Int, Message)] = []
+        let state = await RouteState.registry.state(for: route)
+        let breaker = route.breaker.map { CircuitBreaker(policy: $0, state: state) }
+        if let breaker, case .skip = await breaker.decide(account) { onward = pending; pending = [] }
+        for retries in 0... where !pending.isEmpty {
             let attempts = await dispatcher.attemptBatch(pending.map(\.1), account: account, ignoreUnsupported: route.ignoreUnsupported,
-                                                         state: state)
+                                                         state: route.stateFile == nil ? nil : state)
+            if let first = attempts.first(where: { $0.outcome != .skipped }) {
+                await breaker?.record(account, errorClass: first.outcome == .sent ? nil : first.errorClass)
+            }
             var again: [(Int, Message)] = []
             var pause: Double?
             for ((i, message), attempt) in zip(pending, attempts) {
                 outcomes[i] = attempt.outcome == .sent ? .sent(account, attempt.messageIDs)
                     : .failed(attempt.errorClass?.rawValue ?? "failed", attempt.error ?? "not sent", nil)
-                if attempt.outcome == .failed, case .retry(let after) = RetryDecision.after(attempt, retries: retries,
-                                                                                           elapsed: Date().timeIntervalSince(started),
-                                                                                           route: route, jitter: Double.random(in: 0...1)) {
+                // A request that may have gone is never sent again elsewhere: it stays unknown.
+                guard attempt.outcome != .sent, attempt.errorClass != .ambiguous else { continue }
+                switch RetryDecision.after(attempt, retries: retries, elapsed: Date().timeIntervalSince(started), route: route,
+                                           jitter: Double.random(in: 0...1)) {
+                case .retry(let after):
                     again.append((i, message))
                     pause = max(pause ?? 0, after)
+                case .next: onward.append((i, message))
+                case .stop: break
                 }
             }
             guard let pause, !again.isEmpty else { break }
             try? await Task.sleep(for: .seconds(pause))
             pending = again
         }
+        // What this account could not take goes on, one by one, to the route's other accounts.
+        var others = route
+        others.members.removeAll { $0.name == account }
+        let rest = others
+        if !onward.isEmpty, !rest.members.isEmpty {
+            await InOrderWindow.run(onward, inFlight: 32) { item in
+                (item.0, await self.failOver(item.1, along: rest, spoolRoute: route.name))
+            } report: { _, result in
+                outcomes[result.0] = result.1
+            }
+        }
         return chunk.indices.map { (chunk[$0], outcomes[$0] ?? .failed("failed", "not sent", nil)) }
+    }
+
+    /// Sends a message of a failed batch along the rest of its route.
+    private func failOver(_ message: Message, along route: Route, spoolRoute: String) async -> BulkOutcome {
+        do {
+            let receipt = try await send(message, along: route, spoolRoute: spoolRoute)
+            return receipt.status == .partial ? .partial(receipt.account, receipt.messageIDs) : .sent(receipt.account, receipt.messageIDs)
+        } catch {
+            return Self.outcome(of: error)
+        }
+    }
+
+    /// What a send that threw means for its recipient.
+    static func outcome(of error: CarrierError) -> BulkOutcome {
+        switch error {
+        case .message, .template, .header: return .failed("input", error.description, nil)
+        case .notSent(let receipt):
+            return .failed(receipt.attempts.last?.errorClass?.rawValue ?? "failed", receipt.attempts.last?.error ?? "not sent", receipt.spoolPath)
+        default: return .failed("error", error.description, nil)
+        }
     }
 
     /// Builds, journals and sends one recipient's message (or only renders it, for a dry run).
@@ -245,13 +287,7 @@ extension Mailer {
             let receipt = try await send(message, route: route, account: account)
             return receipt.status == .partial ? .partial(receipt.account, receipt.messageIDs) : .sent(receipt.account, receipt.messageIDs)
         } catch {
-            switch error {
-            case .notSent: break
-            case .message, .template, .header: return .failed("input", error.description, nil)
-            default: return .failed("error", error.description, nil)
-            }
-            guard case .notSent(let receipt) = error else { return .failed("error", error.description, nil) }
-            return .failed(receipt.attempts.last?.errorClass?.rawValue ?? "failed", receipt.attempts.last?.error ?? "not sent", receipt.spoolPath)
+            return Self.outcome(of: error)
         }
     }
 }

@@ -59,9 +59,14 @@ public struct Mailer: Sendable {
     private func send(_ message: Message, route: String?, account: String?, queued: Spool.Entry?) async throws(CarrierError) -> Receipt {
         try Self.check(message)
         let plan = try resolveRoute(route, account: account)
+        return try await send(message, along: plan, spoolRoute: route ?? (account == nil ? plan.name : nil), queued: queued)
+    }
+
+    /// Sends along a resolved route; `spoolRoute` is the route a spooled copy is sent by later.
+    func send(_ message: Message, along plan: Route, spoolRoute: String?, queued: Spool.Entry? = nil) async throws(CarrierError) -> Receipt {
         var prepared = message
         if prepared.messageID == nil { prepared.messageID = MessageIDs.make(domain: message.from.domain) }
-        let started = try outbox?.begin(prepared, route: route ?? (account == nil ? plan.name : nil), queued: queued)
+        let started = try outbox?.begin(prepared, route: spoolRoute, queued: queued)
         defer { started?.lock?.release(removeFile: true) }
         var receipt = await router.deliver(prepared, route: plan)
         if let outbox, let started { outbox.finish(started, receipt: &receipt) }
