@@ -319,6 +319,78 @@ struct BulkTests {
         }
     }
 
+    @Test("Brevo: messages alike but for recipient, subject and content go as messageVersions of one request, matching the official spec")
+    func brevoMessageVersions() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.json(201, .object(["messageIds": .array((0..<5).map { .string("<bv-\($0)@smtp-relay.mailin.fr>") })]))]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("accounts:\n  bv: {provider: brevo, endpoint: \"\(server.url)\", credentials: {api_key: xkeysib-1}}\n", "carrier.yaml", in: folder)
+        try Self.write("from: Shop <orders@shop.example.com>\nsubject: \"Order {{ recipient.order_id }}\"\nhtml: \"<p>Hi {{ recipient.name }}</p>\"\ntags: [notice]\n",
+                       "message.yaml", in: folder)
+        try Self.write("email,name,order_id\n" + (0..<5).map { "r\($0)@example.com,R\($0),\(600 + $0)" }.joined(separator: "\n") + "\n",
+                       "list.csv", in: folder)
+        let result = try carrier(["bulk", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        #expect(try JSONParser.parse(result.stdout)["sent"] == 5, "\(result.stdout)\(result.stderr)")
+        let requests = try await server.requests()
+        #expect(requests.count == 1 && requests.first?.path == "/v3/smtp/email")
+        let body = try #require(requests.first).json
+        let versions = body["messageVersions"].arrayValue ?? []
+        #expect(versions.map { $0["to"][0]["email"].text } == (0..<5).map { "r\($0)@example.com" })
+        #expect(versions.map { $0["subject"].text } == (0..<5).map { "Order \(600 + $0)" })
+        #expect(versions.map { $0["htmlContent"].text } == (0..<5).map { "<p>Hi R\($0)</p>" })
+        #expect(body["tags"] == ["notice"])
+        let spec = try Fixtures.python("check_spec.py", [Repository.spec("brevo-v3-swagger.yaml"), "/smtp/email", "post"], input: requests[0].body)
+        #expect(spec.status == 0, "\(spec.stdout)\(spec.stderr)")
+        let journal = try String(contentsOfFile: folder.path + "/list.csv.journal.ndjson", encoding: .utf8)
+        for n in 0..<5 { #expect(journal.contains("\"email\":\"r\(n)@example.com\",\"account\":\"bv\",\"state\":\"sent\",\"message_ids\":[\"<bv-\(n)@"), "\(journal)") }
+    }
+
+    @Test("A batch refused as a whole for good (one bad message) is sent again one message at a time, so the others still go")
+    func wholeRefusalIsSplit() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.json(400, .object(["code": "invalid_parameter", "message": "email is not valid in to"])),
+                                       Answer.json(201, .object(["messageId": "<one@smtp-relay.mailin.fr>"]))]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("accounts:\n  bv: {provider: brevo, endpoint: \"\(server.url)\", credentials: {api_key: xkeysib-1}}\n", "carrier.yaml", in: folder)
+        try Self.write("from: orders@shop.example.com\nsubject: Hi\nhtml: <p>Hi</p>\n", "message.yaml", in: folder)
+        try Self.write("email\n" + (0..<3).map { "r\($0)@example.com" }.joined(separator: "\n") + "\n", "list.csv", in: folder)
+        let result = try carrier(["bulk", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        #expect(try JSONParser.parse(result.stdout)["sent"] == 3, "\(result.stdout)\(result.stderr)")
+        let requests = try await server.requests()
+        #expect(requests.count == 4, "one batch, then three single sends")
+        #expect(requests[0].json["messageVersions"].arrayValue?.count == 3)
+        #expect(requests.dropFirst().map { $0.json["to"][0]["email"].text }.sorted() == ["r0@example.com", "r1@example.com", "r2@example.com"])
+    }
+
+    @Test("Mailjet: a 400 with a status per message fails only the refused one; the others are sent")
+    func mailjetPartialAnswer() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        let statuses: [Value] = (0..<4).map { i in
+            i == 1 ? .object(["Status": "error", "Errors": [.object(["ErrorMessage": "\"r1@example\" is an invalid email address."])]])
+                   : .object(["Status": "success", "To": [.object(["Email": .string("r\(i)@example.com"), "MessageID": .int(9000 + i)])]])
+        }
+        try await server.script(["*": [Answer.json(400, .object(["Messages": .array(statuses)]))]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("accounts:\n  mj: {provider: mailjet, endpoint: \"\(server.url)\", credentials: {api_key: pub, secret_key: priv}}\n",
+                       "carrier.yaml", in: folder)
+        try Self.write("from: orders@shop.example.com\nsubject: \"Hi {{ recipient.name }}\"\ntext: t\n", "message.yaml", in: folder)
+        try Self.write("email,name\n" + (0..<4).map { "r\($0)@example.com,R\($0)" }.joined(separator: "\n") + "\n", "list.csv", in: folder)
+        let result = try carrier(["bulk", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        let summary = try JSONParser.parse(result.stdout)
+        #expect(summary["sent"] == 3 && summary["failed"] == .object(["permanent": 1]), "\(result.stdout)\(result.stderr)")
+        let requests = try await server.requests()
+        #expect(requests.count == 1)
+        #expect(requests.first?.json["Messages"].arrayValue?.map { $0["Subject"].text } == (0..<4).map { "Hi R\($0)" })
+        let journal = try String(contentsOfFile: folder.path + "/list.csv.journal.ndjson", encoding: .utf8)
+        #expect(journal.contains("9002") && journal.contains("is an invalid email address"), "\(journal)")
+    }
+
     @Test("Mailtrap's /api/batch: one request for five recipients, matching the official spec, a refusal among the answers")
     func mailtrapBatch() async throws {
         let server = try CaptureServer()

@@ -209,6 +209,7 @@ extension Mailer {
         let started = Date()
         var pending = messages
         var onward: [(Int, Message)] = []
+        var alone: [(Int, Message)] = []
         let state = await RouteState.registry.state(for: route)
         let breaker = route.breaker.map { CircuitBreaker(policy: $0, state: state) }
         if let breaker, case .skip = await breaker.decide(account) { onward = pending; pending = [] }
@@ -217,6 +218,11 @@ extension Mailer {
                                                          state: route.stateFile == nil ? nil : state)
             if let first = attempts.first(where: { $0.outcome != .skipped }) {
                 await breaker?.record(account, errorClass: first.outcome == .sent ? nil : first.errorClass)
+            }
+            // One bad message can make an ESP refuse the whole request (Brevo): then each goes alone.
+            if pending.count > 1, attempts.allSatisfy({ $0.outcome == .failed && $0.errorClass == .permanent && $0.error == attempts[0].error }) {
+                alone = pending
+                break
             }
             var again: [(Int, Message)] = []
             var pause: Double?
@@ -238,22 +244,22 @@ extension Mailer {
             try? await Task.sleep(for: .seconds(pause))
             pending = again
         }
-        // What this account could not take goes on, one by one, to the route's other accounts.
+        // What this account could not take goes on, one by one, to the route's other accounts;
+        // a batch refused as a whole for good goes one by one along the whole route.
         var others = route
         others.members.removeAll { $0.name == account }
         let rest = others
-        if !onward.isEmpty, !rest.members.isEmpty {
-            await InOrderWindow.run(onward, inFlight: 32) { item in
-                (item.0, await self.failOver(item.1, along: rest, spoolRoute: route.name))
-            } report: { _, result in
-                outcomes[result.0] = result.1
-            }
+        let singles = alone.map { ($0.0, $0.1, route) } + (rest.members.isEmpty ? [] : onward.map { ($0.0, $0.1, rest) })
+        await InOrderWindow.run(singles, inFlight: 32) { item in
+            (item.0, await self.sendAlone(item.1, along: item.2, spoolRoute: route.name))
+        } report: { _, result in
+            outcomes[result.0] = result.1
         }
         return chunk.indices.map { (chunk[$0], outcomes[$0] ?? .failed("failed", "not sent", nil)) }
     }
 
-    /// Sends a message of a failed batch along the rest of its route.
-    private func failOver(_ message: Message, along route: Route, spoolRoute: String) async -> BulkOutcome {
+    /// Sends a message of a failed batch on its own, along (the rest of) its route.
+    private func sendAlone(_ message: Message, along route: Route, spoolRoute: String) async -> BulkOutcome {
         do {
             let receipt = try await send(message, along: route, spoolRoute: spoolRoute)
             return receipt.status == .partial ? .partial(receipt.account, receipt.messageIDs) : .sent(receipt.account, receipt.messageIDs)

@@ -4,7 +4,9 @@ import Foundation
 /// `api: {batch: …}`: the provider's batch endpoint — several messages in one request. Two kinds:
 ///
 /// - a list endpoint (Postmark): `body` builds the request from `requests`, and `results` gives
-///   one answer per message, read with the `item_…` rules;
+///   one answer per message, read with the `item_…` rules (also on an error status, when the
+///   answer has one per message: Mailjet). With `vary:`, a request takes only messages alike but
+///   for those body fields (Brevo's messageVersions carry just those);
 /// - a merge endpoint (SendGrid's personalizations, Mailgun's recipient variables): `merge: KEY`
 ///   sends one request per group of messages that are the same except for KEY, with KEY's lists
 ///   joined; the answer is read by the provider's single-send rules and stands for every message
@@ -36,7 +38,7 @@ struct BatchSpec: Sendable {
     var itemClass: Mapping?
     /// Which messages the batch endpoint takes (`when:`, over the message); the others are sent one by one.
     var when: Mapping?
-    /// Body fields that may differ between merged messages (`vary:`).
+    /// Body fields that may differ between the messages of one request (`vary:`).
     var vary: [String] = []
     /// What stands in the merged body for a field that differs (`placeholder:`, over `name`).
     var placeholder: Mapping?
@@ -61,12 +63,11 @@ extension ProviderFileReader {
         let error = template(r, "item_error", variables: BatchSpec.itemVariables)
         let itemClass = template(r, "item_class", variables: BatchSpec.itemVariables)
         let when = template(r, "when")
-        let varyNode = r.node("vary")
         let vary = r.list("vary")?.compactMap { r.scalarString($0, name: "vary") } ?? []
-        let placeholder = template(r, "placeholder", required: !vary.isEmpty, variables: ["name"])
+        let placeholder = template(r, "placeholder", required: !listEndpoint && !vary.isEmpty, variables: ["name"])
         let add = template(r, "add", variables: BatchSpec.mergeVariables)
-        if listEndpoint, let node = varyNode ?? r.node("add") {
-            r.error(node, "'vary' and 'add' belong to a merge endpoint", hint: "add 'merge: KEY' (the list joined across messages), or remove them")
+        if listEndpoint, let node = r.node("placeholder") ?? r.node("add") {
+            r.error(node, "'placeholder' and 'add' belong to a merge endpoint", hint: "add 'merge: KEY' (the list joined across messages), or remove them")
         }
         r.finish()
         guard let url, !listEndpoint || (body != nil && results != nil && success != nil) else { return nil }
@@ -92,6 +93,48 @@ extension APIChannel {
         guard let batch = spec.batch, !messages.isEmpty else { return [] }
         let started = Date()
         if let key = batch.mergeKey { return await sendMerged(messages, key: key, batch: batch, started: started) }
+        guard !batch.vary.isEmpty else { return await sendList(messages, batch: batch, started: started) }
+        // Brevo's messageVersions: one request per group of messages alike but for the `vary` fields.
+        var results = [Attempt?](repeating: nil, count: messages.count)
+        let (groups, failed) = group(messages, ignoring: batch.vary, started: started)
+        for (i, attempt) in failed { results[i] = attempt }
+        for group in groups {
+            let attempts = await sendList(group.indices.map { messages[$0] }, batch: batch, started: started)
+            for (i, attempt) in zip(group.indices, attempts) { results[i] = attempt }
+        }
+        return results.map { $0! }
+    }
+
+    /// Messages grouped by their rendered body without the `ignoring` fields (a field there must be
+    /// set in all or none); messages that cannot be rendered are failed attempts.
+    private func group(_ messages: [Message], ignoring fields: [String], started: Date)
+        -> (groups: [(indices: [Int], values: [Value])], failed: [(Int, Attempt)]) {
+        var groups: [(rest: [UInt8], indices: [Int], values: [Value])] = []
+        var failed: [(Int, Attempt)] = []
+        for (i, message) in messages.enumerated() {
+            do {
+                let value = try context.render(spec.body.template, in: context.scope(for: message))
+                // A body that is not an object matches only itself.
+                var fingerprint = JSONWriter.bytes(value)
+                if var rest = value.objectValue {
+                    for field in fields { rest[field] = .bool(!value[field].isEmpty) }
+                    fingerprint = JSONWriter.bytes(.object(rest))
+                }
+                if let g = groups.firstIndex(where: { $0.rest == fingerprint }) {
+                    groups[g].indices.append(i)
+                    groups[g].values.append(value)
+                } else {
+                    groups.append((fingerprint, [i], [value]))
+                }
+            } catch {
+                failed.append((i, attempt(.failed, since: started, .permanent, error: error.description)))
+            }
+        }
+        return (groups.map { ($0.indices, $0.values) }, failed)
+    }
+
+    /// A list endpoint: the messages' bodies as `requests`, one answer per message.
+    private func sendList(_ messages: [Message], batch: BatchSpec, started: Date) async -> [Attempt] {
         guard let bodyTemplate = batch.body, let resultsTemplate = batch.results, let itemSuccess = batch.itemSuccess else { return [] }
         func all(_ one: Attempt) -> [Attempt] { Array(repeating: one, count: messages.count) }
         do {
@@ -110,36 +153,49 @@ extension APIChannel {
             case .answered(let answer): response = answer
             case .failed(let failed): return all(failed)
             }
-            // The batch as a whole failed: classified by the provider's single-send rules.
-            guard (200..<300).contains(response.status), !response.truncated else { return all(settle(response, started: started)) }
+            guard !response.truncated else { return all(settle(response, started: started)) }
             let parsed = (try? JSONParser.parse(Array(response.body))) ?? .null
             var headers = OrderedObject()
             for header in response.headers { headers[header.name.lowercased()] = .string(header.value) }
             let answerScope = Scope(values: ["status": .int(response.status), "headers": .object(headers), "body": parsed,
                                              "text": .string(String(decoding: response.body, as: UTF8.self)), "settings": .object(context.settings)])
+            guard (200..<300).contains(response.status) else {
+                // Refused, but with an answer per message (Mailjet's 400 when some fail): read each.
+                // Otherwise the batch failed as a whole, classified by the single-send rules.
+                guard let items = (try? context.render(resultsTemplate, in: answerScope))?.arrayValue, items.count == messages.count else {
+                    return all(settle(response, started: started))
+                }
+                return try read(items, for: messages.count, answerScope: answerScope, status: response.status, batch: batch, itemSuccess: itemSuccess, started: started)
+            }
             let items: [Value]
             do { items = (try context.render(resultsTemplate, in: answerScope)).arrayValue ?? [] } catch {
                 // A 2xx whose answer cannot be read: the messages may have gone.
                 return all(attempt(.failed, since: started, .ambiguous, status: response.status,
                                    error: "HTTP \(response.status): the provider file could not read the batch answer: \(error)"))
             }
-            return try messages.indices.map { i throws(CarrierError) -> Attempt in
-                guard i < items.count else {
-                    return attempt(.failed, since: started, .ambiguous, status: response.status,
-                                   error: "HTTP \(response.status): the batch answer has no result for message \(i + 1) of \(messages.count)")
-                }
-                let itemScope = answerScope.with("item", items[i])
-                if (try context.render(itemSuccess, in: itemScope)).isTruthy {
-                    let ids = try batch.itemMessageIDs.map { t throws(CarrierError) in try context.render(t, in: itemScope) } ?? .null
-                    return attempt(.sent, since: started, status: response.status, ids: (ids.arrayValue ?? [ids]).filter { !$0.isEmpty }.map(\.text))
-                }
-                let error = try batch.itemError.map { t throws(CarrierError) in (try context.render(t, in: itemScope)).text } ?? "refused"
-                let named = try batch.itemClass.map { t throws(CarrierError) in (try context.render(t, in: itemScope)).text }
-                return attempt(.failed, since: started, named.flatMap(ErrorClass.init(rawValue:)) ?? .permanent, status: response.status,
-                               error: "HTTP \(response.status): \(error)")
-            }
+            return try read(items, for: messages.count, answerScope: answerScope, status: response.status, batch: batch, itemSuccess: itemSuccess, started: started)
         } catch {
             return all(attempt(.failed, since: started, .permanent, error: error.description))
+        }
+    }
+
+    /// One attempt per message from the answer's items, in order (a missing item is ambiguous).
+    private func read(_ items: [Value], for count: Int, answerScope: Scope, status: Int, batch: BatchSpec, itemSuccess: Mapping,
+                      started: Date) throws(CarrierError) -> [Attempt] {
+        try (0..<count).map { i throws(CarrierError) -> Attempt in
+            guard i < items.count else {
+                return attempt(.failed, since: started, .ambiguous, status: status,
+                               error: "HTTP \(status): the batch answer has no result for message \(i + 1) of \(count)")
+            }
+            let itemScope = answerScope.with("item", items[i])
+            if (try context.render(itemSuccess, in: itemScope)).isTruthy {
+                let ids = try batch.itemMessageIDs.map { t throws(CarrierError) in try context.render(t, in: itemScope) } ?? .null
+                return attempt(.sent, since: started, status: status, ids: (ids.arrayValue ?? [ids]).filter { !$0.isEmpty }.map(\.text))
+            }
+            let error = try batch.itemError.map { t throws(CarrierError) in (try context.render(t, in: itemScope)).text } ?? "refused"
+            let named = try batch.itemClass.map { t throws(CarrierError) in (try context.render(t, in: itemScope)).text }
+            return attempt(.failed, since: started, named.flatMap(ErrorClass.init(rawValue:)) ?? .permanent, status: status,
+                           error: "HTTP \(status): \(error)")
         }
     }
 
@@ -147,29 +203,9 @@ extension APIChannel {
     /// request with `key`'s lists joined (in order); each group's answer, read by the single-send
     /// rules, is every member's attempt. Messages that differ elsewhere go in requests of their own.
     private func sendMerged(_ messages: [Message], key: String, batch: BatchSpec, started: Date) async -> [Attempt] {
-        var groups: [(rest: [UInt8], indices: [Int], values: [Value])] = []
         var results = [Attempt?](repeating: nil, count: messages.count)
-        for (i, message) in messages.enumerated() {
-            do {
-                let value = try context.render(spec.body.template, in: context.scope(for: message))
-                // Everything but the merge key and the varying fields must match (a varying field must
-                // be there in all or none); a body that is not an object matches only itself.
-                var fingerprint = JSONWriter.bytes(value)
-                if var rest = value.objectValue {
-                    rest[key] = nil
-                    for field in batch.vary { rest[field] = .bool(!value[field].isEmpty) }
-                    fingerprint = JSONWriter.bytes(.object(rest))
-                }
-                if let g = groups.firstIndex(where: { $0.rest == fingerprint }) {
-                    groups[g].indices.append(i)
-                    groups[g].values.append(value)
-                } else {
-                    groups.append((fingerprint, [i], [value]))
-                }
-            } catch {
-                results[i] = attempt(.failed, since: started, .permanent, error: error.description)
-            }
-        }
+        let (groups, failed) = group(messages, ignoring: [key] + batch.vary, started: started)
+        for (i, attempt) in failed { results[i] = attempt }
         for group in groups {
             let attempt: Attempt
             do {
