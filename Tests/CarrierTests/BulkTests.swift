@@ -391,6 +391,64 @@ struct BulkTests {
         #expect(journal.contains("9002") && journal.contains("is an invalid email address"), "\(journal)")
     }
 
+    @Test("SparkPost: one transmission for five recipients, each with its own substitution_data for a differing subject")
+    func sparkpostTransmission() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.json(200, .object(["results": .object([
+            "total_rejected_recipients": 0, "total_accepted_recipients": 5, "id": "11668787484950529"])]))]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("accounts:\n  sp: {provider: sparkpost, endpoint: \"\(server.url)\", credentials: {api_key: sp-key-1}}\n", "carrier.yaml", in: folder)
+        try Self.write("from: orders@shop.example.com\nsubject: \"Order {{ recipient.order_id }}\"\nhtml: <p>Thanks</p>\n", "message.yaml", in: folder)
+        try Self.write("email,order_id\n" + (0..<5).map { "r\($0)@example.com,\(800 + $0)" }.joined(separator: "\n") + "\n", "list.csv", in: folder)
+        let result = try carrier(["bulk", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        #expect(try JSONParser.parse(result.stdout)["sent"] == 5, "\(result.stdout)\(result.stderr)")
+        let requests = try await server.requests()
+        #expect(requests.count == 1 && requests.first?.path == "/api/v1/transmissions")
+        let body = try #require(requests.first).json
+        #expect(body["content"]["subject"] == "{{{subject}}}")
+        #expect(body["content"]["html"] == "<p>Thanks</p>", "a part the same for all stays as it is")
+        let recipients = body["recipients"].arrayValue ?? []
+        #expect(recipients.map { $0["address"]["email"].text } == (0..<5).map { "r\($0)@example.com" })
+        #expect(recipients.map { $0["substitution_data"]["subject"].text } == (0..<5).map { "Order \(800 + $0)" })
+    }
+
+    @Test("Mandrill: one request with merge_vars; a recipient the answer rejects fails alone, the others are sent")
+    func mandrillMergeVars() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        let answer: Value = .array((0..<4).map { i in
+            i == 2 ? .object(["email": "r2@example.com", "status": "rejected", "reject_reason": "hard-bounce", "_id": "md-2"])
+                   : .object(["email": .string("r\(i)@example.com"), "status": "sent", "_id": .string("md-\(i)")])
+        })
+        try await server.script(["*": [Answer.json(200, answer)]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("accounts:\n  md: {provider: mandrill, endpoint: \"\(server.url)\", credentials: {api_key: md-key-1}}\n", "carrier.yaml", in: folder)
+        try Self.write("from: orders@shop.example.com\nsubject: Your order\ntext: \"Hi {{ recipient.name }}\"\n", "message.yaml", in: folder)
+        try Self.write("email,name\n" + (0..<4).map { "r\($0)@example.com,R\($0)" }.joined(separator: "\n") + "\n", "list.csv", in: folder)
+        let result = try carrier(["bulk", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        let summary = try JSONParser.parse(result.stdout)
+        #expect(summary["sent"] == 3 && summary["failed"] == .object(["permanent": 1]), "\(result.stdout)\(result.stderr)")
+        let requests = try await server.requests()
+        #expect(requests.count == 1 && requests.first?.path == "/api/1.0/messages/send")
+        let message = try #require(requests.first).json["message"]
+        #expect(message["to"].arrayValue?.map { $0["email"].text } == (0..<4).map { "r\($0)@example.com" })
+        #expect(message["preserve_recipients"] == false && message["merge_language"] == "mailchimp")
+        #expect(message["subject"] == "Your order" && message["text"] == "*|text|*")
+        let vars = message["merge_vars"].arrayValue ?? []
+        #expect(vars.map { $0["rcpt"].text } == (0..<4).map { "r\($0)@example.com" })
+        #expect(vars.map { $0["vars"][0]["content"].text } == (0..<4).map { "Hi R\($0)" })
+        let spec = try Fixtures.python("check_spec.py", [Repository.spec("mailchimp-transactional-openapi.json"), "/messages/send", "post",
+                                                          "--allof-open"], input: requests[0].body)
+        #expect(spec.status == 0, "\(spec.stdout)\(spec.stderr)")
+        let journal = try String(contentsOfFile: folder.path + "/list.csv.journal.ndjson", encoding: .utf8)
+        let refused = journal.split(separator: "\n").filter { $0.contains("\"state\":\"refused\"") }
+        #expect(refused.count == 1 && refused[0].contains("r2@example.com") && refused[0].contains("hard-bounce"), "\(journal)")
+        #expect(journal.contains("\"message_ids\":[\"md-3\"]"), "each recipient keeps its own id: \(journal)")
+    }
+
     @Test("Mailtrap's /api/batch: one request for five recipients, matching the official spec, a refusal among the answers")
     func mailtrapBatch() async throws {
         let server = try CaptureServer()

@@ -7,12 +7,14 @@ import Foundation
 ///   one answer per message, read with the `item_…` rules (also on an error status, when the
 ///   answer has one per message: Mailjet). With `vary:`, a request takes only messages alike but
 ///   for those body fields (Brevo's messageVersions carry just those);
-/// - a merge endpoint (SendGrid's personalizations, Mailgun's recipient variables): `merge: KEY`
-///   sends one request per group of messages that are the same except for KEY, with KEY's lists
-///   joined; the answer is read by the provider's single-send rules and stands for every message
-///   of the group. Body fields named in `vary:` may differ too: where they do, the request carries
-///   the `placeholder:` and each recipient's value goes in `recipients`, which `add:` puts in the
-///   request (Mailgun substitutes `%recipient.subject%` per recipient).
+/// - a merge endpoint (SendGrid's personalizations, Mailgun's recipient variables, SparkPost's
+///   recipients, Mandrill's `message.to`): `merge: KEY` sends one request per group of messages
+///   that are the same except for KEY, with KEY's lists joined; the answer is read by the
+///   provider's single-send rules and stands for every message of the group (a per-recipient
+///   answer is split among them). Body fields named in `vary:` may differ too: where they do, the
+///   request carries the `placeholder:` (`$name` is the field's last key) and each message's value
+///   goes with its entries of KEY (`values:`) or in `recipients`, which `add:` puts in the
+///   request (Mailgun substitutes `%recipient.subject%` per recipient). Keys are dotted paths.
 ///
 /// ```yaml
 /// batch:
@@ -38,15 +40,18 @@ struct BatchSpec: Sendable {
     var itemClass: Mapping?
     /// Which messages the batch endpoint takes (`when:`, over the message); the others are sent one by one.
     var when: Mapping?
-    /// Body fields that may differ between the messages of one request (`vary:`).
+    /// Body fields that may differ between the messages of one request (`vary:`, dotted paths).
     var vary: [String] = []
-    /// What stands in the merged body for a field that differs (`placeholder:`, over `name`).
-    var placeholder: Mapping?
-    /// Fields added to a merged body (`add:`, over `recipients`: each address → its varied values).
+    /// What stands in a merged body for a field that differs (`placeholder:`; `$name` is its last key).
+    var placeholder: String?
+    /// Where each entry of the merge key carries its message's differing values (`values:`).
+    var valuesKey: String?
+    /// Fields (dotted paths) added to a merged body (`add:`, over `recipients`: each address → its
+    /// differing values, and `varied`: the names of the fields that differ).
     var add: Mapping?
 
     static let requestVariables: Set<String> = ["requests", "settings", "credentials", "now"]
-    static let mergeVariables: Set<String> = ["recipients", "settings"]
+    static let mergeVariables: Set<String> = ["recipients", "varied", "settings"]
     static let itemVariables: Set<String> = ["item", "status", "headers", "body", "text", "settings"]
 }
 
@@ -64,15 +69,20 @@ extension ProviderFileReader {
         let itemClass = template(r, "item_class", variables: BatchSpec.itemVariables)
         let when = template(r, "when")
         let vary = r.list("vary")?.compactMap { r.scalarString($0, name: "vary") } ?? []
-        let placeholder = template(r, "placeholder", required: !listEndpoint && !vary.isEmpty, variables: ["name"])
+        let placeholder = r.string("placeholder")
+        let valuesKey = r.string("values")
         let add = template(r, "add", variables: BatchSpec.mergeVariables)
-        if listEndpoint, let node = r.node("placeholder") ?? r.node("add") {
-            r.error(node, "'placeholder' and 'add' belong to a merge endpoint", hint: "add 'merge: KEY' (the list joined across messages), or remove them")
+        if listEndpoint, let node = r.node("placeholder") ?? r.node("values") ?? r.node("add") {
+            r.error(node, "'placeholder', 'values' and 'add' belong to a merge endpoint",
+                    hint: "add 'merge: KEY' (the list joined across messages), or remove them")
+        } else if !listEndpoint, !vary.isEmpty, placeholder == nil, let node = r.node("vary") {
+            r.error(node, "a merge endpoint with 'vary' needs a 'placeholder' for the fields that differ",
+                    hint: "such as placeholder: \"%recipient.$name%\" ($name is the field's last key)")
         }
         r.finish()
         guard let url, !listEndpoint || (body != nil && results != nil && success != nil) else { return nil }
         return BatchSpec(url: url, size: size, mergeKey: merge, body: body, results: results, itemSuccess: success, itemMessageIDs: ids,
-                         itemError: error, itemClass: itemClass, when: when, vary: vary, placeholder: placeholder, add: add)
+                         itemError: error, itemClass: itemClass, when: when, vary: vary, placeholder: placeholder, valuesKey: valuesKey, add: add)
     }
 }
 
@@ -116,9 +126,10 @@ extension APIChannel {
                 let value = try context.render(spec.body.template, in: context.scope(for: message))
                 // A body that is not an object matches only itself.
                 var fingerprint = JSONWriter.bytes(value)
-                if var rest = value.objectValue {
-                    for field in fields { rest[field] = .bool(!value[field].isEmpty) }
-                    fingerprint = JSONWriter.bytes(.object(rest))
+                if value.objectValue != nil {
+                    var rest = value
+                    for field in fields { rest.set(path: field, to: .bool(!value.at(path: field).isEmpty)) }
+                    fingerprint = JSONWriter.bytes(rest)
                 }
                 if let g = groups.firstIndex(where: { $0.rest == fingerprint }) {
                     groups[g].indices.append(i)
@@ -214,30 +225,66 @@ extension APIChannel {
             } catch {
                 attempt = self.attempt(.failed, since: started, .permanent, error: error.description)
             }
-            for i in group.indices { results[i] = attempt }
+            for i in group.indices { results[i] = Self.own(attempt, for: messages[i]) }
         }
         return results.map { $0! }
     }
 
-    /// One body for a group: the first message's, with `key`'s lists joined, a placeholder for each
-    /// `vary` field whose values differ, and the `add` fields rendered over each recipient's values.
-    private func merge(_ values: [Value], recipients: [[Address]], key: String, batch: BatchSpec) throws(CarrierError) -> Value {
-        var merged = values[0].objectValue ?? OrderedObject()
-        merged[key] = .array(values.flatMap { $0[key].arrayValue ?? [$0[key]] })
-        var own = [OrderedObject](repeating: OrderedObject(), count: values.count)
-        for field in batch.vary where values.contains(where: { $0[field] != values[0][field] }) {
-            guard let placeholder = batch.placeholder else { break }
-            merged[field] = try context.render(placeholder, in: Scope(values: ["name": .string(field)]))
-            for i in values.indices { own[i][field] = .string(values[i][field].text) }
+    /// A group's attempt as one of its messages sees it: with a per-recipient answer (Mandrill's),
+    /// only that message's recipients, and failed when every one of them was refused.
+    static func own(_ attempt: Attempt, for message: Message) -> Attempt {
+        guard !attempt.recipients.isEmpty else { return attempt }
+        let addresses = Set((message.to + message.cc + message.bcc).map { $0.email.lowercased() })
+        var mine = attempt
+        mine.recipients = attempt.recipients.filter { addresses.contains($0.email.lowercased()) }
+        guard !mine.recipients.isEmpty else { return attempt }
+        mine.messageIDs = mine.recipients.compactMap(\.messageID)
+        if attempt.outcome == .sent, !mine.recipients.contains(where: { $0.accepted || $0.status == "deferred" }) {
+            mine.outcome = .failed
+            mine.errorClass = .permanent
+            mine.error = (attempt.status.map { "HTTP \($0): " } ?? "") + "refused: "
+                + mine.recipients.map { "\($0.email) (\($0.status)\($0.error.map { ": \($0)" } ?? ""))" }.joined(separator: ", ")
         }
-        guard let add = batch.add else { return .object(merged) }
+        return mine
+    }
+
+    /// One body for a group: the first message's, with a placeholder for each `vary` field whose
+    /// values differ, `key`'s lists joined (each entry carrying its message's values under
+    /// `values:`), and the `add` fields rendered over each recipient's values.
+    private func merge(_ values: [Value], recipients: [[Address]], key: String, batch: BatchSpec) throws(CarrierError) -> Value {
+        var merged = values[0]
+        var own = [OrderedObject](repeating: OrderedObject(), count: values.count)
+        var varied: [Value] = []
+        if let placeholder = batch.placeholder {
+            for field in batch.vary where values.contains(where: { $0.at(path: field) != values[0].at(path: field) }) {
+                let name = String(field.split(separator: ".").last ?? Substring(field))
+                merged.set(path: field, to: .string(placeholder.replacingOccurrences(of: "$name", with: name)))
+                varied.append(.string(name))
+                for i in values.indices { own[i][name] = .string(values[i].at(path: field).text) }
+            }
+        }
+        var joined: [Value] = []
+        for (i, value) in values.enumerated() {
+            let entries = value.at(path: key).arrayValue ?? [value.at(path: key)]
+            guard let valuesKey = batch.valuesKey, !own[i].isEmpty else { joined += entries; continue }
+            joined += entries.map { entry in
+                var entry = entry
+                entry.set(path: valuesKey, to: .object(own[i]))
+                return entry
+            }
+        }
+        merged.set(path: key, to: .array(joined))
+        guard let add = batch.add else { return merged }
         var byAddress = OrderedObject()
         for (i, addresses) in recipients.enumerated() {
             for address in addresses { byAddress[address.email] = .object(own[i]) }
         }
-        let extra = try context.render(add, in: Scope(values: ["recipients": .object(byAddress), "settings": .object(context.settings)]))
-        for entry in extra.objectValue ?? OrderedObject() { merged[entry.key] = entry.value }
-        return .object(merged)
+        let extra = try context.render(add, in: Scope(values: ["recipients": .object(byAddress), "varied": .array(varied),
+                                                               "settings": .object(context.settings)]))
+        for entry in extra.objectValue ?? OrderedObject() where !entry.value.isNull {
+            merged.set(path: entry.key, to: entry.value)
+        }
+        return merged
     }
 
     /// Sends an already rendered body (a merged batch) like a single send, to the batch URL.
