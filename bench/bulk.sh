@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # carrier bulk at scale: a ROWS-row CSV (default 1,000,000) through the file channel (to a folder
 # on tmpfs when /dev/shm exists), then N rows (default 100,000) to a Mailtrap account at a sink
-# answering after 50 ms (bench/sink.c). Peak RSS (/usr/bin/time -v), time, and rows per second
+# answering after 50 ms (bench/sink.c), the same N and then all ROWS through Postmark's batch
+# endpoint at that sink. Peak RSS (/usr/bin/time -v), time, and rows per second
 # beside rendering alone (--dry-run over the same file). Release build.
 #   bench/bulk.sh [ROWS] [API_ROWS]
 set -euo pipefail
@@ -53,3 +54,6 @@ printf 'accounts:\n  pm: {provider: postmark, endpoint: "http://127.0.0.1:%s", c
 rm -f api.csv.journal.ndjson
 measure "Postmark batch API (500 a request)" "$API_ROWS" "$BIN" bulk --config batch.yaml --in-flight 8 message.yaml api.csv
 echo "   requests: $(( (API_ROWS + 499) / 500 )) (500 messages each)"
+rm -f list.csv.journal.ndjson
+measure "Postmark batch API, all rows" "$ROWS" "$BIN" bulk --config batch.yaml --in-flight 8 message.yaml list.csv
+echo "   requests: $(( (ROWS + 499) / 500 )) (500 messages each)"
