@@ -98,4 +98,32 @@ struct RateLimitTests {
         for _ in 0..<3 { _ = try carrier(["send", "--config", separate, Repository.example("welcome.yaml")]) }
         #expect(files("a") == 5)
     }
+
+    @Test("limits: {batch_size, concurrency} — smaller batches, and one request at a time (measured at the server)")
+    func batchSizeAndConcurrency() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        func answer(_ count: Int, delay: Double) -> Value {
+            var a = Answer.json(200, .array((0..<count).map { _ in .object(["ErrorCode": 0, "Message": "OK", "MessageID": "pm-1"]) }))
+            if var o = a.objectValue { o["delay"] = .double(delay); a = .object(o) }
+            return a
+        }
+        try await server.script(["/email/batch": [answer(2, delay: 0.3)]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try """
+            accounts:
+              pm: {provider: postmark, endpoint: "\(server.url)", credentials: {server_token: pm-token-1}, limits: {batch_size: 2, concurrency: 1}}
+            """.write(toFile: folder.path + "/carrier.yaml", atomically: true, encoding: .utf8)
+        try "from: a@shop.example.com\nsubject: Hi\ntext: t\n".write(toFile: folder.path + "/message.yaml", atomically: true, encoding: .utf8)
+        try ("email\n" + (0..<6).map { "r\($0)@example.com" }.joined(separator: "\n") + "\n")
+            .write(toFile: folder.path + "/list.csv", atomically: true, encoding: .utf8)
+        let result = try carrier(["bulk", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        #expect(try JSONParser.parse(result.stdout)["sent"] == 6, "\(result.stdout)\(result.stderr)")
+        let requests = try await server.requests()
+        #expect(requests.count == 3 && requests.allSatisfy { ($0.json.arrayValue?.count ?? 0) == 2 }, "three batches of two")
+        // Each answer takes 0.3 s: one at a time means arrivals at least that far apart.
+        let times = requests.map(\.time).sorted()
+        for i in 1..<times.count { #expect(times[i] - times[i - 1] >= 0.25, "two batches in flight at once: \(times)") }
+    }
 }

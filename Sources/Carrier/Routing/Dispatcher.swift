@@ -18,6 +18,9 @@ struct Dispatcher: Sendable {
         var provider: String
         /// The account's rate limits over its provider's.
         var limits: RateLimits
+
+        /// Sends in flight at once: the account's `concurrency:`, else `limits.concurrency`, else the channel's.
+        var concurrency: Int? { account.concurrency ?? limits.concurrency ?? channel.concurrency }
     }
 
     /// Resolves an account and makes its channel (once per account for its own channel).
@@ -76,7 +79,7 @@ struct Dispatcher: Sendable {
                                errorClass: .failover, error: "\(spent.reason); next send possible at \(ISO8601.format(epochSeconds: Int(spent.until)))",
                                skipReason: .limitSpent(until: spent.until))
             }
-            let limiter = await ConnectionLimits.shared.limiter(for: prepared.account, limit: prepared.channel.concurrency)
+            let limiter = await ConnectionLimits.shared.limiter(for: prepared.account, limit: prepared.concurrency)
             await limiter?.acquire()
             var attempt = await prepared.channel.send(carried)
             await limiter?.release()
@@ -87,7 +90,8 @@ struct Dispatcher: Sendable {
 
     /// Messages per request of the account's batch endpoint, or nil when it has none.
     func batchSize(_ name: String) -> Int? {
-        ((try? prepare(name))?.channel as? APIChannel)?.batchSize
+        guard let prepared = try? prepare(name), let size = (prepared.channel as? APIChannel)?.batchSize else { return nil }
+        return min(size, prepared.limits.batchSize ?? size)
     }
 
     /// Sends messages through the account's batch endpoint in one request (after the capability
@@ -120,7 +124,7 @@ struct Dispatcher: Sendable {
                                       errorClass: .failover, error: spent.reason, skipReason: .limitSpent(until: spent.until))
                 return messages.indices.map { results[$0] ?? skipped }
             }
-            let limiter = await ConnectionLimits.shared.limiter(for: prepared.account, limit: prepared.channel.concurrency)
+            let limiter = await ConnectionLimits.shared.limiter(for: prepared.account, limit: prepared.concurrency)
             await limiter?.acquire()
             var sent = await channel.sendBatch(carried)
             await limiter?.release()
