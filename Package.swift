@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
     ],
     targets: [
         // Thin system-library modules over the C libraries (found by pkg-config). libcurl is
@@ -36,8 +37,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ], plugins: ["EmbedProviders"]),
+        // The webhook server of `carrier events serve`, on Hummingbird (docs/dependencies.md).
+        .target(name: "CarrierServer", dependencies: [
+            "Carrier",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "CarrierCLI", dependencies: [
             "Carrier",
+            "CarrierServer",
             "CarrierCurl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

@@ -7,4 +7,5 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <openssl/hmac.h>
+#include <openssl/x509.h>
 #endif

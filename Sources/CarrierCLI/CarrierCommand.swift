@@ -15,7 +15,7 @@ struct CarrierCommand: AsyncParsableCommand {
             Exit codes: 0 sent, 1 not sent, 2 bad usage, configuration, provider file or message.
             """,
         version: "0.1.0",
-        subcommands: [SendCommand.self, BulkCommand.self, RenderCommand.self, ProvidersCommand.self, OutboxCommand.self]
+        subcommands: [SendCommand.self, BulkCommand.self, RenderCommand.self, ProvidersCommand.self, OutboxCommand.self, EventsCommand.self]
     )
 
     /// Runs the command; errors print one clear line on stderr and exit 1 or 2.

@@ -12,7 +12,9 @@ struct ProviderContext: Sendable {
     /// The account's `endpoint:`, split once.
     let endpoint: URLParts?
 
-    init(definition: ProviderDefinition, account: Account) throws(CarrierError) {
+    /// - Parameter sending: whether the account must have what sending needs (required settings and
+    ///   credentials); receiving its webhooks needs neither.
+    init(definition: ProviderDefinition, account: Account, sending: Bool = true) throws(CarrierError) {
         self.definition = definition
         self.account = account
         let place = "account '\(account.name)' (provider \(definition.id))"
@@ -23,7 +25,7 @@ struct ProviderContext: Sendable {
                 throw .configuration(ConfigurationError("\(place): setting \(spec.name) is '\(value.text)'",
                                                         hint: "expected one of: " + allowed.joined(separator: ", ")))
             }
-            if spec.required && value.isEmpty {
+            if sending && spec.required && value.isEmpty {
                 throw .configuration(ConfigurationError("\(place) needs the setting '\(spec.name)'" + (spec.description.map { " (\($0))" } ?? ""),
                                                         hint: "add settings: {\(spec.name): …} to the account"))
             }
@@ -36,7 +38,7 @@ struct ProviderContext: Sendable {
         var redactor = Redactor()
         for spec in definition.credentials {
             let value = account.credentials[spec.name] ?? .null
-            if spec.required && value.isEmpty {
+            if sending && spec.required && value.isEmpty {
                 throw .configuration(ConfigurationError("\(place) needs the credential '\(spec.name)'" + (spec.description.map { " (\($0))" } ?? ""),
                     hint: "add credentials: {\(spec.name): \"${\(definition.id.uppercased())_\(spec.name.uppercased())}\"} to the account and export that variable"))
             }

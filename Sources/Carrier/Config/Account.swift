@@ -25,6 +25,11 @@ public struct Account: Sendable {
     public var concurrency: Int?
     /// Sends per second, minute, hour and day (`limits:`), over the provider file's.
     public var limits: RateLimits?
+    /// What verifies the ESP's webhooks (`webhook_secret:`): an HMAC key, `user:password` for basic
+    /// auth, or a public key. A secret like any credential.
+    public var webhookSecret: String?
+    /// The public URL the ESP calls (`webhook_url:`), for ESPs that sign it (Mandrill).
+    public var webhookURL: String?
 
     public init(name: String, provider: String, channel: ChannelKind, credentials: OrderedObject = OrderedObject(),
                 settings: OrderedObject = OrderedObject(), endpoint: String? = nil, smtp: SMTPOverride? = nil,

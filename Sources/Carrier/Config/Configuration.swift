@@ -45,6 +45,8 @@ public struct Configuration: Sendable {
         var ignoreUnsupported: Bool
         var concurrency: Int?
         var limits: RateLimits?
+        var webhookSecret: Value = .null
+        var webhookURL: String?
     }
 
     /// The embedded default: one account that writes `.eml` files into `./outbox/`.
@@ -155,10 +157,13 @@ public struct Configuration: Sendable {
         if let concurrency, concurrency < 1, let n = node["concurrency"] { r.error(n, "concurrency must be at least 1") }
         let from = r.string("from")
         let directory = r.string("directory").map(absolute)
+        let webhookSecret = r.node("webhook_secret").map(Value.init(yaml:)) ?? .null
+        let webhookURL = r.string("webhook_url")
         guard let provider else { return nil }
         return UnresolvedAccount(name: name, provider: provider, channel: channel, credentials: credentials, settings: settings,
                           endpoint: endpoint, smtp: smtp, from: from, directory: directory, transferOptions: transfer,
-                          ignoreUnsupported: ignoreUnsupported, concurrency: concurrency, limits: limits)
+                          ignoreUnsupported: ignoreUnsupported, concurrency: concurrency, limits: limits,
+                          webhookSecret: webhookSecret, webhookURL: webhookURL)
     }
 
     /// The error for an account name the configuration does not have, with a suggestion.
@@ -195,6 +200,12 @@ public struct Configuration: Sendable {
                        smtp: raw.smtp, from: from, directory: raw.directory, transferOptions: raw.transferOptions,
                        ignoreUnsupported: raw.ignoreUnsupported, concurrency: raw.concurrency)
         account.limits = raw.limits
+        if !raw.webhookSecret.isNull {
+            let secret = try secrets.resolve(raw.webhookSecret, place: "\(place).webhook_secret").text
+            Redactor.remember(secret)
+            account.webhookSecret = secret
+        }
+        account.webhookURL = raw.webhookURL
         return account
     }
 }

@@ -58,6 +58,7 @@ struct ProviderFileReader {
                 sections[channel.kind] = section
             }
         }
+        let events = top.mapping("events").flatMap(readEvents)
         let examples = top.list("examples").map(readExamples) ?? []
         top.finish()
         // A section that is present but broken has its own diagnostics; "no channel" would only repeat them.
@@ -68,6 +69,7 @@ struct ProviderFileReader {
         var definition = ProviderDefinition(id: id, name: name, docs: docs, file: file, origin: .file(file), credentials: credentials,
                                             settings: settings, capabilities: capabilities, sections: sections, examples: examples)
         definition.limits = limits
+        definition.events = events
         return definition
     }
 

@@ -18,6 +18,10 @@ public struct ProviderDefinition: Sendable {
     public var limits = RateLimits()
     /// Each channel's section of the file (`api`, `smtp`), as that channel read it.
     var sections: [ChannelKind: any Sendable]
+    /// How the ESP's delivery-event webhooks are verified and read (`events:`), when it sends them.
+    var events: EventsSpec?
+    /// Whether the provider file declares `events:`.
+    public var hasEvents: Bool { events != nil }
     var examples: [ProviderExample]
 
     /// The `api` section.

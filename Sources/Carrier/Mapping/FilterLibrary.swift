@@ -68,6 +68,18 @@ enum FilterLibrary {
             default: return .int(1)
             }
         },
+        "lookup": Filter(arguments: 1...2, summary: "a name → its value in the mapping argument, else the second argument (default null)") { v, args throws(FilterError) in
+            guard let table = args[0].objectValue else { throw FilterError(message: "needs a mapping such as {delivery: 'delivered'}") }
+            return table[v.text] ?? (args.count > 1 ? args[1] : .null)
+        },
+        "after": Filter(arguments: 1...1, summary: "text (or each text of a list) → what follows the first occurrence of the argument") { v, args in
+            func after(_ text: String) -> Value {
+                guard let range = text.range(of: args[0].text) else { return .string(text) }
+                return .string(String(text[range.upperBound...]))
+            }
+            if case .array(let items) = v { return .array(items.map { after($0.text) }) }
+            return v.isNull ? .null : after(v.text)
+        },
         "default": Filter(arguments: 1...1, summary: "the argument when the value is empty") { v, args in v.isEmpty ? args[0] : v },
         "keys": Filter(arguments: 0...0, summary: "an object's keys") { v, _ in .array((v.objectValue?.keys ?? []).map(Value.string)) },
         "values": Filter(arguments: 0...0, summary: "an object's values") { v, _ in .array(v.objectValue?.entries.map(\.value) ?? []) },

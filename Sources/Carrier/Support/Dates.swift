@@ -84,6 +84,11 @@ struct CivilTime {
 
 /// Base64 variants Foundation does not write itself.
 enum Base64 {
+    /// Base64 text with its `=` padding restored (some secrets come without it).
+    static func padded(_ text: String) -> String {
+        text + String(repeating: "=", count: (4 - text.count % 4) % 4)
+    }
+
     /// URL-safe alphabet (RFC 4648 §5), with padding kept.
     static func url(_ data: Data) -> String {
         data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")

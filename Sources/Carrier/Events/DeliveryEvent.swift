@@ -1,0 +1,52 @@
+import Foundation
+
+/// One delivery event from an ESP's webhook, in Carrier's words: what happened to which message
+/// for which recipient. `messageID` is the id Carrier's receipt gave, so a send and its events join.
+public struct DeliveryEvent: Sendable, Equatable {
+    /// What happened. `unknown` is an ESP event the provider file does not name.
+    public enum Kind: String, Sendable, CaseIterable {
+        case queued, sent, delivered, deferred, bounced, rejected, failed, opened, clicked, complained, unsubscribed, subscribed, unknown
+    }
+
+    public var event: Kind
+    /// `hard` or `soft`, when the ESP tells.
+    public var bounce: String?
+    public var provider: String
+    public var account: String
+    public var messageID: String?
+    public var recipient: String?
+    /// ISO 8601 in UTC.
+    public var timestamp: String?
+    /// The ESP's id for the event, or a stable hash of it; an id already written is not written again.
+    public var eventID: String
+    public var reason: String?
+    /// The link clicked.
+    public var url: String?
+    public var userAgent: String?
+    public var ip: String?
+    public var tags: [String]
+    public var metadata: OrderedObject
+    /// The ESP's own event, as it came.
+    public var raw: Value
+
+    /// The event as one JSON object (an NDJSON line of `carrier events`).
+    public var value: Value {
+        var object = OrderedObject()
+        object["event"] = .string(event.rawValue)
+        object["bounce"] = bounce.map(Value.string) ?? .null
+        object["provider"] = .string(provider)
+        object["account"] = .string(account)
+        object["message_id"] = messageID.map(Value.string) ?? .null
+        object["recipient"] = recipient.map(Value.string) ?? .null
+        object["timestamp"] = timestamp.map(Value.string) ?? .null
+        object["event_id"] = .string(eventID)
+        object["reason"] = reason.map(Value.string) ?? .null
+        object["url"] = url.map(Value.string) ?? .null
+        object["user_agent"] = userAgent.map(Value.string) ?? .null
+        object["ip"] = ip.map(Value.string) ?? .null
+        object["tags"] = .array(tags.map(Value.string))
+        object["metadata"] = .object(metadata)
+        object["raw"] = raw
+        return .object(object)
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// An append-only NDJSON file of delivery events: each event once (by `event_id`, including those
+/// written by earlier runs), and on disk (`fsync`) before ``append(_:)`` returns, so a webhook is
+/// answered 2xx only for what is kept. Appends that arrive together share one `fsync`.
+public actor EventLog {
+    private let fd: Int32
+    private let syncs: Bool
+    private var seen: Set<String> = []
+    private var pending: [UInt8] = []
+    /// Who waits for the pending bytes, with the ids they hold (forgotten again if the write fails).
+    private var waiting: [(continuation: CheckedContinuation<Void, any Error>, ids: [String])] = []
+    private var flushing = false
+
+    public struct WriteError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Opens (or creates, mode 0600) the file; nil or `-` writes to standard output.
+    public init(path: String?) throws(WriteError) {
+        guard let path, path != "-" else {
+            fd = STDOUT_FILENO
+            syncs = false
+            return
+        }
+        let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard opened >= 0 else { throw WriteError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        fd = opened
+        syncs = true
+        if let existing = FileManager.default.contents(atPath: path) {
+            for line in existing.split(separator: UInt8(ascii: "\n")) {
+                if let id = (try? JSONParser.parse(Array(line)))?["event_id"].stringValue { seen.insert(id) }
+            }
+        }
+    }
+
+    /// Writes the events not written before; returns how many were new and how many repeats.
+    public func append(_ events: [DeliveryEvent]) async throws -> (written: Int, repeated: Int) {
+        var ids: [String] = []
+        for event in events where seen.insert(event.eventID).inserted {
+            pending += JSONWriter.bytes(event.value)
+            pending.append(UInt8(ascii: "\n"))
+            ids.append(event.eventID)
+        }
+        guard !ids.isEmpty else { return (0, events.count) }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            waiting.append((continuation, ids))
+            if !flushing {
+                flushing = true
+                Task { await self.flush() }
+            }
+        }
+        return (ids.count, events.count - ids.count)
+    }
+
+    /// Writes and syncs what is pending, then wakes everyone whose events it held.
+    private func flush() {
+        while !pending.isEmpty {
+            let bytes = pending, waiters = waiting
+            pending = []
+            waiting = []
+            var error: WriteError?
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    error = WriteError(description: "writing events failed: \(String(cString: strerror(errno)))")
+                    break
+                }
+                offset += n
+            }
+            if error == nil, syncs, fsync(fd) != 0 { error = WriteError(description: "fsync failed: \(String(cString: strerror(errno)))") }
+            for waiter in waiters {
+                if let error {
+                    // Not kept: the ESP's retry must be written, not taken for a repeat.
+                    for id in waiter.ids { seen.remove(id) }
+                    waiter.continuation.resume(throwing: error)
+                } else {
+                    waiter.continuation.resume()
+                }
+            }
+        }
+        flushing = false
+    }
+}

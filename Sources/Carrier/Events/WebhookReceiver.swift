@@ -1,0 +1,122 @@
+import CarrierCurl
+import Foundation
+
+/// Turns an ESP's webhook into verified, normalised ``DeliveryEvent``s, by the `events:` section of
+/// the account's provider file. What `carrier events serve` and `carrier events parse` run, and
+/// what an application mounts on its own route:
+///
+/// ```swift
+/// let receiver = WebhookReceiver(configuration: try Configuration.load(path: "carrier.yaml"))
+/// let delivery = try await receiver.receive(account: "mailgun", request: WebhookRequest(headers: headers, body: body))
+/// for event in delivery.events { … }
+/// ```
+public struct WebhookReceiver: Sendable {
+    public let configuration: Configuration
+    let registry: ProviderRegistry
+    let engine: CurlEngine
+
+    public init(configuration: Configuration, registry: ProviderRegistry = ProviderRegistry(), engine: CurlEngine = .shared) {
+        self.configuration = configuration
+        self.registry = registry
+        self.engine = engine
+    }
+
+    /// What one webhook carried: its events, or the handshake it was (SNS's subscription).
+    public struct Delivery: Sendable {
+        public var events: [DeliveryEvent]
+        public var handshake: String?
+    }
+
+    /// Verifies the webhook and reads its events.
+    /// - Throws: ``WebhookError`` — unknown account (404), not verified (401), unreadable (400).
+    public func receive(account name: String, request: WebhookRequest, now: Date = Date()) async throws(WebhookError) -> Delivery {
+        let account: Account
+        do { account = try configuration.account(named: name) } catch {
+            throw WebhookError(.unknownAccount, "no account named '\(name)'")
+        }
+        guard let definition = try? registry.definition(account.provider), let spec = definition.events else {
+            throw WebhookError(.unknownAccount, "account '\(name)' uses \(account.provider), whose provider file declares no events:")
+        }
+        let context: ProviderContext
+        do { context = try ProviderContext(definition: definition, account: account, sending: false) } catch {
+            throw WebhookError(.configuration, error.description)
+        }
+        let url = request.url ?? account.webhookURL ?? ""
+        let scope = Scope(values: ["body": request.parsedBody, "text": .string(String(decoding: request.body, as: UTF8.self)),
+                                   "headers": .object(request.headerObject), "url": .string(url),
+                                   "secret": account.webhookSecret.map(Value.string) ?? .null, "settings": .object(context.settings),
+                                   "now": .int(Int(now.timeIntervalSince1970))])
+        let input = VerificationInput(request: request, scope: scope, secret: account.webhookSecret, account: account, engine: engine,
+                                      rewrite: { context.rewrite(url: $0) })
+        if case .handshake(let what) = try await spec.verifier.verify(input) { return Delivery(events: [], handshake: what) }
+        if let template = spec.timestamp {
+            let stamp = try input.render(template)
+            guard let seconds = Self.epochSeconds(stamp) else {
+                throw WebhookError(.unverified, "the webhook's timestamp '\(stamp.text)' cannot be read")
+            }
+            guard abs(now.timeIntervalSince1970 - seconds) <= spec.tolerance else {
+                throw WebhookError(.unverified, "the webhook's timestamp is \(Int(abs(now.timeIntervalSince1970 - seconds))) s away from now "
+                                   + "(more than \(Int(spec.tolerance)) s): a replay, or a clock out of step")
+            }
+        }
+        let items: [Value]
+        if let template = spec.events {
+            let listed = try input.render(template)
+            items = listed.arrayValue ?? (listed.isNull ? [] : [listed])
+        } else {
+            items = scope.values["body"]?.arrayValue ?? [scope.values["body"] ?? .null]
+        }
+        var events: [DeliveryEvent] = []
+        for item in items {
+            events += try Self.read(item, spec: spec, scope: scope.with("item", item), provider: definition.id, account: name)
+        }
+        return Delivery(events: events, handshake: nil)
+    }
+
+    /// One ESP event as Carrier's; a list of recipients gives one event per recipient.
+    static func read(_ item: Value, spec: EventsSpec, scope: Scope, provider: String, account: String) throws(WebhookError) -> [DeliveryEvent] {
+        func field(_ name: String) throws(WebhookError) -> Value {
+            guard let template = spec.map[name] else { return .null }
+            do { return try template.render(in: scope) } catch {
+                throw WebhookError(.badPayload, "the event's \(name) cannot be read: \(error.diagnostic.message)")
+            }
+        }
+        func text(_ name: String) throws(WebhookError) -> String? {
+            let value = try field(name)
+            return value.isEmpty ? nil : value.text
+        }
+        let kind = DeliveryEvent.Kind(rawValue: (try text("event") ?? "").lowercased()) ?? .unknown
+        let tags = try field("tags")
+        let recipients = try field("recipient")
+        let ownID = try text("event_id") ?? String(Digest.hex(Digest.sha256(JSONWriter.bytes(item))).prefix(32))
+        let stamp = try field("timestamp")
+        let timestamp = Self.epochSeconds(stamp).map { ISO8601.format(epochSeconds: Int($0)) } ?? (stamp.isEmpty ? nil : stamp.text)
+        let base = DeliveryEvent(event: kind, bounce: try text("bounce")?.lowercased(), provider: provider, account: account,
+                                 messageID: try text("message_id"), recipient: nil, timestamp: timestamp, eventID: ownID,
+                                 reason: try text("reason"), url: try text("url"), userAgent: try text("user_agent"), ip: try text("ip"),
+                                 tags: (tags.arrayValue ?? (tags.isEmpty ? [] : [tags])).filter { !$0.isEmpty }.map(\.text),
+                                 metadata: (try field("metadata")).objectValue ?? OrderedObject(), raw: item)
+        guard let list = recipients.arrayValue else {
+            var one = base
+            one.recipient = recipients.isEmpty ? nil : recipients.text
+            return [one]
+        }
+        // One ESP event for several recipients (SES): one event each, with ids of their own.
+        return list.filter { !$0.isEmpty }.map { recipient in
+            var one = base
+            one.recipient = recipient.text
+            one.eventID = list.count == 1 ? ownID : ownID + "/" + recipient.text.lowercased()
+            return one
+        }
+    }
+
+    /// Unix seconds from a number, numeric text, or ISO 8601 (fractions of a second of any length).
+    static func epochSeconds(_ value: Value) -> Double? {
+        if let d = value.doubleValue { return d }
+        guard let text = value.stringValue?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        if let d = Double(text) { return d }
+        if let seconds = ISO8601.parse(text) { return Double(seconds) }
+        let whole = text.replacingOccurrences(of: #"\.[0-9]+"#, with: "", options: .regularExpression)
+        return ISO8601.parse(whole).map(Double.init)
+    }
+}

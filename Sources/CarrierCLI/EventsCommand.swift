@@ -1,0 +1,83 @@
+import ArgumentParser
+import Carrier
+import CarrierServer
+import Foundation
+
+/// `carrier events`: delivery events from the ESPs' webhooks, verified and normalised.
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Receive the ESPs' delivery-event webhooks, verified and normalised (docs/events.md).",
+        subcommands: [Serve.self, Parse.self]
+    )
+
+    /// `carrier events serve`: the webhook server.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve POST /events/ACCOUNT; verified events are appended to the output as NDJSON.",
+            discussion: """
+                Each event is on disk before the ESP gets its 2xx, and an event id already written is not \
+                written again. A bad or missing signature is 401, an unknown account 404, a body over \
+                --max-body 413; none writes anything. GET /health answers ok.
+                """
+        )
+        @OptionGroup var options: ConfigOptions
+        @Option(help: ArgumentHelp("Where to listen (port 0 picks a free one, printed on stderr).", valueName: "host:port"))
+        var listen: String
+        @Option(help: ArgumentHelp("The NDJSON file events are appended to, or - for standard output.", valueName: "file"))
+        var output: String = "events.ndjson"
+        @Option(name: .customLong("max-body"), help: ArgumentHelp("The largest body taken, in bytes.", valueName: "bytes"))
+        var maxBody: Int = 1 << 20
+
+        func run() async throws {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+                throw CLIError(message: "carrier: --listen '\(listen)' is not HOST:PORT (such as 127.0.0.1:8025)", code: 2)
+            }
+            let host = String(listen[..<colon])
+            let receiver = WebhookReceiver(configuration: try options.load(), registry: try options.registry())
+            let log: EventLog
+            do { log = try EventLog(path: output) } catch { throw CLIError(message: "carrier: \(error)", code: 2) }
+            let server = EventServer(receiver: receiver, log: log, maxBody: maxBody)
+            try await server.run(host: host, port: port) { bound in
+                FileHandle.standardError.write(Data("carrier: listening on http://\(host):\(bound)/events/ACCOUNT\n".utf8))
+            }
+        }
+    }
+
+    /// `carrier events parse`: the same verification and mapping, offline.
+    struct Parse: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify and read one saved webhook, printing its events as NDJSON."
+        )
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The account the webhook was sent to.")
+        var account: String
+        @Option(name: .customLong("header"), help: ArgumentHelp("A header of the webhook, such as 'X-Signature: abc' (repeatable).", valueName: "header"))
+        var headers: [String] = []
+        @Option(help: ArgumentHelp("The URL the ESP called (for ESPs that sign it).", valueName: "url"))
+        var url: String?
+        @Argument(help: ArgumentHelp("The webhook's body, or - for standard input.", valueName: "payload"))
+        var payload: String
+
+        func run() async throws {
+            var parsed: [(name: String, value: String)] = []
+            for header in headers {
+                guard let colon = header.firstIndex(of: ":") else {
+                    throw CLIError(message: "carrier: --header '\(header)' is not 'Name: value'", code: 2)
+                }
+                parsed.append((String(header[..<colon]).trimmingCharacters(in: .whitespaces),
+                               String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
+            }
+            let body = payload == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: payload)
+            guard let body else { throw CLIError(message: "carrier: cannot read the payload \(payload)", code: 2) }
+            let receiver = WebhookReceiver(configuration: try options.load(), registry: try options.registry())
+            do {
+                let delivery = try await receiver.receive(account: account, request: WebhookRequest(headers: parsed, body: body, url: url))
+                if let handshake = delivery.handshake { FileHandle.standardError.write(Data("carrier: handshake: \(handshake)\n".utf8)) }
+                for event in delivery.events { print(JSONWriter.string(event.value)) }
+            } catch {
+                throw CLIError(message: "carrier: \(error.message) (HTTP \(error.status) when served)", code: error.kind == .unverified ? 1 : 2)
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Carrier
+import Foundation
+import Hummingbird
+import Logging
+
+/// `carrier events serve`: one URL per account, `POST /events/ACCOUNT`, on Hummingbird.
+///
+/// A verified webhook's events are appended to the ``EventLog`` (on disk before the 2xx); a body
+/// over `maxBody` is 413, an unknown account 404, a bad or missing signature 401 — and nothing is
+/// written for any of them. `GET /health` answers `ok`.
+public struct EventServer: Sendable {
+    public let receiver: WebhookReceiver
+    public let log: EventLog
+    public let maxBody: Int
+    public let logger: Logger
+
+    public init(receiver: WebhookReceiver, log: EventLog, maxBody: Int = 1 << 20, logger: Logger = Logger(label: "carrier.events")) {
+        self.receiver = receiver
+        self.log = log
+        self.maxBody = maxBody
+        self.logger = logger
+    }
+
+    /// Serves until the process is stopped; `ready` gets the port once it listens (for port 0).
+    public func run(host: String, port: Int, ready: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        let router = Router()
+        router.get("health") { _, _ in "ok" }
+        router.post("events/:account") { request, context -> Response in
+            let account = try context.parameters.require("account")
+            return try await self.handle(request, account: account)
+        }
+        var configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "carrier")
+        configuration.backlog = 1024
+        let app = Application(router: router, configuration: configuration,
+                              onServerRunning: { channel in ready(channel.localAddress?.port ?? port) }, logger: logger)
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    private func handle(_ request: Request, account: String) async throws -> Response {
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: maxBody) } catch {
+            return Self.answer(.contentTooLarge, ["error": .string("the body is over \(maxBody) bytes")])
+        }
+        var headers: [(name: String, value: String)] = []
+        for field in request.headers { headers.append((field.name.canonicalName, field.value)) }
+        let host = request.head.authority ?? "localhost"
+        let scheme = headers.last { $0.name.lowercased() == "x-forwarded-proto" }?.value ?? "http"
+        let webhook = WebhookRequest(headers: headers, body: Data(body.readableBytesView), url: "\(scheme)://\(host)\(request.uri.path)")
+        let delivery: WebhookReceiver.Delivery
+        do throws(WebhookError) { delivery = try await receiver.receive(account: account, request: webhook) } catch {
+            logger.warning("webhook refused", metadata: ["account": .string(account), "status": .stringConvertible(error.status),
+                                                         "error": .string(error.message)])
+            var response = Self.answer(HTTPResponse.Status(code: error.status), ["error": .string(error.message)])
+            // SNS sends basic-auth credentials only after a challenge.
+            if error.kind == .unverified { response.headers[.wwwAuthenticate] = "Basic realm=\"carrier\"" }
+            return response
+        }
+        if let handshake = delivery.handshake {
+            logger.info("webhook handshake", metadata: ["account": .string(account), "what": .string(handshake)])
+            return Self.answer(.ok, ["handshake": .string(handshake)])
+        }
+        do {
+            let counts = try await log.append(delivery.events)
+            return Self.answer(.ok, ["written": .int(counts.written), "repeated": .int(counts.repeated)])
+        } catch {
+            // Not on disk: the ESP must send it again.
+            logger.error("events not written", metadata: ["account": .string(account), "error": .string("\(error)")])
+            return Self.answer(.internalServerError, ["error": .string("the events could not be written: \(error)")])
+        }
+    }
+
+    private static func answer(_ status: HTTPResponse.Status, _ object: OrderedObject) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: JSONWriter.string(.object(object)) + "\n")))
+    }
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Signs the sample webhooks of a fixture (Tests/Fixtures/events/PROVIDER.json) the way the ESP
+does, with an implementation independent of Carrier's: Python's hmac, and the `cryptography`
+package for ECDSA and RSA. Prints {"secret": …, "cases": [{name, variant, headers, body_b64, url}]}.
+
+Each case comes as `good`, and as variants that must be refused: `tampered` (the body changed
+after signing), `unsigned` (no signature or credentials), and `stale` (signed an hour ago) for
+schemes with a timestamp.
+
+  webhook_case.py FIXTURE [--now SECONDS]
+"""
+import base64, hashlib, hmac, json, os, secrets, sys, time, urllib.parse
+
+def b64(data): return base64.b64encode(data).decode()
+
+def body_bytes(case):
+    body = case["body"]
+    if isinstance(body, str): return body.encode()
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+class Scheme:
+    timestamped = False
+    def __init__(self, options): self.options = options
+    def secret(self): return secrets.token_hex(16)
+    def sign(self, case, body, headers, now, secret): return body
+    def tamper(self, body, headers):
+        """What an attacker changes after signing: by default one byte of the body."""
+        return (body.replace(b"e", b"E", 1) if b"e" in body else body + b" "), headers
+
+class Mailgun(Scheme):
+    """signature.signature = hex HMAC-SHA256(key, timestamp + token), inside the JSON body."""
+    timestamped = True
+    def sign(self, case, body, headers, now, secret):
+        payload = json.loads(body)
+        token = secrets.token_hex(25)
+        stamp = str(int(now))
+        payload["signature"] = {"timestamp": stamp, "token": token,
+                                "signature": hmac.new(secret.encode(), (stamp + token).encode(), hashlib.sha256).hexdigest()}
+        return json.dumps(payload, separators=(",", ":")).encode()
+    def unsign(self, body):
+        payload = json.loads(body); payload.pop("signature", None); return json.dumps(payload).encode()
+    def tamper(self, body, headers):
+        # The signature covers timestamp and token only: a forged token must fail.
+        payload = json.loads(body); payload["signature"]["token"] = secrets.token_hex(25)
+        return json.dumps(payload).encode(), headers
+
+class Svix(Scheme):
+    """svix-signature: "v1,<base64 HMAC-SHA256(base64-decoded secret, id.timestamp.body)>" (Standard Webhooks)."""
+    timestamped = True
+    def secret(self): return "whsec_" + b64(secrets.token_bytes(24))
+    def sign(self, case, body, headers, now, secret):
+        key = base64.b64decode(secret[len("whsec_"):])
+        msg_id = "msg_" + hashlib.sha256(body).hexdigest()[:24]
+        stamp = str(int(now))
+        signature = b64(hmac.new(key, f"{msg_id}.{stamp}.".encode() + body, hashlib.sha256).digest())
+        prefix = self.options.get("prefix", "svix")
+        headers[f"{prefix}-id"] = msg_id
+        headers[f"{prefix}-timestamp"] = stamp
+        # An old secret's signature first: any one that matches is enough.
+        headers[f"{prefix}-signature"] = "v1," + b64(secrets.token_bytes(32)) + " v1," + signature
+        return body
+
+class Basic(Scheme):
+    """Authorization: Basic base64(user:password), the credentials of the webhook URL."""
+    def secret(self): return "carrier:" + secrets.token_hex(12)
+    def sign(self, case, body, headers, now, secret):
+        headers["Authorization"] = "Basic " + b64(secret.encode())
+        return body
+    def tamper(self, body, headers):
+        return body, {**headers, "Authorization": "Basic " + b64(b"carrier:wrong-password")}
+
+class HMACBody(Scheme):
+    """A header holding HMAC(secret, body) in hex or base64 (Mailtrap, MailerSend, …)."""
+    def sign(self, case, body, headers, now, secret):
+        digest = hmac.new(secret.encode(), body, getattr(hashlib, self.options.get("algorithm", "sha256"))).digest()
+        headers[self.options["header"]] = digest.hex() if self.options.get("encoding", "hex") == "hex" else b64(digest)
+        return body
+
+class Mandrill(Scheme):
+    """X-Mandrill-Signature: base64 HMAC-SHA1(key, URL + each POST field name and value, sorted by name)."""
+    def sign(self, case, body, headers, now, secret):
+        events = body.decode()
+        form = {"mandrill_events": events}
+        signed = case["url"] + "".join(k + v for k, v in sorted(form.items()))
+        headers["X-Mandrill-Signature"] = b64(hmac.new(secret.encode(), signed.encode(), hashlib.sha1).digest())
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return urllib.parse.urlencode(form).encode()
+
+class PublicKey(Scheme):
+    """ECDSA P-256 (SendGrid: over timestamp + body) or RSA PKCS#1 v1.5 (Postal: over the body)."""
+    def __init__(self, options):
+        super().__init__(options)
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa
+        from cryptography.hazmat.primitives import serialization
+        if options.get("key") == "rsa":
+            self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        else:
+            self.key = ec.generate_private_key(ec.SECP256R1())
+        self.public = b64(self.key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
+        self.timestamped = "timestamp_header" in options
+    def secret(self): return self.public
+    def sign(self, case, body, headers, now, secret):
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec, padding
+        data = body
+        if "timestamp_header" in self.options:
+            stamp = str(int(now))
+            headers[self.options["timestamp_header"]] = stamp
+            data = stamp.encode() + body
+        algorithm = hashes.SHA1() if self.options.get("algorithm") == "sha1" else hashes.SHA256()
+        if self.options.get("key") == "rsa":
+            signature = self.key.sign(data, padding.PKCS1v15(), algorithm)
+        else:
+            signature = self.key.sign(data, ec.ECDSA(algorithm))
+        headers[self.options["header"]] = b64(signature)
+        return body
+
+SCHEMES = {"mailgun": Mailgun, "svix": Svix, "basic": Basic, "hmac_body": HMACBody, "mandrill": Mandrill, "public_key": PublicKey}
+
+def main():
+    fixture = json.load(open(sys.argv[1]))
+    now = float(sys.argv[sys.argv.index("--now") + 1]) if "--now" in sys.argv else time.time()
+    scheme = SCHEMES[fixture["scheme"]](fixture.get("scheme_options", {}))
+    secret = scheme.secret()
+    out = []
+    for case in fixture["cases"]:
+        case.setdefault("url", "https://hooks.example.com/events/a")
+        base_headers = {"Content-Type": case.get("content_type", "application/json"), **case.get("headers", {})}
+        def make(variant, when):
+            headers = dict(base_headers)
+            body = scheme.sign(case, body_bytes(case), headers, when, secret)
+            if variant == "tampered":
+                body, headers = scheme.tamper(body, headers)
+            if variant == "unsigned":
+                headers = dict(base_headers)
+                body = scheme.unsign(body) if hasattr(scheme, "unsign") else body_bytes(case)
+            out.append({"name": case["name"], "variant": variant, "headers": [[k, v] for k, v in headers.items()],
+                        "body_b64": b64(body), "url": case["url"]})
+        make("good", now)
+        make("tampered", now)
+        make("unsigned", now)
+        if scheme.timestamped:
+            make("stale", now - 3600)
+    json.dump({"secret": secret, "cases": out}, sys.stdout)
+
+if __name__ == "__main__":
+    main()
