@@ -1,0 +1,153 @@
+import Carrier
+import CarrierCurl
+import Foundation
+import Testing
+
+/// `carrier events serve` and SES's events through SNS, against real peers: webhooks signed in
+/// Python, a certificate made by openssl and served on loopback.
+@Suite("Events server", .serialized)
+struct EventServerTests {
+    static let secret = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0"
+
+    func configuration(_ folder: TemporaryFolder) throws -> String {
+        let path = folder.path + "/carrier.yaml"
+        try "accounts:\n  mg: {provider: mailgun, webhook_secret: \"\(Self.secret)\", settings: {domain: mg.example.com}}\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func post(_ server: EventsServer, account: String = "mg", _ arguments: [String]) throws -> (status: Int, body: Value) {
+        let result = try Fixtures.python("post_events.py", ["one", server.url + "/events/" + account, Self.secret] + arguments, input: Data())
+        let answer = try JSONParser.parse(result.stdout)
+        return (answer["status"].intValue ?? 0, (try? JSONParser.parse(answer["body"].text)) ?? answer["body"])
+    }
+
+    func lines(_ path: String) -> [Value] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+    }
+
+    @Test("Verified events are written once; bad signature 401, stale 401, unknown account 404, oversized body 413, none written")
+    func answersAndWrites() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let output = folder.path + "/events.ndjson"
+        let server = try EventsServer(config: try configuration(folder), output: output, arguments: ["--max-body", "4000"])
+        defer { server.stop() }
+
+        let health = try await CurlEngine.shared.send(HTTPRequest(method: "GET", url: server.url + "/health"))
+        #expect(health.status == 200 && String(decoding: health.body, as: UTF8.self) == "ok")
+        let first = try post(server, ["--id", "evt-a"])
+        #expect(first.status == 200 && first.body["written"] == 1, "\(first.body) \(server.stderr)")
+        #expect(lines(output).count == 1, "the event is on disk when the 2xx comes")
+        let again = try post(server, ["--id", "evt-a"])
+        #expect(again.status == 200 && again.body["written"] == 0 && again.body["repeated"] == 1, "a replayed event id is not written again")
+        #expect(try post(server, ["--id", "evt-b", "--bad-signature"]).status == 401)
+        #expect(try post(server, ["--id", "evt-c", "--stale"]).status == 401)
+        #expect(try post(server, account: "nobody", ["--id", "evt-d"]).status == 404)
+        #expect(try post(server, ["--id", "evt-e", "--pad", "5000"]).status == 413)
+        let written = lines(output)
+        #expect(written.map { $0["event_id"].text } == ["evt-a"])
+        #expect(written.first?["message_id"] == "<evt-a@mg.example.com>" && written.first?["event"] == "delivered")
+        #expect(!((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains(Self.secret))
+        #expect(!server.stderr.contains(Self.secret), "no secret in the server's output")
+        server.stop()
+
+        // A new server on the same file knows what is there already.
+        let second = try EventsServer(config: try configuration(folder), output: output)
+        defer { second.stop() }
+        #expect(try post(second, ["--id", "evt-a"]).body["written"] == 0)
+        #expect(try post(second, ["--id", "evt-f"]).body["written"] == 1)
+        #expect(lines(output).map { $0["event_id"].text } == ["evt-a", "evt-f"])
+    }
+
+    @Test("A burst of 10,000 events from 8 clients at once, with 1,000 sent twice: each written exactly once")
+    func burstFromEightClients() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let output = folder.path + "/events.ndjson"
+        let server = try EventsServer(config: try configuration(folder), output: output)
+        defer { server.stop() }
+        let result = try Fixtures.python("post_events.py", ["burst", server.url + "/events/mg", Self.secret, "--clients", "8",
+                                                            "--events", "10000", "--repeats", "1000"], input: Data())
+        let summary = try JSONParser.parse(result.stdout)
+        #expect(summary["statuses"] == .object(["200": 11000]), "\(result.stdout)\(result.stderr)")
+        let ids = lines(output).map { $0["event_id"].text }
+        #expect(ids.count == 10000)
+        #expect(Set(ids) == Set((0..<10000).map { "evt-\($0)" }))
+    }
+
+    @Test("SES through SNS: the subscription is confirmed, signatures are checked with the certificate, one event per recipient")
+    func sesThroughSNS() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let key = folder.path + "/sns.key", cert = folder.path + "/sns.pem"
+        let made = try run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                                                 "-subj", "/CN=sns.amazonaws.com"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let aws = try CaptureServer()
+        defer { aws.stop() }
+        let pem = try String(contentsOfFile: cert, encoding: .utf8)
+        try await aws.script(["/SimpleNotificationService-test.pem": [Answer.text(200, pem)],
+                              "*": [Answer.text(200, "<ConfirmSubscriptionResponse/>")]])
+        let topic = "arn:aws:sns:us-east-1:123456789012:ses-events"
+        let config = folder.path + "/carrier.yaml"
+        try """
+            accounts:
+              ses: {provider: ses, endpoint: "\(aws.url)", settings: {sns_topic_arn: "\(topic)"}}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let certURL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-test.pem"
+        func sns(_ type: String, _ extra: [String] = []) throws -> String {
+            let made = try Fixtures.python("sns_message.py", [key, type, "--cert-url", certURL] + extra + ["--topic", topic], input: Data())
+            guard made.status == 0 else { throw TestFailure(made.stderr) }
+            let path = folder.path + "/sns-\(UUID().uuidString).json"
+            try made.stdout.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        func parse(_ payload: String) throws -> ProcessResult {
+            try carrier(["events", "parse", "--config", config, "--account", "ses", "--header", "x-amz-sns-message-type: Notification", payload])
+        }
+
+        // The subscription handshake: SNS's SubscribeURL is fetched (through the account's endpoint).
+        let subscribe = "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=\(topic)&Token=2336412f37fb"
+        let confirmation = try parse(try sns("SubscriptionConfirmation", ["--subscribe-url", subscribe]))
+        #expect(confirmation.status == 0 && confirmation.stdout.isEmpty && confirmation.stderr.contains("handshake"), "\(confirmation.stderr)")
+        #expect(try await aws.requests().contains { $0.method == "GET" && $0.path.hasPrefix("/?Action=ConfirmSubscription") })
+
+        // A bounce for two recipients (the shape of AWS's event-publishing example), signed with SignatureVersion 1 and 2.
+        let bounce = """
+            {"eventType":"Bounce","bounce":{"bounceType":"Permanent","bounceSubType":"General","bouncedRecipients":[
+            {"emailAddress":"recipient@example.com","action":"failed","status":"5.1.1","diagnosticCode":"smtp; 550 5.1.1 user unknown"},
+            {"emailAddress":"second@example.com","action":"failed","status":"5.1.1","diagnosticCode":"smtp; 550 5.1.1 user unknown"}],
+            "timestamp":"2017-08-05T00:41:02.669Z","feedbackId":"01000157c44f053b-61b59c11-9236-11e6-8f96-7be8aexample-000000"},
+            "mail":{"timestamp":"2017-08-05T00:40:02.012Z","source":"Sender Name <sender@example.com>","messageId":"EXAMPLE7c191be45-e9aedb9a-02f9-4d12-a87d-dd0099a07f8a-000000",
+            "destination":["recipient@example.com","second@example.com"],"tags":{"campaign":["autumn"]}}}
+            """
+        for version in ["1", "2"] {
+            let result = try parse(try sns("Notification", ["--message", bounce, "--version", version]))
+            #expect(result.status == 0, "\(result.stderr)")
+            let events = result.stdout.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+            #expect(events.map { $0["recipient"].text } == ["recipient@example.com", "second@example.com"])
+            #expect(events.allSatisfy { $0["event"] == "bounced" && $0["bounce"] == "hard" && $0["tags"] == ["autumn"]
+                && $0["message_id"] == "EXAMPLE7c191be45-e9aedb9a-02f9-4d12-a87d-dd0099a07f8a-000000"
+                && $0["reason"] == "smtp; 550 5.1.1 user unknown" && $0["timestamp"] == "2026-11-27T12:00:00Z" })
+            #expect(Set(events.map { $0["event_id"].text }).count == 2, "each recipient's event has its own id")
+        }
+        let delivery = #"{"notificationType":"Delivery","mail":{"messageId":"m-1","destination":["a@example.com"]},"delivery":{"recipients":["a@example.com"],"smtpResponse":"250 ok"}}"#
+        let delivered = try parse(try sns("Notification", ["--message", delivery]))
+        #expect(delivered.stdout.contains(#""event":"delivered""#) && delivered.stdout.contains(#""recipient":"a@example.com""#), "\(delivered.stderr)")
+
+        // Refused: a tampered message, a certificate URL off SNS's hosts, another topic.
+        let good = try String(contentsOfFile: try sns("Notification", ["--message", delivery]), encoding: .utf8)
+        let tampered = folder.path + "/tampered.json"
+        try good.replacingOccurrences(of: "a@example.com", with: "z@example.com").write(toFile: tampered, atomically: true, encoding: .utf8)
+        let forged = try parse(tampered)
+        #expect(forged.status == 1 && forged.stderr.contains("does not verify"), "\(forged.stderr)")
+        let offHost = try sns("Notification", ["--message", delivery])
+        try String(contentsOfFile: offHost, encoding: .utf8).replacingOccurrences(of: "sns.us-east-1.amazonaws.com", with: "sns.evil.example.com")
+            .write(toFile: offHost, atomically: true, encoding: .utf8)
+        let elsewhere = try parse(offHost)
+        #expect(elsewhere.status == 1 && elsewhere.stderr.contains("is not an https://sns.REGION.amazonaws.com"), "\(elsewhere.stderr)")
+        let otherTopic = try parse(try sns("Notification", ["--message", delivery, "--topic", "arn:aws:sns:us-east-1:123456789012:other"]))
+        #expect(otherTopic.status == 1 && otherTopic.stderr.contains("not \(topic)"), "\(otherTopic.stderr)")
+    }
+}
