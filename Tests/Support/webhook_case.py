@@ -115,7 +115,19 @@ class PublicKey(Scheme):
         headers[self.options["header"]] = b64(signature)
         return body
 
-SCHEMES = {"mailgun": Mailgun, "svix": Svix, "basic": Basic, "hmac_body": HMACBody, "mandrill": Mandrill, "public_key": PublicKey}
+class ZeptoMail(Scheme):
+    """producer-signature: ts=<ms>;s=<URL-encoded base64 HMAC-SHA256(key, event JSON)>;s-algorithm=HmacSHA256
+    (as third-party ZeptoMail integrations verify it; the ts is not signed). With a form Content-Type the
+    JSON travels URL-encoded in the field named by the option `form_field` (default "data")."""
+    def sign(self, case, body, headers, now, secret):
+        digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+        headers["producer-signature"] = f"ts={int(now * 1000)};s={urllib.parse.quote(b64(digest), safe='')};s-algorithm=HmacSHA256"
+        if "x-www-form-urlencoded" in headers.get("Content-Type", ""):
+            return urllib.parse.urlencode({self.options.get("form_field", "data"): body.decode()}).encode()
+        return body
+
+SCHEMES = {"mailgun": Mailgun, "svix": Svix, "basic": Basic, "hmac_body": HMACBody, "mandrill": Mandrill, "public_key": PublicKey,
+           "zeptomail": ZeptoMail}
 
 def main():
     fixture = json.load(open(sys.argv[1]))
