@@ -1,5 +1,6 @@
 import CarrierCurl
 import Foundation
+import Synchronization
 
 /// Turns an ESP's webhook into verified, normalised ``DeliveryEvent``s, by the `events:` section of
 /// the account's provider file. What `carrier events serve` and `carrier events parse` run, and
@@ -14,11 +15,50 @@ public struct WebhookReceiver: Sendable {
     public let configuration: Configuration
     let registry: ProviderRegistry
     let engine: CurlEngine
+    /// Each account resolved once (its secrets, provider file and settings), not per webhook.
+    private let accounts = AccountCache()
 
     public init(configuration: Configuration, registry: ProviderRegistry = ProviderRegistry(), engine: CurlEngine = .shared) {
         self.configuration = configuration
         self.registry = registry
         self.engine = engine
+    }
+
+    /// An account ready to receive: resolved, with its provider's `events:` and settings.
+    struct Receiving: Sendable {
+        var account: Account
+        var provider: String
+        var spec: EventsSpec
+        var context: ProviderContext
+    }
+
+    final class AccountCache: Sendable {
+        let entries = Mutex<[String: Result<Receiving, WebhookError>]>([:])
+    }
+
+    private func receiving(_ name: String) throws(WebhookError) -> Receiving {
+        if let known = accounts.entries.withLock({ $0[name] }) { return try known.get() }
+        let made: Result<Receiving, WebhookError>
+        do throws(WebhookError) { made = .success(try prepare(name)) } catch { made = .failure(error) }
+        // Unknown names are not kept: a stream of made-up names must not grow the cache.
+        if case .success = made { accounts.entries.withLock { $0[name] = made } }
+        return try made.get()
+    }
+
+    private func prepare(_ name: String) throws(WebhookError) -> Receiving {
+        let account: Account
+        do { account = try configuration.account(named: name) } catch {
+            throw WebhookError(.unknownAccount, "no account named '\(name)'")
+        }
+        guard let definition = try? registry.definition(account.provider), let spec = definition.events else {
+            throw WebhookError(.unknownAccount, "account '\(name)' uses \(account.provider), whose provider file declares no events:")
+        }
+        do {
+            return Receiving(account: account, provider: definition.id, spec: spec,
+                             context: try ProviderContext(definition: definition, account: account, sending: false))
+        } catch {
+            throw WebhookError(.configuration, error.description)
+        }
     }
 
     /// What one webhook carried: its events, or the handshake it was (SNS's subscription).
@@ -30,17 +70,8 @@ public struct WebhookReceiver: Sendable {
     /// Verifies the webhook and reads its events.
     /// - Throws: ``WebhookError`` — unknown account (404), not verified (401), unreadable (400).
     public func receive(account name: String, request: WebhookRequest, now: Date = Date()) async throws(WebhookError) -> Delivery {
-        let account: Account
-        do { account = try configuration.account(named: name) } catch {
-            throw WebhookError(.unknownAccount, "no account named '\(name)'")
-        }
-        guard let definition = try? registry.definition(account.provider), let spec = definition.events else {
-            throw WebhookError(.unknownAccount, "account '\(name)' uses \(account.provider), whose provider file declares no events:")
-        }
-        let context: ProviderContext
-        do { context = try ProviderContext(definition: definition, account: account, sending: false) } catch {
-            throw WebhookError(.configuration, error.description)
-        }
+        let receiving = try receiving(name)
+        let account = receiving.account, spec = receiving.spec, context = receiving.context
         let url = request.url ?? account.webhookURL ?? ""
         let scope = Scope(values: ["body": request.parsedBody, "text": .string(String(decoding: request.body, as: UTF8.self)),
                                    "headers": .object(request.headerObject), "url": .string(url),
@@ -68,7 +99,7 @@ public struct WebhookReceiver: Sendable {
         }
         var events: [DeliveryEvent] = []
         for item in items {
-            events += try Self.read(item, spec: spec, scope: scope.with("item", item), provider: definition.id, account: name)
+            events += try Self.read(item, spec: spec, scope: scope.with("item", item), provider: receiving.provider, account: name)
         }
         return Delivery(events: events, handshake: nil)
     }
