@@ -46,7 +46,6 @@ wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" -s "$WORK/post.lua" "http://127.0.0
   | grep -E "Requests/sec|Latency|requests in|Non-2xx"
 LINES=$(wc -l < "$WORK/events.ndjson")
 echo "events written: $LINES = $(( LINES / SECONDS_RUN )) events/s verified, mapped and fsync'd"
-kill -TERM %1 2>/dev/null || true
+pkill -TERM -f "^$BIN events serve --config $WORK/carrier.yaml" || true
 wait 2>/dev/null || true
-true
-grep -E "Maximum resident set size" "$WORK/serve.err" | sed 's/^\s*/server /'
+grep -E "Maximum resident set size" "$WORK/serve.err" | sed 's/^\s*/server /' || true

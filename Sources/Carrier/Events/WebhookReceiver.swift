@@ -141,13 +141,11 @@ public struct WebhookReceiver: Sendable {
         }
     }
 
-    /// Unix seconds from a number, numeric text, or ISO 8601 (fractions of a second of any length).
+    /// Unix seconds from a number, numeric text, or ISO 8601.
     static func epochSeconds(_ value: Value) -> Double? {
         if let d = value.doubleValue { return d }
         guard let text = value.stringValue?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
         if let d = Double(text) { return d }
-        if let seconds = ISO8601.parse(text) { return Double(seconds) }
-        let whole = text.replacingOccurrences(of: #"\.[0-9]+"#, with: "", options: .regularExpression)
-        return ISO8601.parse(whole).map(Double.init)
+        return ISO8601.parse(text).map(Double.init)
     }
 }

@@ -39,12 +39,59 @@ enum ISO8601 {
         return "\(pad(c.year, 4))-\(pad(c.month))-\(pad(c.day))T\(pad(c.hour)):\(pad(c.minute)):\(pad(c.second))Z"
     }
 
-    /// Accepts `2026-11-26T10:00:00Z`, with fractional seconds and with `+hh:mm` offsets.
+    /// Accepts `2026-11-26T10:00:00Z`, with fractional seconds (any number of digits) and with
+    /// `+hh:mm` or `+hhmm` offsets; a space may stand for the `T`. Parsed by hand: Foundation's
+    /// formatter sets up ICU on every call, which showed in the webhook server's profile.
     static func parse(_ text: String) -> Int? {
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return Int(date.timeIntervalSince1970) }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text).map { Int($0.timeIntervalSince1970) }
+        let b = Array(text.utf8)
+        func number(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= b.count else { return nil }
+            var n = 0
+            for c in b[from..<(from + count)] {
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                n = n * 10 + Int(c - 0x30)
+            }
+            return n
+        }
+        guard b.count >= 19, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "),
+              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
+              let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        var i = 19
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            let start = i
+            while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
+            guard i > start else { return nil }
+        }
+        var offset = 0
+        if i < b.count {
+            if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
+                i += 1
+            } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+                let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
+                guard let h = number(i + 1, 2) else { return nil }
+                var m = 0
+                if i + 3 < b.count, b[i + 3] == UInt8(ascii: ":") {
+                    guard let minutes = number(i + 4, 2) else { return nil }
+                    m = minutes
+                    i += 6
+                } else if let minutes = number(i + 3, 2) {
+                    m = minutes
+                    i += 5
+                } else {
+                    i += 3
+                }
+                offset = sign * (h * 3600 + m * 60)
+            } else {
+                return nil
+            }
+        } else {
+            return nil  // no zone: not an instant
+        }
+        guard i == b.count else { return nil }
+        return CivilTime.epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second) - offset
     }
 }
 
