@@ -29,6 +29,13 @@ public struct EventServer: Sendable {
             let account = try context.parameters.require("account")
             return try await self.handle(request, account: account)
         }
+        // Some ESPs check the URL with a GET or HEAD when the webhook is switched on (Netcore, Unisender Go).
+        router.get("events/:account") { _, context -> Response in
+            self.activation(try context.parameters.require("account"))
+        }
+        router.head("events/:account") { _, context -> Response in
+            self.activation(try context.parameters.require("account"))
+        }
         var configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "carrier")
         configuration.backlog = 1024
         let app = Application(router: router, configuration: configuration,
@@ -67,6 +74,12 @@ public struct EventServer: Sendable {
             logger.error("events not written", metadata: ["account": .string(account), "error": .string("\(error)")])
             return Self.answer(.internalServerError, ["error": .string("the events could not be written: \(error)")])
         }
+    }
+
+    /// 200 for an account that receives events, 404 otherwise; nothing is written.
+    private func activation(_ account: String) -> Response {
+        receiver.receives(account) ? Self.answer(.ok, ["account": .string(account)])
+            : Self.answer(.notFound, ["error": .string("no account '\(account)' that receives events")])
     }
 
     private static func answer(_ status: HTTPResponse.Status, _ object: OrderedObject) -> Response {

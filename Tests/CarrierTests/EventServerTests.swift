@@ -36,6 +36,9 @@ struct EventServerTests {
 
         let health = try await CurlEngine.shared.send(HTTPRequest(method: "GET", url: server.url + "/health"))
         #expect(health.status == 200 && String(decoding: health.body, as: UTF8.self) == "ok")
+        // The activation check some ESPs make: 200 for an account that receives events, 404 otherwise.
+        #expect(try await CurlEngine.shared.send(HTTPRequest(method: "GET", url: server.url + "/events/mg")).status == 200)
+        #expect(try await CurlEngine.shared.send(HTTPRequest(method: "GET", url: server.url + "/events/nobody")).status == 404)
         let first = try post(server, ["--id", "evt-a"])
         #expect(first.status == 200 && first.body["written"] == 1, "\(first.body) \(server.stderr)")
         #expect(lines(output).count == 1, "the event is on disk when the 2xx comes")
@@ -135,6 +138,26 @@ struct EventServerTests {
         let delivery = #"{"notificationType":"Delivery","mail":{"messageId":"m-1","destination":["a@example.com"]},"delivery":{"recipients":["a@example.com"],"smtpResponse":"250 ok"}}"#
         let delivered = try parse(try sns("Notification", ["--message", delivery]))
         #expect(delivered.stdout.contains(#""event":"delivered""#) && delivered.stdout.contains(#""recipient":"a@example.com""#), "\(delivered.stderr)")
+
+        // Every other event type of SES's event publishing (shapes of AWS's "Examples of event data").
+        let mail = #""mail":{"timestamp":"2017-08-05T00:40:02.012Z","messageId":"m-2","destination":["a@example.com"]}"#
+        let kinds: [(String, String, String)] = [
+            (#"{"eventType":"Send",\#(mail),"send":{}}"#, "sent", "a@example.com"),
+            (#"{"eventType":"Reject",\#(mail),"reject":{"reason":"Bad content"}}"#, "rejected", "a@example.com"),
+            (#"{"eventType":"Complaint",\#(mail),"complaint":{"complainedRecipients":[{"emailAddress":"a@example.com"}],"complaintFeedbackType":"abuse"}}"#, "complained", "a@example.com"),
+            (#"{"eventType":"Open",\#(mail),"open":{"ipAddress":"192.0.2.1","userAgent":"Mozilla/5.0"}}"#, "opened", "a@example.com"),
+            (#"{"eventType":"Click",\#(mail),"click":{"ipAddress":"192.0.2.1","link":"https://www.example.com","userAgent":"Mozilla/5.0"}}"#, "clicked", "a@example.com"),
+            (#"{"eventType":"Rendering Failure",\#(mail),"failure":{"errorMessage":"Attribute 'attributeName' is not present","templateName":"MyTemplate"}}"#, "failed", "a@example.com"),
+            (#"{"eventType":"DeliveryDelay",\#(mail),"deliveryDelay":{"delayType":"TransientCommunicationFailure","delayedRecipients":[{"emailAddress":"a@example.com"}]}}"#, "deferred", "a@example.com"),
+            (#"{"eventType":"Subscription",\#(mail),"subscription":{"contactList":"list","newTopicPreferences":{}}}"#, "unsubscribed", "a@example.com"),
+        ]
+        for (message, kind, recipient) in kinds {
+            let result = try parse(try sns("Notification", ["--message", message]))
+            let event = try JSONParser.parse(result.stdout.split(separator: "\n").first.map(String.init) ?? "")
+            #expect(event["event"].text == kind && event["recipient"].text == recipient && event["message_id"] == "m-2", "\(message) → \(result.stdout)\(result.stderr)")
+        }
+        let click = try parse(try sns("Notification", ["--message", kinds[4].0]))
+        #expect(click.stdout.contains(#""url":"https://www.example.com""#) && click.stdout.contains(#""ip":"192.0.2.1""#))
 
         // Refused: a tampered message, a certificate URL off SNS's hosts, another topic.
         let good = try String(contentsOfFile: try sns("Notification", ["--message", delivery]), encoding: .utf8)

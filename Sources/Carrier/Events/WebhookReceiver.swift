@@ -61,6 +61,11 @@ public struct WebhookReceiver: Sendable {
         }
     }
 
+    /// Whether the account exists and its provider declares `events:`.
+    public func receives(_ account: String) -> Bool {
+        (try? receiving(account)) != nil
+    }
+
     /// What one webhook carried: its events, or the handshake it was (SNS's subscription).
     public struct Delivery: Sendable {
         public var events: [DeliveryEvent]
