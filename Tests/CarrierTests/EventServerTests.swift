@@ -11,8 +11,11 @@ struct EventServerTests {
 
     func configuration(_ folder: TemporaryFolder) throws -> String {
         let path = folder.path + "/carrier.yaml"
-        try "accounts:\n  mg: {provider: mailgun, webhook_secret: \"\(Self.secret)\", settings: {domain: mg.example.com}}\n"
-            .write(toFile: path, atomically: true, encoding: .utf8)
+        try """
+            accounts:
+              mg: {provider: mailgun, webhook_secret: "\(Self.secret)", settings: {domain: mg.example.com}}
+              broken: {provider: mailgun, webhook_secret: "\(Self.secret)", credentials: {api_key: "${CARRIER_TEST_UNSET_VARIABLE}"}}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
@@ -48,6 +51,15 @@ struct EventServerTests {
         #expect(try post(server, ["--id", "evt-c", "--stale"]).status == 401)
         #expect(try post(server, account: "nobody", ["--id", "evt-d"]).status == 404)
         #expect(try post(server, ["--id", "evt-e", "--pad", "5000"]).status == 413)
+        // A broken account is not a missing one: 500, so the ESP retries.
+        #expect(try post(server, account: "broken", ["--id", "evt-g"]).status == 500)
+        // Form bodies with empty names are read, not a crash, before any signature is checked.
+        for body in ["=", "&&=", "a=&=b"] {
+            let answer = try await CurlEngine.shared.send(HTTPRequest(method: "POST", url: server.url + "/events/mg",
+                headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Data(body.utf8)))
+            #expect(answer.status == 401, "\(body) → \(answer.status)")
+        }
+        #expect(try await CurlEngine.shared.send(HTTPRequest(method: "GET", url: server.url + "/health")).status == 200)
         let written = lines(output)
         #expect(written.map { $0["event_id"].text } == ["evt-a"])
         #expect(written.first?["message_id"] == "<evt-a@mg.example.com>" && written.first?["event"] == "delivered")
@@ -158,6 +170,12 @@ struct EventServerTests {
         }
         let click = try parse(try sns("Notification", ["--message", kinds[4].0]))
         #expect(click.stdout.contains(#""url":"https://www.example.com""#) && click.stdout.contains(#""ip":"192.0.2.1""#))
+
+        // Without the account's topic nothing is taken: SNS signs an attacker's topic's messages too.
+        let open = folder.path + "/open.yaml"
+        try "accounts:\n  ses: {provider: ses, endpoint: \"\(aws.url)\"}\n".write(toFile: open, atomically: true, encoding: .utf8)
+        let anyTopic = try carrier(["events", "parse", "--config", open, "--account", "ses", try sns("Notification", ["--message", delivery])])
+        #expect(anyTopic.status == 2 && anyTopic.stderr.contains("sns_topic_arn"), "\(anyTopic.stderr)")
 
         // Refused: a tampered message, a certificate URL off SNS's hosts, another topic.
         let good = try String(contentsOfFile: try sns("Notification", ["--message", delivery]), encoding: .utf8)

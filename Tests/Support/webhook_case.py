@@ -87,16 +87,23 @@ class Mandrill(Scheme):
         return urllib.parse.urlencode(form).encode()
 
 class PublicKey(Scheme):
-    """ECDSA P-256 (SendGrid: over timestamp + body) or RSA PKCS#1 v1.5 (Postal: over the body)."""
+    """ECDSA P-256 (SendGrid: over timestamp + body), RSA PKCS#1 v1.5 (Postal) or Ed25519 (MailPace), over the body."""
     def __init__(self, options):
         super().__init__(options)
         from cryptography.hazmat.primitives.asymmetric import ec, rsa
         from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ed25519
         if options.get("key") == "rsa":
             self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        elif options.get("key") == "ed25519":
+            self.key = ed25519.Ed25519PrivateKey.generate()
         else:
             self.key = ec.generate_private_key(ec.SECP256R1())
-        self.public = b64(self.key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
+        if options.get("key") == "ed25519":
+            # MailPace shows the raw 32-byte key, base64.
+            self.public = b64(self.key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+        else:
+            self.public = b64(self.key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
         self.timestamped = "timestamp_header" in options
     def secret(self): return self.public
     def sign(self, case, body, headers, now, secret):
@@ -110,6 +117,8 @@ class PublicKey(Scheme):
         algorithm = hashes.SHA1() if self.options.get("algorithm") == "sha1" else hashes.SHA256()
         if self.options.get("key") == "rsa":
             signature = self.key.sign(data, padding.PKCS1v15(), algorithm)
+        elif self.options.get("key") == "ed25519":
+            signature = self.key.sign(data)
         else:
             signature = self.key.sign(data, ec.ECDSA(algorithm))
         headers[self.options["header"]] = b64(signature)

@@ -2,13 +2,16 @@ import Foundation
 
 /// An append-only NDJSON file of delivery events: each event once (by `event_id`, including those
 /// written by earlier runs), and on disk (`fsync`) before ``append(_:)`` returns, so a webhook is
-/// answered 2xx only for what is kept. Appends that arrive together share one `fsync`.
+/// answered 2xx only for what is kept. Appends that arrive together share one `fsync`; a repeat of
+/// an event still on its way to disk waits for it, and fails with it.
 public actor EventLog {
     private let fd: Int32
     private let syncs: Bool
+    /// Ids on disk, or on their way (`unsynced`).
     private var seen: Set<String> = []
+    private var unsynced: Set<String> = []
     private var pending: [UInt8] = []
-    /// Who waits for the pending bytes, with the ids they hold (forgotten again if the write fails).
+    /// Who waits for the pending bytes, with the ids they brought (forgotten again if the write fails).
     private var waiting: [(continuation: CheckedContinuation<Void, any Error>, ids: [String])] = []
     private var flushing = false
 
@@ -16,7 +19,7 @@ public actor EventLog {
         public var description: String
     }
 
-    /// Opens (or creates, mode 0600) the file; nil or `-` writes to standard output.
+    /// Opens (or creates, mode 0600) the file; nil or `-` writes to standard output (no `fsync`).
     public init(path: String?) throws(WriteError) {
         guard let path, path != "-" else {
             fd = STDOUT_FILENO
@@ -27,22 +30,31 @@ public actor EventLog {
         guard opened >= 0 else { throw WriteError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
         fd = opened
         syncs = true
-        if let existing = FileManager.default.contents(atPath: path) {
+        if let existing = FileManager.default.contents(atPath: path), !existing.isEmpty {
             for line in existing.split(separator: UInt8(ascii: "\n")) {
                 if let id = (try? JSONParser.parse(Array(line)))?["event_id"].stringValue { seen.insert(id) }
             }
+            // A line cut short by a crash is closed, so the next event starts a line of its own.
+            if existing.last != UInt8(ascii: "\n") { _ = write(opened, "\n", 1) }
         }
     }
 
     /// Writes the events not written before; returns how many were new and how many repeats.
     public func append(_ events: [DeliveryEvent]) async throws -> (written: Int, repeated: Int) {
         var ids: [String] = []
-        for event in events where seen.insert(event.eventID).inserted {
+        var waitsForDisk = false
+        for event in events {
+            if seen.contains(event.eventID) {
+                waitsForDisk = waitsForDisk || unsynced.contains(event.eventID)
+                continue
+            }
+            seen.insert(event.eventID)
+            unsynced.insert(event.eventID)
             pending += JSONWriter.bytes(event.value)
             pending.append(UInt8(ascii: "\n"))
             ids.append(event.eventID)
         }
-        guard !ids.isEmpty else { return (0, events.count) }
+        guard !ids.isEmpty || waitsForDisk else { return (0, events.count) }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             waiting.append((continuation, ids))
             if !flushing {
@@ -53,12 +65,15 @@ public actor EventLog {
         return (ids.count, events.count - ids.count)
     }
 
-    /// Writes and syncs what is pending, then wakes everyone whose events it held.
+    /// Writes and syncs what is pending, then wakes everyone whose events it held. A failed write
+    /// is cut off the file again, so no half line is left for the next event to join.
     private func flush() {
-        while !pending.isEmpty {
+        while !waiting.isEmpty {
             let bytes = pending, waiters = waiting
             pending = []
             waiting = []
+            unsynced = []
+            let start = syncs ? lseek(fd, 0, SEEK_END) : -1
             var error: WriteError?
             var offset = 0
             while offset < bytes.count {
@@ -71,6 +86,7 @@ public actor EventLog {
                 offset += n
             }
             if error == nil, syncs, fsync(fd) != 0 { error = WriteError(description: "fsync failed: \(String(cString: strerror(errno)))") }
+            if error != nil, start >= 0 { _ = ftruncate(fd, start) }
             for waiter in waiters {
                 if let error {
                     // Not kept: the ESP's retry must be written, not taken for a repeat.

@@ -46,9 +46,11 @@ public struct WebhookReceiver: Sendable {
     }
 
     private func prepare(_ name: String) throws(WebhookError) -> Receiving {
+        guard configuration.accountNames.contains(name) else { throw WebhookError(.unknownAccount, "no account named '\(name)'") }
         let account: Account
         do { account = try configuration.account(named: name) } catch {
-            throw WebhookError(.unknownAccount, "no account named '\(name)'")
+            // A broken account is not a missing one: the ESP must retry, not give up.
+            throw WebhookError(.configuration, error.description)
         }
         guard let definition = try? registry.definition(account.provider), let spec = definition.events else {
             throw WebhookError(.unknownAccount, "account '\(name)' uses \(account.provider), whose provider file declares no events:")
@@ -77,7 +79,9 @@ public struct WebhookReceiver: Sendable {
     public func receive(account name: String, request: WebhookRequest, now: Date = Date()) async throws(WebhookError) -> Delivery {
         let receiving = try receiving(name)
         let account = receiving.account, spec = receiving.spec, context = receiving.context
-        let url = request.url ?? account.webhookURL ?? ""
+        // The URL the ESP signed: the account's, as registered at the ESP (behind a proxy, with
+        // credentials), else the one the request came to.
+        let url = account.webhookURL ?? request.url ?? ""
         let scope = Scope(values: ["body": request.parsedBody, "text": .string(String(decoding: request.body, as: UTF8.self)),
                                    "headers": .object(request.headerObject), "url": .string(url),
                                    "secret": account.webhookSecret.map(Value.string) ?? .null, "settings": .object(context.settings),
@@ -148,9 +152,11 @@ public struct WebhookReceiver: Sendable {
 
     /// Unix seconds from a number, numeric text, or ISO 8601.
     static func epochSeconds(_ value: Value) -> Double? {
-        if let d = value.doubleValue { return d }
+        // Beyond ±3000 years (or NaN) is not a time: Int(_:) of it would trap.
+        func plausible(_ d: Double) -> Double? { d.isFinite && abs(d) < 1e11 ? d : nil }
+        if let d = value.doubleValue { return plausible(d) }
         guard let text = value.stringValue?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
-        if let d = Double(text) { return d }
+        if let d = Double(text) { return plausible(d) }
         return ISO8601.parse(text).map(Double.init)
     }
 }

@@ -25,21 +25,24 @@ public struct WebhookRequest: Sendable {
         return object
     }
 
-    /// The body as templates read it: JSON when it parses, form fields for a form post, else the text.
+    /// The body as templates read it: a form post's fields when the Content-Type says form (never
+    /// JSON, so what is read is what the form signed), else JSON when it parses, JSON Lines for
+    /// `jsonl`/`ndjson`, else the text.
     var parsedBody: Value {
         let text = String(decoding: body, as: UTF8.self)
-        if let json = try? JSONParser.parse(Array(body)) { return json }
         let type = (header("content-type") ?? "").lowercased()
         if type.hasPrefix("application/x-www-form-urlencoded") {
             var object = OrderedObject()
             for pair in text.split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map {
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
                     String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
                 }
-                object[parts[0]] = .string(parts.count > 1 ? parts[1] : "")
+                guard let key = parts.first, !key.isEmpty else { continue }
+                object[key] = .string(parts.count > 1 ? parts[1] : "")
             }
             return .object(object)
         }
+        if let json = try? JSONParser.parse(Array(body)) { return json }
         if type.contains("jsonl") || type.contains("ndjson") {
             let lines = text.split(whereSeparator: \.isNewline).compactMap { try? JSONParser.parse(String($0)) }
             if !lines.isEmpty { return .array(lines) }

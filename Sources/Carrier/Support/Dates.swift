@@ -57,7 +57,10 @@ enum ISO8601 {
               b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
               let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
               let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+              (1...12).contains(month), hour < 24, minute < 60, second < 61 else { return nil }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        guard (1...days).contains(day) else { return nil }
         var i = 19
         if i < b.count, b[i] == UInt8(ascii: ".") {
             i += 1
@@ -83,6 +86,7 @@ enum ISO8601 {
                 } else {
                     i += 3
                 }
+                guard h < 24, m < 60 else { return nil }
                 offset = sign * (h * 3600 + m * 60)
             } else {
                 return nil

@@ -4,8 +4,9 @@ import Foundation
 
 /// `verify: {public_key: {algorithm, key, message, signature}}`: a signature over chosen parts of
 /// the request, checked with the ESP's public key — ECDSA for SendGrid's signed event webhook,
-/// RSA for Postal. `key` is base64 DER (SubjectPublicKeyInfo, as the ESPs show it) or PEM;
-/// `signature` is base64.
+/// RSA for Postal, Ed25519 for MailPace. `key` is base64 DER (SubjectPublicKeyInfo, as the ESPs
+/// show it), PEM, or a raw 32-byte Ed25519 key in base64; `signature` is base64. Ed25519 signs
+/// the message itself, so `algorithm` does not apply to it.
 struct PublicKeyVerifier: WebhookVerifier {
     static let name = "public_key"
     var algorithm: String
@@ -52,6 +53,9 @@ struct PublicKeyVerifier: WebhookVerifier {
         }
         guard let der = Data(base64Encoded: Base64.padded(trimmed.filter { !$0.isWhitespace })) else { return nil }
         let bytes = Array(der)
+        if bytes.count == 32 {
+            return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, bytes, bytes.count)
+        }
         return bytes.withUnsafeBufferPointer { buffer -> OpaquePointer? in
             var pointer: UnsafePointer<UInt8>? = buffer.baseAddress
             if let key = d2i_PUBKEY(nil, &pointer, buffer.count) { return key }
@@ -60,11 +64,13 @@ struct PublicKeyVerifier: WebhookVerifier {
         }
     }
 
-    /// Whether `signature` is the key's signature of `data` (ECDSA's DER form, or RSA PKCS #1 v1.5).
+    /// Whether `signature` is the key's signature of `data` (ECDSA's DER form, RSA PKCS #1 v1.5, or Ed25519).
     static func check(_ signature: [UInt8], over data: [UInt8], key: OpaquePointer, algorithm: String) -> Bool {
         guard let context = EVP_MD_CTX_new() else { return false }
         defer { EVP_MD_CTX_free(context) }
-        guard EVP_DigestVerifyInit(context, nil, algorithm == "sha1" ? EVP_sha1() : EVP_sha256(), nil, key) == 1 else { return false }
+        // Ed25519 hashes inside the signature scheme: no digest is named.
+        let digest = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519 ? nil : (algorithm == "sha1" ? EVP_sha1() : EVP_sha256())
+        guard EVP_DigestVerifyInit(context, nil, digest, nil, key) == 1 else { return false }
         return EVP_DigestVerify(context, signature, signature.count, data, data.count) == 1
     }
 }

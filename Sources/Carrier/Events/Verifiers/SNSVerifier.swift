@@ -7,9 +7,10 @@ import Foundation
 /// certificate at its `SigningCertURL` — SHA1withRSA for `SignatureVersion` 1, SHA256withRSA for 2.
 ///
 /// The certificate URL must be `https://sns.REGION.amazonaws.com/….pem` (AWS's own validator's
-/// rule); it is fetched once per process. A verified `SubscriptionConfirmation` is confirmed by
-/// fetching its `SubscribeURL` (same host rule), and is a handshake with no events. `topic`, when
-/// it renders to a value, must equal the message's `TopicArn`.
+/// rule, and no query, fragment or user); it is fetched once per process. A verified
+/// `SubscriptionConfirmation` is confirmed by fetching its `SubscribeURL` (same host rule), and is
+/// a handshake with no events. `topic` is required: SNS signs every topic's messages, so the
+/// message's `TopicArn` must be the account's.
 struct SNSVerifier: WebhookVerifier {
     static let name = "sns"
     var topic: Mapping?
@@ -39,7 +40,13 @@ struct SNSVerifier: WebhookVerifier {
         guard Self.isSNSURL(certURL, path: ".pem") else {
             throw WebhookError(.unverified, "the SigningCertURL \(certURL) is not an https://sns.REGION.amazonaws.com/….pem address")
         }
-        if let topic, case let expected = (try input.render(topic)).text, !expected.isEmpty, expected != field("TopicArn") {
+        // SNS signs every topic's messages, an attacker's too: only the account's topic is taken.
+        let expected = try topic.map { t throws(WebhookError) in (try input.render(t)).text } ?? ""
+        guard !expected.isEmpty else {
+            throw WebhookError(.configuration, "account '\(input.account.name)' takes SNS messages from any topic; "
+                               + "set settings: {sns_topic_arn: arn:aws:sns:REGION:ACCOUNT:TOPIC} to the topic SES publishes to")
+        }
+        guard expected == field("TopicArn") else {
             throw WebhookError(.unverified, "the SNS message is from topic \(field("TopicArn") ?? "(none)"), not \(expected)")
         }
         var signed = ""
@@ -79,7 +86,8 @@ struct SNSVerifier: WebhookVerifier {
 
     /// `https://sns.REGION.amazonaws.com[.cn]/…`, with the path ending in `path` when given.
     static func isSNSURL(_ text: String, path suffix: String?) -> Bool {
-        guard let url = URLComponents(string: text), url.scheme == "https", let host = url.host, url.port == nil else { return false }
+        guard let url = URLComponents(string: text), url.scheme == "https", let host = url.host, url.port == nil,
+              url.user == nil, url.password == nil, url.fragment == nil, suffix == nil || url.query == nil else { return false }
         let pattern = #"^sns\.[a-zA-Z0-9\-]{3,}\.amazonaws\.com(\.cn)?$"#
         guard host.range(of: pattern, options: .regularExpression) != nil else { return false }
         return suffix.map { url.path.hasSuffix($0) } ?? true
@@ -108,6 +116,7 @@ actor CertificateCache {
         }
         guard answer.status == 200 else { throw WebhookError(.unverified, "the SNS certificate could not be fetched: HTTP \(answer.status)") }
         let pem = String(decoding: answer.body, as: UTF8.self)
+        if certificates.count >= 32 { certificates.removeAll() }  // SNS rotates a handful; nothing grows without bound
         certificates[url] = pem
         return pem
     }
