@@ -73,7 +73,10 @@ struct EventsCommand: AsyncParsableCommand {
             let receiver = WebhookReceiver(configuration: try options.load(), registry: try options.registry())
             do {
                 let delivery = try await receiver.receive(account: account, request: WebhookRequest(headers: parsed, body: body, url: url))
-                if let handshake = delivery.handshake { FileHandle.standardError.write(Data("carrier: handshake: \(handshake)\n".utf8)) }
+                if let handshake = delivery.handshake {
+                    let answer = delivery.answer.map { "; the server answers " + JSONWriter.string($0) } ?? ""
+                    FileHandle.standardError.write(Data("carrier: handshake: \(handshake)\(answer)\n".utf8))
+                }
                 for event in delivery.events { print(JSONWriter.string(event.value)) }
             } catch {
                 throw CLIError(message: "carrier: \(error.message) (HTTP \(error.status) when served)", code: error.kind == .unverified ? 1 : 2)

@@ -64,7 +64,7 @@ public struct EventServer: Sendable {
         }
         if let handshake = delivery.handshake {
             logger.info("webhook handshake", metadata: ["account": .string(account), "what": .string(handshake)])
-            return Self.answer(.ok, ["handshake": .string(handshake)])
+            return Self.answer(.ok, delivery.answer?.objectValue ?? ["handshake": .string(handshake)])
         }
         do {
             let counts = try await log.append(delivery.events)

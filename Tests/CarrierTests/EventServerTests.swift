@@ -15,6 +15,7 @@ struct EventServerTests {
             accounts:
               mg: {provider: mailgun, webhook_secret: "\(Self.secret)", settings: {domain: mg.example.com}}
               broken: {provider: mailgun, webhook_secret: "\(Self.secret)", credentials: {api_key: "${CARRIER_TEST_UNSET_VARIABLE}"}}
+              az: {provider: azure, webhook_secret: "grid:pw-1"}
             """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
@@ -60,6 +61,13 @@ struct EventServerTests {
             #expect(answer.status == 401, "\(body) → \(answer.status)")
         }
         #expect(try await CurlEngine.shared.send(HTTPRequest(method: "GET", url: server.url + "/health")).status == 200)
+        // Event Grid's validation (Azure) is answered with its code, and writes nothing.
+        let validation = #"[{"id":"v-1","eventType":"Microsoft.EventGrid.SubscriptionValidationEvent","data":{"validationCode":"512d38b6"}}]"#
+        let answered = try await CurlEngine.shared.send(HTTPRequest(method: "POST", url: server.url + "/events/az",
+            headers: [("Content-Type", "application/json"), ("Authorization", "Basic " + Data("grid:pw-1".utf8).base64EncodedString())],
+            body: Data(validation.utf8)))
+        let answer = try JSONParser.parse(Array(answered.body))
+        #expect(answered.status == 200 && answer["validationResponse"] == "512d38b6", "\(answer)")
         let written = lines(output)
         #expect(written.map { $0["event_id"].text } == ["evt-a"])
         #expect(written.first?["message_id"] == "<evt-a@mg.example.com>" && written.first?["event"] == "delivered")

@@ -2,7 +2,8 @@
 """Runs a provider's sample webhooks (Tests/Fixtures/events/PROVIDER.json) through
 `carrier events parse`, signed by webhook_case.py, and checks what comes out:
 
-- each `good` case gives exactly the expected events (every field named in `expect` must match);
+- each `good` case gives exactly the expected events (every field named in `expect` must match),
+  and a handshake case (`handshake_answer`) the answer the ESP expects;
 - each `tampered`, `unsigned` and `stale` variant is refused as unverified (exit 1, HTTP 401).
 
   check_events.py FIXTURE CARRIER_BINARY
@@ -17,6 +18,8 @@ def main():
     signed = json.loads(subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "webhook_case.py"), fixture_path],
                                        check=True, capture_output=True, text=True).stdout)
     expectations = {case["name"]: case["expect"] for case in fixture["cases"]}
+    # A handshake (Event Grid's validation) gives no event, and an answer to send back.
+    answers = {case["name"]: case["handshake_answer"] for case in fixture["cases"] if "handshake_answer" in case}
     failures = []
     with tempfile.TemporaryDirectory() as folder:
         config = os.path.join(folder, "carrier.yaml")
@@ -44,6 +47,9 @@ def main():
                 continue
             events = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
             expected = expectations[case["name"]]
+            answer = answers.get(case["name"])
+            if answer is not None and "the server answers " + json.dumps(answer, separators=(",", ":")) not in result.stderr:
+                failures.append(f"{label}: the handshake is not answered with {json.dumps(answer)}: {result.stderr.strip()[:300]}")
             if len(events) != len(expected):
                 failures.append(f"{label}: {len(events)} events, expected {len(expected)}: {json.dumps(events)[:800]}")
                 continue

@@ -10,6 +10,7 @@ import Foundation
 ///                   signature: "{{ body.signature.signature }}"}}
 ///   timestamp: "{{ body.signature.timestamp }}"   # checked against `tolerance` (seconds, default 300)
 ///   events: "{{ [body['event-data']] }}"          # the ESP's events in the payload (`item` below)
+///   handshake: {when: "{{ … }}", answer: {…}}     # a verified handshake and the JSON to answer it
 ///   map:
 ///     event: "{{ item.event | lookup({delivered: 'delivered', failed: 'bounced'}, 'unknown') }}"
 ///     message_id: "{{ '<' + item.message.headers['message-id'] + '>' }}"
@@ -23,6 +24,9 @@ struct EventsSpec: Sendable {
     var tolerance: Double
     var events: Mapping?
     var map: [String: Mapping]
+    /// A verified request that is the ESP's handshake, and what to answer it (`handshake: {when, answer}`,
+    /// Event Grid's validation: echo its code); it carries no events.
+    var handshake: (when: Mapping, answer: Mapping)?
 
     /// What verification, `timestamp` and `events` may read.
     static let requestVariables: Set<String> = ["body", "text", "headers", "url", "secret", "settings", "now"]
@@ -51,6 +55,14 @@ extension ProviderFileReader {
         let timestamp = template(r, "timestamp", variables: EventsSpec.requestVariables)
         let tolerance = Double(positive(r, "tolerance") ?? 300)
         let events = template(r, "events", variables: EventsSpec.requestVariables)
+        var handshake: (when: Mapping, answer: Mapping)?
+        if let h = r.mapping("handshake") {
+            if let when = template(h, "when", required: true, variables: EventsSpec.requestVariables),
+               let answer = template(h, "answer", required: true, variables: EventsSpec.requestVariables) {
+                handshake = (when, answer)
+            }
+            h.finish()
+        }
         var map: [String: Mapping] = [:]
         if let m = r.mapping("map") {
             for field in EventsSpec.fields {
@@ -62,6 +74,6 @@ extension ProviderFileReader {
         }
         r.finish()
         guard let verifier, map["event"] != nil else { return nil }
-        return EventsSpec(verifier: verifier, timestamp: timestamp, tolerance: tolerance, events: events, map: map)
+        return EventsSpec(verifier: verifier, timestamp: timestamp, tolerance: tolerance, events: events, map: map, handshake: handshake)
     }
 }

@@ -68,10 +68,12 @@ public struct WebhookReceiver: Sendable {
         (try? receiving(account)) != nil
     }
 
-    /// What one webhook carried: its events, or the handshake it was (SNS's subscription).
+    /// What one webhook carried: its events, or the handshake it was (SNS's subscription, Event
+    /// Grid's validation) with the JSON to answer it, if any.
     public struct Delivery: Sendable {
         public var events: [DeliveryEvent]
         public var handshake: String?
+        public var answer: Value?
     }
 
     /// Verifies the webhook and reads its events.
@@ -89,6 +91,9 @@ public struct WebhookReceiver: Sendable {
         let input = VerificationInput(request: request, scope: scope, secret: account.webhookSecret, account: account, engine: engine,
                                       rewrite: { context.rewrite(url: $0) })
         if case .handshake(let what) = try await spec.verifier.verify(input) { return Delivery(events: [], handshake: what) }
+        if let handshake = spec.handshake, (try input.render(handshake.when)).isTruthy {
+            return Delivery(events: [], handshake: "answered the provider's handshake", answer: try input.render(handshake.answer))
+        }
         if let template = spec.timestamp {
             let stamp = try input.render(template)
             guard let seconds = Self.epochSeconds(stamp) else {
@@ -110,7 +115,7 @@ public struct WebhookReceiver: Sendable {
         for item in items {
             events += try Self.read(item, spec: spec, scope: scope.with("item", item), provider: receiving.provider, account: name)
         }
-        return Delivery(events: events, handshake: nil)
+        return Delivery(events: events, handshake: nil, answer: nil)
     }
 
     /// One ESP event as Carrier's; a list of recipients gives one event per recipient.
