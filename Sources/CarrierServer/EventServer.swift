@@ -29,9 +29,11 @@ public struct EventServer: Sendable {
             let account = try context.parameters.require("account")
             return try await self.handle(request, account: account)
         }
-        // Some ESPs check the URL with a GET or HEAD when the webhook is switched on (Netcore, Unisender Go).
-        router.get("events/:account") { _, context -> Response in
-            self.activation(try context.parameters.require("account"))
+        // Some ESPs check the URL with a GET or HEAD when the webhook is switched on (Netcore, Unisender Go);
+        // a GET with a query is a notification in its query (Elastic Email).
+        router.get("events/:account") { request, context -> Response in
+            let account = try context.parameters.require("account")
+            return request.uri.query?.isEmpty == false ? try await self.handle(request, account: account) : self.activation(account)
         }
         router.head("events/:account") { _, context -> Response in
             self.activation(try context.parameters.require("account"))
@@ -52,7 +54,7 @@ public struct EventServer: Sendable {
         for field in request.headers { headers.append((field.name.canonicalName, field.value)) }
         let host = request.head.authority ?? "localhost"
         let scheme = headers.last { $0.name.lowercased() == "x-forwarded-proto" }?.value ?? "http"
-        let webhook = WebhookRequest(headers: headers, body: Data(body.readableBytesView), url: "\(scheme)://\(host)\(request.uri.path)")
+        let webhook = WebhookRequest(headers: headers, body: Data(body.readableBytesView), url: "\(scheme)://\(host)\(request.uri.path)" + (request.uri.query.map { "?" + $0 } ?? ""))
         let delivery: WebhookReceiver.Delivery
         do throws(WebhookError) { delivery = try await receiver.receive(account: account, request: webhook) } catch {
             logger.warning("webhook refused", metadata: ["account": .string(account), "status": .stringConvertible(error.status),

@@ -14,7 +14,7 @@ import base64, hashlib, hmac, json, os, secrets, sys, time, urllib.parse
 def b64(data): return base64.b64encode(data).decode()
 
 def body_bytes(case):
-    body = case["body"]
+    body = case.get("body", "")
     if isinstance(body, str): return body.encode()
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -135,8 +135,19 @@ class ZeptoMail(Scheme):
             return urllib.parse.urlencode({self.options.get("form_field", "data"): body.decode()}).encode()
         return body
 
+class TokenQuery(Scheme):
+    """A secret token in the notification URL's query, beside the event's own fields (Elastic Email
+    sends its notifications as a GET with the event in the query string)."""
+    def sign(self, case, body, headers, now, secret):
+        headers[":url"] = case["url"] + "?" + urllib.parse.urlencode({**case["query"], "token": secret})
+        return b""
+    def tamper(self, body, headers):
+        return body, {**headers, ":url": headers[":url"].replace("token=", "token=x")}
+    def unsign(self, body):
+        return b""
+
 SCHEMES = {"mailgun": Mailgun, "svix": Svix, "basic": Basic, "hmac_body": HMACBody, "mandrill": Mandrill, "public_key": PublicKey,
-           "zeptomail": ZeptoMail}
+           "zeptomail": ZeptoMail, "token_query": TokenQuery}
 
 def main():
     fixture = json.load(open(sys.argv[1]))
@@ -155,8 +166,11 @@ def main():
             if variant == "unsigned":
                 headers = dict(base_headers)
                 body = scheme.unsign(body) if hasattr(scheme, "unsign") else body_bytes(case)
+                if "query" in case:
+                    headers[":url"] = case["url"] + "?" + urllib.parse.urlencode(case["query"])
+            url = headers.pop(":url", case["url"])
             out.append({"name": case["name"], "variant": variant, "headers": [[k, v] for k, v in headers.items()],
-                        "body_b64": b64(body), "url": case["url"]})
+                        "body_b64": b64(body), "url": url})
         make("good", now)
         make("tampered", now)
         make("unsigned", now)

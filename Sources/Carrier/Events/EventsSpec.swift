@@ -29,7 +29,7 @@ struct EventsSpec: Sendable {
     var handshake: (when: Mapping, answer: Mapping)?
 
     /// What verification, `timestamp` and `events` may read.
-    static let requestVariables: Set<String> = ["body", "text", "headers", "url", "secret", "settings", "now"]
+    static let requestVariables: Set<String> = ["body", "text", "headers", "query", "url", "secret", "settings", "now"]
     /// What the `map` templates may read: the same, and the ESP's event as `item`.
     static let itemVariables = requestVariables.union(["item"])
     /// The fields `map` may set.

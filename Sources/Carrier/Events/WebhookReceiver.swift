@@ -85,7 +85,7 @@ public struct WebhookReceiver: Sendable {
         // credentials), else the one the request came to.
         let url = account.webhookURL ?? request.url ?? ""
         let scope = Scope(values: ["body": request.parsedBody, "text": .string(String(decoding: request.body, as: UTF8.self)),
-                                   "headers": .object(request.headerObject), "url": .string(url),
+                                   "headers": .object(request.headerObject), "query": .object(request.queryObject), "url": .string(url),
                                    "secret": account.webhookSecret.map(Value.string) ?? .null, "settings": .object(context.settings),
                                    "now": .int(Int(now.timeIntervalSince1970))])
         let input = VerificationInput(request: request, scope: scope, secret: account.webhookSecret, account: account, engine: engine,

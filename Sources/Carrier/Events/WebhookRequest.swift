@@ -18,6 +18,15 @@ public struct WebhookRequest: Sendable {
         headers.last { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
     }
 
+    /// The URL's query parameters (the last value of each), as templates read them (`query`).
+    var queryObject: OrderedObject {
+        var object = OrderedObject()
+        for item in url.flatMap({ URLComponents(string: $0)?.queryItems }) ?? [] where !item.name.isEmpty {
+            object[item.name] = .string(item.value ?? "")
+        }
+        return object
+    }
+
     /// Headers by lower-case name (the last value of each), as templates read them.
     var headerObject: OrderedObject {
         var object = OrderedObject()

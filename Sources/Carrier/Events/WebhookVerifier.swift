@@ -60,6 +60,7 @@ enum WebhookVerifiers {
         BasicAuthVerifier.self,
         PublicKeyVerifier.self,
         SNSVerifier.self,
+        TokenVerifier.self,
     ]
 
     static var names: [String] { all.map { $0.name } }
