@@ -61,6 +61,7 @@ enum WebhookVerifiers {
         PublicKeyVerifier.self,
         SNSVerifier.self,
         TokenVerifier.self,
+        DigestVerifier.self,
     ]
 
     static var names: [String] { all.map { $0.name } }

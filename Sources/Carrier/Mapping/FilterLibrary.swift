@@ -72,6 +72,11 @@ enum FilterLibrary {
             guard let table = args[0].objectValue else { throw FilterError(message: "needs a mapping such as {delivery: 'delivered'}") }
             return table[v.text] ?? (args.count > 1 ? args[1] : .null)
         },
+        "replace": Filter(arguments: 2...2, summary: "text → the same with every occurrence of the first argument replaced by the second") { v, args in
+            guard !v.isNull else { return .null }
+            let old = args[0].text
+            return old.isEmpty ? .string(v.text) : .string(v.text.replacingOccurrences(of: old, with: args[1].text))
+        },
         "after": Filter(arguments: 1...1, summary: "text (or each text of a list) → what follows the first occurrence of the argument") { v, args in
             func after(_ text: String) -> Value {
                 guard let range = text.range(of: args[0].text) else { return .string(text) }
