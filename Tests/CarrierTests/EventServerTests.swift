@@ -51,6 +51,11 @@ struct EventServerTests {
         #expect(again.status == 200 && again.body["written"] == 0 && again.body["repeated"] == 1, "a replayed event id is not written again")
         #expect(try post(server, ["--id", "evt-b", "--bad-signature"]).status == 401)
         #expect(try post(server, ["--id", "evt-c", "--stale"]).status == 401)
+        // Mailgun signs timestamp and token, not the events: the same signature with other events is a replay.
+        let stamp = String(Int(Date().timeIntervalSince1970)), token = "tok" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        #expect(try post(server, ["--id", "evt-r1", "--token", token, "--stamp", stamp]).status == 200)
+        #expect(try post(server, ["--id", "evt-r2", "--token", token, "--stamp", stamp]).status == 401)
+        #expect(try post(server, ["--id", "evt-r1", "--token", token, "--stamp", stamp]).body["repeated"] == 1, "the ESP's own retry is taken")
         #expect(try post(server, account: "nobody", ["--id", "evt-d"]).status == 404)
         #expect(try post(server, ["--id", "evt-e", "--pad", "5000"]).status == 413)
         // A broken account is not a missing one: 500, so the ESP retries.
@@ -77,7 +82,7 @@ struct EventServerTests {
         #expect(try await CurlEngine.shared.send(HTTPRequest(method: "GET", url: server.url + "/events/ee?token=wrong&" + query)).status == 401)
         #expect(lines(output).last?["message_id"] == "ee-1" && lines(output).last?["event"] == "opened")
         let written = lines(output).filter { $0["provider"] == "mailgun" }
-        #expect(written.map { $0["event_id"].text } == ["evt-a"])
+        #expect(written.map { $0["event_id"].text } == ["evt-a", "evt-r1"])
         #expect(written.first?["message_id"] == "<evt-a@mg.example.com>" && written.first?["event"] == "delivered")
         #expect(!((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains(Self.secret))
         #expect(!server.stderr.contains(Self.secret), "no secret in the server's output")
@@ -88,7 +93,7 @@ struct EventServerTests {
         defer { second.stop() }
         #expect(try post(second, ["--id", "evt-a"]).body["written"] == 0)
         #expect(try post(second, ["--id", "evt-f"]).body["written"] == 1)
-        #expect(lines(output).filter { $0["provider"] == "mailgun" }.map { $0["event_id"].text } == ["evt-a", "evt-f"])
+        #expect(lines(output).filter { $0["provider"] == "mailgun" }.map { $0["event_id"].text } == ["evt-a", "evt-r1", "evt-f"])
     }
 
     @Test("A burst of 10,000 events from 8 clients at once, with 1,000 sent twice: each written exactly once")

@@ -2,7 +2,7 @@
 """Posts Mailgun-style webhooks to `carrier events serve`, signed here with Python's hmac
 (timestamp + token, HMAC-SHA256, hex) — a peer independent of Carrier.
 
-  post_events.py one URL SECRET --id ID [--stale] [--bad-signature] [--pad BYTES]
+  post_events.py one URL SECRET --id ID [--stale] [--bad-signature] [--pad BYTES] [--token T --stamp S]
       one webhook; prints {"status": …, "body": …}
   post_events.py burst URL SECRET --clients N --events N [--repeats N]
       N distinct events (ids evt-0 …) from N clients at once, each client on its own keep-alive
@@ -10,9 +10,9 @@
 """
 import hashlib, hmac, http.client, json, secrets, sys, threading, time, urllib.parse
 
-def webhook(secret, event_id, stamp=None, bad=False, pad=0):
+def webhook(secret, event_id, stamp=None, bad=False, pad=0, token=None):
     stamp = str(int(stamp if stamp is not None else time.time()))
-    token = secrets.token_hex(25)
+    token = token or secrets.token_hex(25)
     signature = hmac.new(secret.encode(), (stamp + token).encode(), hashlib.sha256).hexdigest()
     if bad:
         signature = "0" * len(signature)
@@ -33,8 +33,9 @@ def main():
         return args[args.index(name) + 1] if name in args else default
     parts = urllib.parse.urlsplit(url)
     if mode == "one":
-        body = webhook(secret, option("--id"), stamp=time.time() - 3600 if "--stale" in args else None,
-                       bad="--bad-signature" in args, pad=int(option("--pad", "0")))
+        stamp = time.time() - 3600 if "--stale" in args else (float(option("--stamp")) if "--stamp" in args else None)
+        body = webhook(secret, option("--id"), stamp=stamp, bad="--bad-signature" in args, pad=int(option("--pad", "0")),
+                       token=option("--token"))
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         status, text = post(connection, parts.path, body)
         print(json.dumps({"status": status, "body": text}))

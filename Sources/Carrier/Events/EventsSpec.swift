@@ -9,6 +9,7 @@ import Foundation
 ///   verify: {hmac: {key: "{{ secret }}", message: "{{ body.signature.timestamp + body.signature.token }}",
 ///                   signature: "{{ body.signature.signature }}"}}
 ///   timestamp: "{{ body.signature.timestamp }}"   # checked against `tolerance` (seconds, default 300)
+///   replay: "{{ body.signature.token }}"          # a signature seen again with another body is refused
 ///   events: "{{ [body['event-data']] }}"          # the ESP's events in the payload (`item` below)
 ///   handshake: {when: "{{ … }}", answer: {…}}     # a verified handshake and the JSON to answer it
 ///   map:
@@ -27,6 +28,9 @@ struct EventsSpec: Sendable {
     /// A verified request that is the ESP's handshake, and what to answer it (`handshake: {when, answer}`,
     /// Event Grid's validation: echo its code); it carries no events.
     var handshake: (when: Mapping, answer: Mapping)?
+    /// What makes one signature unique (`replay:`, Mailgun's token): seen again within the tolerance
+    /// with another body, the webhook is refused (a signature that does not cover the body).
+    var replay: Mapping?
 
     /// What verification, `timestamp` and `events` may read.
     static let requestVariables: Set<String> = ["body", "text", "headers", "query", "url", "secret", "settings", "now"]
@@ -55,6 +59,7 @@ extension ProviderFileReader {
         let timestamp = template(r, "timestamp", variables: EventsSpec.requestVariables)
         let tolerance = Double(positive(r, "tolerance") ?? 300)
         let events = template(r, "events", variables: EventsSpec.requestVariables)
+        let replay = template(r, "replay", variables: EventsSpec.requestVariables)
         var handshake: (when: Mapping, answer: Mapping)?
         if let h = r.mapping("handshake") {
             if let when = template(h, "when", required: true, variables: EventsSpec.requestVariables),
@@ -74,6 +79,7 @@ extension ProviderFileReader {
         }
         r.finish()
         guard let verifier, map["event"] != nil else { return nil }
-        return EventsSpec(verifier: verifier, timestamp: timestamp, tolerance: tolerance, events: events, map: map, handshake: handshake)
+        return EventsSpec(verifier: verifier, timestamp: timestamp, tolerance: tolerance, events: events, map: map, handshake: handshake,
+                          replay: replay)
     }
 }

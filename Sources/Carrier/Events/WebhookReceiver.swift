@@ -34,6 +34,22 @@ public struct WebhookReceiver: Sendable {
 
     final class AccountCache: Sendable {
         let entries = Mutex<[String: Result<Receiving, WebhookError>]>([:])
+        /// Signatures seen (`replay:` key → the body's hash and when), kept for the tolerance.
+        let signatures = Mutex<[String: (body: [UInt8], at: Double)]>([:])
+    }
+
+    /// Refuses a signature seen within the tolerance with another body; the same body again is an
+    /// ESP's retry, which the event log de-duplicates.
+    private func checkReplay(_ key: String, body: Data, account: String, now: Double, tolerance: Double) throws(WebhookError) {
+        let hash = Digest.sha256(body)
+        let fresh = accounts.signatures.withLock { seen -> Bool in
+            if seen.count > 100_000 { seen = seen.filter { now - $0.value.at <= tolerance } }
+            let id = account + "|" + key
+            if let earlier = seen[id], now - earlier.at <= tolerance, earlier.body != hash { return false }
+            seen[id] = (hash, seen[id]?.at ?? now)
+            return true
+        }
+        guard fresh else { throw WebhookError(.unverified, "the webhook's signature was used before with another body: a replay") }
     }
 
     private func receiving(_ name: String) throws(WebhookError) -> Receiving {
@@ -102,6 +118,12 @@ public struct WebhookReceiver: Sendable {
             guard abs(now.timeIntervalSince1970 - seconds) <= spec.tolerance else {
                 throw WebhookError(.unverified, "the webhook's timestamp is \(Int(abs(now.timeIntervalSince1970 - seconds))) s away from now "
                                    + "(more than \(Int(spec.tolerance)) s): a replay, or a clock out of step")
+            }
+        }
+        if let template = spec.replay {
+            let key = (try input.render(template)).text
+            if !key.isEmpty {
+                try checkReplay(key, body: request.body, account: name, now: now.timeIntervalSince1970, tolerance: spec.tolerance)
             }
         }
         let items: [Value]
