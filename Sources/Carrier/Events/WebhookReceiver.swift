@@ -93,7 +93,8 @@ public struct WebhookReceiver: Sendable {
     }
 
     /// Verifies the webhook and reads its events.
-    /// - Throws: ``WebhookError`` — unknown account (404), not verified (401), unreadable (400).
+    /// - Throws: ``WebhookError`` — unknown account (404), not verified (401), unreadable (400), or
+    ///   an account that cannot verify (500).
     public func receive(account name: String, request: WebhookRequest, now: Date = Date()) async throws(WebhookError) -> Delivery {
         let receiving = try receiving(name)
         let account = receiving.account, spec = receiving.spec, context = receiving.context
