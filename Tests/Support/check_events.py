@@ -4,12 +4,15 @@
 
 - each `good` case gives exactly the expected events (every field named in `expect` must match),
   and a handshake case (`handshake_answer`) the answer the ESP expects;
-- each `tampered`, `unsigned` and `stale` variant is refused as unverified (exit 1, HTTP 401).
+- each `tampered`, `unsigned` and `stale` variant is refused as unverified (exit 1, HTTP 401);
+- the same cases posted to `carrier events serve` (serve_check): every good one answers 200 and
+  writes its events, posted again writes nothing (a replayed event id), every other variant answers
+  401, an unknown account 404 and a body over --max-body 413; the file then holds each event once.
 
   check_events.py FIXTURE CARRIER_BINARY
 Exit 0 when every case holds; otherwise each failure is printed.
 """
-import base64, json, os, subprocess, sys, tempfile
+import base64, http.client, json, os, select, subprocess, sys, tempfile, time, urllib.parse
 sys.path.insert(0, os.path.dirname(__file__))
 
 def main():
@@ -24,11 +27,15 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         config = os.path.join(folder, "carrier.yaml")
         account = {"provider": fixture["provider"], "webhook_secret": "${WEBHOOK_SECRET}", "settings": fixture.get("settings", {})}
+        # For the server, one account per URL the ESP was given (Mandrill signs it), whatever URL the request reaches.
+        served = {url: f"a{i}" for i, url in enumerate(sorted({case["url"].split("?")[0] for case in signed["cases"]}))}
+        accounts = {"a": account, **{name: {**account, "webhook_url": url} for url, name in served.items()}}
         with open(config, "w") as f:
             # The repository's provider files, read from disk (they override the built-in copies).
             providers = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "providers")
-            json.dump({"providers": [os.path.normpath(providers)], "accounts": {"a": account}}, f)  # JSON is YAML
+            json.dump({"providers": [os.path.normpath(providers)], "accounts": accounts}, f)  # JSON is YAML
         env = {**os.environ, "WEBHOOK_SECRET": signed["secret"]}
+        parsed = {}  # case name → the events `events parse` printed for its good variant
         for i, case in enumerate(signed["cases"]):
             payload = os.path.join(folder, f"payload-{i}")
             with open(payload, "wb") as f:
@@ -46,6 +53,7 @@ def main():
                 failures.append(f"{label}: exit {result.returncode}: {result.stderr.strip()[:500]}")
                 continue
             events = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+            parsed[case["name"]] = events
             expected = expectations[case["name"]]
             answer = answers.get(case["name"])
             if answer is not None and "the server answers " + json.dumps(answer, separators=(",", ":")) not in result.stderr:
@@ -63,11 +71,93 @@ def main():
                     failures.append(f"{label}: no event_id")
                 if got.get("raw") is None:
                     failures.append(f"{label}: no raw event")
+        # Two events with one id would lose the second at the server. Documentation samples may reuse
+        # a placeholder id, which the fixture then names in `reused_ids`; any other shared id is a bug.
+        ids = [event["event_id"] for events in parsed.values() for event in events]
+        shared = sorted(i for i in set(ids) if ids.count(i) > 1 and i not in fixture.get("reused_ids", []))
+        if shared:
+            failures.append(f"{fixture['provider']}: distinct sample events share an event_id, so one would not be written: {shared}")
+        failures += serve_check(fixture, signed, parsed, answers, served, binary, config, env, folder)
     for failure in failures:
         print(failure)
     kinds = sorted({e["event"] for case in fixture["cases"] for e in case["expect"]})
     print(f"{fixture['provider']}: {len(signed['cases'])} signed requests, events checked: {', '.join(kinds)}; {len(failures)} failures")
     sys.exit(1 if failures else 0)
+
+def serve_check(fixture, signed, parsed, answers, served, binary, config, env, folder):
+    """Posts every signed case to a real `carrier events serve` and checks its answers and its file."""
+    failures, provider = [], fixture["provider"]
+    good = [case for case in signed["cases"] if case["variant"] == "good"]
+    limit = max(len(base64.b64decode(case["body_b64"])) for case in good) + 4096
+    output = os.path.join(folder, "events.ndjson")
+    server = subprocess.Popen([binary, "events", "serve", "--config", config, "--listen", "127.0.0.1:0", "--output", output,
+                               "--max-body", str(limit)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    try:
+        port, seen, deadline = None, b"", time.time() + 60
+        while port is None and time.time() < deadline and server.poll() is None:
+            if select.select([server.stderr], [], [], 1)[0]:
+                seen += os.read(server.stderr.fileno(), 4096)
+                found = [line for line in seen.split(b"\n") if b"listening on http://127.0.0.1:" in line]
+                if found:
+                    port = int(found[0].split(b"127.0.0.1:")[1].split(b"/")[0].split(b" ")[0])
+        if port is None:
+            return [f"{provider}: carrier events serve did not start: {seen.decode(errors='replace')[:500]}"]
+
+        def send(case, account=None, body=None):
+            url = urllib.parse.urlsplit(case["url"])
+            account = account or served[case["url"].split("?")[0]]
+            path = f"/events/{account}" + (f"?{url.query}" if url.query else "")
+            body = base64.b64decode(case["body_b64"]) if body is None else body
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            try:
+                connection.request("GET" if not body and url.query else "POST", path, body=body or None, headers=dict(case["headers"]))
+                answer = connection.getresponse()
+                return answer.status, answer.read().decode(errors="replace")
+            finally:
+                connection.close()
+
+        written = set()
+        for attempt in ("first", "again"):
+            for case in good:
+                label = f"{provider} / {case['name']} / served {attempt}"
+                status, text = send(case)
+                if status != 200:
+                    failures.append(f"{label}: HTTP {status} {text[:300]}")
+                    continue
+                answer = json.loads(text) if text.strip().startswith("{") else {}
+                if case["name"] in answers:
+                    if answer != answers[case["name"]]:
+                        failures.append(f"{label}: answered {text[:300]}, not the handshake's answer")
+                    continue
+                fresh = {event["event_id"] for event in parsed.get(case["name"], [])} - written
+                written |= fresh
+                want = {"written": len(fresh), "repeated": len(parsed.get(case["name"], [])) - len(fresh)}
+                if {key: answer.get(key) for key in want} != want:
+                    failures.append(f"{label}: answered {text[:300]}, expected {json.dumps(want)}")
+        for case in signed["cases"]:
+            if case["variant"] != "good":
+                status, text = send(case)
+                if status != 401:
+                    failures.append(f"{provider} / {case['name']} / served {case['variant']}: HTTP {status}, not 401: {text[:300]}")
+        if (status := send(good[0], account="nobody")[0]) != 404:
+            failures.append(f"{provider}: an unknown account answered {status}, not 404")
+        if (status := send(good[0], body=b" " * (limit + 1))[0]) != 413:
+            failures.append(f"{provider}: a body over --max-body answered {status}, not 413")
+        lines = [json.loads(line) for line in open(output, encoding="utf-8") if line.strip()] if os.path.exists(output) else []
+        on_disk = [line["event_id"] for line in lines]
+        if sorted(on_disk) != sorted(written):
+            failures.append(f"{provider}: the file holds {len(on_disk)} events ({len(set(on_disk))} ids), expected each of {len(written)} once")
+        if any(signed["secret"] in json.dumps(line) for line in lines):
+            failures.append(f"{provider}: the webhook secret is in the events file")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        server.stderr.close()
+    return failures
 
 if __name__ == "__main__":
     main()

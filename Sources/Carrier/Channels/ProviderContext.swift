@@ -48,6 +48,13 @@ struct ProviderContext: Sendable {
             throw .configuration(ConfigurationError("\(place) has an unknown credential '\(key)'",
                 hint: Suggest.hint(for: key, in: definition.credentials.map(\.name))))
         }
+        if let secret = account.webhookSecret {
+            redactor.add(secret)
+            // Basic auth's `user:password`: the password may show alone (a URL's credentials).
+            if let colon = secret.firstIndex(of: ":"), secret.index(after: colon) < secret.endIndex {
+                redactor.add(String(secret[secret.index(after: colon)...]))
+            }
+        }
         self.settings = settings
         self.credentials = account.credentials
         self.redactor = redactor

@@ -29,6 +29,22 @@ public struct DeliveryEvent: Sendable, Equatable {
     /// The ESP's own event, as it came.
     public var raw: Value
 
+    /// The event with every secret of the account masked, in its fields and in `raw`.
+    func redacted(by redactor: Redactor) -> DeliveryEvent {
+        func hide(_ text: String?) -> String? { text.map(redactor.redact) }
+        var event = self
+        event.messageID = hide(messageID)
+        event.recipient = hide(recipient)
+        event.eventID = redactor.redact(eventID)
+        event.reason = hide(reason)
+        event.url = hide(url)
+        event.userAgent = hide(userAgent)
+        event.tags = tags.map(redactor.redact)
+        event.metadata = redactor.redact(.object(metadata)).objectValue ?? metadata
+        event.raw = redactor.redact(raw)
+        return event
+    }
+
     /// The event as one JSON object (an NDJSON line of `carrier events`).
     public var value: Value {
         var object = OrderedObject()

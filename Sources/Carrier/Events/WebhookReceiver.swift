@@ -138,6 +138,8 @@ public struct WebhookReceiver: Sendable {
         for item in items {
             events += try Self.read(item, spec: spec, scope: scope.with("item", item), provider: receiving.provider, account: name)
         }
+        // A secret the ESP echoes back (Elastic Email's token in its query) is never written.
+        events = events.map { $0.redacted(by: context.redactor) }
         return Delivery(events: events, handshake: nil, answer: nil)
     }
 
