@@ -3,7 +3,8 @@ import Foundation
 import Testing
 
 /// Delivery events (issue 12): each ESP's sample webhooks, signed by an independent
-/// implementation, map to the normalised event; forged, unsigned and stale ones are refused.
+/// implementation, map to the normalised event; forged, unsigned and stale ones are refused, by
+/// `carrier events parse` and by a real `carrier events serve`.
 @Suite("Delivery events")
 struct EventsTests {
     static var fixtures: [String] {
@@ -12,7 +13,7 @@ struct EventsTests {
             .map { String($0.dropLast(5)) }
     }
 
-    @Test("Every documented event type of the provider maps; tampered, unsigned and stale webhooks are refused", arguments: fixtures)
+    @Test("Every documented event type of the provider maps; tampered, unsigned and stale webhooks are refused; served: a repeat is not written again, unknown account 404, oversized body 413", arguments: fixtures)
     func providerSamples(_ provider: String) throws {
         let fixture = Repository.root.appendingPathComponent("Tests/Fixtures/events/\(provider).json").path
         let result = try Fixtures.python("check_events.py", [fixture, Repository.binary], input: Data())

@@ -23,10 +23,17 @@ def main():
     expectations = {case["name"]: case["expect"] for case in fixture["cases"]}
     # A handshake (Event Grid's validation) gives no event, and an answer to send back.
     answers = {case["name"]: case["handshake_answer"] for case in fixture["cases"] if "handshake_answer" in case}
+    # A URL the receiver must fetch from the ESP (SNS's SubscribeURL), checked at the loopback peer.
+    case_fetches = {case["name"]: case["fetches"] for case in fixture["cases"] if "fetches" in case}
     failures = []
     with tempfile.TemporaryDirectory() as folder:
         config = os.path.join(folder, "carrier.yaml")
-        account = {"provider": fixture["provider"], "webhook_secret": "${WEBHOOK_SECRET}", "settings": fixture.get("settings", {})}
+        account = {"provider": fixture["provider"], "settings": fixture.get("settings", {})}
+        if signed["secret"] is not None:
+            account["webhook_secret"] = "${WEBHOOK_SECRET}"
+        peer = CertificatePeer(base64.b64decode(signed["certificate_b64"])) if "certificate_b64" in signed else None
+        if peer:
+            account["endpoint"] = peer.url  # where the certificate and subscription URLs are fetched
         # For the server, one account per URL the ESP was given (Mandrill signs it), whatever URL the request reaches.
         served = {url: f"a{i}" for i, url in enumerate(sorted({case["url"].split("?")[0] for case in signed["cases"]}))}
         accounts = {"a": account, **{name: {**account, "webhook_url": url} for url, name in served.items()}}
@@ -34,7 +41,7 @@ def main():
             # The repository's provider files, read from disk (they override the built-in copies).
             providers = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "providers")
             json.dump({"providers": [os.path.normpath(providers)], "accounts": accounts}, f)  # JSON is YAML
-        env = {**os.environ, "WEBHOOK_SECRET": signed["secret"]}
+        env = {**os.environ, "WEBHOOK_SECRET": signed["secret"] or ""}
         parsed = {}  # case name → the events `events parse` printed for its good variant
         for i, case in enumerate(signed["cases"]):
             payload = os.path.join(folder, f"payload-{i}")
@@ -56,6 +63,8 @@ def main():
             parsed[case["name"]] = events
             expected = expectations[case["name"]]
             answer = answers.get(case["name"])
+            if case_fetches.get(case["name"]) and not any(path.startswith(case_fetches[case["name"]]) for path in peer.paths):
+                failures.append(f"{label}: {case_fetches[case['name']]} was not fetched: {peer.paths}")
             if answer is not None and "the server answers " + json.dumps(answer, separators=(",", ":")) not in result.stderr:
                 failures.append(f"{label}: the handshake is not answered with {json.dumps(answer)}: {result.stderr.strip()[:300]}")
             if len(events) != len(expected):
@@ -78,11 +87,37 @@ def main():
         if shared:
             failures.append(f"{fixture['provider']}: distinct sample events share an event_id, so one would not be written: {shared}")
         failures += serve_check(fixture, signed, parsed, answers, served, binary, config, env, folder)
+        if peer:
+            peer.stop()
     for failure in failures:
         print(failure)
     kinds = sorted({e["event"] for case in fixture["cases"] for e in case["expect"]})
     print(f"{fixture['provider']}: {len(signed['cases'])} signed requests, events checked: {', '.join(kinds)}; {len(failures)} failures")
     sys.exit(1 if failures else 0)
+
+class CertificatePeer:
+    """The ESP's side on loopback for SNS-format messages: serves the signing certificate for any
+    path ending in .pem or .crt, answers 200 to anything else (a SubscribeURL), and keeps the paths asked."""
+    def __init__(self, certificate):
+        import http.server, threading
+        peer = self
+        self.paths = []
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                peer.paths.append(self.path)
+                body = certificate if self.path.endswith((".pem", ".crt")) else b"<ConfirmSubscriptionResponse/>"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            def log_message(self, *args): pass
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 def serve_check(fixture, signed, parsed, answers, served, binary, config, env, folder):
     """Posts every signed case to a real `carrier events serve` and checks its answers and its file."""
@@ -129,6 +164,8 @@ def serve_check(fixture, signed, parsed, answers, served, binary, config, env, f
                     if answer != answers[case["name"]]:
                         failures.append(f"{label}: answered {text[:300]}, not the handshake's answer")
                     continue
+                if not parsed.get(case["name"]) and "handshake" in answer:
+                    continue  # SNS's subscription confirmation: answered, nothing written
                 fresh = {event["event_id"] for event in parsed.get(case["name"], [])} - written
                 written |= fresh
                 want = {"written": len(fresh), "repeated": len(parsed.get(case["name"], [])) - len(fresh)}
@@ -147,7 +184,7 @@ def serve_check(fixture, signed, parsed, answers, served, binary, config, env, f
         on_disk = [line["event_id"] for line in lines]
         if sorted(on_disk) != sorted(written):
             failures.append(f"{provider}: the file holds {len(on_disk)} events ({len(set(on_disk))} ids), expected each of {len(written)} once")
-        if any(signed["secret"] in json.dumps(line) for line in lines):
+        if signed["secret"] and any(signed["secret"] in json.dumps(line) for line in lines):
             failures.append(f"{provider}: the webhook secret is in the events file")
     finally:
         server.terminate()

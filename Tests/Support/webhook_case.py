@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Signs the sample webhooks of a fixture (Tests/Fixtures/events/PROVIDER.json) the way the ESP
 does, with an implementation independent of Carrier's: Python's hmac, and the `cryptography`
-package for ECDSA and RSA. Prints {"secret": …, "cases": [{name, variant, headers, body_b64, url}]}.
+package for ECDSA and RSA. Prints {"secret": …, "cases": [{name, variant, headers, body_b64, url}]}, and
+`certificate_b64` for schemes whose key the ESP publishes as a certificate (SNS).
 
 Each case comes as `good`, and as variants that must be refused: `tampered` (the body changed
 after signing), `unsigned` (no signature or credentials), and `stale` (signed an hour ago) for
@@ -162,8 +163,40 @@ class Unisender(Scheme):
     def unsign(self, body):
         payload = json.loads(body); payload["auth"] = ""; return json.dumps(payload).encode()
 
+class SNS(Scheme):
+    """An SNS-format message (Scaleway's Topics and Events): Signature = base64 RSA PKCS#1 v1.5 over
+    "key\\nvalue\\n" for the signed keys, SHA-1 for SignatureVersion 1, SHA-256 for 2. The key and its
+    certificate (DER) are made by openssl; the certificate goes out as `certificate_b64`, to be served
+    at the message's SigningCertURL. The account needs no webhook_secret."""
+    def __init__(self, options):
+        super().__init__(options)
+        import subprocess, tempfile
+        from cryptography.hazmat.primitives import serialization
+        with tempfile.TemporaryDirectory() as folder:
+            key, cert = os.path.join(folder, "key.pem"), os.path.join(folder, "cert.der")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-outform", "DER",
+                            "-days", "1", "-subj", "/CN=sns.test"], check=True, capture_output=True)
+            self.key = serialization.load_pem_private_key(open(key, "rb").read(), password=None)
+            self.certificate = open(cert, "rb").read()
+    def secret(self): return None
+    def sign(self, case, body, headers, now, secret):
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+        message = json.loads(body)
+        keys = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"] if message["Type"] == "Notification" \
+            else ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
+        signed = "".join(f"{k}\n{message[k]}\n" for k in keys if k in message).encode()
+        algorithm = hashes.SHA1() if message.get("SignatureVersion", "1") == "1" else hashes.SHA256()
+        message["Signature"] = b64(self.key.sign(signed, padding.PKCS1v15(), algorithm))
+        return json.dumps(message).encode()
+    def tamper(self, body, headers):
+        message = json.loads(body); message["Message"] = message["Message"].replace("e", "E", 1)
+        return json.dumps(message).encode(), headers
+    def unsign(self, body):
+        message = json.loads(body); message.pop("Signature", None); return json.dumps(message).encode()
+
 SCHEMES = {"mailgun": Mailgun, "svix": Svix, "basic": Basic, "hmac_body": HMACBody, "mandrill": Mandrill, "public_key": PublicKey,
-           "zeptomail": ZeptoMail, "token_query": TokenQuery, "unisender": Unisender}
+           "zeptomail": ZeptoMail, "token_query": TokenQuery, "unisender": Unisender, "sns": SNS}
 
 def main():
     fixture = json.load(open(sys.argv[1]))
@@ -192,7 +225,8 @@ def main():
         make("unsigned", now)
         if scheme.timestamped:
             make("stale", now - 3600)
-    json.dump({"secret": secret, "cases": out}, sys.stdout)
+    certificate = getattr(scheme, "certificate", None)
+    json.dump({"secret": secret, "cases": out, **({"certificate_b64": b64(certificate)} if certificate else {})}, sys.stdout)
 
 if __name__ == "__main__":
     main()

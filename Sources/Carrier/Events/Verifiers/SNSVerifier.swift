@@ -3,23 +3,48 @@ import CarrierCurl
 import CarrierYAML
 import Foundation
 
-/// `verify: {sns: {topic: …}}`: an Amazon SNS message (SES events), signed by SNS with the
-/// certificate at its `SigningCertURL` — SHA1withRSA for `SignatureVersion` 1, SHA256withRSA for 2.
+/// `verify: {sns: {topic, certificate_url, subscribe_url}}`: a message in the Amazon SNS format
+/// (SES's events, Scaleway's Topics and Events), signed with the certificate at its
+/// `SigningCertURL` — SHA1withRSA for `SignatureVersion` 1, SHA256withRSA for 2.
 ///
-/// The certificate URL must be `https://sns.REGION.amazonaws.com/….pem` (AWS's own validator's
-/// rule, and no query, fragment or user); it is fetched once per process. A verified
-/// `SubscriptionConfirmation` is confirmed by fetching its `SubscribeURL` (same host rule), and is
-/// a handshake with no events. `topic` is required: SNS signs every topic's messages, so the
-/// message's `TopicArn` must be the account's.
+/// The provider file says where the ESP keeps its certificates and subscriptions: `certificate_url`
+/// and `subscribe_url` are regular expressions the whole URL must match (AWS's own validator's host
+/// rule, for SES), and the URL must be https with no user, port or fragment (nor a query, for the
+/// certificate). A certificate (PEM or DER) is fetched once per process. A verified
+/// `SubscriptionConfirmation` is confirmed by fetching its `SubscribeURL`, and is a handshake with
+/// no events. `topic` is required: SNS signs every topic's messages, so the message's `TopicArn`
+/// must be the account's.
 struct SNSVerifier: WebhookVerifier {
     static let name = "sns"
     var topic: Mapping?
+    var certificateURL: Pattern
+    var subscribeURL: Pattern
+
+    /// A regular expression from the provider file, with its text for messages.
+    struct Pattern: @unchecked Sendable {  // NSRegularExpression is immutable and thread-safe
+        let text: String
+        let expression: NSRegularExpression
+
+        func matches(_ url: String) -> Bool {
+            expression.firstMatch(in: url, range: NSRange(url.startIndex..., in: url)) != nil
+        }
+    }
 
     static func read(_ value: YAMLNode, in file: ProviderFileReader) -> SNSVerifier? {
-        guard value.mapping != nil else { return SNSVerifier() }
         let r = file.reader(value, context: "verify 'sns'")
         defer { r.finish() }
-        return SNSVerifier(topic: file.template(r, "topic", variables: EventsSpec.requestVariables))
+        func pattern(_ key: String) -> Pattern? {
+            guard let text = r.string(key, required: true) else { return nil }
+            guard let expression = try? NSRegularExpression(pattern: text) else {
+                r.error(r.node(key) ?? value, "'\(key)' is not a regular expression: \(text)",
+                        hint: "write the URLs the ESP uses as a pattern, e.g. '^https://sns\\.[a-z0-9-]+\\.amazonaws\\.com/'")
+                return nil
+            }
+            return Pattern(text: text, expression: expression)
+        }
+        let topic = file.template(r, "topic", variables: EventsSpec.requestVariables)
+        guard let certificate = pattern("certificate_url"), let subscribe = pattern("subscribe_url") else { return nil }
+        return SNSVerifier(topic: topic, certificateURL: certificate, subscribeURL: subscribe)
     }
 
     /// The keys SNS signs, in order, for each message type.
@@ -37,14 +62,14 @@ struct SNSVerifier: WebhookVerifier {
         }
         let version = field("SignatureVersion") ?? "1"
         guard version == "1" || version == "2" else { throw WebhookError(.unverified, "SNS SignatureVersion \(version) is not known") }
-        guard Self.isSNSURL(certURL, path: ".pem") else {
-            throw WebhookError(.unverified, "the SigningCertURL \(certURL) is not an https://sns.REGION.amazonaws.com/….pem address")
+        guard Self.isPlain(certURL, query: false), certificateURL.matches(certURL) else {
+            throw WebhookError(.unverified, "the SigningCertURL \(certURL) is not the ESP's (\(certificateURL.text))")
         }
         // SNS signs every topic's messages, an attacker's too: only the account's topic is taken.
         let expected = try topic.map { t throws(WebhookError) in (try input.render(t)).text } ?? ""
         guard !expected.isEmpty else {
             throw WebhookError(.configuration, "account '\(input.account.name)' takes SNS messages from any topic; "
-                               + "set settings: {sns_topic_arn: arn:aws:sns:REGION:ACCOUNT:TOPIC} to the topic SES publishes to")
+                               + "set settings: {sns_topic_arn: …} to the ARN of the topic the ESP publishes to")
         }
         guard expected == field("TopicArn") else {
             throw WebhookError(.unverified, "the SNS message is from topic \(field("TopicArn") ?? "(none)"), not \(expected)")
@@ -56,7 +81,7 @@ struct SNSVerifier: WebhookVerifier {
         }
         let certificate = try await CertificateCache.shared.certificate(input.rewrite(certURL), engine: input.engine,
                                                                          options: input.account.transferOptions)
-        guard let key = Self.publicKey(pem: certificate) else {
+        guard let key = Self.publicKey(certificate: certificate) else {
             throw WebhookError(.unverified, "the certificate at \(certURL) cannot be read")
         }
         defer { EVP_PKEY_free(key) }
@@ -65,8 +90,9 @@ struct SNSVerifier: WebhookVerifier {
         }
         switch type {
         case "SubscriptionConfirmation":
-            guard let subscribe = field("SubscribeURL") ?? field("SubscribeUrl"), Self.isSNSURL(subscribe, path: nil) else {
-                throw WebhookError(.unverified, "the subscription confirmation has no https://sns.REGION.amazonaws.com SubscribeURL")
+            guard let subscribe = field("SubscribeURL") ?? field("SubscribeUrl"), Self.isPlain(subscribe, query: true),
+                  subscribeURL.matches(subscribe) else {
+                throw WebhookError(.unverified, "the subscription confirmation's SubscribeURL is not the ESP's (\(subscribeURL.text))")
             }
             do {
                 let answer = try await input.engine.send(HTTPRequest(method: "GET", url: input.rewrite(subscribe)), options: input.account.transferOptions)
@@ -84,20 +110,27 @@ struct SNSVerifier: WebhookVerifier {
         }
     }
 
-    /// `https://sns.REGION.amazonaws.com[.cn]/…`, with the path ending in `path` when given.
-    static func isSNSURL(_ text: String, path suffix: String?) -> Bool {
-        guard let url = URLComponents(string: text), url.scheme == "https", let host = url.host, url.port == nil,
-              url.user == nil, url.password == nil, url.fragment == nil, suffix == nil || url.query == nil else { return false }
-        let pattern = #"^sns\.[a-zA-Z0-9\-]{3,}\.amazonaws\.com(\.cn)?$"#
-        guard host.range(of: pattern, options: .regularExpression) != nil else { return false }
-        return suffix.map { url.path.hasSuffix($0) } ?? true
+    /// An https URL with no user, port or fragment, and no query unless `query` allows one.
+    static func isPlain(_ text: String, query: Bool) -> Bool {
+        guard let url = URLComponents(string: text), url.scheme == "https", url.host?.isEmpty == false, url.port == nil,
+              url.user == nil, url.password == nil, url.fragment == nil else { return false }
+        return query || url.query == nil
     }
 
-    static func publicKey(pem: String) -> OpaquePointer? {
-        let bytes = Array(pem.utf8)
-        guard let bio = bytes.withUnsafeBytes({ BIO_new_mem_buf($0.baseAddress, Int32($0.count)) }) else { return nil }
-        defer { BIO_free(bio) }
-        guard let certificate = PEM_read_bio_X509(bio, nil, nil, nil) else { return nil }
+    /// The public key of a certificate in PEM or DER.
+    static func publicKey(certificate bytes: [UInt8]) -> OpaquePointer? {
+        var certificate = bytes.withUnsafeBytes { raw -> OpaquePointer? in
+            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
+            defer { BIO_free(bio) }
+            return PEM_read_bio_X509(bio, nil, nil, nil)
+        }
+        if certificate == nil {
+            certificate = bytes.withUnsafeBufferPointer { buffer -> OpaquePointer? in
+                var start = buffer.baseAddress
+                return d2i_X509(nil, &start, buffer.count)
+            }
+        }
+        guard let certificate else { return nil }
         defer { X509_free(certificate) }
         return X509_get_pubkey(certificate)
     }
@@ -106,18 +139,18 @@ struct SNSVerifier: WebhookVerifier {
 /// SNS signing certificates by URL, fetched once per process.
 actor CertificateCache {
     static let shared = CertificateCache()
-    private var certificates: [String: String] = [:]
+    private var certificates: [String: [UInt8]] = [:]
 
-    func certificate(_ url: String, engine: CurlEngine, options: TransferOptions) async throws(WebhookError) -> String {
+    func certificate(_ url: String, engine: CurlEngine, options: TransferOptions) async throws(WebhookError) -> [UInt8] {
         if let known = certificates[url] { return known }
         let answer: HTTPResponse
         do { answer = try await engine.send(HTTPRequest(method: "GET", url: url), options: options) } catch {
             throw WebhookError(.unverified, "the SNS certificate could not be fetched: \(error.message)")
         }
         guard answer.status == 200 else { throw WebhookError(.unverified, "the SNS certificate could not be fetched: HTTP \(answer.status)") }
-        let pem = String(decoding: answer.body, as: UTF8.self)
+        let certificate = Array(answer.body)
         if certificates.count >= 32 { certificates.removeAll() }  // SNS rotates a handful; nothing grows without bound
-        certificates[url] = pem
-        return pem
+        certificates[url] = certificate
+        return certificate
     }
 }
