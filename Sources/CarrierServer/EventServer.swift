@@ -1,5 +1,6 @@
 import Carrier
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -7,7 +8,8 @@ import Logging
 ///
 /// A verified webhook's events are appended to the ``EventLog`` (on disk before the 2xx); a body
 /// over `maxBody` is 413, an unknown account 404, a bad or missing signature 401 — and nothing is
-/// written for any of them. `GET /health` answers `ok`.
+/// written for any of them. `GET /health` answers `ok`. `GET`/`HEAD /events/ACCOUNT` answer the
+/// activation checks some ESPs make, and `OPTIONS` CloudEvents' webhook validation.
 public struct EventServer: Sendable {
     public let receiver: WebhookReceiver
     public let log: EventLog
@@ -37,6 +39,9 @@ public struct EventServer: Sendable {
         }
         router.head("events/:account") { _, context -> Response in
             self.activation(try context.parameters.require("account"))
+        }
+        router.on("events/:account", method: .options) { request, context -> Response in
+            self.abuseProtection(request, account: try context.parameters.require("account"))
         }
         var configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "carrier")
         configuration.backlog = 1024
@@ -82,6 +87,19 @@ public struct EventServer: Sendable {
     private func activation(_ account: String) -> Response {
         receiver.receives(account) ? Self.answer(.ok, ["account": .string(account)])
             : Self.answer(.notFound, ["error": .string("no account '\(account)' that receives events")])
+    }
+
+    /// CloudEvents' webhook validation (HTTP OPTIONS, as Azure Event Grid sends it for the CloudEvents
+    /// schema): delivery is allowed, for an account that receives events, by echoing the sender's
+    /// `WebHook-Request-Origin` in `WebHook-Allowed-Origin`, with no limit on the rate.
+    private func abuseProtection(_ request: Request, account: String) -> Response {
+        guard receiver.receives(account) else { return activation(account) }
+        var headers: HTTPFields = [.allow: "POST, GET, HEAD, OPTIONS"]
+        if let origin = request.headers[HTTPField.Name("WebHook-Request-Origin")!] {
+            headers[HTTPField.Name("WebHook-Allowed-Origin")!] = origin
+            headers[HTTPField.Name("WebHook-Allowed-Rate")!] = "*"
+        }
+        return Response(status: .ok, headers: headers)
     }
 
     private static func answer(_ status: HTTPResponse.Status, _ object: OrderedObject) -> Response {

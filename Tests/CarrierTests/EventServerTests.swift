@@ -15,7 +15,7 @@ struct EventServerTests {
             accounts:
               mg: {provider: mailgun, webhook_secret: "\(Self.secret)", settings: {domain: mg.example.com}}
               broken: {provider: mailgun, webhook_secret: "\(Self.secret)", credentials: {api_key: "${CARRIER_TEST_UNSET_VARIABLE}"}}
-              az: {provider: azure, webhook_secret: "grid:pw-1"}
+              az: {provider: azure, webhook_secret: "grid-5e2a9c"}
               ee: {provider: elasticemail, webhook_secret: "tok-5f1e"}
             """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
@@ -69,11 +69,20 @@ struct EventServerTests {
         #expect(try await CurlEngine.shared.send(HTTPRequest(method: "GET", url: server.url + "/health")).status == 200)
         // Event Grid's validation (Azure) is answered with its code, and writes nothing.
         let validation = #"[{"id":"v-1","eventType":"Microsoft.EventGrid.SubscriptionValidationEvent","data":{"validationCode":"512d38b6"}}]"#
-        let answered = try await CurlEngine.shared.send(HTTPRequest(method: "POST", url: server.url + "/events/az",
-            headers: [("Content-Type", "application/json"), ("Authorization", "Basic " + Data("grid:pw-1".utf8).base64EncodedString())],
-            body: Data(validation.utf8)))
+        let answered = try await CurlEngine.shared.send(HTTPRequest(method: "POST", url: server.url + "/events/az?secret=grid-5e2a9c",
+            headers: [("Content-Type", "application/json"), ("aeg-event-type", "SubscriptionValidation")], body: Data(validation.utf8)))
         let answer = try JSONParser.parse(Array(answered.body))
         #expect(answered.status == 200 && answer["validationResponse"] == "512d38b6", "\(answer)")
+        #expect(try await CurlEngine.shared.send(HTTPRequest(method: "POST", url: server.url + "/events/az?secret=wrong",
+            headers: [("Content-Type", "application/json")], body: Data(validation.utf8))).status == 401)
+        // CloudEvents' validation (Event Grid with the CloudEvents schema): the origin is echoed for a known account.
+        let options = try await CurlEngine.shared.send(HTTPRequest(method: "OPTIONS", url: server.url + "/events/az",
+            headers: [("WebHook-Request-Origin", "eventgrid.azure.net")]))
+        #expect(options.status == 200 && options.headers.first { $0.name.lowercased() == "webhook-allowed-origin" }?.value == "eventgrid.azure.net",
+                "\(options.status) \(options.headers)")
+        #expect(options.headers.contains { $0.name.lowercased() == "webhook-allowed-rate" && $0.value == "*" })
+        #expect(try await CurlEngine.shared.send(HTTPRequest(method: "OPTIONS", url: server.url + "/events/nobody",
+            headers: [("WebHook-Request-Origin", "eventgrid.azure.net")])).status == 404)
         // Elastic Email: a GET with the event in its query, and the account's token.
         let query = "status=Opened&to=alice%40example.com&messageid=ee-1&date=2026-11-27T12%3A00%3A00Z"
         let notified = try await CurlEngine.shared.send(HTTPRequest(method: "GET", url: server.url + "/events/ee?token=tok-5f1e&" + query))

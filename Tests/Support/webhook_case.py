@@ -147,6 +147,22 @@ class TokenQuery(Scheme):
     def unsign(self, body):
         return b""
 
+class QuerySecret(Scheme):
+    """A secret token in the endpoint URL's query (`?secret=` for Azure Event Grid; the option `param`
+    names another), or, for a case with "via": "bearer", in an `Authorization: Bearer` header (an Event
+    Grid delivery property)."""
+    def sign(self, case, body, headers, now, secret):
+        if case.get("via") == "bearer":
+            headers["Authorization"] = "Bearer " + secret
+        else:
+            headers[":url"] = case["url"] + "?" + urllib.parse.urlencode({self.options.get("param", "secret"): secret})
+        return body
+    def tamper(self, body, headers):
+        if "Authorization" in headers:
+            return body, {**headers, "Authorization": "Bearer wrong-" + secrets.token_hex(8)}
+        param = self.options.get("param", "secret")
+        return body, {**headers, ":url": headers[":url"].replace(param + "=", param + "=x")}
+
 class Unisender(Scheme):
     """auth = hex MD5 of the raw body with the auth value replaced by the API key (as django-anymail
     checks it: a string replacement in the raw bytes)."""
@@ -196,7 +212,7 @@ class SNS(Scheme):
         message = json.loads(body); message.pop("Signature", None); return json.dumps(message).encode()
 
 SCHEMES = {"mailgun": Mailgun, "svix": Svix, "basic": Basic, "hmac_body": HMACBody, "mandrill": Mandrill, "public_key": PublicKey,
-           "zeptomail": ZeptoMail, "token_query": TokenQuery, "unisender": Unisender, "sns": SNS}
+           "zeptomail": ZeptoMail, "token_query": TokenQuery, "unisender": Unisender, "sns": SNS, "query_secret": QuerySecret}
 
 def main():
     fixture = json.load(open(sys.argv[1]))
