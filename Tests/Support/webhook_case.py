@@ -127,7 +127,7 @@ class PublicKey(Scheme):
 
 class ZeptoMail(Scheme):
     """producer-signature: ts=<ms>;s=<URL-encoded base64 HMAC-SHA256(key, event JSON)>;s-algorithm=HmacSHA256
-    (as third-party ZeptoMail integrations verify it; the ts is not signed). With a form Content-Type the
+    (as Zoho's Java validator on its "Securing Webhooks" page verifies it; the ts is not signed). With a form Content-Type the
     JSON travels URL-encoded in the field named by the option `form_field` (default "data")."""
     def sign(self, case, body, headers, now, secret):
         digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
