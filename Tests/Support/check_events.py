@@ -4,7 +4,8 @@
 
 - each `good` case gives exactly the expected events (every field named in `expect` must match),
   and a handshake case (`handshake_answer`) the answer the ESP expects;
-- each `tampered`, `unsigned` and `stale` variant is refused as unverified (exit 1, HTTP 401);
+- each `tampered`, `unsigned` and `stale` variant (and a scheme's own, such as `untrusted`) is refused
+  as unverified (exit 1, HTTP 401);
 - the same cases posted to `carrier events serve` (serve_check): every good one answers 200 and
   writes its events, posted again writes nothing (a replayed event id), every other variant answers
   401, an unknown account 404 and a body over --max-body 413; the file then holds each event once.
@@ -31,7 +32,7 @@ def main():
         account = {"provider": fixture["provider"], "settings": fixture.get("settings", {})}
         if signed["secret"] is not None:
             account["webhook_secret"] = "${WEBHOOK_SECRET}"
-        peer = CertificatePeer(base64.b64decode(signed["certificate_b64"])) if "certificate_b64" in signed else None
+        peer = CertificatePeer({path: base64.b64decode(content) for path, content in signed["served"].items()}) if "served" in signed else None
         if peer:
             account["endpoint"] = peer.url  # where the certificate and subscription URLs are fetched
         # For the server, one account per URL the ESP was given (Mandrill signs it), whatever URL the request reaches.
@@ -96,16 +97,16 @@ def main():
     sys.exit(1 if failures else 0)
 
 class CertificatePeer:
-    """The ESP's side on loopback for SNS-format messages: serves the signing certificate for any
-    path ending in .pem or .crt, answers 200 to anything else (a SubscribeURL), and keeps the paths asked."""
-    def __init__(self, certificate):
+    """The ESP's side on loopback for SNS-format messages: serves each certificate at its path
+    (`served`), answers 200 to anything else (a SubscribeURL), and keeps the paths asked."""
+    def __init__(self, served):
         import http.server, threading
         peer = self
         self.paths = []
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 peer.paths.append(self.path)
-                body = certificate if self.path.endswith((".pem", ".crt")) else b"<ConfirmSubscriptionResponse/>"
+                body = served.get(self.path, b"<ConfirmSubscriptionResponse/>")
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

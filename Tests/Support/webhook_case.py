@@ -2,7 +2,7 @@
 """Signs the sample webhooks of a fixture (Tests/Fixtures/events/PROVIDER.json) the way the ESP
 does, with an implementation independent of Carrier's: Python's hmac, and the `cryptography`
 package for ECDSA and RSA. Prints {"secret": …, "cases": [{name, variant, headers, body_b64, url}]}, and
-`certificate_b64` for schemes whose key the ESP publishes as a certificate (SNS).
+`served` ({URL path: base64 content}) for schemes whose keys the ESP publishes as certificates (SNS).
 
 Each case comes as `good`, and as variants that must be refused: `tampered` (the body changed
 after signing), `unsigned` (no signature or credentials), and `stale` (signed an hour ago) for
@@ -181,30 +181,48 @@ class Unisender(Scheme):
 
 class SNS(Scheme):
     """An SNS-format message (Scaleway's Topics and Events): Signature = base64 RSA PKCS#1 v1.5 over
-    "key\\nvalue\\n" for the signed keys, SHA-1 for SignatureVersion 1, SHA-256 for 2. The key and its
-    certificate (DER) are made by openssl; the certificate goes out as `certificate_b64`, to be served
-    at the message's SigningCertURL. The account needs no webhook_secret."""
+    "key\\nvalue\\n" for the signed keys, SHA-1 for SignatureVersion 1, SHA-256 for 2. openssl makes a
+    CA and a signing certificate (DER) it issues; `served` maps URL paths to what the ESP serves there:
+    the signing certificate at the message's SigningCertURL and the CA at the option `trust_chain`'s
+    path. The `untrusted` variant is signed with a self-signed certificate served beside the real one.
+    The account needs no webhook_secret."""
     def __init__(self, options):
         super().__init__(options)
         import subprocess, tempfile
         from cryptography.hazmat.primitives import serialization
+        def openssl(*args): subprocess.run(["openssl", *args], check=True, capture_output=True)
         with tempfile.TemporaryDirectory() as folder:
-            key, cert = os.path.join(folder, "key.pem"), os.path.join(folder, "cert.der")
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-outform", "DER",
-                            "-days", "1", "-subj", "/CN=sns.test"], check=True, capture_output=True)
-            self.key = serialization.load_pem_private_key(open(key, "rb").read(), password=None)
-            self.certificate = open(cert, "rb").read()
+            path = lambda name: os.path.join(folder, name)
+            openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2",
+                    "-subj", "/CN=Test SNS CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+            openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", path("leaf.key"), "-out", path("leaf.csr"), "-subj", "/CN=sns.test")
+            openssl("x509", "-req", "-in", path("leaf.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
+                    "-out", path("leaf.der"), "-outform", "DER", "-days", "1")
+            openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("rogue.key"), "-out", path("rogue.der"), "-outform", "DER",
+                    "-days", "1", "-subj", "/CN=sns.test")
+            load = lambda name: serialization.load_pem_private_key(open(path(name), "rb").read(), password=None)
+            self.key, self.rogue = load("leaf.key"), load("rogue.key")
+            self.leaf, self.rogue_certificate, self.ca = (open(path(n), "rb").read() for n in ("leaf.der", "rogue.der", "ca.pem"))
+        self.served = {}
+        if "trust_chain" in options:
+            self.served[urllib.parse.urlsplit(options["trust_chain"]).path] = self.ca
     def secret(self): return None
-    def sign(self, case, body, headers, now, secret):
+    def sign(self, case, body, headers, now, secret, key=None, certificate=None):
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import padding
         message = json.loads(body)
+        if key is not None:
+            message["SigningCertURL"] = message["SigningCertURL"].rsplit("/", 1)[0] + "/sns_certificate_rogue.crt"
+        self.served[urllib.parse.urlsplit(message["SigningCertURL"]).path] = certificate or self.leaf
         keys = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"] if message["Type"] == "Notification" \
             else ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
         signed = "".join(f"{k}\n{message[k]}\n" for k in keys if k in message).encode()
         algorithm = hashes.SHA1() if message.get("SignatureVersion", "1") == "1" else hashes.SHA256()
-        message["Signature"] = b64(self.key.sign(signed, padding.PKCS1v15(), algorithm))
+        message["Signature"] = b64((key or self.key).sign(signed, padding.PKCS1v15(), algorithm))
         return json.dumps(message).encode()
+    def variants(self, case, body):
+        """A copy signed by a certificate the ESP's CA did not issue."""
+        return {"untrusted": self.sign(case, body, {}, 0, None, key=self.rogue, certificate=self.rogue_certificate)}
     def tamper(self, body, headers):
         message = json.loads(body); message["Message"] = message["Message"].replace("e", "E", 1)
         return json.dumps(message).encode(), headers
@@ -241,8 +259,12 @@ def main():
         make("unsigned", now)
         if scheme.timestamped:
             make("stale", now - 3600)
-    certificate = getattr(scheme, "certificate", None)
-    json.dump({"secret": secret, "cases": out, **({"certificate_b64": b64(certificate)} if certificate else {})}, sys.stdout)
+        # Copies a scheme refuses for a reason of its own (an SNS certificate from the wrong CA).
+        for variant, body in (scheme.variants(case, body_bytes(case)) if hasattr(scheme, "variants") else {}).items():
+            out.append({"name": case["name"], "variant": variant, "headers": [[k, v] for k, v in base_headers.items()],
+                        "body_b64": b64(body), "url": case["url"]})
+    served = {path: b64(content) for path, content in getattr(scheme, "served", {}).items()}
+    json.dump({"secret": secret, "cases": out, **({"served": served} if served else {})}, sys.stdout)
 
 if __name__ == "__main__":
     main()

@@ -10,7 +10,8 @@ import Foundation
 /// The provider file says where the ESP keeps its certificates and subscriptions: `certificate_url`
 /// and `subscribe_url` are regular expressions the whole URL must match (AWS's own validator's host
 /// rule, for SES), and the URL must be https with no user, port or fragment (nor a query, for the
-/// certificate). A certificate (PEM or DER) is fetched once per process. A verified
+/// certificate). A certificate (PEM or DER) is fetched once per process. With `trust_chain` (the URL
+/// of the ESP's CA certificates, PEM), the certificate must also chain to one of them (Scaleway). A verified
 /// `SubscriptionConfirmation` is confirmed by fetching its `SubscribeURL`, and is a handshake with
 /// no events. `topic` is required: SNS signs every topic's messages, so the message's `TopicArn`
 /// must be the account's.
@@ -19,6 +20,7 @@ struct SNSVerifier: WebhookVerifier {
     var topic: Mapping?
     var certificateURL: Pattern
     var subscribeURL: Pattern
+    var trustChain: Mapping?
 
     /// A regular expression from the provider file, with its text for messages.
     struct Pattern: @unchecked Sendable {  // NSRegularExpression is immutable and thread-safe
@@ -43,8 +45,9 @@ struct SNSVerifier: WebhookVerifier {
             return Pattern(text: text, expression: expression)
         }
         let topic = file.template(r, "topic", variables: EventsSpec.requestVariables)
+        let trustChain = file.template(r, "trust_chain", variables: EventsSpec.requestVariables)
         guard let certificate = pattern("certificate_url"), let subscribe = pattern("subscribe_url") else { return nil }
-        return SNSVerifier(topic: topic, certificateURL: certificate, subscribeURL: subscribe)
+        return SNSVerifier(topic: topic, certificateURL: certificate, subscribeURL: subscribe, trustChain: trustChain)
     }
 
     /// The keys SNS signs, in order, for each message type.
@@ -79,10 +82,19 @@ struct SNSVerifier: WebhookVerifier {
             guard let value = field(key) ?? (key == "SubscribeURL" ? field("SubscribeUrl") : nil) else { continue }
             signed += key + "\n" + value + "\n"
         }
-        let certificate = try await CertificateCache.shared.certificate(input.rewrite(certURL), engine: input.engine,
-                                                                         options: input.account.transferOptions)
-        guard let key = Self.publicKey(certificate: certificate) else {
+        let options = input.account.transferOptions
+        guard let certificate = X509Certificate(try await CertificateCache.shared.fetch(input.rewrite(certURL), engine: input.engine, options: options)) else {
             throw WebhookError(.unverified, "the certificate at \(certURL) cannot be read")
+        }
+        if let template = trustChain {
+            let chainURL = (try input.render(template)).text
+            let anchors = try await CertificateCache.shared.fetch(input.rewrite(chainURL), engine: input.engine, options: options)
+            guard certificate.chains(to: anchors) else {
+                throw WebhookError(.unverified, "the certificate at \(certURL) is not issued by the ESP's CA (\(chainURL)), or has expired")
+            }
+        }
+        guard let key = certificate.publicKey() else {
+            throw WebhookError(.unverified, "the certificate at \(certURL) has no public key")
         }
         defer { EVP_PKEY_free(key) }
         guard PublicKeyVerifier.check(Array(signature), over: Array(signed.utf8), key: key, algorithm: version == "1" ? "sha1" : "sha256") else {
@@ -117,37 +129,20 @@ struct SNSVerifier: WebhookVerifier {
         return query || url.query == nil
     }
 
-    /// The public key of a certificate in PEM or DER.
-    static func publicKey(certificate bytes: [UInt8]) -> OpaquePointer? {
-        var certificate = bytes.withUnsafeBytes { raw -> OpaquePointer? in
-            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
-            defer { BIO_free(bio) }
-            return PEM_read_bio_X509(bio, nil, nil, nil)
-        }
-        if certificate == nil {
-            certificate = bytes.withUnsafeBufferPointer { buffer -> OpaquePointer? in
-                var start = buffer.baseAddress
-                return d2i_X509(nil, &start, buffer.count)
-            }
-        }
-        guard let certificate else { return nil }
-        defer { X509_free(certificate) }
-        return X509_get_pubkey(certificate)
-    }
 }
 
-/// SNS signing certificates by URL, fetched once per process.
+/// SNS signing certificates and CA certificates by URL, fetched once per process.
 actor CertificateCache {
     static let shared = CertificateCache()
     private var certificates: [String: [UInt8]] = [:]
 
-    func certificate(_ url: String, engine: CurlEngine, options: TransferOptions) async throws(WebhookError) -> [UInt8] {
+    func fetch(_ url: String, engine: CurlEngine, options: TransferOptions) async throws(WebhookError) -> [UInt8] {
         if let known = certificates[url] { return known }
         let answer: HTTPResponse
         do { answer = try await engine.send(HTTPRequest(method: "GET", url: url), options: options) } catch {
-            throw WebhookError(.unverified, "the SNS certificate could not be fetched: \(error.message)")
+            throw WebhookError(.unverified, "the certificate at \(url) could not be fetched: \(error.message)")
         }
-        guard answer.status == 200 else { throw WebhookError(.unverified, "the SNS certificate could not be fetched: HTTP \(answer.status)") }
+        guard answer.status == 200 else { throw WebhookError(.unverified, "the certificate at \(url) could not be fetched: HTTP \(answer.status)") }
         let certificate = Array(answer.body)
         if certificates.count >= 32 { certificates.removeAll() }  // SNS rotates a handful; nothing grows without bound
         certificates[url] = certificate

@@ -1,0 +1,53 @@
+import COpenSSL
+
+/// An X.509 certificate read from PEM or DER, for verifiers that fetch the ESP's certificate (SNS).
+final class X509Certificate {
+    private let pointer: OpaquePointer
+
+    /// The certificate in `bytes` (PEM, else DER), or nil.
+    init?(_ bytes: [UInt8]) {
+        var read = bytes.withUnsafeBytes { raw -> OpaquePointer? in
+            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
+            defer { BIO_free(bio) }
+            return PEM_read_bio_X509(bio, nil, nil, nil)
+        }
+        if read == nil {
+            read = bytes.withUnsafeBufferPointer { buffer -> OpaquePointer? in
+                var start = buffer.baseAddress
+                return d2i_X509(nil, &start, buffer.count)
+            }
+        }
+        ERR_clear_error()
+        guard let read else { return nil }
+        pointer = read
+    }
+
+    deinit { X509_free(pointer) }
+
+    /// The certificate's public key; the caller frees it with `EVP_PKEY_free`.
+    func publicKey() -> OpaquePointer? { X509_get_pubkey(pointer) }
+
+    /// Whether the certificate is valid now and issued (directly or through others in `trust`) by
+    /// one of the PEM certificates in `trust`, each of which is taken as an anchor.
+    func chains(to trust: [UInt8]) -> Bool {
+        guard let store = X509_STORE_new() else { return false }
+        defer { X509_STORE_free(store) }
+        var anchors = 0
+        trust.withUnsafeBytes { raw in
+            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return }
+            defer { BIO_free(bio) }
+            while let certificate = PEM_read_bio_X509(bio, nil, nil, nil) {
+                if X509_STORE_add_cert(store, certificate) == 1 { anchors += 1 }  // the store keeps its own reference
+                X509_free(certificate)
+            }
+        }
+        ERR_clear_error()
+        guard anchors > 0 else { return false }
+        X509_STORE_set_flags(store, UInt(X509_V_FLAG_PARTIAL_CHAIN))
+        guard let context = X509_STORE_CTX_new() else { return false }
+        defer { X509_STORE_CTX_free(context) }
+        guard X509_STORE_CTX_init(context, store, pointer, nil) == 1 else { return false }
+        defer { ERR_clear_error() }
+        return X509_verify_cert(context) == 1
+    }
+}
