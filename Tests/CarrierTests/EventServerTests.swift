@@ -75,6 +75,10 @@ struct EventServerTests {
         #expect(answered.status == 200 && answer["validationResponse"] == "512d38b6", "\(answer)")
         #expect(try await CurlEngine.shared.send(HTTPRequest(method: "POST", url: server.url + "/events/az?secret=wrong",
             headers: [("Content-Type", "application/json")], body: Data(validation.utf8))).status == 401)
+        // A GET with the account's token in its query and no body (an activation check) writes nothing.
+        let activated = try await CurlEngine.shared.send(HTTPRequest(method: "GET", url: server.url + "/events/az?secret=grid-5e2a9c"))
+        let activation = try JSONParser.parse(Array(activated.body))
+        #expect(activated.status == 200 && activation["written"] == 0, "\(activated.status) \(activation)")
         // CloudEvents' validation (Event Grid with the CloudEvents schema): the origin is echoed for a known account.
         let options = try await CurlEngine.shared.send(HTTPRequest(method: "OPTIONS", url: server.url + "/events/az",
             headers: [("WebHook-Request-Origin", "eventgrid.azure.net")]))

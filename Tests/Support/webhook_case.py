@@ -11,6 +11,8 @@ schemes with a timestamp.
   webhook_case.py FIXTURE [--now SECONDS]
 """
 import base64, hashlib, hmac, json, os, secrets, sys, time, urllib.parse
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sns_message
 
 def b64(data): return base64.b64encode(data).decode()
 
@@ -137,31 +139,21 @@ class ZeptoMail(Scheme):
         return body
 
 class TokenQuery(Scheme):
-    """A secret token in the notification URL's query, beside the event's own fields (Elastic Email
-    sends its notifications as a GET with the event in the query string)."""
-    def sign(self, case, body, headers, now, secret):
-        headers[":url"] = case["url"] + "?" + urllib.parse.urlencode({**case["query"], "token": secret})
-        return b""
-    def tamper(self, body, headers):
-        return body, {**headers, ":url": headers[":url"].replace("token=", "token=x")}
-    def unsign(self, body):
-        return b""
-
-class QuerySecret(Scheme):
-    """A secret token in the endpoint URL's query (`?secret=` for Azure Event Grid; the option `param`
-    names another), or, for a case with "via": "bearer", in an `Authorization: Bearer` header (an Event
-    Grid delivery property)."""
+    """A secret token in the notification URL's query (`token=`, or the name in the option `param`),
+    beside the case's own `query` fields (Elastic Email sends its notifications as a GET with the event
+    in the query string); or, for a case with "via": "bearer", in an `Authorization: Bearer` header
+    (an Azure Event Grid delivery property)."""
     def sign(self, case, body, headers, now, secret):
         if case.get("via") == "bearer":
             headers["Authorization"] = "Bearer " + secret
         else:
-            headers[":url"] = case["url"] + "?" + urllib.parse.urlencode({self.options.get("param", "secret"): secret})
+            headers[":url"] = case["url"] + "?" + urllib.parse.urlencode({**case.get("query", {}), self.param(): secret})
         return body
+    def param(self): return self.options.get("param", "token")
     def tamper(self, body, headers):
         if "Authorization" in headers:
             return body, {**headers, "Authorization": "Bearer wrong-" + secrets.token_hex(8)}
-        param = self.options.get("param", "secret")
-        return body, {**headers, ":url": headers[":url"].replace(param + "=", param + "=x")}
+        return body, {**headers, ":url": headers[":url"].replace(self.param() + "=", self.param() + "=x")}
 
 class Unisender(Scheme):
     """auth = hex MD5 of the raw body with the auth value replaced by the API key (as django-anymail
@@ -180,16 +172,17 @@ class Unisender(Scheme):
         payload = json.loads(body); payload["auth"] = ""; return json.dumps(payload).encode()
 
 class SNS(Scheme):
-    """An SNS-format message (Scaleway's Topics and Events): Signature = base64 RSA PKCS#1 v1.5 over
-    "key\\nvalue\\n" for the signed keys, SHA-1 for SignatureVersion 1, SHA-256 for 2. openssl makes a
-    CA and a signing certificate (DER) it issues; `served` maps URL paths to what the ESP serves there:
-    the signing certificate at the message's SigningCertURL and the CA at the option `trust_chain`'s
-    path. The `untrusted` variant is signed with a self-signed certificate served beside the real one.
-    The account needs no webhook_secret."""
+    """An SNS-format message (Scaleway's Topics and Events), signed by sns_message.sign. openssl makes
+    a CA and a signing certificate (DER) it issues; `served` maps URL paths to what the ESP serves
+    there: the signing certificate at the message's SigningCertURL and the CA at the option
+    `trust_chain`'s path. Refused variants of its own: `untrusted` (a self-signed certificate),
+    `expired` (issued by the CA, no longer valid) and `elsewhere` (a SigningCertURL on another host,
+    whose path serves the good certificate). The account needs no webhook_secret."""
     def __init__(self, options):
         super().__init__(options)
-        import subprocess, tempfile
-        from cryptography.hazmat.primitives import serialization
+        import datetime, subprocess, tempfile
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
         def openssl(*args): subprocess.run(["openssl", *args], check=True, capture_output=True)
         with tempfile.TemporaryDirectory() as folder:
             path = lambda name: os.path.join(folder, name)
@@ -201,28 +194,33 @@ class SNS(Scheme):
             openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("rogue.key"), "-out", path("rogue.der"), "-outform", "DER",
                     "-days", "1", "-subj", "/CN=sns.test")
             load = lambda name: serialization.load_pem_private_key(open(path(name), "rb").read(), password=None)
-            self.key, self.rogue = load("leaf.key"), load("rogue.key")
+            self.key, self.rogue, ca_key = load("leaf.key"), load("rogue.key"), load("ca.key")
             self.leaf, self.rogue_certificate, self.ca = (open(path(n), "rb").read() for n in ("leaf.der", "rogue.der", "ca.pem"))
+        # openssl 3.0 cannot date a certificate in the past: the expired one is issued with cryptography.
+        ca = x509.load_pem_x509_certificate(self.ca)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        self.expired = x509.CertificateBuilder().subject_name(x509.Name.from_rfc4514_string("CN=sns.test")).issuer_name(ca.subject) \
+            .public_key(self.key.public_key()).serial_number(x509.random_serial_number()) \
+            .not_valid_before(now - datetime.timedelta(days=3)).not_valid_after(now - datetime.timedelta(days=1)) \
+            .sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
         self.served = {}
         if "trust_chain" in options:
             self.served[urllib.parse.urlsplit(options["trust_chain"]).path] = self.ca
     def secret(self): return None
-    def sign(self, case, body, headers, now, secret, key=None, certificate=None):
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import padding
+    def sign(self, case, body, headers, now, secret, key=None, certificate=None, name=None, host=None):
         message = json.loads(body)
-        if key is not None:
-            message["SigningCertURL"] = message["SigningCertURL"].rsplit("/", 1)[0] + "/sns_certificate_rogue.crt"
-        self.served[urllib.parse.urlsplit(message["SigningCertURL"]).path] = certificate or self.leaf
-        keys = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"] if message["Type"] == "Notification" \
-            else ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
-        signed = "".join(f"{k}\n{message[k]}\n" for k in keys if k in message).encode()
-        algorithm = hashes.SHA1() if message.get("SignatureVersion", "1") == "1" else hashes.SHA256()
-        message["Signature"] = b64((key or self.key).sign(signed, padding.PKCS1v15(), algorithm))
-        return json.dumps(message).encode()
+        parts = urllib.parse.urlsplit(message["SigningCertURL"])
+        if name:
+            parts = parts._replace(path=parts.path.rsplit("/", 1)[0] + "/" + name)
+        if host:
+            parts = parts._replace(netloc=host)
+        message["SigningCertURL"] = urllib.parse.urlunsplit(parts)
+        self.served[parts.path] = certificate or self.leaf
+        return json.dumps(sns_message.sign(message, key or self.key)).encode()
     def variants(self, case, body):
-        """A copy signed by a certificate the ESP's CA did not issue."""
-        return {"untrusted": self.sign(case, body, {}, 0, None, key=self.rogue, certificate=self.rogue_certificate)}
+        return {"untrusted": self.sign(case, body, {}, 0, None, key=self.rogue, certificate=self.rogue_certificate, name="rogue.crt"),
+                "expired": self.sign(case, body, {}, 0, None, certificate=self.expired, name="expired.crt"),
+                "elsewhere": self.sign(case, body, {}, 0, None, host=urllib.parse.urlsplit(json.loads(body)["SigningCertURL"]).netloc + ".evil.example")}
     def tamper(self, body, headers):
         message = json.loads(body); message["Message"] = message["Message"].replace("e", "E", 1)
         return json.dumps(message).encode(), headers
@@ -230,7 +228,7 @@ class SNS(Scheme):
         message = json.loads(body); message.pop("Signature", None); return json.dumps(message).encode()
 
 SCHEMES = {"mailgun": Mailgun, "svix": Svix, "basic": Basic, "hmac_body": HMACBody, "mandrill": Mandrill, "public_key": PublicKey,
-           "zeptomail": ZeptoMail, "token_query": TokenQuery, "unisender": Unisender, "sns": SNS, "query_secret": QuerySecret}
+           "zeptomail": ZeptoMail, "token_query": TokenQuery, "unisender": Unisender, "sns": SNS}
 
 def main():
     fixture = json.load(open(sys.argv[1]))

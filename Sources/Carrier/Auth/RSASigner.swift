@@ -8,12 +8,7 @@ enum RSASigner {
     }
 
     static func sign(_ input: Data, privateKeyPEM: String) throws(SigningError) -> Data {
-        let pem = Array(privateKeyPEM.utf8)
-        guard let bio = pem.withUnsafeBytes({ BIO_new_mem_buf($0.baseAddress, Int32($0.count)) }) else {
-            throw SigningError(description: "OpenSSL could not read the key")
-        }
-        defer { BIO_free(bio) }
-        guard let key = PEM_read_bio_PrivateKey(bio, nil, nil, nil) else {
+        guard let key = withMemoryBIO(Array(privateKeyPEM.utf8), { PEM_read_bio_PrivateKey($0, nil, nil, nil) }) else {
             throw SigningError(description: "the private key is not a PEM RSA key (expected -----BEGIN PRIVATE KEY-----)")
         }
         defer { EVP_PKEY_free(key) }

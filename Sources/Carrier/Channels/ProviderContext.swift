@@ -50,8 +50,9 @@ struct ProviderContext: Sendable {
         }
         if let secret = account.webhookSecret {
             redactor.add(secret)
-            // Basic auth's `user:password`: the password may show alone (a URL's credentials).
-            if let colon = secret.firstIndex(of: ":"), secret.index(after: colon) < secret.endIndex {
+            // Basic auth's `user:password`: the password may show alone (a URL's credentials). Not a
+            // short one, which would mask ordinary text.
+            if let colon = secret.firstIndex(of: ":"), secret[secret.index(after: colon)...].utf8.count >= 8 {
                 redactor.add(String(secret[secret.index(after: colon)...]))
             }
         }

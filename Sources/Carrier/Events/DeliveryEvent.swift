@@ -29,16 +29,14 @@ public struct DeliveryEvent: Sendable, Equatable {
     /// The ESP's own event, as it came.
     public var raw: Value
 
-    /// The event with every secret of the account masked, in its fields and in `raw`.
+    /// The event with the account's secrets masked where the ESP may have echoed them (its `raw`
+    /// event, texts, metadata). Ids, addresses and times are left whole: masking part of one could
+    /// make two events one.
     func redacted(by redactor: Redactor) -> DeliveryEvent {
-        func hide(_ text: String?) -> String? { text.map(redactor.redact) }
         var event = self
-        event.messageID = hide(messageID)
-        event.recipient = hide(recipient)
-        event.eventID = redactor.redact(eventID)
-        event.reason = hide(reason)
-        event.url = hide(url)
-        event.userAgent = hide(userAgent)
+        event.reason = reason.map(redactor.redact)
+        event.url = url.map(redactor.redact)
+        event.userAgent = userAgent.map(redactor.redact)
         event.tags = tags.map(redactor.redact)
         event.metadata = redactor.redact(.object(metadata)).objectValue ?? metadata
         event.raw = redactor.redact(raw)

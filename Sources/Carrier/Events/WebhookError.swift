@@ -9,6 +9,8 @@ public struct WebhookError: Error, Sendable, CustomStringConvertible {
         case badPayload = "bad_payload"
         /// The account or provider file cannot verify anything: no webhook secret, a bad key (500).
         case configuration
+        /// Something the verification needs from the ESP (its certificate) could not be had just now (503).
+        case unavailable
     }
 
     public var kind: Kind
@@ -25,6 +27,7 @@ public struct WebhookError: Error, Sendable, CustomStringConvertible {
         case .unverified: return 401
         case .badPayload: return 400
         case .configuration: return 500
+        case .unavailable: return 503
         }
     }
 

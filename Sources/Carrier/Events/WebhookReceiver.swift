@@ -97,6 +97,15 @@ public struct WebhookReceiver: Sendable {
     ///   an account that cannot verify (500).
     public func receive(account name: String, request: WebhookRequest, now: Date = Date()) async throws(WebhookError) -> Delivery {
         let receiving = try receiving(name)
+        do {
+            return try await receive(receiving, name: name, request: request, now: now)
+        } catch {
+            // A message may quote what the request carried: never a secret of the account.
+            throw WebhookError(error.kind, receiving.context.redactor.redact(error.message))
+        }
+    }
+
+    private func receive(_ receiving: Receiving, name: String, request: WebhookRequest, now: Date) async throws(WebhookError) -> Delivery {
         let account = receiving.account, spec = receiving.spec, context = receiving.context
         // The URL the ESP signed: the account's, as registered at the ESP (behind a proxy, with
         // credentials), else the one the request came to.
@@ -131,15 +140,19 @@ public struct WebhookReceiver: Sendable {
         if let template = spec.events {
             let listed = try input.render(template)
             items = listed.arrayValue ?? (listed.isNull ? [] : [listed])
+        } else if request.body.isEmpty {
+            items = []  // an activation check with the token in its query
         } else {
             items = scope.values["body"]?.arrayValue ?? [scope.values["body"] ?? .null]
         }
         var events: [DeliveryEvent] = []
         for item in items {
+            // A secret the ESP echoes back (Elastic Email's token in its query) is masked before the
+            // event's id is derived from it, and never written.
+            let item = context.redactor.redact(item)
             events += try Self.read(item, spec: spec, scope: scope.with("item", item), provider: receiving.provider, account: name)
+                .map { $0.redacted(by: context.redactor) }
         }
-        // A secret the ESP echoes back (Elastic Email's token in its query) is never written.
-        events = events.map { $0.redacted(by: context.redactor) }
         return Delivery(events: events, handshake: nil, answer: nil)
     }
 

@@ -46,10 +46,7 @@ struct PublicKeyVerifier: WebhookVerifier {
     static func publicKey(_ text: String) -> OpaquePointer? {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix("-----BEGIN") {
-            let pem = Array(trimmed.utf8)
-            guard let bio = pem.withUnsafeBytes({ BIO_new_mem_buf($0.baseAddress, Int32($0.count)) }) else { return nil }
-            defer { BIO_free(bio) }
-            return PEM_read_bio_PUBKEY(bio, nil, nil, nil)
+            return withMemoryBIO(Array(trimmed.utf8)) { PEM_read_bio_PUBKEY($0, nil, nil, nil) }
         }
         guard let der = Data(base64Encoded: Base64.padded(trimmed.filter { !$0.isWhitespace })) else { return nil }
         let bytes = Array(der)

@@ -27,8 +27,10 @@ struct SNSVerifier: WebhookVerifier {
         let text: String
         let expression: NSRegularExpression
 
+        /// Whether the pattern matches the whole URL, anchored or not.
         func matches(_ url: String) -> Bool {
-            expression.firstMatch(in: url, range: NSRange(url.startIndex..., in: url)) != nil
+            let whole = NSRange(url.startIndex..., in: url)
+            return expression.firstMatch(in: url, options: [.anchored], range: whole)?.range == whole
         }
     }
 
@@ -44,8 +46,9 @@ struct SNSVerifier: WebhookVerifier {
             }
             return Pattern(text: text, expression: expression)
         }
-        let topic = file.template(r, "topic", variables: EventsSpec.requestVariables)
-        let trustChain = file.template(r, "trust_chain", variables: EventsSpec.requestVariables)
+        let topic = file.template(r, "topic", required: true, variables: EventsSpec.requestVariables)
+        // The ESP's CA comes from the provider file and the account's settings, never from the request.
+        let trustChain = file.template(r, "trust_chain", variables: ["settings"])
         guard let certificate = pattern("certificate_url"), let subscribe = pattern("subscribe_url") else { return nil }
         return SNSVerifier(topic: topic, certificateURL: certificate, subscribeURL: subscribe, trustChain: trustChain)
     }
@@ -83,14 +86,22 @@ struct SNSVerifier: WebhookVerifier {
             signed += key + "\n" + value + "\n"
         }
         let options = input.account.transferOptions
-        guard let certificate = X509Certificate(try await CertificateCache.shared.fetch(input.rewrite(certURL), engine: input.engine, options: options)) else {
+        let fetched = try await CertificateCache.shared.fetch(input.rewrite(certURL), named: certURL, engine: input.engine, options: options) {
+            X509Certificate($0) != nil
+        }
+        guard let certificate = X509Certificate(fetched) else {
             throw WebhookError(.unverified, "the certificate at \(certURL) cannot be read")
         }
         if let template = trustChain {
             let chainURL = (try input.render(template)).text
-            let anchors = try await CertificateCache.shared.fetch(input.rewrite(chainURL), engine: input.engine, options: options)
+            guard Self.isPlain(chainURL, query: false) else {
+                throw WebhookError(.configuration, "the trust_chain \(chainURL) is not an https URL without user, port, query or fragment")
+            }
+            let anchors = try await CertificateCache.shared.fetch(input.rewrite(chainURL), named: chainURL, engine: input.engine, options: options) {
+                String(decoding: $0, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----")
+            }
             guard certificate.chains(to: anchors) else {
-                throw WebhookError(.unverified, "the certificate at \(certURL) is not issued by the ESP's CA (\(chainURL)), or has expired")
+                throw WebhookError(.unverified, "the certificate at \(certURL) is not issued by the ESP's CA (\(chainURL)), or is not valid now")
             }
         }
         guard let key = certificate.publicKey() else {
@@ -109,10 +120,10 @@ struct SNSVerifier: WebhookVerifier {
             do {
                 let answer = try await input.engine.send(HTTPRequest(method: "GET", url: input.rewrite(subscribe)), options: input.account.transferOptions)
                 guard (200..<300).contains(answer.status) else {
-                    throw WebhookError(.badPayload, "SNS refused the subscription confirmation: HTTP \(answer.status)")
+                    throw WebhookError(.unavailable, "the ESP refused the subscription confirmation: HTTP \(answer.status)")
                 }
             } catch let error as WebhookError { throw error } catch {
-                throw WebhookError(.badPayload, "the subscription could not be confirmed: \(error)")
+                throw WebhookError(.unavailable, "the subscription could not be confirmed (\((error as? TransferError)?.kind.rawValue ?? "error"))")
             }
             return .handshake("subscribed to \(field("TopicArn") ?? "the topic")")
         case "UnsubscribeConfirmation":
@@ -136,14 +147,18 @@ actor CertificateCache {
     static let shared = CertificateCache()
     private var certificates: [String: [UInt8]] = [:]
 
-    func fetch(_ url: String, engine: CurlEngine, options: TransferOptions) async throws(WebhookError) -> [UInt8] {
+    /// The bytes at `url` (shown as `name` in errors: `url` may be the account's endpoint), kept once
+    /// `usable` says they are what was asked for; a failed fetch is ``WebhookError/Kind/unavailable``.
+    func fetch(_ url: String, named name: String, engine: CurlEngine, options: TransferOptions,
+               usable: ([UInt8]) -> Bool) async throws(WebhookError) -> [UInt8] {
         if let known = certificates[url] { return known }
         let answer: HTTPResponse
         do { answer = try await engine.send(HTTPRequest(method: "GET", url: url), options: options) } catch {
-            throw WebhookError(.unverified, "the certificate at \(url) could not be fetched: \(error.message)")
+            throw WebhookError(.unavailable, "the certificate at \(name) could not be fetched (\(error.kind.rawValue))")
         }
-        guard answer.status == 200 else { throw WebhookError(.unverified, "the certificate at \(url) could not be fetched: HTTP \(answer.status)") }
+        guard answer.status == 200 else { throw WebhookError(.unavailable, "the certificate at \(name) could not be fetched: HTTP \(answer.status)") }
         let certificate = Array(answer.body)
+        guard usable(certificate) else { throw WebhookError(.unverified, "what \(name) serves is not a certificate") }
         if certificates.count >= 32 { certificates.removeAll() }  // SNS rotates a handful; nothing grows without bound
         certificates[url] = certificate
         return certificate

@@ -6,11 +6,7 @@ final class X509Certificate {
 
     /// The certificate in `bytes` (PEM, else DER), or nil.
     init?(_ bytes: [UInt8]) {
-        var read = bytes.withUnsafeBytes { raw -> OpaquePointer? in
-            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
-            defer { BIO_free(bio) }
-            return PEM_read_bio_X509(bio, nil, nil, nil)
-        }
+        var read = withMemoryBIO(bytes) { PEM_read_bio_X509($0, nil, nil, nil) }
         if read == nil {
             read = bytes.withUnsafeBufferPointer { buffer -> OpaquePointer? in
                 var start = buffer.baseAddress
@@ -32,15 +28,14 @@ final class X509Certificate {
     func chains(to trust: [UInt8]) -> Bool {
         guard let store = X509_STORE_new() else { return false }
         defer { X509_STORE_free(store) }
-        var anchors = 0
-        trust.withUnsafeBytes { raw in
-            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return }
-            defer { BIO_free(bio) }
+        let anchors = withMemoryBIO(trust) { bio -> Int in
+            var added = 0
             while let certificate = PEM_read_bio_X509(bio, nil, nil, nil) {
-                if X509_STORE_add_cert(store, certificate) == 1 { anchors += 1 }  // the store keeps its own reference
+                if X509_STORE_add_cert(store, certificate) == 1 { added += 1 }  // the store keeps its own reference
                 X509_free(certificate)
             }
-        }
+            return added
+        } ?? 0
         ERR_clear_error()
         guard anchors > 0 else { return false }
         X509_STORE_set_flags(store, UInt(X509_V_FLAG_PARTIAL_CHAIN))
