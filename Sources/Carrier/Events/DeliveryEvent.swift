@@ -29,9 +29,9 @@ public struct DeliveryEvent: Sendable, Equatable {
     /// The ESP's own event, as it came.
     public var raw: Value
 
-    /// The event with the account's secrets masked where the ESP may have echoed them (its `raw`
-    /// event, texts, metadata). Ids, addresses and times are left whole: masking part of one could
-    /// make two events one.
+    /// The event with the account's secrets masked in the texts a map may have taken from anywhere
+    /// in the request (its `raw` event is masked before it is read). Ids, addresses and times are
+    /// left whole: masking part of one could make two events one.
     func redacted(by redactor: Redactor) -> DeliveryEvent {
         var event = self
         event.reason = reason.map(redactor.redact)
@@ -39,7 +39,6 @@ public struct DeliveryEvent: Sendable, Equatable {
         event.userAgent = userAgent.map(redactor.redact)
         event.tags = tags.map(redactor.redact)
         event.metadata = redactor.redact(.object(metadata)).objectValue ?? metadata
-        event.raw = redactor.redact(raw)
         return event
     }
 

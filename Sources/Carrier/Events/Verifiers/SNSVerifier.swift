@@ -17,7 +17,7 @@ import Foundation
 /// must be the account's.
 struct SNSVerifier: WebhookVerifier {
     static let name = "sns"
-    var topic: Mapping?
+    var topic: Mapping
     var certificateURL: Pattern
     var subscribeURL: Pattern
     var trustChain: Mapping?
@@ -49,7 +49,7 @@ struct SNSVerifier: WebhookVerifier {
         let topic = file.template(r, "topic", required: true, variables: EventsSpec.requestVariables)
         // The ESP's CA comes from the provider file and the account's settings, never from the request.
         let trustChain = file.template(r, "trust_chain", variables: ["settings"])
-        guard let certificate = pattern("certificate_url"), let subscribe = pattern("subscribe_url") else { return nil }
+        guard let topic, let certificate = pattern("certificate_url"), let subscribe = pattern("subscribe_url") else { return nil }
         return SNSVerifier(topic: topic, certificateURL: certificate, subscribeURL: subscribe, trustChain: trustChain)
     }
 
@@ -72,7 +72,7 @@ struct SNSVerifier: WebhookVerifier {
             throw WebhookError(.unverified, "the SigningCertURL \(certURL) is not the ESP's (\(certificateURL.text))")
         }
         // SNS signs every topic's messages, an attacker's too: only the account's topic is taken.
-        let expected = try topic.map { t throws(WebhookError) in (try input.render(t)).text } ?? ""
+        let expected = (try input.render(topic)).text
         guard !expected.isEmpty else {
             throw WebhookError(.configuration, "account '\(input.account.name)' takes SNS messages from any topic; "
                                + "set settings: {sns_topic_arn: …} to the ARN of the topic the ESP publishes to")
@@ -139,7 +139,6 @@ struct SNSVerifier: WebhookVerifier {
               url.user == nil, url.password == nil, url.fragment == nil else { return false }
         return query || url.query == nil
     }
-
 }
 
 /// SNS signing certificates and CA certificates by URL, fetched once per process.
