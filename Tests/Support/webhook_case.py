@@ -175,9 +175,9 @@ class SNS(Scheme):
     """An SNS-format message (Scaleway's Topics and Events), signed by sns_message.sign. openssl makes
     a CA and a signing certificate (DER) it issues; `served` maps URL paths to what the ESP serves
     there: the signing certificate at the message's SigningCertURL and the CA at the option
-    `trust_chain`'s path. Refused variants of its own: `untrusted` (a self-signed certificate),
-    `expired` (issued by the CA, no longer valid) and `elsewhere` (a SigningCertURL on another host,
-    whose path serves the good certificate). The account needs no webhook_secret."""
+    `trust_chain`'s path. Refused variants of its own: `elsewhere` (a SigningCertURL on another host,
+    whose path serves the good certificate) and, with a trust chain, `untrusted` (a self-signed
+    certificate) and `expired` (issued by the CA, no longer valid). The account needs no webhook_secret."""
     def __init__(self, options):
         super().__init__(options)
         import datetime, subprocess, tempfile
@@ -218,9 +218,11 @@ class SNS(Scheme):
         self.served[parts.path] = certificate or self.leaf
         return json.dumps(sns_message.sign(message, key or self.key)).encode()
     def variants(self, case, body):
+        elsewhere = {"elsewhere": self.sign(case, body, {}, 0, None, host=urllib.parse.urlsplit(json.loads(body)["SigningCertURL"]).netloc + ".evil.example")}
+        if "trust_chain" not in self.options:
+            return elsewhere  # the ESP's host is the only proof (AWS): a certificate there is trusted
         return {"untrusted": self.sign(case, body, {}, 0, None, key=self.rogue, certificate=self.rogue_certificate, name="rogue.crt"),
-                "expired": self.sign(case, body, {}, 0, None, certificate=self.expired, name="expired.crt"),
-                "elsewhere": self.sign(case, body, {}, 0, None, host=urllib.parse.urlsplit(json.loads(body)["SigningCertURL"]).netloc + ".evil.example")}
+                "expired": self.sign(case, body, {}, 0, None, certificate=self.expired, name="expired.crt"), **elsewhere}
     def tamper(self, body, headers):
         message = json.loads(body); message["Message"] = message["Message"].replace("e", "E", 1)
         return json.dumps(message).encode(), headers
