@@ -38,6 +38,8 @@ struct ExpressionTests {
         #expect(try render(#""{{ 'Hello' | base64url }}""#, values) == "SGVsbG8=")
         #expect(try render(#""{{ 1457096767 | rfc2822 }}""#, values) == "Fri, 04 Mar 2016 13:06:07 +0000")
         #expect(try render(#""{{ o | rename({email: 'Email'}) }}""#, values) == .object(["Email": "e@x.io"]))
+        #expect(try render(#""{{ {b: '2', a: '1'} | pairs('sorted') | join('') }}""#, values) == "a1b2")
+        #expect(try render(#""{{ {b: '2', a: '1'} | pairs }}""#, values) == ["b", "2", "a", "1"])
     }
 
     @Test func evaluationErrorsPointAtTheFile() throws {

@@ -80,10 +80,11 @@ class HMACBody(Scheme):
         return body
 
 class Mandrill(Scheme):
-    """X-Mandrill-Signature: base64 HMAC-SHA1(key, URL + each POST field name and value, sorted by name)."""
+    """X-Mandrill-Signature: base64 HMAC-SHA1(key, URL + each POST field name and value, sorted by name).
+    A case's `extra_fields` are posted (and signed) beside mandrill_events."""
     def sign(self, case, body, headers, now, secret):
         events = body.decode()
-        form = {"mandrill_events": events}
+        form = {**case.get("extra_fields", {}), "mandrill_events": events}
         signed = case["url"] + "".join(k + v for k, v in sorted(form.items()))
         headers["X-Mandrill-Signature"] = b64(hmac.new(secret.encode(), signed.encode(), hashlib.sha1).digest())
         headers["Content-Type"] = "application/x-www-form-urlencoded"

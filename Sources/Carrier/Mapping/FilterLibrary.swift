@@ -91,6 +91,12 @@ enum FilterLibrary {
         "entries": Filter(arguments: 0...0, summary: "an object → a list of {key, value}") { v, _ in
             .array(v.objectValue?.entries.map { .object(["key": .string($0.key), "value": $0.value]) } ?? [])
         },
+        "pairs": Filter(arguments: 0...1, summary: "an object → [key, value, key, value, …], sorted by key with 'sorted' (a signature over form fields)") { v, args throws(FilterError) in
+            guard let object = v.objectValue else { return .array([]) }
+            guard args.isEmpty || args[0].text == "sorted" else { throw FilterError(message: "takes no argument, or 'sorted'") }
+            let entries = args.isEmpty ? object.entries : object.entries.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+            return .array(entries.flatMap { [Value.string($0.key), $0.value] })
+        },
         "prefix_keys": Filter(arguments: 1...1, summary: "an object → the same object with each key prefixed") { v, args in
             guard let object = v.objectValue else { return v }
             return .object(OrderedObject(object.entries.map { (args[0].text + $0.key, $0.value) }))
