@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// ```swift
 /// let receiver = WebhookReceiver(configuration: try Configuration.load(path: "carrier.yaml"))
-/// let delivery = try await receiver.receive(account: "mailgun", request: WebhookRequest(headers: headers, body: body))
+/// let delivery = try await receiver.receive(account: "transactional", request: WebhookRequest(headers: headers, body: body))
 /// for event in delivery.events { … }
 /// ```
 public struct WebhookReceiver: Sendable {
