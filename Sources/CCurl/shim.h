@@ -23,6 +23,7 @@ struct carrier_curl_api {
     CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
     CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
     CURLM *(*multi_init)(void);
+    CURLMcode (*multi_cleanup)(CURLM *);
     CURLMcode (*multi_add_handle)(CURLM *, CURL *);
     CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
     CURLMcode (*multi_perform)(CURLM *, int *);
@@ -31,6 +32,7 @@ struct carrier_curl_api {
     CURLMsg *(*multi_info_read)(CURLM *, int *);
     CURLMcode (*multi_setopt)(CURLM *, CURLMoption, ...);
     CURLSH *(*share_init)(void);
+    CURLSHcode (*share_cleanup)(CURLSH *);
     CURLSHcode (*share_setopt)(CURLSH *, CURLSHoption, ...);
     struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
     void (*slist_free_all)(struct curl_slist *);
@@ -61,6 +63,7 @@ static inline void carrier_curl_load(void) {
     CARRIER_CURL_BIND(easy_setopt, "curl_easy_setopt")
     CARRIER_CURL_BIND(easy_getinfo, "curl_easy_getinfo")
     CARRIER_CURL_BIND(multi_init, "curl_multi_init")
+    CARRIER_CURL_BIND(multi_cleanup, "curl_multi_cleanup")
     CARRIER_CURL_BIND(multi_add_handle, "curl_multi_add_handle")
     CARRIER_CURL_BIND(multi_remove_handle, "curl_multi_remove_handle")
     CARRIER_CURL_BIND(multi_perform, "curl_multi_perform")
@@ -69,6 +72,7 @@ static inline void carrier_curl_load(void) {
     CARRIER_CURL_BIND(multi_info_read, "curl_multi_info_read")
     CARRIER_CURL_BIND(multi_setopt, "curl_multi_setopt")
     CARRIER_CURL_BIND(share_init, "curl_share_init")
+    CARRIER_CURL_BIND(share_cleanup, "curl_share_cleanup")
     CARRIER_CURL_BIND(share_setopt, "curl_share_setopt")
     CARRIER_CURL_BIND(slist_append, "curl_slist_append")
     CARRIER_CURL_BIND(slist_free_all, "curl_slist_free_all")
@@ -93,7 +97,9 @@ static inline CURLMcode carrier_curl_multi_perform(CURLM *m, int *running) { ret
 static inline CURLMcode carrier_curl_multi_poll(CURLM *m, int timeout_ms) { return carrier_curl()->multi_poll(m, NULL, 0, timeout_ms, NULL); }
 static inline CURLMcode carrier_curl_multi_wakeup(CURLM *m) { return carrier_curl()->multi_wakeup(m); }
 static inline CURLMsg *carrier_curl_multi_info_read(CURLM *m, int *queued) { return carrier_curl()->multi_info_read(m, queued); }
+static inline CURLMcode carrier_curl_multi_cleanup(CURLM *m) { return carrier_curl()->multi_cleanup(m); }
 static inline CURLSH *carrier_curl_share_init(void) { return carrier_curl()->share_init(); }
+static inline CURLSHcode carrier_curl_share_cleanup(CURLSH *s) { return carrier_curl()->share_cleanup(s); }
 static inline struct curl_slist *carrier_curl_slist_append(struct curl_slist *l, const char *s) { return carrier_curl()->slist_append(l, s); }
 static inline void carrier_curl_slist_free_all(struct curl_slist *l) { carrier_curl()->slist_free_all(l); }
 
@@ -129,6 +135,14 @@ static inline void carrier_curl_share_set_locking(CURLSH *s) {
     carrier_curl()->share_setopt(s, CURLSHOPT_UNLOCKFUNC, carrier_curl_share_unlock);
     carrier_curl()->share_setopt(s, CURLSHOPT_USERDATA, locks);
 }
+/* The calling thread's id as the kernel knows it (Linux: /proc/self/task/ID), or 0 elsewhere. */
+#ifdef __linux__
+#include <sys/syscall.h>
+#include <unistd.h>
+static inline int carrier_thread_id(void) { return (int)syscall(SYS_gettid); }
+#else
+static inline int carrier_thread_id(void) { return 0; }
+#endif
 /* CURLMsg carries its result in a union; this reads it without Swift touching the union. */
 static inline CURLcode carrier_curl_msg_result(CURLMsg *m) { return m->data.result; }
 #endif

@@ -30,7 +30,7 @@ struct BulkCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        let mailer = Mailer(configuration: configuration, logger: .quiet)
+        let mailer = ConfigOptions.mailer(for: configuration, logger: .quiet)
         var template: BulkTemplate
         do { template = try BulkTemplate.load(path: message) } catch { throw CLIError(error) }
         template.attachmentFolders = configuration.attachmentFolders

@@ -2,18 +2,22 @@ import ArgumentParser
 import Carrier
 import CarrierCurl
 import Foundation
+import Logging
 
 /// `--config FILE`, shared by the commands that read carrier.yaml.
 struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The configuration file (default: ./carrier.yaml, else the embedded default).", valueName: "file"))
     var config: String?
 
-    /// The configuration to use: --config, ./carrier.yaml, or the embedded default.
+    /// The configuration to use: --config, ./carrier.yaml, or the embedded default; `$CARRIER_ROUTE`
+    /// names the route a send takes when it names none.
     func load() throws -> Configuration {
         let path = config ?? (FileManager.default.fileExists(atPath: "carrier.yaml") ? "carrier.yaml" : nil)
+        let environment = ProcessInfo.processInfo.environment
         guard let path else { return .embeddedDefault }
         do {
-            let configuration = try Configuration.load(path: path)
+            var configuration = try Configuration.load(path: path, environment: environment)
+            configuration.defaultRoute = environment["CARRIER_ROUTE"].flatMap { $0.isEmpty ? nil : $0 }
             Output.warn(configuration.warnings)
             return configuration
         } catch {
@@ -24,9 +28,20 @@ struct ConfigOptions: ParsableArguments {
     /// The providers of the configuration's folders and the built-in ones; a configured folder
     /// that is missing is a warning on standard error.
     func registry() throws -> ProviderRegistry {
-        let registry = ProviderRegistry.standard(extraDirectories: try load().providerDirectories)
+        Self.registry(for: try load())
+    }
+
+    /// The providers of a configuration's folders, `$CARRIER_PROVIDERS` and the built-in ones.
+    static func registry(for configuration: Configuration) -> ProviderRegistry {
+        let registry = ProviderRegistry.standard(extraDirectories: configuration.providerDirectories,
+                                                 searchPath: ProcessInfo.processInfo.environment["CARRIER_PROVIDERS"])
         Output.warn(registry.warnings)
         return registry
+    }
+
+    /// A mailer for a configuration, with the providers the environment adds.
+    static func mailer(for configuration: Configuration, logger: Logger = Logger(label: "carrier")) -> Mailer {
+        Mailer(configuration: configuration, registry: registry(for: configuration), logger: logger)
     }
 }
 

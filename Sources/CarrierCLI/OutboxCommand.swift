@@ -79,7 +79,7 @@ struct OutboxCommand: AsyncParsableCommand {
         @Argument(help: "Message ids (default: all).") var ids: [String] = []
 
         func run() async throws {
-            let mailer = Mailer(configuration: try OutboxCommand.configuration(outbox, options), logger: .quiet)
+            let mailer = ConfigOptions.mailer(for: try OutboxCommand.configuration(outbox, options), logger: .quiet)
             let outcomes: [Outbox.RetryOutcome]
             do { outcomes = try await mailer.retrySpooled(ids) } catch { throw CLIError(error) }
             for outcome in outcomes {

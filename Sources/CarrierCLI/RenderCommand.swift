@@ -26,7 +26,7 @@ struct RenderCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.load()
         let message = try MessageInput.read(message, attachmentFolders: configuration.attachmentFolders)
-        let mailer = Mailer(configuration: configuration)
+        let mailer = ConfigOptions.mailer(for: configuration)
         guard let name = account ?? configuration.accountNames.first else {
             throw CLIError(message: "carrier: render needs --account NAME", code: 2)
         }

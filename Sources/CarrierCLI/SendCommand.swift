@@ -79,7 +79,7 @@ struct SendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        let mailer = Mailer(configuration: configuration, logger: .cli(verbose: verbose))
+        let mailer = ConfigOptions.mailer(for: configuration, logger: .cli(verbose: verbose))
         let source = MessageSource(arguments: allMessages, ndjson: ndjson, attachmentFolders: configuration.attachmentFolders)
         if !ndjson && allMessages.count == 1 {
             // One message: input errors exit 2 before anything else, as they always have.

@@ -10,13 +10,12 @@ import Synchronization
 /// Easy handles are pooled by key (scheme, host and port, or an SMTP account) so their
 /// allocations are reused; connections live in the multi handle's cache and are reused by any
 /// transfer to the same server.
+///
+/// An engine belongs to its owner (a `Mailer`'s runtime): ``shutdown()`` ends the transfers still
+/// in flight and the loop thread; an engine that is let go without it stops its thread as well.
 public final class CurlEngine: Sendable {
-    /// The engine most programs need; it lives as long as the process.
-    public static let shared = CurlEngine()
-
-    private static let globalInit: Void = { carrier_curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
     /// Made on the first transfer, so a process that sends nothing never loads libcurl.
-    private let started = Mutex<CurlLoop?>(nil)
+    private let started = Mutex<(loop: CurlLoop?, stopped: Bool)>((nil, false))
     private let limits: (perHost: Int, total: Int)
     private let idle = Mutex<[String: [CurlHandle]]>([:])
     /// What the engine knows of each SMTP server's connection (by pool key).
@@ -31,24 +30,48 @@ public final class CurlEngine: Sendable {
         limits = (maxConnectionsPerHost, maxConnections)
     }
 
-    /// The event loop, started with the first transfer.
-    private var loop: CurlLoop {
-        started.withLock { loop in
-            if let loop { return loop }
-            _ = Self.globalInit
+    deinit {
+        idle.withLock { $0 = [:] }
+        started.withLock { $0.loop?.stop() }
+    }
+
+    /// The event loop, started with the first transfer; nil once the engine was shut down.
+    private var loop: CurlLoop? {
+        started.withLock { state in
+            if let loop = state.loop { return loop }
+            guard !state.stopped else { return nil }
+            // libcurl's own initialisation is once per process and thread-safe since 7.84 (curl_global_init).
+            carrier_curl_global_init(Int(CURL_GLOBAL_DEFAULT))
             let made = CurlLoop(maxConnectionsPerHost: limits.perHost, maxConnections: limits.total)
-            loop = made
+            state.loop = made
             return made
         }
     }
+
+    /// Ends the transfers in flight (each completes as aborted: a request that went out is then
+    /// ambiguous) and the loop thread, and returns once the thread has ended. Transfers started
+    /// after it fail at once without a thread.
+    public func shutdown() async {
+        let loop = started.withLock { state -> CurlLoop? in
+            state.stopped = true
+            return state.loop
+        }
+        guard let loop else { return }
+        loop.stop()
+        await loop.ended()
+        idle.withLock { $0 = [:] }
+    }
+
+    /// The operating system's id of the loop thread while it runs (`/proc/self/task/ID`), else nil.
+    public var threadID: Int32? { started.withLock { $0.loop?.threadID } }
 
     /// Runs one transfer on a pooled handle. `configure` sets its options (on the caller's
     /// thread); `finish` reads the outcome from the handle when it ends (on the loop thread).
     public func run<T: Sendable>(key: String, configure: @escaping @Sendable (CurlHandle) -> Void,
                                  finish: @escaping @Sendable (CurlHandle, CURLcode) -> T) async -> T {
-        let loop = self.loop
         let handle = checkOut(key)
         configure(handle)
+        guard let loop = self.loop else { return finish(handle, CURLE_FAILED_INIT) }
         loop.prepare(handle)
         let state = Mutex<(transfer: CurlLoop.Transfer?, cancelled: Bool)>((nil, false))
         return await withTaskCancellationHandler {

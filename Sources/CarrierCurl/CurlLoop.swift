@@ -29,8 +29,11 @@ final class CurlLoop: @unchecked Sendable {
     private struct Inbox {
         var added: [Transfer] = []
         var cancelled: [Transfer] = []
+        var stopping = false
     }
     private let inbox = Mutex(Inbox())
+    /// The loop thread's id while it runs; nil once it has ended.
+    private let runningThread = Mutex<(id: Int32?, ended: Bool, waiting: [CheckedContinuation<Void, Never>])>((nil, false, []))
     /// Transfers on the multi handle, by easy handle; loop thread only.
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
 
@@ -46,10 +49,16 @@ final class CurlLoop: @unchecked Sendable {
         _ = carrier_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
         _ = carrier_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnectionsPerHost)
         _ = carrier_curl_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, maxConnections)
-        let thread = Thread { [unowned self] in self.run() }
+        // The thread keeps the loop alive until it ends, after ``stop()``.
+        let thread = Thread { self.run() }
         thread.name = "carrier.curl"
         thread.stackSize = 1 << 20
         thread.start()
+    }
+
+    deinit {
+        // The engine's pooled handles, which use the share handle, are gone by now.
+        carrier_curl_share_cleanup(share)
     }
 
     /// Sets the options every transfer of this loop needs (the shared DNS and TLS caches).
@@ -57,11 +66,37 @@ final class CurlLoop: @unchecked Sendable {
         _ = carrier_curl_setopt_pointer(handle.raw, CURLOPT_SHARE, share)
     }
 
-    /// Starts a transfer; `complete` runs on the loop thread when it ends.
+    /// Starts a transfer; `complete` runs on the loop thread when it ends (at once, with
+    /// `CURLE_FAILED_INIT`, after the loop was stopped).
     func submit(_ transfer: Transfer) {
-        inbox.withLock { $0.added.append(transfer) }
+        let refused = inbox.withLock { inbox -> Bool in
+            if inbox.stopping { return true }
+            inbox.added.append(transfer)
+            return false
+        }
+        if refused { transfer.complete(CURLE_FAILED_INIT) } else { carrier_curl_multi_wakeup(multi) }
+    }
+
+    /// Ends every transfer still in flight (with `CURLE_ABORTED_BY_CALLBACK`), then the thread.
+    func stop() {
+        inbox.withLock { $0.stopping = true }
         carrier_curl_multi_wakeup(multi)
     }
+
+    /// Returns once the loop thread has ended (after ``stop()``).
+    func ended() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = runningThread.withLock { state -> Bool in
+                if state.ended { return true }
+                state.waiting.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    /// The operating system's id of the loop thread while it runs (`/proc/self/task/ID`), nil after.
+    var threadID: Int32? { runningThread.withLock { $0.id } }
 
     /// Ends a transfer early (its task was cancelled); `complete` runs with `CURLE_ABORTED_BY_CALLBACK`.
     func cancel(_ transfer: Transfer) {
@@ -70,11 +105,17 @@ final class CurlLoop: @unchecked Sendable {
     }
 
     private func run() {
+        runningThread.withLock { $0.id = carrier_thread_id() }
         var running: Int32 = 0
         while true {
             let work = inbox.withLock { inbox -> Inbox in
-                defer { inbox = Inbox() }
+                defer { inbox = Inbox(stopping: inbox.stopping) }
                 return inbox
+            }
+            if work.stopping {
+                for transfer in work.added { transfer.complete(CURLE_ABORTED_BY_CALLBACK) }
+                for easy in Array(active.keys) { finish(easy, CURLE_ABORTED_BY_CALLBACK) }
+                break
             }
             for transfer in work.added {
                 guard carrier_curl_multi_add_handle(multi, transfer.handle.raw) == CURLM_OK else {
@@ -94,6 +135,14 @@ final class CurlLoop: @unchecked Sendable {
             }
             carrier_curl_multi_poll(multi, 1000)
         }
+        carrier_curl_multi_cleanup(multi)
+        let waiting = runningThread.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.id = nil
+            state.ended = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
     }
 
     private func finish(_ easy: UnsafeMutableRawPointer, _ code: CURLcode) {

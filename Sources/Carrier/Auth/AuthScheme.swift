@@ -45,6 +45,8 @@ struct AuthContext {
     var engine: CurlEngine
     var tokens: OAuth2TokenProvider
     var options: TransferOptions
+    /// Where values derived while signing (auth headers) are remembered, to be hidden.
+    var secrets: ObtainedSecrets
 
     /// Renders one of the scheme's templates to text.
     func text(_ template: Mapping) throws(CarrierError) -> String {

@@ -4,20 +4,27 @@ import Foundation
 /// Obtains OAuth2 access tokens and keeps each until shortly before it expires.
 ///
 /// Two grants: `refresh_token` (client id, secret and a refresh token) and the service-account
-/// JWT bearer grant (an RS256-signed assertion). One shared cache serves every channel, so the
-/// API and SMTP channels of an account use the same token.
+/// JWT bearer grant (an RS256-signed assertion). One cache per runtime serves every channel, so
+/// the API and SMTP channels of an account use the same token. Expiry is read on the runtime's clock.
 public actor OAuth2TokenProvider {
-    public static let shared = OAuth2TokenProvider()
-
     private struct Cached {
         var token: String
-        var expires: Date
+        var expires: WallTime
     }
     private var cache: [String: Cached] = [:]
     /// How many token requests went out (tests and metrics read it).
     public private(set) var exchanges = 0
 
-    public init() {}
+    private let clock: any WallClock
+    private let secrets: ObtainedSecrets
+
+    /// - Parameters:
+    ///   - clock: what token expiry is read on.
+    ///   - secrets: where tokens and assertions are remembered, to be hidden from all output.
+    public init(clock: any WallClock = SystemClock(), secrets: ObtainedSecrets = ObtainedSecrets()) {
+        self.clock = clock
+        self.secrets = secrets
+    }
 
     enum Grant: Sendable {
         case refreshToken(clientID: String, clientSecret: String, refreshToken: String)
@@ -46,7 +53,7 @@ public actor OAuth2TokenProvider {
     /// However many sends ask at once, one token request goes out per grant.
     func token(url: String, grant: Grant, engine: CurlEngine, options: TransferOptions) async throws(TokenError) -> String {
         let key = url + "|" + grant.cacheKey
-        if let cached = cache[key], cached.expires.timeIntervalSinceNow > 60 { return cached.token }
+        if let cached = cache[key], cached.expires.secondsSince1970 - clock.seconds > 60 { return cached.token }
         let task = pending[key] ?? Task { () async throws -> String in
             try await self.fetch(url: url, grant: grant, key: key, engine: engine, options: options)
         }
@@ -63,8 +70,9 @@ public actor OAuth2TokenProvider {
         case .refreshToken(let id, let secret, let refreshToken):
             fields = [("grant_type", "refresh_token"), ("client_id", id), ("client_secret", secret), ("refresh_token", refreshToken)]
         case .serviceAccount(let email, let key, let scope, let subject):
-            let assertion = try Self.assertion(email: email, privateKey: key, scope: scope, subject: subject, audience: url)
-            Redactor.remember(assertion)  // a signed credential, good for an hour
+            let assertion = try Self.assertion(email: email, privateKey: key, scope: scope, subject: subject, audience: url,
+                                               now: Int(clock.seconds))
+            secrets.remember(assertion)  // a signed credential, good for an hour
             fields = [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion)]
         case .clientCredentials(let id, let secret, let scope):
             fields = [("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("scope", scope)]
@@ -81,7 +89,7 @@ public actor OAuth2TokenProvider {
         }
         let body = (try? JSONParser.parse(Array(response.body))) ?? .null
         for field in ["access_token", "refresh_token", "id_token"] {
-            if let token = body[field].stringValue { Redactor.remember(token) }
+            if let token = body[field].stringValue { secrets.remember(token) }
         }
         guard (200..<300).contains(response.status), let token = body["access_token"].stringValue else {
             let reason = [body["error"].text, body["error_description"].text].filter { !$0.isEmpty }.joined(separator: ": ")
@@ -90,12 +98,12 @@ public actor OAuth2TokenProvider {
                              errorClass: errorClass, status: response.status)
         }
         let lifetime = Double(body["expires_in"].intValue ?? 3600)
-        cache[key] = Cached(token: token, expires: Date().addingTimeInterval(lifetime))
+        cache[key] = Cached(token: token, expires: clock.now.advanced(by: .seconds(lifetime)))
         return token
     }
 
-    static func assertion(email: String, privateKey: String, scope: String, subject: String?, audience: String) throws(TokenError) -> String {
-        let now = Int(Date().timeIntervalSince1970)
+    static func assertion(email: String, privateKey: String, scope: String, subject: String?, audience: String,
+                          now: Int) throws(TokenError) -> String {
         var claims = OrderedObject()
         claims["iss"] = .string(email)
         claims["scope"] = .string(scope)

@@ -199,25 +199,26 @@ extension Mailer {
         var messages: [(Int, Message)] = []
         for (i, recipient) in chunk.enumerated() {
             do {
-                let message = try template.message(for: recipient, run: run)
+                let message = try template.message(for: recipient, run: run, now: Int(runtime.clock.seconds))
                 messages.append((i, message))
             } catch { outcomes[i] = .failed("input", error.description, nil) }
         }
         for (i, _) in messages {
             journal?.record(["line": .int(chunk[i].line), "email": .string(chunk[i].address.email), "state": "started"])
         }
-        let started = Date()
+        let started = runtime.clock.seconds
         var pending = messages
         var onward: [(Int, Message)] = []
         var alone: [(Int, Message)] = []
-        let state = await RouteState.registry.state(for: route)
+        let clock = runtime.clock
+        let state = await runtime.routeStates.state(for: route)
         let breaker = route.breaker.map { CircuitBreaker(policy: $0, state: state) }
-        if let breaker, case .skip = await breaker.decide(account) { onward = pending; pending = [] }
+        if let breaker, case .skip = await breaker.decide(account, now: clock.seconds) { onward = pending; pending = [] }
         for retries in 0... where !pending.isEmpty {
             let attempts = await dispatcher.attemptBatch(pending.map(\.1), account: account, ignoreUnsupported: route.ignoreUnsupported,
                                                          state: route.stateFile == nil ? nil : state)
             if let first = attempts.first(where: { $0.outcome != .skipped }) {
-                await breaker?.record(account, errorClass: first.outcome == .sent ? nil : first.errorClass)
+                await breaker?.record(account, errorClass: first.outcome == .sent ? nil : first.errorClass, now: clock.seconds)
             }
             // One bad message can make an ESP refuse the whole request (Brevo): then each goes alone.
             if pending.count > 1, attempts.allSatisfy({ $0.outcome == .failed && $0.errorClass == .permanent && $0.error == attempts[0].error }) {
@@ -231,8 +232,8 @@ extension Mailer {
                     : .failed(attempt.errorClass?.rawValue ?? "failed", attempt.error ?? "not sent", nil)
                 // A request that may have gone is never sent again elsewhere: it stays unknown.
                 guard attempt.outcome != .sent, attempt.errorClass != .ambiguous else { continue }
-                switch RetryDecision.after(attempt, retries: retries, elapsed: Date().timeIntervalSince(started), route: route,
-                                           jitter: Double.random(in: 0...1)) {
+                switch RetryDecision.after(attempt, retries: retries, elapsed: clock.seconds - started, route: route,
+                                           jitter: runtime.random.unit()) {
                 case .retry(let after):
                     again.append((i, message))
                     pause = max(pause ?? 0, after)
@@ -241,7 +242,7 @@ extension Mailer {
                 }
             }
             guard let pause, !again.isEmpty else { break }
-            try? await Task.sleep(for: .seconds(pause))
+            try? await clock.pause(seconds: pause)
             pending = again
         }
         // What this account could not take goes on, one by one, to the route's other accounts;
@@ -283,7 +284,7 @@ extension Mailer {
                           dryRun: Bool, renderAccount: String, run: String) async -> BulkOutcome {
         if let failure = journal?.writeFailure { return .failed("journal", failure, nil) }  // no send without its record
         let message: Message
-        do { message = try template.message(for: recipient, run: run) } catch { return .failed("input", error.description, nil) }
+        do { message = try template.message(for: recipient, run: run, now: Int(runtime.clock.seconds)) } catch { return .failed("input", error.description, nil) }
         if dryRun {
             do { _ = try render(message, account: renderAccount) } catch { return .failed("input", error.description, nil) }
             return .sent(nil, [])

@@ -61,8 +61,8 @@ struct APIChannel: Channel {
         for (name, value) in try spec.auth.headers(for: request.wire, credential: credential, context: auth) {
             // `Basic base64(user:key)` and tokens are derived or obtained here: hidden from all output.
             if type(of: spec.auth).headerValuesAreSecret {
-                Redactor.remember(value)
-                if let space = value.firstIndex(of: " ") { Redactor.remember(String(value[value.index(after: space)...])) }
+                auth.secrets.remember(value)
+                if let space = value.firstIndex(of: " ") { auth.secrets.remember(String(value[value.index(after: space)...])) }
             }
             request.headers.removeAll { $0.name.lowercased() == name.lowercased() }
             try request.headers.append(.checked(name, value, sensitive: true))

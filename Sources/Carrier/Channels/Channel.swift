@@ -32,12 +32,15 @@ protocol Channel: Sendable {
 }
 
 /// What a channel is made from: the account, its provider (nil for a channel with no provider
-/// file), and the shared transfer engine and token cache.
+/// file), and what the runtime lends it: the transfer engine, token cache, clock and the
+/// store of secrets obtained at run time.
 struct ChannelSetup: Sendable {
     var account: Account
     var provider: ProviderContext?
     var engine: CurlEngine
     var tokens: OAuth2TokenProvider
+    var clock: any WallClock
+    var secrets: ObtainedSecrets
 
     /// The provider and its section for the channel `kind`, or the error saying the provider has none.
     func providerSection<Section>(_ kind: ChannelKind, as: Section.Type) throws(CarrierError) -> (ProviderContext, Section) {
@@ -54,7 +57,8 @@ struct ChannelSetup: Sendable {
 
     /// What an auth scheme needs for one message: the provider, the message's scope, now, the network.
     func authContext(_ provider: ProviderContext, scope: Scope) -> AuthContext {
-        AuthContext(provider: provider, scope: scope, now: Date(), engine: engine, tokens: tokens, options: account.transferOptions)
+        AuthContext(provider: provider, scope: scope, now: clock.now.date, engine: engine, tokens: tokens, options: account.transferOptions,
+                    secrets: secrets)
     }
 }
 

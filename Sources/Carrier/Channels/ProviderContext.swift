@@ -11,12 +11,18 @@ struct ProviderContext: Sendable {
     let redactor: Redactor
     /// The account's `endpoint:`, split once.
     let endpoint: URLParts?
+    /// What `now` in templates reads.
+    let clock: any WallClock
 
     /// - Parameter sending: whether the account must have what sending needs (required settings and
     ///   credentials); receiving its webhooks needs neither.
-    init(definition: ProviderDefinition, account: Account, sending: Bool = true) throws(CarrierError) {
+    ///   - clock: what `now` in the provider's templates reads.
+    ///   - secrets: the runtime's obtained secrets, hidden by this context's redactor too.
+    init(definition: ProviderDefinition, account: Account, sending: Bool = true, clock: any WallClock,
+         secrets: ObtainedSecrets) throws(CarrierError) {
         self.definition = definition
         self.account = account
+        self.clock = clock
         let place = "account '\(account.name)' (provider \(definition.id))"
         var settings = OrderedObject()
         for spec in definition.settings {
@@ -35,7 +41,7 @@ struct ProviderContext: Sendable {
             throw .configuration(ConfigurationError("\(place) has an unknown setting '\(key)'",
                 hint: Suggest.hint(for: key, in: definition.settings.map(\.name))))
         }
-        var redactor = Redactor()
+        var redactor = Redactor(obtained: secrets)
         for spec in definition.credentials {
             let value = account.credentials[spec.name] ?? .null
             if sending && spec.required && value.isEmpty {
@@ -83,7 +89,7 @@ struct ProviderContext: Sendable {
         values["message"] = messageValue
         values["settings"] = .object(settings)
         values["credentials"] = .object(credentials)
-        values["now"] = .int(Int(Date().timeIntervalSince1970))
+        values["now"] = .int(Int(clock.seconds))
         values["channel"] = .string(account.channel.rawValue)  // `api` or `smtp`: one auth section can serve both
         var scope = Scope(values: values)
         scope.lazy["mime"] = { .string(try mime.write(message)) }

@@ -78,7 +78,7 @@ struct SMTPChannel: Channel {
         }
         let username = (try context.render(spec.username, in: scope)).text
         let password = try spec.password.map { t throws(CarrierError) in (try context.render(t, in: scope)).text }
-        if let password, !password.isEmpty { Redactor.remember(password) }  // it may be derived (SES), not a credential as written
+        if let password, !password.isEmpty { setup.secrets.remember(password) }  // it may be derived (SES), not a credential as written
         if spec.loginRequired && !spec.oauth2 && (username.isEmpty || (password ?? "").isEmpty) {
             throw .configuration(missingLogin(username.isEmpty ? "username" : "password"))
         }

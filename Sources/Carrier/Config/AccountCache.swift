@@ -20,9 +20,9 @@ final class AccountCache: Sendable {
     }
 
     /// The provider context of an account from this cache.
-    func context(for account: Account, definition: ProviderDefinition) throws(CarrierError) -> ProviderContext {
+    func context(for account: Account, definition: ProviderDefinition, runtime: CarrierRuntime) throws(CarrierError) -> ProviderContext {
         if let cached = contexts.withLock({ $0[account.name] }) { return cached }
-        let context = try ProviderContext(definition: definition, account: account)
+        let context = try ProviderContext(definition: definition, account: account, clock: runtime.clock, secrets: runtime.secrets)
         contexts.withLock { $0[account.name] = context }
         return context
     }

@@ -20,6 +20,9 @@ public struct Configuration: Sendable {
     var unresolvedAccounts: [String: UnresolvedAccount]
     /// Named routes; `default` is used when none is named.
     public var routes: [String: Route] = [:]
+    /// The route a send takes when it names none, before `default` (the CLI sets it from
+    /// `$CARRIER_ROUTE`; the library reads no environment variable itself).
+    public var defaultRoute: String?
     public var spoolDirectory: String?
     /// Write each message to the spool before sending, so a killed process loses nothing.
     public var spoolWriteAhead = true
@@ -202,7 +205,6 @@ public struct Configuration: Sendable {
         account.limits = raw.limits
         if !raw.webhookSecret.isNull {
             let secret = try secrets.resolve(raw.webhookSecret, place: "\(place).webhook_secret").text
-            Redactor.remember(secret)
             account.webhookSecret = secret
         }
         account.webhookURL = raw.webhookURL

@@ -13,23 +13,26 @@ public enum ExampleRunner {
         public var passed: Bool { failures.isEmpty }
     }
 
+    /// Renders every example of the provider file; nothing is sent.
     public static func run(_ definition: ProviderDefinition) -> [Outcome] {
-        definition.examples.map { example in
+        let runtime = CarrierRuntime()
+        return definition.examples.map { example in
             Outcome(provider: definition.id, name: example.name, location: "\(definition.file):\(example.mark)",
-                   failures: failures(of: example, in: definition))
+                   failures: failures(of: example, in: definition, runtime: runtime))
         }
     }
 
-    private static func failures(of example: ProviderExample, in definition: ProviderDefinition) -> [String] {
+    private static func failures(of example: ProviderExample, in definition: ProviderDefinition, runtime: CarrierRuntime) -> [String] {
         let account = Account(name: "example", provider: definition.id, channel: example.channel,
                               credentials: example.credentials.objectValue ?? OrderedObject(),
                               settings: example.settings.objectValue ?? OrderedObject())
         do {
             let message: Message
             do { message = try Message.decode(example.message) } catch { throw CarrierError.message(error) }
-            let context = try ProviderContext(definition: definition, account: account)
+            let context = try ProviderContext(definition: definition, account: account, clock: runtime.clock, secrets: runtime.secrets)
             var failures: [String] = []
-            let setup = ChannelSetup(account: account, provider: context, engine: .shared, tokens: .shared)
+            let setup = ChannelSetup(account: account, provider: context, engine: runtime.engine, tokens: runtime.tokens,
+                                     clock: runtime.clock, secrets: runtime.secrets)
             if example.channel == .smtp {
                 let rendered = try SMTPChannel(setup).render(message, showSecrets: true)
                 return compareSMTP(expected: example.request ?? .null, actual: rendered)

@@ -39,13 +39,12 @@ public final class ProviderRegistry: Sendable {
     /// An empty registry; ``standard(extraDirectories:)`` is the usual one.
     public init() {}
 
-    /// The configuration's folders, then `$CARRIER_PROVIDERS`, then the built-in providers.
-    public static func standard(extraDirectories: [String] = []) -> ProviderRegistry {
+    /// The configuration's folders, then the search path (the CLI passes `$CARRIER_PROVIDERS`,
+    /// colon-separated; the library reads no environment variable itself), then the built-in providers.
+    public static func standard(extraDirectories: [String] = [], searchPath: String? = nil) -> ProviderRegistry {
         let registry = ProviderRegistry()
         for directory in extraDirectories { registry.addDirectory(directory, namedIn: "providers: in the configuration") }
-        if let environment = getenv("CARRIER_PROVIDERS").map({ String(cString: $0) }) {
-            for directory in environment.split(separator: ":") { registry.addDirectory(String(directory), namedIn: "$CARRIER_PROVIDERS") }
-        }
+        for directory in (searchPath ?? "").split(separator: ":") { registry.addDirectory(String(directory), namedIn: "$CARRIER_PROVIDERS") }
         registry.addBuiltIns()
         return registry
     }

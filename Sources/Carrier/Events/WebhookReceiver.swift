@@ -14,14 +14,16 @@ import Synchronization
 public struct WebhookReceiver: Sendable {
     public let configuration: Configuration
     let registry: ProviderRegistry
-    let engine: CurlEngine
+    let runtime: CarrierRuntime
     /// Each account resolved once (its secrets, provider file and settings), not per webhook.
-    private let accounts = AccountCache()
+    private let accounts = ReceivingCache()
 
-    public init(configuration: Configuration, registry: ProviderRegistry = ProviderRegistry(), engine: CurlEngine = .shared) {
+    /// - Parameter runtime: the engine certificates and subscriptions are fetched with, the
+    ///   certificate cache, and the clock timestamps are checked against.
+    public init(configuration: Configuration, registry: ProviderRegistry = ProviderRegistry(), runtime: CarrierRuntime = CarrierRuntime()) {
         self.configuration = configuration
         self.registry = registry
-        self.engine = engine
+        self.runtime = runtime
     }
 
     /// An account ready to receive: resolved, with its provider's `events:` and settings.
@@ -32,7 +34,7 @@ public struct WebhookReceiver: Sendable {
         var context: ProviderContext
     }
 
-    final class AccountCache: Sendable {
+    final class ReceivingCache: Sendable {
         let entries = Mutex<[String: Result<Receiving, WebhookError>]>([:])
         /// Signatures seen (`replay:` key → the body's hash and when), kept for the tolerance.
         let signatures = Mutex<[String: (body: [UInt8], at: Double)]>([:])
@@ -73,7 +75,8 @@ public struct WebhookReceiver: Sendable {
         }
         do {
             return Receiving(account: account, provider: definition.id, spec: spec,
-                             context: try ProviderContext(definition: definition, account: account, sending: false))
+                             context: try ProviderContext(definition: definition, account: account, sending: false,
+                                                          clock: runtime.clock, secrets: runtime.secrets))
         } catch {
             throw WebhookError(.configuration, error.description)
         }
@@ -95,10 +98,11 @@ public struct WebhookReceiver: Sendable {
     /// Verifies the webhook and reads its events.
     /// - Throws: ``WebhookError`` — unknown account (404), not verified (401), unreadable (400), or
     ///   an account that cannot verify (500).
-    public func receive(account name: String, request: WebhookRequest, now: Date = Date()) async throws(WebhookError) -> Delivery {
+    /// - Parameter now: the time timestamps are checked against; default the runtime's clock.
+    public func receive(account name: String, request: WebhookRequest, now: Date? = nil) async throws(WebhookError) -> Delivery {
         let receiving = try receiving(name)
         do {
-            return try await receive(receiving, name: name, request: request, now: now)
+            return try await receive(receiving, name: name, request: request, now: now ?? runtime.clock.now.date)
         } catch {
             // A message may quote what the request carried: never a secret of the account.
             throw WebhookError(error.kind, receiving.context.redactor.redact(error.message))
@@ -114,7 +118,8 @@ public struct WebhookReceiver: Sendable {
                                    "headers": .object(request.headerObject), "query": .object(request.queryObject), "url": .string(url),
                                    "secret": account.webhookSecret.map(Value.string) ?? .null, "settings": .object(context.settings),
                                    "now": .int(Int(now.timeIntervalSince1970))])
-        let input = VerificationInput(request: request, scope: scope, secret: account.webhookSecret, account: account, engine: engine,
+        let input = VerificationInput(request: request, scope: scope, secret: account.webhookSecret, account: account, engine: runtime.engine,
+                                      certificates: runtime.certificates,
                                       rewrite: { context.rewrite(url: $0) })
         if case .handshake(let what) = try await spec.verifier.verify(input) { return Delivery(events: [], handshake: what) }
         if let handshake = spec.handshake, (try input.render(handshake.when)).isTruthy {

@@ -34,6 +34,8 @@ struct VerificationInput {
     var secret: String?
     var account: Account
     var engine: CurlEngine
+    /// Certificates fetched before, by URL.
+    var certificates: CertificateCache
     /// The account's `endpoint:` applied to a URL the verifier fetches (tests serve them on loopback).
     var rewrite: @Sendable (String) -> String
 

@@ -51,7 +51,7 @@ struct CircuitBreaker: Sendable {
     let policy: BreakerPolicy
     let state: RouteState
 
-    func decide(_ account: String, now: Double = Date().timeIntervalSince1970) async -> Decision {
+    func decide(_ account: String, now: Double) async -> Decision {
         await state.update("circuits") { circuits in
             var circuit = Circuit(circuits[account])
             defer { Self.store(circuit, account, in: &circuits) }
@@ -64,7 +64,7 @@ struct CircuitBreaker: Sendable {
     }
 
     /// Records how an attempt ended. Only `retry`, `rate_limited` and `failover` count against the account.
-    func record(_ account: String, errorClass: ErrorClass?, now: Double = Date().timeIntervalSince1970) async {
+    func record(_ account: String, errorClass: ErrorClass?, now: Double) async {
         await state.update("circuits") { circuits in
             var circuit = Circuit(circuits[account])
             switch errorClass {

@@ -1,8 +1,7 @@
 /// Bounds how many sends an account has in flight at once: API requests (`concurrency:`) and
 /// SMTP transactions, and so connections (`smtp: {connections:}`). One limiter per account and
-/// process; the channel says the limit (the account's, else the provider file's, else a default).
+/// runtime; the channel says the limit (the account's, else the provider file's, else a default).
 actor ConnectionLimits {
-    static let shared = ConnectionLimits()
     private var limiters: [String: AsyncLimiter] = [:]
 
     /// The limiter of an account whose channel has a limit; nil for one without (`file`).

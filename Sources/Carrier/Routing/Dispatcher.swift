@@ -6,8 +6,7 @@ import Foundation
 struct Dispatcher: Sendable {
     let configuration: Configuration
     let registry: ProviderRegistry
-    let engine: CurlEngine
-    let tokens: OAuth2TokenProvider
+    let runtime: CarrierRuntime
     /// Accounts and provider contexts resolved once, not per message.
     let accounts = AccountCache()
 
@@ -41,10 +40,11 @@ struct Dispatcher: Sendable {
         var provider: ProviderContext?
         if type.section != nil {
             let definition = try registry.definition(account.provider)
-            provider = kind == nil ? try accounts.context(for: account, definition: definition)
-                                   : try ProviderContext(definition: definition, account: account)
+            provider = kind == nil ? try accounts.context(for: account, definition: definition, runtime: runtime)
+                                   : try ProviderContext(definition: definition, account: account, clock: runtime.clock, secrets: runtime.secrets)
         }
-        let setup = ChannelSetup(account: account, provider: provider, engine: engine, tokens: tokens)
+        let setup = ChannelSetup(account: account, provider: provider, engine: runtime.engine, tokens: runtime.tokens,
+                                 clock: runtime.clock, secrets: runtime.secrets)
         return Prepared(account: account, channel: try type.init(setup), provider: provider?.definition.id ?? account.provider,
                         limits: (provider?.definition.limits ?? RateLimits()).overridden(by: account.limits))
     }
@@ -73,13 +73,13 @@ struct Dispatcher: Sendable {
             return Attempt(account: name, provider: prepared.provider, channel: prepared.account.channel, outcome: .skipped,
                            errorClass: .failover, error: reasons.joined(separator: "; "), skipReason: .capability)
         case .carry(let carried, let dropped):
-            if let rate = await RateLimiters.shared.limiter(for: name, limits: prepared.limits),
+            if let rate = await runtime.rateLimiters.limiter(for: name, limits: prepared.limits),
                let spent = await rate.take(1, shared: state, key: "limits:" + name) {
                 return Attempt(account: name, provider: prepared.provider, channel: prepared.account.channel, outcome: .skipped,
                                errorClass: .failover, error: "\(spent.reason); next send possible at \(ISO8601.format(epochSeconds: Int(spent.until)))",
                                skipReason: .limitSpent(until: spent.until))
             }
-            let limiter = await ConnectionLimits.shared.limiter(for: prepared.account, limit: prepared.concurrency)
+            let limiter = await runtime.connectionLimits.limiter(for: prepared.account, limit: prepared.concurrency)
             await limiter?.acquire()
             var attempt = await prepared.channel.send(carried)
             await limiter?.release()
@@ -119,12 +119,12 @@ struct Dispatcher: Sendable {
             }
         }
         if !carried.isEmpty {
-            if let rate = await RateLimiters.shared.limiter(for: name, limits: prepared.limits), let spent = await rate.take(carried.count, shared: state, key: "limits:" + name) {
+            if let rate = await runtime.rateLimiters.limiter(for: name, limits: prepared.limits), let spent = await rate.take(carried.count, shared: state, key: "limits:" + name) {
                 let skipped = Attempt(account: name, provider: prepared.provider, channel: prepared.account.channel, outcome: .skipped,
                                       errorClass: .failover, error: spent.reason, skipReason: .limitSpent(until: spent.until))
                 return messages.indices.map { results[$0] ?? skipped }
             }
-            let limiter = await ConnectionLimits.shared.limiter(for: prepared.account, limit: prepared.concurrency)
+            let limiter = await runtime.connectionLimits.limiter(for: prepared.account, limit: prepared.concurrency)
             await limiter?.acquire()
             var sent = await channel.sendBatch(carried)
             await limiter?.release()

@@ -3,7 +3,7 @@ public struct FailoverStrategy: RoutingStrategy {
     public static let name = "failover"
     public init() {}
 
-    public func order(_ members: [Route.Member], state: inout Value) -> [String] {
+    public func order(_ members: [Route.Member], state: inout Value, random: RandomSource) -> [String] {
         members.map(\.name)
     }
 }

@@ -13,9 +13,15 @@ import Logging
 /// The work is done by three parts, each in its own file: the ``Router`` takes a message along a
 /// route (order, breaker, retries), the ``Dispatcher`` hands it to one account's channel after the
 /// capability check, and the ``Outbox`` keeps what could not be sent in the spool.
+///
+/// A mailer owns its ``CarrierRuntime`` (engine, token cache, route state, limits, clock): two
+/// mailers share nothing unless given the same runtime. It is a swift-service-lifecycle
+/// `Service`: run it in a `ServiceGroup` and a graceful shutdown lets the sends under way finish
+/// (within the runtime's `shutdownGrace`), then stops its event-loop thread.
 public struct Mailer: Sendable {
     public let configuration: Configuration
     public let registry: ProviderRegistry
+    public let runtime: CarrierRuntime
     let dispatcher: Dispatcher
     let router: Router
     let logger: Logger
@@ -23,28 +29,30 @@ public struct Mailer: Sendable {
     /// - Parameters:
     ///   - configuration: accounts, routes and spool (``Configuration/load(path:environment:)``).
     ///   - registry: the provider definitions; default: the configuration's folders, then the built-ins.
-    ///   - engine: the libcurl engine every transfer runs on.
-    ///   - tokens: the OAuth2 token cache shared by the API and SMTP channels.
+    ///   - runtime: the engine, caches, state, clock and random source it sends with; default its own.
     ///   - logger: one line per attempt at `info`, secrets redacted.
-    public init(configuration: Configuration, registry: ProviderRegistry? = nil, engine: CurlEngine = .shared,
-                tokens: OAuth2TokenProvider = .shared, logger: Logger = Logger(label: "carrier")) {
+    public init(configuration: Configuration, registry: ProviderRegistry? = nil, runtime: CarrierRuntime = CarrierRuntime(),
+                logger: Logger = Logger(label: "carrier")) {
         let registry = registry ?? .standard(extraDirectories: configuration.providerDirectories)
         for warning in registry.warnings { logger.warning("\(warning)") }
         self.configuration = configuration
         self.registry = registry
-        self.dispatcher = Dispatcher(configuration: configuration, registry: registry, engine: engine, tokens: tokens)
+        self.runtime = runtime
+        self.dispatcher = Dispatcher(configuration: configuration, registry: registry, runtime: runtime)
         self.router = Router(dispatcher: dispatcher, logger: logger)
         self.logger = logger
     }
 
     private var outbox: Outbox? {
-        configuration.spoolDirectory.map { Outbox(spool: Spool(directory: $0), writeAhead: configuration.spoolWriteAhead, logger: logger) }
+        configuration.spoolDirectory.map {
+            Outbox(spool: Spool(directory: $0), writeAhead: configuration.spoolWriteAhead, clock: runtime.clock, logger: logger)
+        }
     }
 
     /// Sends a message through a route (or one account).
     ///
     /// - Parameters:
-    ///   - route: a route name; default `$CARRIER_ROUTE`, else `default`, else the first account.
+    ///   - route: a route name; default the configuration's `defaultRoute`, else `default`, else the first account.
     ///   - account: one account only, overriding any route.
     /// - Returns: the receipt; its status is `sent`, or `partial` when an SMTP server took the
     ///   message for some recipients and deferred the others (listed in `deferred`, and kept in
@@ -64,6 +72,8 @@ public struct Mailer: Sendable {
 
     /// Sends along a resolved route; `spoolRoute` is the route a spooled copy is sent by later.
     func send(_ message: Message, along plan: Route, spoolRoute: String?, queued: Spool.Entry? = nil) async throws(CarrierError) -> Receipt {
+        runtime.sends.enter()
+        defer { runtime.sends.leave() }
         var prepared = message
         if prepared.messageID == nil { prepared.messageID = MessageIDs.make(domain: message.from.domain) }
         let started = try outbox?.begin(prepared, route: spoolRoute, queued: queued)
@@ -185,7 +195,7 @@ public struct Mailer: Sendable {
         }
     }
 
-    /// The route for a send: an account alone, a named route, `$CARRIER_ROUTE`, `default`, or the first account.
+    /// The route for a send: an account alone, a named route, the configuration's `defaultRoute`, `default`, or the first account.
     func resolveRoute(_ name: String?, account: String?) throws(CarrierError) -> Route {
         guard let first = configuration.accountNames.first else {
             throw .configuration(ConfigurationError("\(configuration.file ?? "the configuration") has no accounts",
@@ -195,8 +205,7 @@ public struct Mailer: Sendable {
             guard configuration.accountNames.contains(account) else { throw .configuration(configuration.unknownAccount(account)) }
             return .single(account, like: configuration.routes["default"])
         }
-        let environment = getenv("CARRIER_ROUTE").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
-        if let wanted = name ?? environment {
+        if let wanted = name ?? configuration.defaultRoute {
             guard let route = configuration.routes[wanted] else {
                 let known = configuration.routes.keys.sorted()
                 throw .configuration(ConfigurationError("no route named '\(wanted)' in \(configuration.file ?? "the configuration")",

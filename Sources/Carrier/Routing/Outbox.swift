@@ -7,6 +7,8 @@ import Metrics
 public struct Outbox: Sendable {
     let spool: Spool
     let writeAhead: Bool
+    /// What entries' creation times read.
+    let clock: any WallClock
     let logger: Logger
 
     /// What `retry` did with one kept message.
@@ -64,7 +66,7 @@ public struct Outbox: Sendable {
 
     /// Writes the message before its first attempt, or takes over its queued entry (a batch).
     func begin(_ message: Message, route: String?, queued: Spool.Entry?) throws(CarrierError) -> Started {
-        var entry = queued ?? Spool.Entry(id: "", message: message, route: route, created: Date().timeIntervalSince1970,
+        var entry = queued ?? Spool.Entry(id: "", message: message, route: route, created: clock.seconds,
                                           attempts: [], state: .inFlight, owner: getpid())
         entry.state = .inFlight
         entry.owner = getpid()
@@ -91,7 +93,7 @@ public struct Outbox: Sendable {
         guard writeAhead, messages.count > 1 else { return messages.map { _ in nil } }
         var entries: [Spool.Entry?] = []
         for message in messages {
-            var entry = Spool.Entry(id: "", message: message, route: route, created: Date().timeIntervalSince1970,
+            var entry = Spool.Entry(id: "", message: message, route: route, created: clock.seconds,
                                     attempts: [], state: .queued, owner: getpid())
             do { try spool.create(&entry) } catch {
                 for written in entries.compactMap({ $0 }) { try? spool.remove(written.id) }

@@ -53,6 +53,7 @@ public struct RateLimits: Sendable, Equatable {
 /// token; the long ones (hour, day) do not wait — a spent hourly or daily allowance passes the
 /// account over, so the route fails over to the next. Kept by the process, or — when the route
 /// has a `state_file` — in that file, so every process sending through the route shares them.
+/// Time is read, and waited for, on the runtime's clock.
 actor RateLimiter {
     struct Bucket: Sendable {
         var capacity: Double
@@ -62,8 +63,11 @@ actor RateLimiter {
         var window: String
     }
     private var buckets: [Bucket]
+    private let clock: any WallClock
 
-    init(_ limits: RateLimits, now: Double = Date().timeIntervalSince1970) {
+    init(_ limits: RateLimits, clock: any WallClock) {
+        self.clock = clock
+        let now = clock.seconds
         var buckets: [Bucket] = []
         func add(_ limit: Int?, seconds: Double, window: String) {
             guard let limit else { return }
@@ -109,7 +113,7 @@ actor RateLimiter {
     /// under `key` in the route's state file.
     func take(_ count: Int = 1, shared: RouteState? = nil, key: String = "") async -> (reason: String, until: Double)? {
         while true {
-            let now = Date().timeIntervalSince1970
+            let now = clock.seconds
             let decision: Decision
             if let shared {
                 let template = buckets
@@ -132,22 +136,24 @@ actor RateLimiter {
             case .go: return nil
             case .spent(let reason, let until): return (reason, until)
             case .wait(let seconds):
-                do { try await Task.sleep(for: .seconds(seconds)) } catch { return ("the send was cancelled", now) }
+                do { try await clock.pause(seconds: seconds) } catch { return ("the send was cancelled", now) }
             }
         }
     }
 }
 
-/// One ``RateLimiter`` per account (and limits) in a process.
+/// One ``RateLimiter`` per account (and limits) in a runtime.
 actor RateLimiters {
-    static let shared = RateLimiters()
     private var limiters: [String: RateLimiter] = [:]
+    private let clock: any WallClock
+
+    init(clock: any WallClock) { self.clock = clock }
 
     func limiter(for account: String, limits: RateLimits) -> RateLimiter? {
         guard !limits.isEmpty else { return nil }
         let key = "\(account)|\(limits.perSecond ?? 0)|\(limits.perMinute ?? 0)|\(limits.perHour ?? 0)|\(limits.perDay ?? 0)"
         if let existing = limiters[key] { return existing }
-        let limiter = RateLimiter(limits)
+        let limiter = RateLimiter(limits, clock: clock)
         limiters[key] = limiter
         return limiter
     }

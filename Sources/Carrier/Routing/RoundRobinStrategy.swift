@@ -5,11 +5,11 @@ public struct RoundRobinStrategy: RoutingStrategy {
     public static let name = "round_robin"
     public init() {}
 
-    public func order(_ members: [Route.Member], state: inout Value) -> [String] {
+    public func order(_ members: [Route.Member], state: inout Value, random: RandomSource) -> [String] {
         let names = members.map(\.name)
         guard !names.isEmpty else { return [] }
         let count = names.count
-        let start = ((state["next"].intValue ?? Int.random(in: 0..<count)) % count + count) % count  // a hand-edited file may hold anything
+        let start = ((state["next"].intValue ?? random.int(below: count)) % count + count) % count  // a hand-edited file may hold anything
         state = .object(["next": .int((start + 1) % count)])
         return Array(names[start...] + names[..<start])
     }

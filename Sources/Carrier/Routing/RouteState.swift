@@ -62,12 +62,9 @@ actor RouteState {
         state = .object(object)
         return result
     }
-
-    /// The state of each route of a process, by route name and state file.
-    static let registry = RouteStates()
 }
 
-/// One ``RouteState`` per route (and state file) in a process.
+/// One ``RouteState`` per route (and state file) in a runtime.
 actor RouteStates {
     private var states: [String: RouteState] = [:]
 

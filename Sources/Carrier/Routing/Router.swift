@@ -8,17 +8,19 @@ import Metrics
 struct Router: Sendable {
     let dispatcher: Dispatcher
     let logger: Logger
+    var runtime: CarrierRuntime { dispatcher.runtime }
 
     func deliver(_ message: Message, route: Route) async -> Receipt {
-        let started = Date()
-        let state = await RouteState.registry.state(for: route)
+        let clock = runtime.clock, random = runtime.random
+        let started = clock.seconds
+        let state = await runtime.routeStates.state(for: route)
         let breaker = route.breaker.map { CircuitBreaker(policy: $0, state: state) }
-        let order = await state.update("strategy") { route.strategy.order(route.members, state: &$0) }
+        let order = await state.update("strategy") { route.strategy.order(route.members, state: &$0, random: random) }
         var attempts: [Attempt] = []
         var possibleDuplicate = false
         for (position, name) in order.enumerated() {
             if position > 0 { Counter(label: "carrier_failovers_total", dimensions: [("route", route.name), ("to", name)]).increment() }
-            if let breaker, case .skip(let until) = await breaker.decide(name) {
+            if let breaker, case .skip(let until) = await breaker.decide(name, now: clock.seconds) {
                 let account = dispatcher.configuration.unresolvedAccounts[name]
                 attempts.append(Attempt(account: name, provider: account?.provider ?? "?", channel: account?.channel ?? .api,
                                         outcome: .skipped, errorClass: .failover,
@@ -33,7 +35,7 @@ struct Router: Sendable {
                 attempts.append(attempt)
                 record(attempt, route: route)
                 if attempt.outcome != .skipped {
-                    await breaker?.record(name, errorClass: attempt.outcome == .sent ? nil : attempt.errorClass)
+                    await breaker?.record(name, errorClass: attempt.outcome == .sent ? nil : attempt.errorClass, now: clock.seconds)
                     await state.update("strategy") { route.strategy.record(attempt, state: &$0) }
                 }
                 if attempt.outcome == .sent {
@@ -45,12 +47,12 @@ struct Router: Sendable {
                     return receipt
                 }
                 if attempt.errorClass == .ambiguous { possibleDuplicate = true }
-                let decision = RetryDecision.after(attempt, retries: retries, elapsed: Date().timeIntervalSince(started), route: route,
-                                                   jitter: Double.random(in: 0...1))
+                let decision = RetryDecision.after(attempt, retries: retries, elapsed: clock.seconds - started, route: route,
+                                                   jitter: random.unit())
                 switch decision {
                 case .retry(let pause):
                     retries += 1
-                    try? await Task.sleep(for: .seconds(pause))
+                    try? await clock.pause(seconds: pause)
                     continue
                 case .next:
                     break

@@ -12,8 +12,9 @@ public protocol RoutingStrategy: Sendable {
 
     init()
 
-    /// The accounts to try for the next message, first choice first.
-    func order(_ members: [Route.Member], state: inout Value) -> [String]
+    /// The accounts to try for the next message, first choice first; `random` is the runtime's
+    /// source for any draw (seeded in tests).
+    func order(_ members: [Route.Member], state: inout Value, random: RandomSource) -> [String]
 
     /// Learns from an attempt that was made (sent or failed); most strategies ignore it.
     func record(_ attempt: Attempt, state: inout Value)

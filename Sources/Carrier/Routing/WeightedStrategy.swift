@@ -4,10 +4,10 @@ public struct WeightedStrategy: RoutingStrategy {
     public static let name = "weighted"
     public init() {}
 
-    public func order(_ members: [Route.Member], state: inout Value) -> [String] {
+    public func order(_ members: [Route.Member], state: inout Value, random: RandomSource) -> [String] {
         let total = members.reduce(0) { $0 + $1.weight }
         guard total > 0 else { return members.map(\.name) }
-        var draw = Int.random(in: 0..<total)
+        var draw = random.int(below: total)
         var first = members[0].name
         for member in members {
             if draw < member.weight {

@@ -1,21 +1,23 @@
 import Foundation
-import Synchronization
 
 /// Replaces secrets with `***` in anything Carrier prints, logs, raises or keeps.
 ///
 /// Built from an account's secret credentials. Every form of a secret the engine itself can
 /// produce is matched too: URL-escaped (`url_escape`, form bodies), JSON-escaped, base64 and
 /// base64url (for secrets of 8 bytes or more). Values the engine obtains or derives at run time — OAuth2 access and refresh
-/// tokens, the `Basic base64(user:key)` and `Bearer …` values of auth headers — are
-/// remembered process-wide through ``remember(_:)``, and every redactor hides them as well.
+/// tokens, the `Basic base64(user:key)` and `Bearer …` values of auth headers — are kept by the
+/// runtime's ``ObtainedSecrets``, and every redactor made with it hides them as well.
 /// Secrets of any length are hidden: a short one may mask more text than it should, which is
 /// better than showing it.
 /// Matching works on UTF-8 bytes: it runs over every string of every rendered request.
 public struct Redactor: Sendable {
     public private(set) var secrets: [String] = []
     private var patterns: [[UInt8]] = []
+    /// Values obtained at run time by the runtime this redactor belongs to.
+    public var obtained: ObtainedSecrets?
 
-    public init(secrets: [String] = []) {
+    public init(secrets: [String] = [], obtained: ObtainedSecrets? = nil) {
+        self.obtained = obtained
         for s in secrets { add(s) }
     }
 
@@ -47,27 +49,17 @@ public struct Redactor: Sendable {
         return String(quoted.dropFirst().dropLast())
     }
 
-    /// Secrets obtained or derived at run time, hidden by every redactor of the process.
-    private static let obtained = Mutex(Redactor())
-
-    /// Remembers a value the engine obtained or derived (a token, an auth header's value), so
-    /// no output of this process shows it from now on.
-    public static func remember(_ secret: String) {
-        obtained.withLock { redactor in
-            guard !redactor.secrets.contains(secret) else { return }
-            redactor.add(secret)
-        }
-    }
-
-    /// Hides the secrets the process obtained, then this redactor's own. Obtained values are
+    /// Hides the secrets the runtime obtained, then this redactor's own. Obtained values are
     /// derived from the own ones (`Basic base64(user:key)` holds the base64 of the user), so
     /// they go first: masking a part of one first would leave the rest of it readable.
     public func redact(_ text: String) -> String {
-        redactOwn(Self.obtained.withLock { $0 }.redactOwn(text))
+        guard let obtained = obtained?.redactor else { return redactOwn(text) }
+        return redactOwn(obtained.redactOwn(text))
     }
 
     public func redact(_ value: Value) -> Value {
-        redactOwn(Self.obtained.withLock { $0 }.redactOwn(value))
+        guard let obtained = obtained?.redactor else { return redactOwn(value) }
+        return redactOwn(obtained.redactOwn(value))
     }
 
     private func redactOwn(_ text: String) -> String {

@@ -86,7 +86,7 @@ struct SNSVerifier: WebhookVerifier {
             signed += key + "\n" + value + "\n"
         }
         let options = input.account.transferOptions
-        let fetched = try await CertificateCache.shared.fetch(input.rewrite(certURL), named: certURL, engine: input.engine, options: options) {
+        let fetched = try await input.certificates.fetch(input.rewrite(certURL), named: certURL, engine: input.engine, options: options) {
             X509Certificate($0) != nil
         }
         guard let certificate = X509Certificate(fetched) else {
@@ -97,7 +97,7 @@ struct SNSVerifier: WebhookVerifier {
             guard Self.isPlain(chainURL, query: false) else {
                 throw WebhookError(.configuration, "the trust_chain \(chainURL) is not an https URL without user, port, query or fragment")
             }
-            let anchors = try await CertificateCache.shared.fetch(input.rewrite(chainURL), named: chainURL, engine: input.engine, options: options) {
+            let anchors = try await input.certificates.fetch(input.rewrite(chainURL), named: chainURL, engine: input.engine, options: options) {
                 String(decoding: $0, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----")
             }
             guard certificate.chains(to: anchors) else {
@@ -138,28 +138,5 @@ struct SNSVerifier: WebhookVerifier {
         guard let url = URLComponents(string: text), url.scheme == "https", url.host?.isEmpty == false, url.port == nil,
               url.user == nil, url.password == nil, url.fragment == nil else { return false }
         return query || url.query == nil
-    }
-}
-
-/// SNS signing certificates and CA certificates by URL, fetched once per process.
-actor CertificateCache {
-    static let shared = CertificateCache()
-    private var certificates: [String: [UInt8]] = [:]
-
-    /// The bytes at `url` (shown as `name` in errors: `url` may be the account's endpoint), kept once
-    /// `usable` says they are what was asked for; a failed fetch is ``WebhookError/Kind/unavailable``.
-    func fetch(_ url: String, named name: String, engine: CurlEngine, options: TransferOptions,
-               usable: ([UInt8]) -> Bool) async throws(WebhookError) -> [UInt8] {
-        if let known = certificates[url] { return known }
-        let answer: HTTPResponse
-        do { answer = try await engine.send(HTTPRequest(method: "GET", url: url), options: options) } catch {
-            throw WebhookError(.unavailable, "the certificate at \(name) could not be fetched (\(error.kind.rawValue))")
-        }
-        guard answer.status == 200 else { throw WebhookError(.unavailable, "the certificate at \(name) could not be fetched: HTTP \(answer.status)") }
-        let certificate = Array(answer.body)
-        guard usable(certificate) else { throw WebhookError(.unverified, "what \(name) serves is not a certificate") }
-        if certificates.count >= 32 { certificates.removeAll() }  // SNS rotates a handful; nothing grows without bound
-        certificates[url] = certificate
-        return certificate
     }
 }
