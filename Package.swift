@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
@@ -37,6 +38,7 @@ let package = Package(
             "CarrierYAML", "CarrierCurl", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], plugins: ["EmbedProviders"]),
         // The webhook server of `carrier events serve`, on Hummingbird (docs/dependencies.md).
         .target(name: "CarrierServer", dependencies: [
@@ -58,6 +60,7 @@ let package = Package(
         .executableTarget(name: "CarrierExample", dependencies: ["Carrier"], path: "examples/library"),
         .testTarget(name: "CarrierTests", dependencies: [
             "Carrier", "CarrierYAML", .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
     ]
 )

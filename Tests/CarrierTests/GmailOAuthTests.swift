@@ -16,8 +16,8 @@ struct GmailOAuthTests {
         ])
         let configuration = try Fixtures.configuration(provider: "gmail", endpoint: server.url,
             credentials: "{client_id: cid.apps.googleusercontent.com, client_secret: cs-secret-1, refresh_token: 1//rt-secret}")
-        let tokens = OAuth2TokenProvider()
-        let mailer = Mailer(configuration: configuration, registry: Fixtures.registry(), tokens: tokens)
+        let mailer = Mailer(configuration: configuration, registry: Fixtures.registry())
+        let tokens = mailer.runtime.tokens
         let first = try await mailer.send(Fixtures.referenceMessage())
         let second = try await mailer.send(Fixtures.referenceMessage())
         #expect(first.messageIDs == ["18c-1"])
@@ -66,7 +66,7 @@ struct GmailOAuthTests {
         ])
         let configuration = try Fixtures.configuration(provider: "gmail", endpoint: server.url,
             credentials: "{service_account: {file: \(directory)/sa.json}}", settings: "{user: orders@shop.example.com}")
-        let receipt = try await Mailer(configuration: configuration, registry: Fixtures.registry(), tokens: OAuth2TokenProvider())
+        let receipt = try await Mailer(configuration: configuration, registry: Fixtures.registry())
             .send(Fixtures.referenceMessage())
         #expect(receipt.messageIDs == ["18c-sa"])
         let requests = try await server.requests()
@@ -99,7 +99,7 @@ struct GmailOAuthTests {
         let configuration = try Fixtures.configuration(provider: "gmail", endpoint: server.url,
             credentials: "{client_id: cid, client_secret: cs-secret-2, refresh_token: 1//rt-secret-2}")
         do {
-            try await Mailer(configuration: configuration, registry: Fixtures.registry(), tokens: OAuth2TokenProvider()).send(Fixtures.referenceMessage())
+            try await Mailer(configuration: configuration, registry: Fixtures.registry()).send(Fixtures.referenceMessage())
             Issue.record("sent without a token")
         } catch CarrierError.notSent(let receipt) {
             let attempt = try #require(receipt.attempts.first)

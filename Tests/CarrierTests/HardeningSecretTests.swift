@@ -49,7 +49,7 @@ struct HardeningSecretTests {
         ])
         let configuration = try Fixtures.configuration(provider: "gmail", endpoint: server.url,
             credentials: "{client_id: cid, client_secret: cs-secret-2, refresh_token: 1//rt-secret-2}")
-        let mailer = Mailer(configuration: configuration, registry: Fixtures.registry(), tokens: OAuth2TokenProvider())
+        let mailer = Mailer(configuration: configuration, registry: Fixtures.registry())
         let receipt = try #require(await notSent { try await mailer.send(Fixtures.referenceMessage()) })
         let error = try #require(receipt.attempts.last?.error)
         #expect(error.contains("token *** / *** is odd"), "\(error)")

@@ -112,10 +112,8 @@ struct HardeningTransportTests {
         message.cc = []
         message.bcc = []
         let mailer = try Self.mailer("accounts:\n  relay: {provider: smtp, channel: smtp, smtp: {host: 127.0.0.1, port: \(closedPort()), tls: none}}\n")
-        let started = Date()
         let receipt = try #require(await notSent { try await mailer.send(message) })
-        #expect(Date().timeIntervalSince(started) < 5)
-        #expect(receipt.attempts.first?.skipReason == .capability)
+        #expect(receipt.attempts.first?.skipReason == .capability, "refused before any connection is tried")
         #expect(receipt.attempts.first?.error?.contains("at most 1000 recipients") == true)
     }
 
@@ -190,7 +188,7 @@ struct HardeningTransportTests {
         #expect(receipt.attempts.first?.errorClass == .failover)
 
         do {
-            _ = try await CurlEngine.shared.send(HTTPRequest(method: "POST", url: "http://127.0.0.1:1/send\r\nX: y"))
+            _ = try await testEngine.send(HTTPRequest(method: "POST", url: "http://127.0.0.1:1/send\r\nX: y"))
             Issue.record("a malformed URL was sent")
         } catch {
             #expect(error.kind == .malformed && !error.requestSent)

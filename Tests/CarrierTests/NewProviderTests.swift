@@ -43,7 +43,7 @@ struct NewProviderTests {
         let settings = JSONWriter.string(example.settings.isNull ? .object([:]) : example.settings)
         let config = try Fixtures.configuration(provider: id, endpoint: server.url, credentials: credentials, settings: settings,
                                                 extra: "routes:\n  default: {accounts: [test], ignore_unsupported: true}")
-        let mailer = Mailer(configuration: config, registry: registry, tokens: OAuth2TokenProvider())
+        let mailer = Mailer(configuration: config, registry: registry)
         let receipt = try await mailer.send(Fixtures.referenceMessage())
         #expect(receipt.status == .sent || receipt.status == .partial, "\(id): \(receipt.failureSummary)")
         #expect(receipt.messageIDs == (example.expect?["message_ids"].arrayValue ?? []).map(\.text), "\(id)")

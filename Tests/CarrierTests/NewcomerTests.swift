@@ -218,13 +218,14 @@ struct NewcomerTests {
               body: {json: {now: "{{ now }}", date: "{{ date }}"}}
             """, file: "clock.yaml")
         let account = Account(name: "clock", provider: "clock", channel: .api)
-        let setup = ChannelSetup(account: account, provider: try ProviderContext(definition: definition, account: account),
-                                 engine: .shared, tokens: .shared)
+        let runtime = CarrierRuntime(clock: ManualClock(now: WallTime(secondsSince1970: 1_800_000_000)))
+        let setup = ChannelSetup(account: account, provider: try ProviderContext(definition: definition, account: account,
+                                                                                 clock: runtime.clock, secrets: runtime.secrets),
+                                 engine: runtime.engine, tokens: runtime.tokens, clock: runtime.clock, secrets: runtime.secrets)
         var message = try Fixtures.referenceMessage()
         message.date = 1_700_000_000
         let body = try APIChannel(setup).render(message, showSecrets: false)["body"]
-        let now = Int(Date().timeIntervalSince1970)
-        #expect(abs((body["now"].intValue ?? 0) - now) <= 5)
+        #expect(body["now"] == 1_800_000_000, "now is the runtime's clock")
         #expect(body["date"] == 1_700_000_000)
     }
 

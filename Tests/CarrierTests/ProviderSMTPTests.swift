@@ -92,7 +92,7 @@ struct ProviderSMTPTests {
                 settings: {user: orders@shop.example.com}
                 smtp: {host: 127.0.0.1, port: \(server.port), ca_file: \(cert.certificate)}
             """, file: "c.yaml")
-        let receipt = try await Mailer(configuration: configuration, registry: Fixtures.registry(), tokens: OAuth2TokenProvider())
+        let receipt = try await Mailer(configuration: configuration, registry: Fixtures.registry())
             .send(Fixtures.referenceMessage())
         let transcript = receipt.attempts[0].smtp?.transcript ?? []
         #expect(transcript.contains { $0.hasPrefix("C: AUTH XOAUTH2") })
@@ -120,7 +120,7 @@ struct ProviderSMTPTests {
                 settings: {user: orders@shop.example.com}
                 smtp: {host: 127.0.0.1, port: \(server.port), ca_file: \(cert.certificate)}
             """, file: "c.yaml")
-        let receipt = try await Mailer(configuration: configuration, registry: Fixtures.registry(), tokens: OAuth2TokenProvider())
+        let receipt = try await Mailer(configuration: configuration, registry: Fixtures.registry())
             .send(Fixtures.referenceMessage())
         #expect(receipt.status == .sent)
         #expect(receipt.attempts[0].smtp?.transcript.contains { $0.hasPrefix("C: AUTH XOAUTH2") } == true)

@@ -40,9 +40,9 @@ struct RetryDecisionTests {
         let members: [Route.Member] = [.init(name: "x"), .init(name: "y")]
         let one = RouteState(route: "one", file: file)
         let two = RouteState(route: "two", file: file)
-        let first = await one.update("strategy") { RoundRobinStrategy().order(members, state: &$0) }
-        _ = await two.update("strategy") { RoundRobinStrategy().order(members, state: &$0) }
-        let second = await one.update("strategy") { RoundRobinStrategy().order(members, state: &$0) }
+        let first = await one.update("strategy") { RoundRobinStrategy().order(members, state: &$0, random: RandomSource(seed: 1)) }
+        _ = await two.update("strategy") { RoundRobinStrategy().order(members, state: &$0, random: RandomSource(seed: 1)) }
+        let second = await one.update("strategy") { RoundRobinStrategy().order(members, state: &$0, random: RandomSource(seed: 1)) }
         #expect(first.first != second.first, "route one moved on by one, whatever route two did")
     }
 }

@@ -118,7 +118,7 @@ struct SigningProviderTests {
         let config = try Fixtures.configuration(provider: "msgraph", endpoint: server.url,
                                                 credentials: "{tenant_id: tenant-1, client_id: app-1, client_secret: app-secret-1}",
                                                 settings: "{user: orders@shop.example.com}")
-        let receipt = try await Mailer(configuration: config, registry: Fixtures.registry(), tokens: OAuth2TokenProvider())
+        let receipt = try await Mailer(configuration: config, registry: Fixtures.registry())
             .send(Fixtures.referenceMessage())
         #expect(receipt.status == .sent && receipt.messageIDs.isEmpty)
         #expect(receipt.value["accepted_for_later"] == true)

@@ -9,6 +9,11 @@ Control endpoints (JSON):
                            (Content-Encoding: gzip) — for the response size cap.
   GET  /_control/requests  every request so far: [{"method","path","headers":[[k,v]],"body_b64","time"}]
   POST /_control/reset     forget requests and scripts
+  GET  /_control/stats     {"in_flight": N, "peak": N}: requests being answered now, and the most at once
+  POST /_control/release   answers every request held by "hold" now
+An answer with "hold": N waits until N requests are in flight at once (or /_control/release, or
+60 s) before it answers, and says in a header X-Held whether the N were reached: a test of
+concurrency that reads counts, not clocks.
 Stops on SIGTERM, or by itself after --lifetime seconds (default 600), so no test leaks it.
 """
 import base64, gzip, json, sys, threading, time
@@ -17,6 +22,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 lock = threading.Lock()
 requests = []
 scripts = {}
+stats = {"in_flight": 0, "peak": 0}
+changed = threading.Condition(lock)
+released = threading.Event()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -56,11 +64,37 @@ class Handler(BaseHTTPRequestHandler):
                 requests.clear()
                 scripts.clear()
             return self._send(200, {}, {"ok": True})
+        if path == "/_control/stats":
+            with lock:
+                return self._send(200, {}, dict(stats))
+        if path == "/_control/release":
+            released.set()
+            with changed:
+                changed.notify_all()
+            return self._send(200, {}, {"ok": True})
+        with changed:
+            stats["in_flight"] += 1
+            stats["peak"] = max(stats["peak"], stats["in_flight"])
+            changed.notify_all()
+        try:
+            self._answer(path, body)
+        finally:
+            with changed:
+                stats["in_flight"] -= 1
+                changed.notify_all()
+
+    def _answer(self, path, body):
         with lock:
             requests.append({"method": self.command, "path": self.path, "headers": [[k, v] for k, v in self.headers.items()],
                              "body_b64": base64.b64encode(body).decode(), "time": time.time()})
             queue = scripts.get(path) or scripts.get("*") or [{"status": 200, "body": {}}]
             answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        if answer.get("hold"):
+            with changed:
+                # The peak, not the count now: once N were in flight together, every held one may go.
+                changed.wait_for(lambda: stats["peak"] >= answer["hold"] or released.is_set(), timeout=60)
+                reached = stats["peak"] >= answer["hold"]
+            answer = dict(answer, headers=dict(answer.get("headers", {}), **{"X-Held": "reached" if reached else "released"}))
         if answer.get("delay"):
             time.sleep(answer["delay"])
         if answer.get("drop"):
@@ -94,6 +128,7 @@ def main():
     # A child of a threaded test runner inherits its blocked signal mask: take SIGTERM back.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     lifetime = float(sys.argv[sys.argv.index("--lifetime") + 1]) if "--lifetime" in sys.argv else 600
+    ThreadingHTTPServer.request_queue_size = 256  # many sends connect at once; the default backlog of 5 drops SYNs
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     threading.Timer(lifetime, server.shutdown).start()

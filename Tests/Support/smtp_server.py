@@ -16,6 +16,9 @@ OUTDIR as NNNN.json {"mail_from", "rcpt_tos", "data_b64", "tls", "auth_login"}.
   --idle-timeout SECONDS          close connections idle this long (default 300)
   --xoauth2 USER:TOKEN            also offer AUTH XOAUTH2 and accept this user and bearer token
   --lifetime SECONDS              stop by itself (default 600)
+SIGUSR1 closes every open connection as an idle timeout would (421, then close) and then writes
+"idle-closed-N" (N counts the signals) into the folder: a test closes idle connections when it
+chooses, instead of sleeping past a timer.
 """
 import argparse, asyncio, base64, json, os, signal, ssl, sys, threading
 from aiosmtpd.smtp import SMTP, AuthResult
@@ -112,6 +115,32 @@ class Refusing(asyncio.Protocol):
         asyncio.get_running_loop().call_later(0.2, transport.close)
 
 
+open_sessions = set()
+idle_closes = 0
+
+
+class Tracked(SMTP):
+    """An aiosmtpd session the server can close on SIGUSR1."""
+    def connection_made(self, transport):
+        open_sessions.add(self)
+        super().connection_made(transport)
+
+    def connection_lost(self, error):
+        open_sessions.discard(self)
+        super().connection_lost(error)
+
+
+def close_idle():
+    global idle_closes
+    for session in list(open_sessions):
+        if session.transport is not None and not session.transport.is_closing():
+            session.transport.write(b"421 4.4.2 test.smtp.local idle timeout\r\n")
+            session.transport.close()
+    idle_closes += 1
+    with open(os.path.join(args.outdir, "idle-closed-%d" % idle_closes), "w"):
+        pass
+
+
 def factory():
     if args.greeting:
         return Refusing()
@@ -123,8 +152,8 @@ def factory():
     if args.xoauth2:
         kwargs.update(auth_required=True, auth_require_tls=(args.tls != "none"), auth_exclude_mechanism=["LOGIN", "PLAIN"],
                       authenticator=lambda *a: AuthResult(success=False, handled=False))
-        return SMTP(OAuthHandler(), **kwargs)
-    return SMTP(Handler(), **kwargs)
+        return Tracked(OAuthHandler(), **kwargs)
+    return Tracked(Handler(), **kwargs)
 
 
 async def main():
@@ -133,6 +162,8 @@ async def main():
     print("READY", server.sockets[0].getsockname()[1], flush=True)
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGUSR1})
+    loop.add_signal_handler(signal.SIGUSR1, close_idle)
     loop.call_later(args.lifetime, stop.set)
     await stop.wait()
     server.close()

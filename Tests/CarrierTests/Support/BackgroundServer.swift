@@ -51,3 +51,14 @@ struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+/// Waits until `condition` holds, checking every 20 ms for at most `seconds`: for a server or a
+/// process to reach a state, never to outlast a timer.
+func poll(_ what: String, seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    throw TestFailure("gave up waiting for \(what) after \(seconds) s")
+}

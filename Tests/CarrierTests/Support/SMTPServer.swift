@@ -26,6 +26,17 @@ final class SMTPServer: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    private var idleCloses = 0
+
+    /// Closes every open connection as the server's idle timeout would (421, then close), and
+    /// returns once the server says it has (polled).
+    func closeIdleConnections() async throws {
+        idleCloses += 1
+        kill(server.process.processIdentifier, SIGUSR1)
+        let marker = directory + "/idle-closed-\(idleCloses)"
+        try await poll("the SMTP server to close its connections") { FileManager.default.fileExists(atPath: marker) }
+    }
+
     func received() throws -> [Received] {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
         return try names.map { name in
@@ -69,4 +80,17 @@ func closedPort() -> Int {
     _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
     _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Whether something accepts TCP connections on 127.0.0.1:`port`.
+func canConnect(port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
 }
