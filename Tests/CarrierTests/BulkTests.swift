@@ -548,6 +548,34 @@ struct BulkTests {
         }
     }
 
+    @Test("Batches go through the router: a round-robin route sends its batch requests to each account in turn")
+    func batchesFollowTheRoute() async throws {
+        let first = try CaptureServer(), second = try CaptureServer()
+        defer { first.stop(); second.stop() }
+        let ok = Answer.json(200, .array((0..<2).map { _ in .object(["ErrorCode": 0, "Message": "OK", "MessageID": "pm-1"]) }))
+        try await first.script(["/email/batch": [ok]])
+        try await second.script(["/email/batch": [ok]])
+        let config = try Configuration.parse("""
+            accounts:
+              one: {provider: postmark, endpoint: "\(first.url)", credentials: {server_token: pm-token-1}, limits: {batch_size: 2}}
+              two: {provider: postmark, endpoint: "\(second.url)", credentials: {server_token: pm-token-2}, limits: {batch_size: 2}}
+            routes:
+              default: {strategy: round_robin, accounts: [one, two]}
+            """, file: "carrier.yaml")
+        let template = try BulkTemplate.parse("from: a@example.com\nsubject: Hi\ntext: t\n", source: "m.yaml")
+        let recipients = AsyncStream<BulkRecipient> { continuation in
+            for i in 0..<8 { continuation.yield(BulkRecipient(line: i + 1, address: Address(email: "r\(i)@example.com"), fields: ["email": .string("r\(i)@example.com")])) }
+            continuation.finish()
+        }
+        let mailer = Mailer(configuration: config, registry: Fixtures.registry(), runtime: CarrierRuntime(random: RandomSource(seed: 3)))
+        let summary = try await mailer.bulk(template, recipients: recipients, fields: ["email"], journal: nil, inFlight: 1)
+        #expect(summary.sent == 8)
+        #expect(summary.perAccount == ["one": 4, "two": 4], "round robin: one batch request of two to each account in turn")
+        let firstRequests = try await first.requests(), secondRequests = try await second.requests()
+        #expect(firstRequests.count == 2 && secondRequests.count == 2)
+        #expect((firstRequests + secondRequests).allSatisfy { ($0.json.arrayValue?.count ?? 0) == 2 })
+    }
+
     /// The last value a progress callback saw.
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()

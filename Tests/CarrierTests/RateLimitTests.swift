@@ -122,8 +122,6 @@ struct RateLimitTests {
         #expect(try JSONParser.parse(result.stdout)["sent"] == 6, "\(result.stdout)\(result.stderr)")
         let requests = try await server.requests()
         #expect(requests.count == 3 && requests.allSatisfy { ($0.json.arrayValue?.count ?? 0) == 2 }, "three batches of two")
-        // Each answer takes 0.3 s: one at a time means arrivals at least that far apart.
-        let times = requests.map(\.time).sorted()
-        for i in 1..<times.count { #expect(times[i] - times[i - 1] >= 0.25, "two batches in flight at once: \(times)") }
+        #expect(try await server.stats().peak == 1, "slow answers, and never two batches at the server at once")
     }
 }

@@ -162,16 +162,16 @@ extension Mailer {
                                     + summary.badRows.count, total: total, failed: summary.failed,
                                   elapsed: Date().timeIntervalSince(started)))
         }
-        // An account with a batch endpoint takes many recipients per request: the one asked for, or a
-        // failover route's first (what it cannot take goes on to the route's other accounts).
-        let batchAccount = account ?? (plan.members.count == 1 || plan.strategy is FailoverStrategy ? plan.members.first?.name : nil)
-        if !dryRun, batching, let batchAccount, let size = dispatcher.batchSize(batchAccount) {
+        // Accounts with a batch endpoint take many recipients per request: chunks as large as the
+        // smallest such endpoint of the route; the router sends each chunk where the strategy says.
+        let batchSize = plan.members.compactMap { dispatcher.batchSize($0.name) }.min()
+        if !dryRun, batching, let size = batchSize {
             await InOrderWindow.run(next: { () async -> [BulkRecipient]? in
                 var chunk: [BulkRecipient] = []
                 while chunk.count < size, let recipient = await nextToSend() { chunk.append(recipient) }
                 return chunk.isEmpty ? nil : chunk
             }, inFlight: max(1, min(inFlight, 8))) { chunk -> [(BulkRecipient, BulkOutcome)] in
-                await self.bulkBatch(chunk, template: template, journal: journal, account: batchAccount, route: plan, run: run)
+                await self.bulkBatch(chunk, template: template, journal: journal, route: plan, run: run)
             } report: { _, results in
                 for (recipient, outcome) in results { settle(recipient, outcome) }
             }
@@ -192,7 +192,7 @@ extension Mailer {
     ///
     /// Messages the answer refused for a passing reason (`retry`, `rate_limited`) are sent again in
     /// one batch as the route's retry policy says (its backoff, or the provider's Retry-After).
-    private func bulkBatch(_ chunk: [BulkRecipient], template: BulkTemplate, journal: BulkJournal?, account: String,
+    private func bulkBatch(_ chunk: [BulkRecipient], template: BulkTemplate, journal: BulkJournal?,
                            route: Route, run: String) async -> [(BulkRecipient, BulkOutcome)] {
         if let failure = journal?.writeFailure { return chunk.map { ($0, .failed("journal", failure, nil)) } }
         var outcomes: [Int: BulkOutcome] = [:]
@@ -206,51 +206,14 @@ extension Mailer {
         for (i, _) in messages {
             journal?.record(["line": .int(chunk[i].line), "email": .string(chunk[i].address.email), "state": "started"])
         }
-        let started = runtime.clock.seconds
-        var pending = messages
-        var onward: [(Int, Message)] = []
-        var alone: [(Int, Message)] = []
-        let clock = runtime.clock
-        let state = await runtime.routeStates.state(for: route)
-        let breaker = route.breaker.map { CircuitBreaker(policy: $0, state: state) }
-        if let breaker, case .skip = await breaker.decide(account, now: clock.seconds) { onward = pending; pending = [] }
-        for retries in 0... where !pending.isEmpty {
-            let attempts = await dispatcher.attemptBatch(pending.map(\.1), account: account, ignoreUnsupported: route.ignoreUnsupported,
-                                                         state: route.stateFile == nil ? nil : state)
-            if let first = attempts.first(where: { $0.outcome != .skipped }) {
-                await breaker?.record(account, errorClass: first.outcome == .sent ? nil : first.errorClass, now: clock.seconds)
+        let deliveries = await router.deliver(batch: messages.map(\.1), route: route)
+        var singles: [(Int, Message, Route)] = []
+        for ((i, message), delivery) in zip(messages, deliveries) {
+            switch delivery {
+            case .done(let receipt): outcomes[i] = Self.outcome(of: receipt)
+            case .alone(let along, _): singles.append((i, message, along))
             }
-            // One bad message can make an ESP refuse the whole request (Brevo): then each goes alone.
-            if pending.count > 1, attempts.allSatisfy({ $0.outcome == .failed && $0.errorClass == .permanent && $0.error == attempts[0].error }) {
-                alone = pending
-                break
-            }
-            var again: [(Int, Message)] = []
-            var pause: Double?
-            for ((i, message), attempt) in zip(pending, attempts) {
-                outcomes[i] = attempt.outcome == .sent ? .sent(account, attempt.messageIDs)
-                    : .failed(attempt.errorClass?.rawValue ?? "failed", attempt.error ?? "not sent", nil)
-                // A request that may have gone is never sent again elsewhere: it stays unknown.
-                guard attempt.outcome != .sent, attempt.errorClass != .ambiguous else { continue }
-                switch RetryDecision.after(attempt, retries: retries, elapsed: clock.seconds - started, route: route,
-                                           jitter: runtime.random.unit()) {
-                case .retry(let after):
-                    again.append((i, message))
-                    pause = max(pause ?? 0, after)
-                case .next: onward.append((i, message))
-                case .stop: break
-                }
-            }
-            guard let pause, !again.isEmpty else { break }
-            try? await clock.pause(seconds: pause)
-            pending = again
         }
-        // What this account could not take goes on, one by one, to the route's other accounts;
-        // a batch refused as a whole for good goes one by one along the whole route.
-        var others = route
-        others.members.removeAll { $0.name == account }
-        let rest = others
-        let singles = alone.map { ($0.0, $0.1, route) } + (rest.members.isEmpty ? [] : onward.map { ($0.0, $0.1, rest) })
         await InOrderWindow.run(singles, inFlight: 32) { item in
             (item.0, await self.sendAlone(item.1, along: item.2, spoolRoute: route.name))
         } report: { _, result in
@@ -259,13 +222,18 @@ extension Mailer {
         return chunk.indices.map { (chunk[$0], outcomes[$0] ?? .failed("failed", "not sent", nil)) }
     }
 
-    /// Sends a message of a failed batch on its own, along (the rest of) its route.
+    /// Sends a message of a batch on its own, along (the rest of) its route.
     private func sendAlone(_ message: Message, along route: Route, spoolRoute: String) async -> BulkOutcome {
-        do {
-            let receipt = try await send(message, along: route, spoolRoute: spoolRoute)
-            return receipt.status == .partial ? .partial(receipt.account, receipt.messageIDs) : .sent(receipt.account, receipt.messageIDs)
-        } catch {
-            return Self.outcome(of: error)
+        do { return Self.outcome(of: try await send(message, along: route, spoolRoute: spoolRoute)) } catch { return Self.outcome(of: error) }
+    }
+
+    /// What a receipt means for its recipient.
+    static func outcome(of receipt: Receipt) -> BulkOutcome {
+        switch receipt.status {
+        case .sent: return .sent(receipt.account, receipt.messageIDs)
+        case .partial: return .partial(receipt.account, receipt.messageIDs)
+        default:
+            return .failed(receipt.attempts.last?.errorClass?.rawValue ?? "failed", receipt.attempts.last?.error ?? "not sent", receipt.spoolPath)
         }
     }
 
@@ -273,8 +241,7 @@ extension Mailer {
     static func outcome(of error: CarrierError) -> BulkOutcome {
         switch error {
         case .message, .template, .header: return .failed("input", error.description, nil)
-        case .notSent(let receipt):
-            return .failed(receipt.attempts.last?.errorClass?.rawValue ?? "failed", receipt.attempts.last?.error ?? "not sent", receipt.spoolPath)
+        case .notSent(let receipt): return outcome(of: receipt)
         default: return .failed("error", error.description, nil)
         }
     }
@@ -291,8 +258,7 @@ extension Mailer {
         }
         journal?.record(["line": .int(recipient.line), "email": .string(recipient.address.email), "state": "started"])
         do {
-            let receipt = try await send(message, route: route, account: account)
-            return receipt.status == .partial ? .partial(receipt.account, receipt.messageIDs) : .sent(receipt.account, receipt.messageIDs)
+            return Self.outcome(of: try await send(message, route: route, account: account))
         } catch {
             return Self.outcome(of: error)
         }

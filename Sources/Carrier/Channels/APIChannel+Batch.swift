@@ -86,7 +86,7 @@ extension ProviderFileReader {
     }
 }
 
-extension APIChannel {
+extension APIChannel: BatchChannel {
     /// Messages per batch request, or nil when the provider has no batch endpoint.
     var batchSize: Int? { spec.batch?.size }
 

@@ -90,14 +90,14 @@ struct Dispatcher: Sendable {
 
     /// Messages per request of the account's batch endpoint, or nil when it has none.
     func batchSize(_ name: String) -> Int? {
-        guard let prepared = try? prepare(name), let size = (prepared.channel as? APIChannel)?.batchSize else { return nil }
+        guard let prepared = try? prepare(name), let size = (prepared.channel as? any BatchChannel)?.batchSize else { return nil }
         return min(size, prepared.limits.batchSize ?? size)
     }
 
     /// Sends messages through the account's batch endpoint in one request (after the capability
     /// check of each, and within the account's limits); one attempt per message, in order.
     func attemptBatch(_ messages: [Message], account name: String, ignoreUnsupported: Bool, state: RouteState? = nil) async -> [Attempt] {
-        guard let prepared = try? prepare(name), let channel = prepared.channel as? APIChannel else { return [] }
+        guard let prepared = try? prepare(name), let channel = prepared.channel as? any BatchChannel else { return [] }
         var carried: [Message] = []
         var results: [Int: Attempt] = [:]
         var dropped: [Int: [String]] = [:]

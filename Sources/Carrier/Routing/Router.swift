@@ -68,7 +68,7 @@ struct Router: Sendable {
     }
 
     /// One structured log line and the metrics of an attempt; secrets were redacted by the channel.
-    private func record(_ attempt: Attempt, route: Route) {
+    func record(_ attempt: Attempt, route: Route) {
         var metadata: Logger.Metadata = [
             "route": .string(route.name), "account": .string(attempt.account), "provider": .string(attempt.provider),
             "channel": .string(attempt.channel.rawValue), "outcome": .string(attempt.outcome.rawValue),
