@@ -21,7 +21,7 @@ struct AzureHMACAuth: AuthScheme {
     func headers(for request: HTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)] {
         let key = try context.text(accessKey)
         guard let secret = Data(base64Encoded: key) else {
-            throw .configuration(ConfigurationError("the Azure access key is not base64",
+            throw .policy(PolicyError("the Azure access key is not base64",
                                                     hint: "copy the key from the resource's Keys page in the Azure portal"))
         }
         let date = RFC2822Date.httpDate(epochSeconds: Int(context.now.timeIntervalSince1970))

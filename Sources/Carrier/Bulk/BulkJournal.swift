@@ -34,8 +34,8 @@ public final class BulkJournal: Sendable {
         self.path = path
         fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw .configuration(ConfigurationError("cannot open the journal \(path): \(String(cString: strerror(errno)))",
-                                                    hint: "choose another place with --journal"))
+            throw .storage(StorageError("the journal", path: path, reason: String(cString: strerror(errno)),
+                                        hint: "choose another place with --journal"))
         }
         // A run killed mid-line left a torn last line: end it, so the next record starts clean.
         var last: UInt8 = 0x0A
@@ -60,10 +60,10 @@ public final class BulkJournal: Sendable {
             if let run = entry["run"].stringValue { history.run = history.run ?? run; continue }
             guard let row = entry["line"].intValue else { continue }
             let key = History.key(row, entry["email"].text)
-            switch entry["state"].text {
-            case "started", "unknown": history.unknown.insert(key)
-            case "sent", "refused", "spooled": history.done.insert(key); history.unknown.remove(key)
-            default: history.unknown.remove(key)  // failed for a passing reason: the next run sends it again
+            switch State(rawValue: entry["state"].text) {
+            case .started?, .unknown?: history.unknown.insert(key)
+            case .sent?, .refused?, .spooled?: history.done.insert(key); history.unknown.remove(key)
+            case .failed?, nil: history.unknown.remove(key)  // failed for a passing reason: the next run sends it again
             }
         }
         return history

@@ -145,15 +145,15 @@ extension Mailer {
             case .sent(let via, let ids), .partial(let via, let ids):
                 if case .partial = outcome { summary.partial += 1 } else { summary.sent += 1 }
                 if let via { summary.perAccount[via, default: 0] += 1; entry["account"] = .string(via) }
-                entry["state"] = "sent"
+                entry["state"] = .string(BulkJournal.State.sent.rawValue)
                 if !ids.isEmpty { entry["message_ids"] = .array(ids.map(Value.string)) }
-            case .failed(let errorClass, let error, let spoolPath):
-                summary.failed[errorClass, default: 0] += 1
+            case .failed(let cause, let error, let spoolPath):
+                summary.failed[cause.label, default: 0] += 1
                 // Refused for good is final; kept in the spool, the spool sends it; a request that went
                 // out without an answer is unknown (not sent again unless asked); anything else is sent
                 // again by the next run.
-                entry["state"] = spoolPath != nil ? "spooled" : (errorClass == "permanent" ? "refused" : (errorClass == "ambiguous" ? "unknown" : "failed"))
-                entry["class"] = .string(errorClass)
+                entry["state"] = .string(BulkJournal.State(cause, spooled: spoolPath != nil).rawValue)
+                entry["class"] = .string(cause.label)
                 entry["error"] = .string(error)
                 if let spoolPath { entry["spool_path"] = .string(spoolPath) }
             }
@@ -194,17 +194,17 @@ extension Mailer {
     /// one batch as the route's retry policy says (its backoff, or the provider's Retry-After).
     private func bulkBatch(_ chunk: [BulkRecipient], template: BulkTemplate, journal: BulkJournal?,
                            route: Route, run: String) async -> [(BulkRecipient, BulkOutcome)] {
-        if let failure = journal?.writeFailure { return chunk.map { ($0, .failed("journal", failure, nil)) } }
+        if let failure = journal?.writeFailure { return chunk.map { ($0, .failed(.journal, failure)) } }
         var outcomes: [Int: BulkOutcome] = [:]
         var messages: [(Int, Message)] = []
         for (i, recipient) in chunk.enumerated() {
             do {
                 let message = try template.message(for: recipient, run: run, now: Int(runtime.clock.seconds))
                 messages.append((i, message))
-            } catch { outcomes[i] = .failed("input", error.description, nil) }
+            } catch { outcomes[i] = .failed(.input, error.description) }
         }
         for (i, _) in messages {
-            journal?.record(["line": .int(chunk[i].line), "email": .string(chunk[i].address.email), "state": "started"])
+            journal?.record(["line": .int(chunk[i].line), "email": .string(chunk[i].address.email), "state": .string(BulkJournal.State.started.rawValue)])
         }
         let deliveries = await router.deliver(batch: messages.map(\.1), route: route)
         var singles: [(Int, Message, Route)] = []
@@ -219,7 +219,7 @@ extension Mailer {
         } report: { _, result in
             outcomes[result.0] = result.1
         }
-        return chunk.indices.map { (chunk[$0], outcomes[$0] ?? .failed("failed", "not sent", nil)) }
+        return chunk.indices.map { (chunk[$0], outcomes[$0] ?? .failed(.unsent, "not sent")) }
     }
 
     /// Sends a message of a batch on its own, along (the rest of) its route.
@@ -233,41 +233,35 @@ extension Mailer {
         case .sent: return .sent(receipt.account, receipt.messageIDs)
         case .partial: return .partial(receipt.account, receipt.messageIDs)
         default:
-            return .failed(receipt.attempts.last?.errorClass?.rawValue ?? "failed", receipt.attempts.last?.error ?? "not sent", receipt.spoolPath)
+            let last = receipt.attempts.last
+            return .failed(last?.errorClass.map(BulkOutcome.Cause.attempt) ?? .unsent, last?.error ?? "not sent", spoolPath: receipt.spoolPath)
         }
     }
 
     /// What a send that threw means for its recipient.
     static func outcome(of error: CarrierError) -> BulkOutcome {
         switch error {
-        case .message, .template, .header: return .failed("input", error.description, nil)
+        case .message, .template, .header: return .failed(.input, error.description)
         case .notSent(let receipt): return outcome(of: receipt)
-        default: return .failed("error", error.description, nil)
+        default: return .failed(.error, error.description)
         }
     }
 
     /// Builds, journals and sends one recipient's message (or only renders it, for a dry run).
     private func bulkSend(_ recipient: BulkRecipient, template: BulkTemplate, journal: BulkJournal?, route: String?, account: String?,
                           dryRun: Bool, renderAccount: String, run: String) async -> BulkOutcome {
-        if let failure = journal?.writeFailure { return .failed("journal", failure, nil) }  // no send without its record
+        if let failure = journal?.writeFailure { return .failed(.journal, failure) }  // no send without its record
         let message: Message
-        do { message = try template.message(for: recipient, run: run, now: Int(runtime.clock.seconds)) } catch { return .failed("input", error.description, nil) }
+        do { message = try template.message(for: recipient, run: run, now: Int(runtime.clock.seconds)) } catch { return .failed(.input, error.description) }
         if dryRun {
-            do { _ = try render(message, account: renderAccount) } catch { return .failed("input", error.description, nil) }
+            do { _ = try render(message, account: renderAccount) } catch { return .failed(.input, error.description) }
             return .sent(nil, [])
         }
-        journal?.record(["line": .int(recipient.line), "email": .string(recipient.address.email), "state": "started"])
+        journal?.record(["line": .int(recipient.line), "email": .string(recipient.address.email), "state": .string(BulkJournal.State.started.rawValue)])
         do {
             return Self.outcome(of: try await send(message, route: route, account: account))
         } catch {
             return Self.outcome(of: error)
         }
     }
-}
-
-/// What became of one recipient.
-enum BulkOutcome: Sendable {
-    case sent(String?, [String])
-    case partial(String?, [String])
-    case failed(String, String, String?)
 }

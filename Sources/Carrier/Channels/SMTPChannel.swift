@@ -84,7 +84,7 @@ struct SMTPChannel: Channel {
         }
         let sendsCredentials = !username.isEmpty && (!(password ?? "").isEmpty || spec.oauth2)
         if sendsCredentials && ports.contains(where: { $0.tls == .none }) && !(override?.allowPlaintextAuth ?? false) {
-            throw .configuration(ConfigurationError("\(place) would send its SMTP password without TLS",
+            throw .policy(PolicyError("\(place) would send its SMTP password without TLS",
                 hint: "use tls: starttls or implicit, or set smtp: {allow_plaintext_auth: true} if this server is trusted"))
         }
         let mailFrom = override?.envelopeFrom ?? message.from.email

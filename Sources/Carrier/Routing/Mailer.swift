@@ -191,7 +191,8 @@ public struct Mailer: Sendable {
                 return await router.deliver(entry.message, route: route)
             }
         } catch {
-            throw .configuration(ConfigurationError("the spool cannot be used: \(error)", hint: "nothing was sent; fix the folder and retry"))
+            throw .storage(StorageError("the spool", path: outbox.spool.directory, reason: error.description,
+                                        hint: "nothing was sent; fix the folder and retry"))
         }
     }
 

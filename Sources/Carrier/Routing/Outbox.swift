@@ -77,13 +77,13 @@ public struct Outbox: Sendable {
             if queued != nil { try spool.write(entry) }
             return Started(entry: entry, lock: lock)
         } catch {
-            throw Self.unusable(error)
+            throw unusable(error)
         }
     }
 
-    private static func unusable(_ error: SpoolError) -> CarrierError {
-        .configuration(ConfigurationError("cannot write to the spool: \(error)",
-                                          hint: "check the folder's permissions, or remove spool: from the configuration"))
+    private func unusable(_ error: SpoolError) -> CarrierError {
+        .storage(StorageError("the spool", path: spool.directory, reason: error.description,
+                              hint: "check the folder's permissions and free space, or remove spool: from the configuration"))
     }
 
     /// Writes a batch whole before the first send, so a process killed anywhere in it loses nothing.
@@ -97,7 +97,7 @@ public struct Outbox: Sendable {
                                     attempts: [], state: .queued, owner: getpid())
             do { try spool.create(&entry) } catch {
                 for written in entries.compactMap({ $0 }) { try? spool.remove(written.id) }
-                throw Self.unusable(error)
+                throw unusable(error)
             }
             entries.append(entry)
         }

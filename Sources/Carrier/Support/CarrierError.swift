@@ -2,6 +2,10 @@
 public enum CarrierError: Error, Sendable, CustomStringConvertible {
     /// `carrier.yaml`, an account, or a missing credential.
     case configuration(ConfigurationError)
+    /// A file Carrier keeps (spool, journal, event log) that cannot be read or written.
+    case storage(StorageError)
+    /// A send refused to protect a credential (no TLS), or a credential in the wrong form.
+    case policy(PolicyError)
     /// A provider file that does not load.
     case definition(DiagnosticsError)
     /// A provider template that failed while rendering this message.
@@ -18,6 +22,8 @@ public enum CarrierError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .configuration(let e): return "configuration error: \(e)"
+        case .storage(let e): return "storage error: \(e)"
+        case .policy(let e): return "refused: \(e)"
         case .definition(let e): return e.description
         case .template(let e): return e.description
         case .message(let e): return e.description
