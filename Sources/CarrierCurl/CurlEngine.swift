@@ -115,20 +115,20 @@ public final class CurlEngine: Sendable {
     }
 
     /// Sends an HTTP request and returns the answer, whatever its status.
-    public func send(_ request: HTTPRequest, options: TransferOptions = TransferOptions()) async throws(TransferError) -> HTTPResponse {
+    public func send(_ request: CurlHTTPRequest, options: TransferOptions = TransferOptions()) async throws(TransferError) -> CurlHTTPResponse {
         let key = Self.poolKey(request.url)
-        let result: Result<HTTPResponse, TransferError> = await run(key: key, configure: { handle in
+        let result: Result<CurlHTTPResponse, TransferError> = await run(key: key, configure: { handle in
             Self.configureHTTP(handle, request, options)
         }, finish: { handle, code in
             let collector = handle.endCollecting()
             if collector.overflowed {
-                return .success(HTTPResponse(status: handle.info(CURLINFO_RESPONSE_CODE), headers: collector.headers, body: collector.body,
+                return .success(CurlHTTPResponse(status: handle.info(CURLINFO_RESPONSE_CODE), headers: collector.headers, body: collector.body,
                                              truncated: true))
             }
             guard code == CURLE_OK else {
                 return .failure(Self.transferError(code, handle: handle, errorBuffer: collector.errorText))
             }
-            return .success(HTTPResponse(status: handle.info(CURLINFO_RESPONSE_CODE), headers: collector.headers, body: collector.body))
+            return .success(CurlHTTPResponse(status: handle.info(CURLINFO_RESPONSE_CODE), headers: collector.headers, body: collector.body))
         })
         return try result.get()
     }
@@ -138,7 +138,7 @@ public final class CurlEngine: Sendable {
         URLParts(url)?.origin ?? url
     }
 
-    private static func configureHTTP(_ handle: CurlHandle, _ request: HTTPRequest, _ options: TransferOptions) {
+    private static func configureHTTP(_ handle: CurlHandle, _ request: CurlHTTPRequest, _ options: TransferOptions) {
         handle.set(CURLOPT_URL, request.url)
         handle.set(CURLOPT_NOSIGNAL, true)
         handle.set(CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))

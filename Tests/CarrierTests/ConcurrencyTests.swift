@@ -56,7 +56,7 @@ struct ConcurrencyTests {
         var stuck = Self.ok.objectValue!
         stuck["delay"] = .double(10)
         try await server.script(["*": [.object(stuck)]])
-        let task = Task { try await testEngine.send(HTTPRequest(method: "POST", url: server.url + "/slow")) }
+        let task = Task { try await testEngine.send(CurlHTTPRequest(method: "POST", url: server.url + "/slow")) }
         try await poll("the request to reach the server") { try await server.stats().inFlight == 1 }
         task.cancel()
         let result = await task.result

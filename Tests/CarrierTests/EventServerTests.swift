@@ -39,11 +39,11 @@ struct EventServerTests {
         let server = try EventsServer(config: try configuration(folder), output: output, arguments: ["--max-body", "4000"])
         defer { server.stop() }
 
-        let health = try await testEngine.send(HTTPRequest(method: "GET", url: server.url + "/health"))
+        let health = try await testEngine.send(CurlHTTPRequest(method: "GET", url: server.url + "/health"))
         #expect(health.status == 200 && String(decoding: health.body, as: UTF8.self) == "ok")
         // The activation check some ESPs make: 200 for an account that receives events, 404 otherwise.
-        #expect(try await testEngine.send(HTTPRequest(method: "GET", url: server.url + "/events/mg")).status == 200)
-        #expect(try await testEngine.send(HTTPRequest(method: "GET", url: server.url + "/events/nobody")).status == 404)
+        #expect(try await testEngine.send(CurlHTTPRequest(method: "GET", url: server.url + "/events/mg")).status == 200)
+        #expect(try await testEngine.send(CurlHTTPRequest(method: "GET", url: server.url + "/events/nobody")).status == 404)
         let first = try post(server, ["--id", "evt-a"])
         #expect(first.status == 200 && first.body["written"] == 1, "\(first.body) \(server.stderr)")
         #expect(lines(output).count == 1, "the event is on disk when the 2xx comes")
@@ -62,37 +62,37 @@ struct EventServerTests {
         #expect(try post(server, account: "broken", ["--id", "evt-g"]).status == 500)
         // Form bodies with empty names are read, not a crash, before any signature is checked.
         for body in ["=", "&&=", "a=&=b"] {
-            let answer = try await testEngine.send(HTTPRequest(method: "POST", url: server.url + "/events/mg",
+            let answer = try await testEngine.send(CurlHTTPRequest(method: "POST", url: server.url + "/events/mg",
                 headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Data(body.utf8)))
             #expect(answer.status == 401, "\(body) → \(answer.status)")
         }
-        #expect(try await testEngine.send(HTTPRequest(method: "GET", url: server.url + "/health")).status == 200)
+        #expect(try await testEngine.send(CurlHTTPRequest(method: "GET", url: server.url + "/health")).status == 200)
         // Event Grid's validation (Azure) is answered with its code, and writes nothing.
         let validation = #"[{"id":"v-1","eventType":"Microsoft.EventGrid.SubscriptionValidationEvent","data":{"validationCode":"512d38b6"}}]"#
-        let answered = try await testEngine.send(HTTPRequest(method: "POST", url: server.url + "/events/az?secret=grid-5e2a9c",
+        let answered = try await testEngine.send(CurlHTTPRequest(method: "POST", url: server.url + "/events/az?secret=grid-5e2a9c",
             headers: [("Content-Type", "application/json"), ("aeg-event-type", "SubscriptionValidation")], body: Data(validation.utf8)))
         let answer = try JSONParser.parse(Array(answered.body))
         #expect(answered.status == 200 && answer["validationResponse"] == "512d38b6", "\(answer)")
-        #expect(try await testEngine.send(HTTPRequest(method: "POST", url: server.url + "/events/az?secret=wrong",
+        #expect(try await testEngine.send(CurlHTTPRequest(method: "POST", url: server.url + "/events/az?secret=wrong",
             headers: [("Content-Type", "application/json")], body: Data(validation.utf8))).status == 401)
         // A GET with the account's token in its query and no body (an activation check) writes nothing.
-        let activated = try await testEngine.send(HTTPRequest(method: "GET", url: server.url + "/events/az?secret=grid-5e2a9c"))
+        let activated = try await testEngine.send(CurlHTTPRequest(method: "GET", url: server.url + "/events/az?secret=grid-5e2a9c"))
         let activation = try JSONParser.parse(Array(activated.body))
         #expect(activated.status == 200 && activation["written"] == 0, "\(activated.status) \(activation)")
         // CloudEvents' validation (Event Grid with the CloudEvents schema): the origin is echoed for a known account.
-        let options = try await testEngine.send(HTTPRequest(method: "OPTIONS", url: server.url + "/events/az",
+        let options = try await testEngine.send(CurlHTTPRequest(method: "OPTIONS", url: server.url + "/events/az",
             headers: [("WebHook-Request-Origin", "eventgrid.azure.net")]))
         #expect(options.status == 200 && options.headers.first { $0.name.lowercased() == "webhook-allowed-origin" }?.value == "eventgrid.azure.net",
                 "\(options.status) \(options.headers)")
         #expect(options.headers.contains { $0.name.lowercased() == "webhook-allowed-rate" && $0.value == "*" })
-        #expect(try await testEngine.send(HTTPRequest(method: "OPTIONS", url: server.url + "/events/nobody",
+        #expect(try await testEngine.send(CurlHTTPRequest(method: "OPTIONS", url: server.url + "/events/nobody",
             headers: [("WebHook-Request-Origin", "eventgrid.azure.net")])).status == 404)
         // Elastic Email: a GET with the event in its query, and the account's token.
         let query = "status=Opened&to=alice%40example.com&messageid=ee-1&date=2026-11-27T12%3A00%3A00Z"
-        let notified = try await testEngine.send(HTTPRequest(method: "GET", url: server.url + "/events/ee?token=tok-5f1e&" + query))
+        let notified = try await testEngine.send(CurlHTTPRequest(method: "GET", url: server.url + "/events/ee?token=tok-5f1e&" + query))
         let notice = try JSONParser.parse(Array(notified.body))
         #expect(notified.status == 200 && notice["written"] == 1, "\(notice)")
-        #expect(try await testEngine.send(HTTPRequest(method: "GET", url: server.url + "/events/ee?token=wrong&" + query)).status == 401)
+        #expect(try await testEngine.send(CurlHTTPRequest(method: "GET", url: server.url + "/events/ee?token=wrong&" + query)).status == 401)
         #expect(lines(output).last?["message_id"] == "ee-1" && lines(output).last?["event"] == "opened")
         let written = lines(output).filter { $0["provider"] == "mailgun" }
         #expect(written.map { $0["event_id"].text } == ["evt-a", "evt-r1"])

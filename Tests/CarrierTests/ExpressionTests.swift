@@ -49,7 +49,7 @@ struct ExpressionTests {
         #expect {
             _ = try template.render(in: Scope(values: ["n": "abc"]))
         } throws: { error in
-            (error as? TemplateError)?.description.hasPrefix("t.yaml:1:") == true && "\(error)".contains("not a whole number")
+            (error as? MappingError)?.description.hasPrefix("t.yaml:1:") == true && "\(error)".contains("not a whole number")
         }
     }
 }

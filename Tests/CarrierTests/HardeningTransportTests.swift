@@ -188,7 +188,7 @@ struct HardeningTransportTests {
         #expect(receipt.attempts.first?.errorClass == .failover)
 
         do {
-            _ = try await testEngine.send(HTTPRequest(method: "POST", url: "http://127.0.0.1:1/send\r\nX: y"))
+            _ = try await testEngine.send(CurlHTTPRequest(method: "POST", url: "http://127.0.0.1:1/send\r\nX: y"))
             Issue.record("a malformed URL was sent")
         } catch {
             #expect(error.kind == .malformed && !error.requestSent)

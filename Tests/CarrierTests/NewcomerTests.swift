@@ -199,7 +199,7 @@ struct NewcomerTests {
               default: {accounts: [relay], ignore_unsupported: true}
             """, file: "c.yaml")
         var message = try Fixtures.referenceMessage()
-        message.template = Message.Template(id: "welcome")
+        message.template = Message.ProviderTemplate(id: "welcome")
         await #expect {
             try await Mailer(configuration: configuration).send(message)
         } throws: { error in
@@ -219,7 +219,7 @@ struct NewcomerTests {
             """, file: "clock.yaml")
         let account = Account(name: "clock", provider: "clock", channel: .api)
         let runtime = CarrierRuntime(clock: ManualClock(now: WallTime(secondsSince1970: 1_800_000_000)))
-        let setup = ChannelSetup(account: account, provider: try ProviderContext(definition: definition, account: account,
+        let setup = ChannelContext(account: account, provider: try ProviderBinding(definition: definition, account: account,
                                                                                  clock: runtime.clock, secrets: runtime.secrets),
                                  engine: runtime.engine, tokens: runtime.tokens, clock: runtime.clock, secrets: runtime.secrets)
         var message = try Fixtures.referenceMessage()

@@ -24,7 +24,7 @@ struct AWSSigV4Auth: AuthScheme {
                             sessionToken: file.template(r, "session_token"))
     }
 
-    func headers(for request: HTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)] {
+    func headers(for request: CurlHTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)] {
         let token = try sessionToken.map { t throws(CarrierError) in try context.text(t) }.flatMap { $0.isEmpty ? nil : $0 }
         return AWSSigV4.sign(request, service: try context.text(service), region: try context.text(region),
                              accessKeyID: try context.text(accessKeyID), secretAccessKey: try context.text(secretAccessKey),
@@ -34,7 +34,7 @@ struct AWSSigV4Auth: AuthScheme {
 
 /// The SigV4 algorithm itself, as AWS documents it (and botocore implements it).
 enum AWSSigV4 {
-    static func sign(_ request: HTTPRequest, service: String, region: String, accessKeyID: String, secretAccessKey: String,
+    static func sign(_ request: CurlHTTPRequest, service: String, region: String, accessKeyID: String, secretAccessKey: String,
                      sessionToken: String?, date: Date) -> [(name: String, value: String)] {
         let (amzDate, day) = timestamps(date)
         let url = ParsedURL(request.url)

@@ -27,7 +27,7 @@ protocol AuthScheme: Sendable {
 
     /// Header fields that authenticate `request`. `credential` is what ``fetchCredential(_:)``
     /// returned, or nil when rendering without the network.
-    func headers(for request: HTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)]
+    func headers(for request: CurlHTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)]
 }
 
 extension AuthScheme {
@@ -39,7 +39,7 @@ extension AuthScheme {
 /// What an auth scheme may read: the account's provider context, the message's template scope,
 /// the send time, and the network for schemes that fetch a token.
 struct AuthContext {
-    var provider: ProviderContext
+    var provider: ProviderBinding
     var scope: Scope
     var now: Date
     var engine: CurlEngine

@@ -18,7 +18,7 @@ struct AzureHMACAuth: AuthScheme {
         return AzureHMACAuth(accessKey: key)
     }
 
-    func headers(for request: HTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)] {
+    func headers(for request: CurlHTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)] {
         let key = try context.text(accessKey)
         guard let secret = Data(base64Encoded: key) else {
             throw .policy(PolicyError("the Azure access key is not base64",

@@ -17,7 +17,7 @@ struct BasicAuth: AuthScheme {
         return BasicAuth(username: username, password: password)
     }
 
-    func headers(for request: HTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)] {
+    func headers(for request: CurlHTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)] {
         let pair = (try context.text(username)) + ":" + (try context.text(password))
         return [("Authorization", "Basic " + Data(pair.utf8).base64EncodedString())]
     }

@@ -10,7 +10,7 @@ struct BearerAuth: AuthScheme {
         BearerAuth(token: file.compile(value))
     }
 
-    func headers(for request: HTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)] {
+    func headers(for request: CurlHTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)] {
         [("Authorization", "Bearer " + (try context.text(token)))]
     }
 }

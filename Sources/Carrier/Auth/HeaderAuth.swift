@@ -14,7 +14,7 @@ struct HeaderAuth: AuthScheme {
         return HeaderAuth(name: name, value: value)
     }
 
-    func headers(for request: HTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)] {
+    func headers(for request: CurlHTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)] {
         [(name, try context.text(value))]
     }
 }

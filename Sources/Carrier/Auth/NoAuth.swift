@@ -8,7 +8,7 @@ struct NoAuth: AuthScheme {
 
     static func read(_ value: YAMLNode, in file: ProviderFileReader) -> NoAuth? { NoAuth() }
 
-    func headers(for request: HTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)] {
+    func headers(for request: CurlHTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)] {
         []
     }
 }

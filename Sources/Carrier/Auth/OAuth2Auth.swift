@@ -54,7 +54,7 @@ struct OAuth2Auth: AuthScheme {
         return try await context.tokens.token(url: url, grant: grant, engine: context.engine, options: context.options)
     }
 
-    func headers(for request: HTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)] {
+    func headers(for request: CurlHTTPRequest, credential: String?, context: AuthContext) throws(CarrierError) -> [(name: String, value: String)] {
         [("Authorization", "Bearer " + (credential ?? "<access token obtained at send time>"))]
     }
 

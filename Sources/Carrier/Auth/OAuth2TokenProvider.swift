@@ -78,10 +78,10 @@ public actor OAuth2TokenProvider {
             fields = [("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("scope", scope)]
         }
         exchanges += 1
-        let request = HTTPRequest(method: "POST", url: url,
+        let request = CurlHTTPRequest(method: "POST", url: url,
                                   headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
                                   body: Data(FormBody.urlEncoded(fields).utf8))
-        let response: HTTPResponse
+        let response: CurlHTTPResponse
         do {
             response = try await engine.send(request, options: options)
         } catch {

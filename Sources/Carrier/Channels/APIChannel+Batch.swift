@@ -159,7 +159,7 @@ extension APIChannel: BatchChannel {
             request.url = context.rewrite(url: (try context.render(batch.url, in: scope)).text)
             let body = try context.render(bodyTemplate, in: scope)
             request.body = RequestBody(contentType: "application/json", bytes: Data(JSONWriter.bytes(body)), display: body)
-            let response: HTTPResponse
+            let response: CurlHTTPResponse
             switch await transfer(&request, scope: scope, started: started) {
             case .answered(let answer): response = answer
             case .failed(let failed): return all(failed)

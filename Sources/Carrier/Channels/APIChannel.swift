@@ -17,11 +17,11 @@ struct APIChannel: Channel {
         file.readAPI(section)
     }
 
-    let setup: ChannelSetup
-    let context: ProviderContext
+    let setup: ChannelContext
+    let context: ProviderBinding
     let spec: APISpec
 
-    init(_ setup: ChannelSetup) throws(CarrierError) {
+    init(_ setup: ChannelContext) throws(CarrierError) {
         self.setup = setup
         (context, spec) = try setup.providerSection(Self.kind, as: APISpec.self)
     }
@@ -40,7 +40,7 @@ struct APIChannel: Channel {
 
     /// Step 1: the request for a message, before authentication.
     func request(for message: Message, scope: inout Scope) throws(CarrierError) -> RenderedRequest {
-        let mimeHeaders = try spec.mimeHeaders.map { t throws(CarrierError) in ProviderContext.headerFields(try context.render(t, in: scope)) } ?? []
+        let mimeHeaders = try spec.mimeHeaders.map { t throws(CarrierError) in ProviderBinding.headerFields(try context.render(t, in: scope)) } ?? []
         let writer = MIMEWriter(includeBcc: spec.mimeIncludesBcc, extraHeaders: mimeHeaders)
         scope.lazy["mime"] = { .string(try writer.write(message)) }
         let url = context.rewrite(url: (try context.render(spec.url, in: scope)).text)
@@ -110,7 +110,7 @@ struct APIChannel: Channel {
 
     /// A request's fate: the provider's answer, or the attempt that failed before one came.
     enum TransferResult {
-        case answered(HTTPResponse)
+        case answered(CurlHTTPResponse)
         case failed(Attempt)
     }
 
@@ -132,8 +132,8 @@ struct APIChannel: Channel {
     }
 
     /// What an answer means for the message, by the provider's response rules.
-    func settle(_ response: HTTPResponse, started: Date) -> Attempt {
-        let outcome: ResponseInterpreter.Outcome
+    func settle(_ response: CurlHTTPResponse, started: Date) -> Attempt {
+        let outcome: ResponseInterpreter.Interpretation
         do { outcome = try ResponseInterpreter(spec: spec.response, context: context).interpret(response) } catch {
             // The request went out and an answer came that the file's rules cannot read:
             // a success status leaves it unknown whether the message was taken.

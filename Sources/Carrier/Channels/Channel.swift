@@ -20,7 +20,7 @@ protocol Channel: Sendable {
     static func readSection(_ section: NodeReader, in file: ProviderFileReader, capabilities: Capabilities) -> (any Sendable)?
 
     /// The channel for one account; throws when the account cannot use it.
-    init(_ setup: ChannelSetup) throws(CarrierError)
+    init(_ setup: ChannelContext) throws(CarrierError)
     /// What this channel of the provider can carry.
     var capabilities: Capabilities { get }
     /// How many sends the account may have in flight at once through this channel, or nil for no limit.
@@ -34,16 +34,16 @@ protocol Channel: Sendable {
 /// What a channel is made from: the account, its provider (nil for a channel with no provider
 /// file), and what the runtime lends it: the transfer engine, token cache, clock and the
 /// store of secrets obtained at run time.
-struct ChannelSetup: Sendable {
+struct ChannelContext: Sendable {
     var account: Account
-    var provider: ProviderContext?
+    var provider: ProviderBinding?
     var engine: CurlEngine
     var tokens: OAuth2TokenProvider
     var clock: any WallClock
     var secrets: ObtainedSecrets
 
     /// The provider and its section for the channel `kind`, or the error saying the provider has none.
-    func providerSection<Section>(_ kind: ChannelKind, as: Section.Type) throws(CarrierError) -> (ProviderContext, Section) {
+    func providerSection<Section>(_ kind: ChannelKind, as: Section.Type) throws(CarrierError) -> (ProviderBinding, Section) {
         guard let provider else {
             throw .configuration(ConfigurationError("account '\(account.name)' has no provider for the \(kind) channel"))
         }
@@ -56,7 +56,7 @@ struct ChannelSetup: Sendable {
     }
 
     /// What an auth scheme needs for one message: the provider, the message's scope, now, the network.
-    func authContext(_ provider: ProviderContext, scope: Scope) -> AuthContext {
+    func authContext(_ provider: ProviderBinding, scope: Scope) -> AuthContext {
         AuthContext(provider: provider, scope: scope, now: clock.now.date, engine: engine, tokens: tokens, options: account.transferOptions,
                     secrets: secrets)
     }

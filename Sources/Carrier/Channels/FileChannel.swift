@@ -16,7 +16,7 @@ struct FileChannel: Channel {
 
     let account: Account
 
-    init(_ setup: ChannelSetup) {
+    init(_ setup: ChannelContext) {
         account = setup.account
     }
 

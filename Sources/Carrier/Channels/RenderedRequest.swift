@@ -44,8 +44,8 @@ public struct RenderedRequest: Sendable {
     }
 
     /// The request as it goes on the wire.
-    var wire: HTTPRequest {
-        HTTPRequest(method: method, url: url, headers: headers.map { ($0.name, $0.value) }, body: body.bytes)
+    var wire: CurlHTTPRequest {
+        CurlHTTPRequest(method: method, url: url, headers: headers.map { ($0.name, $0.value) }, body: body.bytes)
     }
 
     /// The request as JSON for people and tests: `{method, url, headers, body}`.

@@ -4,9 +4,9 @@ import Foundation
 /// Applies a provider's response rules to an HTTP answer.
 struct ResponseInterpreter {
     let spec: ResponseSpec
-    let context: ProviderContext
+    let context: ProviderBinding
 
-    struct Outcome {
+    struct Interpretation {
         var accepted: Bool
         var messageIDs: [String]
         var error: String?
@@ -19,7 +19,7 @@ struct ResponseInterpreter {
     /// Error text longer than this is cut (after redaction, so no part of a secret survives).
     static let maximumErrorLength = 500
 
-    func interpret(_ response: HTTPResponse) throws(CarrierError) -> Outcome {
+    func interpret(_ response: CurlHTTPResponse) throws(CarrierError) -> Interpretation {
         if response.truncated { return oversized(response) }
         let text = String(decoding: response.body, as: UTF8.self)
         let body = (try? JSONParser.parse(Array(response.body))) ?? (text.isEmpty ? .null : .string(text))
@@ -39,25 +39,25 @@ struct ResponseInterpreter {
             // The rules expect an id and the answer has none: it cannot be read, so whether the
             // provider took the message is unknown — not a success to report.
             if spec.messageIDs != nil && list.isEmpty {
-                return Outcome(accepted: false, messageIDs: [], error: describe(response, "the answer has no message id the provider file "
+                return Interpretation(accepted: false, messageIDs: [], error: describe(response, "the answer has no message id the provider file "
                                    + "can read, so whether the message was accepted is unknown: " + text),
                                errorClass: .ambiguous)
             }
             let later = try spec.acceptedForLater.map { t throws(CarrierError) in (try context.render(t, in: scope)).isTruthy } ?? false
             let recipients = try spec.recipients.map { t throws(CarrierError) in Attempt.RecipientResult.list(try context.render(t, in: scope)) } ?? []
-            return Outcome(accepted: true, messageIDs: list, acceptedForLater: later,
+            return Interpretation(accepted: true, messageIDs: list, acceptedForLater: later,
                            recipients: recipients.map { var r = $0; r.error = r.error.map { context.redactor.redact($0) }; return r })
         }
         var errorText = try spec.error.map { t throws(CarrierError) in (try context.render(t, in: scope)).text } ?? ""
         if errorText.isEmpty { errorText = text.trimmingCharacters(in: .whitespacesAndNewlines) }
         if errorText.isEmpty { errorText = "no error text" }
         errorText = describe(response, errorText)
-        return Outcome(accepted: false, messageIDs: [], error: errorText, errorClass: try classify(response.status, scope: scope),
+        return Interpretation(accepted: false, messageIDs: [], error: errorText, errorClass: try classify(response.status, scope: scope),
                        retryAfter: try retryAfter(response, scope: scope))
     }
 
     /// `HTTP <status>: <text>`, redacted first and then cut.
-    private func describe(_ response: HTTPResponse, _ text: String) -> String {
+    private func describe(_ response: CurlHTTPResponse, _ text: String) -> String {
         var redacted = context.redactor.redact(text).escapingControlCharacters()
         if redacted.count > Self.maximumErrorLength { redacted = String(redacted.prefix(Self.maximumErrorLength)) + "…" }
         return "HTTP \(response.status): " + redacted
@@ -65,13 +65,13 @@ struct ResponseInterpreter {
 
     /// An answer past the size cap is classified by its status alone; a success status whose
     /// body was not read in full may or may not mean the message was taken.
-    private func oversized(_ response: HTTPResponse) -> Outcome {
+    private func oversized(_ response: CurlHTTPResponse) -> Interpretation {
         let note = "the answer is larger than \(context.account.transferOptions.maximumResponseBytes) bytes; reading stopped there"
         if (200..<300).contains(response.status) {
-            return Outcome(accepted: false, messageIDs: [], error: describe(response, note), errorClass: .ambiguous)
+            return Interpretation(accepted: false, messageIDs: [], error: describe(response, note), errorClass: .ambiguous)
         }
         let errorClass = spec.classify.first { $0.range.contains(response.status) }?.errorClass ?? .forHTTPStatus(response.status)
-        return Outcome(accepted: false, messageIDs: [], error: describe(response, note), errorClass: errorClass,
+        return Interpretation(accepted: false, messageIDs: [], error: describe(response, note), errorClass: errorClass,
                        retryAfter: Self.retryAfterHeader(response))
     }
 
@@ -89,13 +89,13 @@ struct ResponseInterpreter {
         return ErrorClass.forHTTPStatus(status)
     }
 
-    private func retryAfter(_ response: HTTPResponse, scope: Scope) throws(CarrierError) -> Double? {
+    private func retryAfter(_ response: CurlHTTPResponse, scope: Scope) throws(CarrierError) -> Double? {
         if let template = spec.retryAfter, let seconds = DurationText.hint(try context.render(template, in: scope)) { return seconds }
         return Self.retryAfterHeader(response)
     }
 
     /// `Retry-After` as seconds or an HTTP date; a value that is not a sensible wait is no hint.
-    static func retryAfterHeader(_ response: HTTPResponse) -> Double? {
+    static func retryAfterHeader(_ response: CurlHTTPResponse) -> Double? {
         guard let header = response.header("Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
         if let seconds = DurationText.hint(.string(header)) { return seconds }
         if let date = RFC2822Date.parse(header) { return DurationText.hint(.double(Double(date) - Date().timeIntervalSince1970)) }

@@ -20,11 +20,11 @@ struct SMTPChannel: Channel {
         file.readSMTP(section, base: capabilities)
     }
 
-    let setup: ChannelSetup
-    let context: ProviderContext
+    let setup: ChannelContext
+    let context: ProviderBinding
     let spec: SMTPSpec
 
-    init(_ setup: ChannelSetup) throws(CarrierError) {
+    init(_ setup: ChannelContext) throws(CarrierError) {
         self.setup = setup
         (context, spec) = try setup.providerSection(Self.kind, as: SMTPSpec.self)
     }
@@ -60,7 +60,7 @@ struct SMTPChannel: Channel {
         let override = context.account.smtp
         let place = "account '\(context.account.name)'"
         let scope = context.scope(for: message)
-        let headers = try spec.headers.map { t throws(CarrierError) in ProviderContext.headerFields(try context.render(t, in: scope)) } ?? []
+        let headers = try spec.headers.map { t throws(CarrierError) in ProviderBinding.headerFields(try context.render(t, in: scope)) } ?? []
         let mime: String
         do { mime = try MIMEWriter(includeBcc: false, extraHeaders: headers).write(message) } catch { throw .header(error) }
         let host: String

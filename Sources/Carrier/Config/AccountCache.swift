@@ -5,7 +5,7 @@ import Synchronization
 /// checked credentials, the redactor) and its channel.
 final class AccountCache: Sendable {
     private let accounts = Mutex<[String: Account]>([:])
-    private let contexts = Mutex<[String: ProviderContext]>([:])
+    private let contexts = Mutex<[String: ProviderBinding]>([:])
     private let channels = Mutex<[String: Dispatcher.Prepared]>([:])
 
     /// An account's channel, made by an earlier send.
@@ -20,9 +20,9 @@ final class AccountCache: Sendable {
     }
 
     /// The provider context of an account from this cache.
-    func context(for account: Account, definition: ProviderDefinition, runtime: CarrierRuntime) throws(CarrierError) -> ProviderContext {
+    func context(for account: Account, definition: ProviderDefinition, runtime: CarrierRuntime) throws(CarrierError) -> ProviderBinding {
         if let cached = contexts.withLock({ $0[account.name] }) { return cached }
-        let context = try ProviderContext(definition: definition, account: account, clock: runtime.clock, secrets: runtime.secrets)
+        let context = try ProviderBinding(definition: definition, account: account, clock: runtime.clock, secrets: runtime.secrets)
         contexts.withLock { $0[account.name] = context }
         return context
     }

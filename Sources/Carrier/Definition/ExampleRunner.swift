@@ -5,7 +5,7 @@ import Foundation
 /// the one written down, then feeds the written answer through the response rules.
 public enum ExampleRunner {
     /// The outcome of one example: empty `failures` means it passed.
-    public struct Outcome: Sendable {
+    public struct ExampleResult: Sendable {
         public var provider: String
         public var name: String
         public var location: String
@@ -14,10 +14,10 @@ public enum ExampleRunner {
     }
 
     /// Renders every example of the provider file; nothing is sent.
-    public static func run(_ definition: ProviderDefinition) -> [Outcome] {
+    public static func run(_ definition: ProviderDefinition) -> [ExampleResult] {
         let runtime = CarrierRuntime()
         return definition.examples.map { example in
-            Outcome(provider: definition.id, name: example.name, location: "\(definition.file):\(example.mark)",
+            ExampleResult(provider: definition.id, name: example.name, location: "\(definition.file):\(example.mark)",
                    failures: failures(of: example, in: definition, runtime: runtime))
         }
     }
@@ -29,9 +29,9 @@ public enum ExampleRunner {
         do {
             let message: Message
             do { message = try Message.decode(example.message) } catch { throw CarrierError.message(error) }
-            let context = try ProviderContext(definition: definition, account: account, clock: runtime.clock, secrets: runtime.secrets)
+            let context = try ProviderBinding(definition: definition, account: account, clock: runtime.clock, secrets: runtime.secrets)
             var failures: [String] = []
-            let setup = ChannelSetup(account: account, provider: context, engine: runtime.engine, tokens: runtime.tokens,
+            let setup = ChannelContext(account: account, provider: context, engine: runtime.engine, tokens: runtime.tokens,
                                      clock: runtime.clock, secrets: runtime.secrets)
             if example.channel == .smtp {
                 let rendered = try SMTPChannel(setup).render(message, showSecrets: true)
@@ -54,7 +54,7 @@ public enum ExampleRunner {
         }
     }
 
-    static func httpResponse(_ value: Value) -> HTTPResponse {
+    static func httpResponse(_ value: Value) -> CurlHTTPResponse {
         let headers = (value["headers"].objectValue ?? OrderedObject()).entries.map { (name: $0.key, value: $0.value.text) }
         let body: Data
         switch value["body"] {
@@ -62,7 +62,7 @@ public enum ExampleRunner {
         case .string(let s): body = Data(s.utf8)
         case let other: body = Data(JSONWriter.string(other).utf8)
         }
-        return HTTPResponse(status: value["status"].intValue ?? 200, headers: headers, body: body)
+        return CurlHTTPResponse(status: value["status"].intValue ?? 200, headers: headers, body: body)
     }
 
     /// Method, URL and body must match exactly; the headers written down must be present with those values.
@@ -97,7 +97,7 @@ public enum ExampleRunner {
         return failures
     }
 
-    private static func compareOutcome(expected: Value, actual: ResponseInterpreter.Outcome) -> [String] {
+    private static func compareOutcome(expected: Value, actual: ResponseInterpreter.Interpretation) -> [String] {
         var failures: [String] = []
         let status = actual.accepted ? "sent" : "failed"
         if let want = expected["outcome"].stringValue, want != status {
@@ -129,7 +129,7 @@ public enum ExampleRunner {
         case (.array(let e), .array(let a)) where e.count == a.count:
             return zip(e, a).enumerated().flatMap { differences($1.0, $1.1, path: "\(path)[\($0)]") }
         default:
-            if Expression.looselyEqual(expected, actual) { return [] }
+            if MappingExpression.looselyEqual(expected, actual) { return [] }
             return ["\(path): expected \(JSONWriter.string(expected)), got \(JSONWriter.string(actual))"]
         }
     }

@@ -9,8 +9,8 @@ actor CertificateCache {
     func fetch(_ url: String, named name: String, engine: CurlEngine, options: TransferOptions,
                usable: ([UInt8]) -> Bool) async throws(WebhookError) -> [UInt8] {
         if let known = certificates[url] { return known }
-        let answer: HTTPResponse
-        do { answer = try await engine.send(HTTPRequest(method: "GET", url: url), options: options) } catch {
+        let answer: CurlHTTPResponse
+        do { answer = try await engine.send(CurlHTTPRequest(method: "GET", url: url), options: options) } catch {
             throw WebhookError(.unavailable, "the certificate at \(name) could not be fetched (\(error.kind.rawValue))")
         }
         guard answer.status == 200 else { throw WebhookError(.unavailable, "the certificate at \(name) could not be fetched: HTTP \(answer.status)") }

@@ -31,7 +31,7 @@ public struct WebhookReceiver: Sendable {
         var account: Account
         var provider: String
         var spec: EventsSpec
-        var context: ProviderContext
+        var context: ProviderBinding
     }
 
     final class ReceivingCache: Sendable {
@@ -75,7 +75,7 @@ public struct WebhookReceiver: Sendable {
         }
         do {
             return Receiving(account: account, provider: definition.id, spec: spec,
-                             context: try ProviderContext(definition: definition, account: account, sending: false,
+                             context: try ProviderBinding(definition: definition, account: account, sending: false,
                                                           clock: runtime.clock, secrets: runtime.secrets))
         } catch {
             throw WebhookError(.configuration, error.description)
@@ -118,7 +118,7 @@ public struct WebhookReceiver: Sendable {
                                    "headers": .object(request.headerObject), "query": .object(request.queryObject), "url": .string(url),
                                    "secret": account.webhookSecret.map(Value.string) ?? .null, "settings": .object(context.settings),
                                    "now": .int(Int(now.timeIntervalSince1970))])
-        let input = VerificationInput(request: request, scope: scope, secret: account.webhookSecret, account: account, engine: runtime.engine,
+        let input = VerifierContext(request: request, scope: scope, secret: account.webhookSecret, account: account, engine: runtime.engine,
                                       certificates: runtime.certificates,
                                       rewrite: { context.rewrite(url: $0) })
         if case .handshake(let what) = try await spec.verifier.verify(input) { return Delivery(events: [], handshake: what) }

@@ -17,7 +17,7 @@ protocol WebhookVerifier: Sendable {
     /// Throws `.unverified` for a webhook that is not the ESP's, `.configuration` when the account
     /// cannot verify (no secret, a bad key). Returns `.handshake` when the request was a handshake
     /// the verifier answered (SNS's subscription confirmation): it carries no events.
-    func verify(_ input: VerificationInput) async throws(WebhookError) -> Verification
+    func verify(_ input: VerifierContext) async throws(WebhookError) -> Verification
 }
 
 /// What a verifier made of a request.
@@ -28,7 +28,7 @@ enum Verification: Sendable, Equatable {
 
 /// What a verifier may read: the request, the template scope over it (`body`, `text`, `headers`,
 /// `url`, `secret`, `settings`), and the network, through the account's transfer options.
-struct VerificationInput {
+struct VerifierContext {
     var request: WebhookRequest
     var scope: Scope
     var secret: String?

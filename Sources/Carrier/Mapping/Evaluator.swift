@@ -19,7 +19,7 @@ struct Scope {
     }
 }
 
-extension Expression {
+extension MappingExpression {
     /// Evaluates the expression. Errors carry the offset of the failing part.
     func evaluate(in scope: Scope) throws -> Value {
         switch self {
@@ -66,7 +66,7 @@ extension Expression {
         }
     }
 
-    private static func apply(_ op: BinaryOperator, _ leftExpression: Expression, _ rightExpression: Expression,
+    private static func apply(_ op: BinaryOperator, _ leftExpression: MappingExpression, _ rightExpression: MappingExpression,
                               offset: Int, scope: Scope) throws -> Value {
         let left = try leftExpression.evaluate(in: scope)
         switch op {

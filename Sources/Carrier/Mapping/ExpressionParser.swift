@@ -1,4 +1,4 @@
-/// Parses expression text into an ``Expression`` by recursive descent.
+/// Parses expression text into an ``MappingExpression`` by recursive descent.
 ///
 /// Precedence, loosest first: `c ? a : b`, `??`, `or`, `and`, `not`, comparisons and `in`,
 /// `+ -`, filters `x | f(args)`, then member access `a.b`, `a[0]`, `a['k']`.
@@ -13,7 +13,7 @@ struct ExpressionParser {
     static let maximumTokens = 1000
     static let maximumNesting = 64
 
-    static func parse(_ text: String) throws(ExpressionError) -> Expression {
+    static func parse(_ text: String) throws(ExpressionError) -> MappingExpression {
         let tokens = try ExpressionLexer.tokenize(text)
         guard tokens.count <= maximumTokens else {
             throw ExpressionError(offset: tokens[maximumTokens].offset,
@@ -64,7 +64,7 @@ struct ExpressionParser {
         }
     }
 
-    private mutating func parseTernary() throws(ExpressionError) -> Expression {
+    private mutating func parseTernary() throws(ExpressionError) -> MappingExpression {
         try enter()
         defer { nesting -= 1 }
         let condition = try parseCoalesce()
@@ -83,7 +83,7 @@ struct ExpressionParser {
         }
     }
 
-    private mutating func parseCoalesce() throws(ExpressionError) -> Expression {
+    private mutating func parseCoalesce() throws(ExpressionError) -> MappingExpression {
         var left = try parseOr()
         while true {
             let offset = current.offset
@@ -92,7 +92,7 @@ struct ExpressionParser {
         }
     }
 
-    private mutating func parseOr() throws(ExpressionError) -> Expression {
+    private mutating func parseOr() throws(ExpressionError) -> MappingExpression {
         var left = try parseAnd()
         while true {
             let offset = current.offset
@@ -101,7 +101,7 @@ struct ExpressionParser {
         }
     }
 
-    private mutating func parseAnd() throws(ExpressionError) -> Expression {
+    private mutating func parseAnd() throws(ExpressionError) -> MappingExpression {
         var left = try parseNot()
         while true {
             let offset = current.offset
@@ -110,7 +110,7 @@ struct ExpressionParser {
         }
     }
 
-    private mutating func parseNot() throws(ExpressionError) -> Expression {
+    private mutating func parseNot() throws(ExpressionError) -> MappingExpression {
         if acceptWord("not") || accept("!") {
             try enter()
             defer { nesting -= 1 }
@@ -119,17 +119,17 @@ struct ExpressionParser {
         return try parseComparison()
     }
 
-    private mutating func parseComparison() throws(ExpressionError) -> Expression {
+    private mutating func parseComparison() throws(ExpressionError) -> MappingExpression {
         let left = try parseAdditive()
         let offset = current.offset
-        for op in [Expression.BinaryOperator.equal, .notEqual, .lessOrEqual, .greaterOrEqual, .less, .greater] where accept(op.rawValue) {
+        for op in [MappingExpression.BinaryOperator.equal, .notEqual, .lessOrEqual, .greaterOrEqual, .less, .greater] where accept(op.rawValue) {
             return .binary(op, left, try parseAdditive(), offset: offset)
         }
         if acceptWord("in") { return .binary(.contains, left, try parseAdditive(), offset: offset) }
         return left
     }
 
-    private mutating func parseAdditive() throws(ExpressionError) -> Expression {
+    private mutating func parseAdditive() throws(ExpressionError) -> MappingExpression {
         var left = try parseFiltered()
         while true {
             let offset = current.offset
@@ -143,7 +143,7 @@ struct ExpressionParser {
         }
     }
 
-    private mutating func parseFiltered() throws(ExpressionError) -> Expression {
+    private mutating func parseFiltered() throws(ExpressionError) -> MappingExpression {
         if accept("-") { return .unary(.negate, try parseFiltered()) }
         var value = try parsePostfix()
         while accept("|") {
@@ -151,7 +151,7 @@ struct ExpressionParser {
             guard case .identifier(let name) = token.kind else {
                 throw ExpressionError(offset: token.offset, message: "expected a filter name after '|' but found \(describe(token))")
             }
-            var arguments: [Expression] = []
+            var arguments: [MappingExpression] = []
             if accept("(") {
                 if !accept(")") {
                     repeat { arguments.append(try parseTernary()) } while accept(",")
@@ -163,7 +163,7 @@ struct ExpressionParser {
         return value
     }
 
-    private mutating func parsePostfix() throws(ExpressionError) -> Expression {
+    private mutating func parsePostfix() throws(ExpressionError) -> MappingExpression {
         var value = try parsePrimary()
         while true {
             let offset = current.offset
@@ -183,7 +183,7 @@ struct ExpressionParser {
         }
     }
 
-    private mutating func parsePrimary() throws(ExpressionError) -> Expression {
+    private mutating func parsePrimary() throws(ExpressionError) -> MappingExpression {
         let token = advance()
         switch token.kind {
         case .number(let n): return .literal(n)
@@ -197,14 +197,14 @@ struct ExpressionParser {
             try expect(")")
             return inner
         case .symbol("["):
-            var items: [Expression] = []
+            var items: [MappingExpression] = []
             if !accept("]") {
                 repeat { items.append(try parseTernary()) } while accept(",")
                 try expect("]")
             }
             return .list(items)
         case .symbol("{"):
-            var pairs: [(String, Expression)] = []
+            var pairs: [(String, MappingExpression)] = []
             if !accept("}") {
                 repeat {
                     let keyToken = advance()

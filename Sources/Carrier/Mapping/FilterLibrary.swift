@@ -52,10 +52,10 @@ enum FilterLibrary {
             .array(try list(v).map { $0[args[0].text] }.filter { !$0.isNull })
         },
         "where": Filter(arguments: 2...2, summary: "a list of objects → those whose key equals the value") { v, args throws(FilterError) in
-            .array(try list(v).filter { Expression.looselyEqual($0[args[0].text], args[1]) })
+            .array(try list(v).filter { MappingExpression.looselyEqual($0[args[0].text], args[1]) })
         },
         "reject": Filter(arguments: 2...2, summary: "a list of objects → those whose key does not equal the value") { v, args throws(FilterError) in
-            .array(try list(v).filter { !Expression.looselyEqual($0[args[0].text], args[1]) })
+            .array(try list(v).filter { !MappingExpression.looselyEqual($0[args[0].text], args[1]) })
         },
         "first": Filter(arguments: 0...0, summary: "the first item of a list") { v, _ in v[0] },
         "last": Filter(arguments: 0...0, summary: "the last item of a list") { v, _ in v[-1] },
@@ -174,7 +174,7 @@ enum FilterLibrary {
     ]
 
     /// Checks filter names and argument counts once, when a definition is loaded.
-    static func check(_ expression: Expression) throws(ExpressionError) {
+    static func check(_ expression: MappingExpression) throws(ExpressionError) {
         switch expression {
         case .literal, .variable: return
         case .member(let base, _, _): try check(base)

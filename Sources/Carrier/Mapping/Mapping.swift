@@ -2,7 +2,7 @@ import CarrierYAML
 
 /// An expression compiled from a provider file, with the place its text starts.
 struct CompiledExpression: Sendable {
-    var expression: Expression
+    var expression: MappingExpression
     var source: String
     var file: String
     var mark: SourceMark
@@ -12,22 +12,22 @@ struct CompiledExpression: Sendable {
         SourceMark(line: mark.line, column: mark.column + offset)
     }
 
-    func evaluate(in scope: Scope) throws(TemplateError) -> Value {
+    func evaluate(in scope: Scope) throws(MappingError) -> Value {
         do {
             return try expression.evaluate(in: scope)
         } catch let error as ExpressionError {
-            throw TemplateError(diagnostic: Diagnostic(file: file, mark: mark(at: error.offset),
+            throw MappingError(diagnostic: Diagnostic(file: file, mark: mark(at: error.offset),
                                                        message: "\(error.message) in '\(source)'", hint: error.hint))
-        } catch let error as TemplateError {
+        } catch let error as MappingError {
             throw error
         } catch {
-            throw TemplateError(diagnostic: Diagnostic(file: file, mark: mark, message: "\(error) in '\(source)'"))
+            throw MappingError(diagnostic: Diagnostic(file: file, mark: mark, message: "\(error) in '\(source)'"))
         }
     }
 }
 
 /// A failure while rendering a template, pointing into the provider file.
-public struct TemplateError: Error, Sendable, CustomStringConvertible {
+public struct MappingError: Error, Sendable, CustomStringConvertible {
     public var diagnostic: Diagnostic
     public var description: String { diagnostic.description }
 }
@@ -58,7 +58,7 @@ indirect enum Mapping: Sendable {
     }
 
     /// Renders the template against a scope.
-    func render(in scope: Scope) throws(TemplateError) -> Value {
+    func render(in scope: Scope) throws(MappingError) -> Value {
         switch self {
         case .literal(let value):
             return value
@@ -129,7 +129,7 @@ extension Mapping {
     /// The fields of a variable the template reads (`recipient.NAME`), in order of first use.
     func membersRead(of variable: String) -> [String] {
         var names: [String] = []
-        func visit(_ e: Expression) {
+        func visit(_ e: MappingExpression) {
             switch e {
             case .member(.variable(variable, _), let name, _): if !names.contains(name) { names.append(name) }
             case .member(let base, _, _): visit(base)

@@ -19,7 +19,7 @@ public struct Message: Sendable, Hashable {
     public var headers: [(name: String, value: String)]
     public var tags: [String]
     public var metadata: OrderedObject
-    public var template: Template?
+    public var template: ProviderTemplate?
     /// When the provider should send the message (unix seconds).
     public var sendAt: Int?
     /// The Message-ID to use (without angle brackets); made up when absent.
@@ -27,8 +27,11 @@ public struct Message: Sendable, Hashable {
     /// The Date header (unix seconds); now when absent.
     public var date: Int?
 
+    @available(*, deprecated, renamed: "ProviderTemplate")
+    public typealias Template = ProviderTemplate
+
     /// A provider-side template and its variables.
-    public struct Template: Sendable, Hashable {
+    public struct ProviderTemplate: Sendable, Hashable {
         public var id: String
         public var variables: OrderedObject
         public init(id: String, variables: OrderedObject = OrderedObject()) {
@@ -40,7 +43,7 @@ public struct Message: Sendable, Hashable {
     public init(from: Address, to: [Address] = [], cc: [Address] = [], bcc: [Address] = [], replyTo: [Address] = [],
                 subject: String? = nil, text: String? = nil, html: String? = nil, attachments: [Attachment] = [],
                 headers: [(name: String, value: String)] = [], tags: [String] = [], metadata: OrderedObject = OrderedObject(),
-                template: Template? = nil, sendAt: Int? = nil, messageID: String? = nil, date: Int? = nil) {
+                template: ProviderTemplate? = nil, sendAt: Int? = nil, messageID: String? = nil, date: Int? = nil) {
         self.from = from
         self.to = to
         self.cc = cc

@@ -192,7 +192,7 @@ private struct FieldDecoder {
         return out
     }
 
-    mutating func template(_ object: OrderedObject) -> Message.Template? {
+    mutating func template(_ object: OrderedObject) -> Message.ProviderTemplate? {
         if let uuid = string(object["template_uuid"], field: "template_uuid") {
             return .init(id: uuid, variables: self.object(object["template_variables"], field: "template_variables"))
         }

@@ -37,13 +37,13 @@ struct Dispatcher: Sendable {
         guard let type = Channels.type(of: account.channel) else {
             throw .configuration(ConfigurationError("account '\(name)' names an unknown channel '\(account.channel)'"))
         }
-        var provider: ProviderContext?
+        var provider: ProviderBinding?
         if type.section != nil {
             let definition = try registry.definition(account.provider)
             provider = kind == nil ? try accounts.context(for: account, definition: definition, runtime: runtime)
-                                   : try ProviderContext(definition: definition, account: account, clock: runtime.clock, secrets: runtime.secrets)
+                                   : try ProviderBinding(definition: definition, account: account, clock: runtime.clock, secrets: runtime.secrets)
         }
-        let setup = ChannelSetup(account: account, provider: provider, engine: runtime.engine, tokens: runtime.tokens,
+        let setup = ChannelContext(account: account, provider: provider, engine: runtime.engine, tokens: runtime.tokens,
                                  clock: runtime.clock, secrets: runtime.secrets)
         return Prepared(account: account, channel: try type.init(setup), provider: provider?.definition.id ?? account.provider,
                         limits: (provider?.definition.limits ?? RateLimits()).overridden(by: account.limits))

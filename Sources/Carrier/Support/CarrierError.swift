@@ -9,7 +9,7 @@ public enum CarrierError: Error, Sendable, CustomStringConvertible {
     /// A provider file that does not load.
     case definition(DiagnosticsError)
     /// A provider template that failed while rendering this message.
-    case template(TemplateError)
+    case template(MappingError)
     /// The message itself.
     case message(MessageError)
     /// A header the engine refused to write: a name or value that would break the header block.

@@ -32,25 +32,25 @@ final class CaptureServer: @unchecked Sendable {
     func script(_ answers: [String: [Value]]) async throws {
         var object = OrderedObject()
         for (path, list) in answers { object[path] = .array(list) }
-        _ = try await testEngine.send(HTTPRequest(method: "POST", url: url + "/_control/script",
+        _ = try await testEngine.send(CurlHTTPRequest(method: "POST", url: url + "/_control/script",
                                                          headers: [("Content-Type", "application/json")],
                                                          body: Data(JSONWriter.string(.object(object)).utf8)))
     }
 
     /// Requests being answered now, and the most the server answered at once.
     func stats() async throws -> (inFlight: Int, peak: Int) {
-        let response = try await testEngine.send(HTTPRequest(method: "GET", url: url + "/_control/stats"))
+        let response = try await testEngine.send(CurlHTTPRequest(method: "GET", url: url + "/_control/stats"))
         let value = try JSONParser.parse(Array(response.body))
         return (value["in_flight"].intValue ?? -1, value["peak"].intValue ?? -1)
     }
 
     /// Answers every request held by a `hold` answer now.
     func release() async throws {
-        _ = try await testEngine.send(HTTPRequest(method: "POST", url: url + "/_control/release"))
+        _ = try await testEngine.send(CurlHTTPRequest(method: "POST", url: url + "/_control/release"))
     }
 
     func requests() async throws -> [Request] {
-        let response = try await testEngine.send(HTTPRequest(method: "GET", url: url + "/_control/requests"))
+        let response = try await testEngine.send(CurlHTTPRequest(method: "GET", url: url + "/_control/requests"))
         let list = try JSONParser.parse(Array(response.body)).arrayValue ?? []
         return list.map { item in
             Request(method: item["method"].text, path: item["path"].text,

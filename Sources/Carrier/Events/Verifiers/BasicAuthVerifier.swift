@@ -12,7 +12,7 @@ struct BasicAuthVerifier: WebhookVerifier {
         return BasicAuthVerifier()
     }
 
-    func verify(_ input: VerificationInput) async throws(WebhookError) -> Verification {
+    func verify(_ input: VerifierContext) async throws(WebhookError) -> Verification {
         let secret = try input.requiredSecret()
         guard let header = input.request.header("authorization"), header.lowercased().hasPrefix("basic "),
               let decoded = Data(base64Encoded: header.dropFirst(6).trimmingCharacters(in: .whitespaces)) else {

@@ -27,7 +27,7 @@ struct DigestVerifier: WebhookVerifier {
         return DigestVerifier(algorithm: algorithm, message: message, signature: signature, encoding: encoding)
     }
 
-    func verify(_ input: VerificationInput) async throws(WebhookError) -> Verification {
+    func verify(_ input: VerifierContext) async throws(WebhookError) -> Verification {
         _ = try input.requiredSecret()
         let given = (try input.render(signature)).text
         guard !given.isEmpty else { throw WebhookError(.unverified, "the webhook carries no signature") }

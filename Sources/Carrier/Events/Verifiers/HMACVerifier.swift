@@ -30,7 +30,7 @@ struct HMACVerifier: WebhookVerifier {
         return HMACVerifier(algorithm: algorithm, key: key, keyEncoding: keyEncoding, message: message, signature: signature, encoding: encoding)
     }
 
-    func verify(_ input: VerificationInput) async throws(WebhookError) -> Verification {
+    func verify(_ input: VerifierContext) async throws(WebhookError) -> Verification {
         _ = try input.requiredSecret()
         let keyText = (try input.render(key)).text
         let keyBytes: [UInt8]

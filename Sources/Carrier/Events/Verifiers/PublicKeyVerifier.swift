@@ -25,7 +25,7 @@ struct PublicKeyVerifier: WebhookVerifier {
         return PublicKeyVerifier(algorithm: algorithm, key: key, message: message, signature: signature)
     }
 
-    func verify(_ input: VerificationInput) async throws(WebhookError) -> Verification {
+    func verify(_ input: VerifierContext) async throws(WebhookError) -> Verification {
         _ = try input.requiredSecret()
         guard let publicKey = Self.publicKey((try input.render(key)).text) else {
             throw WebhookError(.configuration, "the account's webhook_secret is not a public key (base64 DER or PEM)")

@@ -59,7 +59,7 @@ struct SNSVerifier: WebhookVerifier {
             : ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
     }
 
-    func verify(_ input: VerificationInput) async throws(WebhookError) -> Verification {
+    func verify(_ input: VerifierContext) async throws(WebhookError) -> Verification {
         guard let body = input.scope.values["body"]?.objectValue else { throw WebhookError(.unverified, "the body is not an SNS message") }
         func field(_ key: String) -> String? { body[key]?.stringValue }
         guard let type = field("Type"), let signature = field("Signature").flatMap({ Data(base64Encoded: $0) }),
@@ -118,7 +118,7 @@ struct SNSVerifier: WebhookVerifier {
                 throw WebhookError(.unverified, "the subscription confirmation's SubscribeURL is not the ESP's (\(subscribeURL.text))")
             }
             do {
-                let answer = try await input.engine.send(HTTPRequest(method: "GET", url: input.rewrite(subscribe)), options: input.account.transferOptions)
+                let answer = try await input.engine.send(CurlHTTPRequest(method: "GET", url: input.rewrite(subscribe)), options: input.account.transferOptions)
                 guard (200..<300).contains(answer.status) else {
                     throw WebhookError(.unavailable, "the ESP refused the subscription confirmation: HTTP \(answer.status)")
                 }

@@ -15,7 +15,7 @@ struct TokenVerifier: WebhookVerifier {
         return TokenVerifier(value: template)
     }
 
-    func verify(_ input: VerificationInput) async throws(WebhookError) -> Verification {
+    func verify(_ input: VerifierContext) async throws(WebhookError) -> Verification {
         let secret = try input.requiredSecret()
         let given = (try input.render(value)).text
         guard !given.isEmpty else { throw WebhookError(.unverified, "the webhook carries no token") }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// An HTTP request as it goes on the wire.
-public struct HTTPRequest: Sendable {
+public struct CurlHTTPRequest: Sendable {
     public var method: String
     public var url: String
     public var headers: [(name: String, value: String)]

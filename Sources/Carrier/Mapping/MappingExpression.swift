@@ -1,17 +1,17 @@
 /// A parsed expression of the mapping language (see docs/provider-format.md, "Expressions").
 ///
 /// Each node keeps its offset in the source text, so evaluation errors point at the column.
-indirect enum Expression: Sendable {
+indirect enum MappingExpression: Sendable {
     case literal(Value)
     case variable(String, offset: Int)
-    case member(Expression, String, offset: Int)
-    case index(Expression, Expression, offset: Int)
-    case list([Expression])
-    case object([(String, Expression)])
-    case unary(UnaryOperator, Expression)
-    case binary(BinaryOperator, Expression, Expression, offset: Int)
-    case conditional(Expression, Expression, Expression)
-    case filter(Expression, name: String, arguments: [Expression], offset: Int)
+    case member(MappingExpression, String, offset: Int)
+    case index(MappingExpression, MappingExpression, offset: Int)
+    case list([MappingExpression])
+    case object([(String, MappingExpression)])
+    case unary(UnaryOperator, MappingExpression)
+    case binary(BinaryOperator, MappingExpression, MappingExpression, offset: Int)
+    case conditional(MappingExpression, MappingExpression, MappingExpression)
+    case filter(MappingExpression, name: String, arguments: [MappingExpression], offset: Int)
 
     enum UnaryOperator: Sendable { case not, negate }
     enum BinaryOperator: String, Sendable {

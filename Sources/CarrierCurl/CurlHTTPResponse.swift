@@ -1,7 +1,7 @@
 import Foundation
 
 /// An HTTP answer.
-public struct HTTPResponse: Sendable {
+public struct CurlHTTPResponse: Sendable {
     public var status: Int
     /// Header fields in the order received (names as sent by the server).
     public var headers: [(name: String, value: String)]

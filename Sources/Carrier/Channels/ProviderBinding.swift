@@ -3,7 +3,7 @@ import Foundation
 
 /// A provider definition bound to one account: settings with defaults applied, credentials
 /// checked, and the secrets to hide. Channels render their templates through it.
-struct ProviderContext: Sendable {
+struct ProviderBinding: Sendable {
     let definition: ProviderDefinition
     let account: Account
     let settings: OrderedObject
