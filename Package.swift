@@ -34,12 +34,25 @@ let package = Package(
         .executableTarget(name: "CarrierEmbed"),
         .plugin(name: "EmbedProviders", capability: .buildTool(), dependencies: ["CarrierEmbed"],
                 path: "Sources/EmbedProvidersPlugin"),
+        // The library, one target per layer; each depends only on the layers below it, so SwiftPM
+        // refuses a cycle (docs/architecture.md draws them). `Carrier` is the facade users import.
+        .target(name: "CarrierModel", dependencies: ["CarrierYAML", "COpenSSL"]),
+        .target(name: "CarrierMapping", dependencies: ["CarrierModel"]),
+        .target(name: "CarrierProviders", dependencies: ["CarrierMapping", "CarrierCurl", "COpenSSL"],
+                plugins: ["EmbedProviders"]),
+        .target(name: "CarrierTransport", dependencies: ["CarrierProviders", "CarrierCurl"]),
+        .target(name: "CarrierDelivery", dependencies: [
+            "CarrierTransport", "CarrierCurl",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        .target(name: "CarrierEvents", dependencies: ["CarrierDelivery", "CarrierCurl", "COpenSSL"]),
         .target(name: "Carrier", dependencies: [
-            "CarrierYAML", "CarrierCurl", "COpenSSL",
+            "CarrierEvents", "CarrierCurl",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ], plugins: ["EmbedProviders"]),
+        ]),
         // The webhook server of `carrier events serve`, on Hummingbird (docs/dependencies.md).
         .target(name: "CarrierServer", dependencies: [
             "Carrier",

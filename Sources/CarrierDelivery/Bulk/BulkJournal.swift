@@ -1,0 +1,94 @@
+import Foundation
+import Synchronization
+
+/// The append-only NDJSON record of a bulk run: a `started` line for each recipient before its
+/// send goes out, then its outcome. Written with `write(2)` as it happens (a SIGKILL loses
+/// nothing the kernel already has) and fsynced at the end. Running the same command again reads
+/// it back: recipients sent or refused for good are skipped, and those started without an
+/// outcome — the request may have gone out — are not sent again unless asked.
+public final class BulkJournal: Sendable {
+    /// The journal file.
+    public let path: String
+    private let fd: Int32
+    /// The first write that failed (disk full, …): the run stops starting sends and exits non-zero.
+    private let failure = Mutex<String?>(nil)
+
+    /// What an earlier run recorded, by line of the recipients file and address.
+    public struct History: Sendable {
+        /// Rows whose outcome is final: sent, refused for good, or kept in the spool.
+        public var done: Set<String> = []
+        /// Rows started without an outcome, or whose request went out without an answer
+        /// (`ambiguous`): the send may or may not have happened.
+        public var unknown: Set<String> = []
+        /// The run the journal belongs to (a hash of the message template and the route).
+        public var run: String?
+
+        package init(done: Set<String> = [], unknown: Set<String> = [], run: String? = nil) {
+            self.done = done
+            self.unknown = unknown
+            self.run = run
+        }
+
+        static func key(_ line: Int, _ email: String) -> String { "\(line)|\(email.lowercased())" }
+        /// Whether an earlier run sent this row or refused it for good.
+        public func isDone(_ line: Int, _ email: String) -> Bool { done.contains(Self.key(line, email)) }
+        /// Whether an earlier run started this row without an outcome.
+        public func isUnknown(_ line: Int, _ email: String) -> Bool { unknown.contains(Self.key(line, email)) }
+    }
+
+    public init(path: String) throws(CarrierError) {
+        self.path = path
+        fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw .storage(StorageError("the journal", path: path, reason: String(cString: strerror(errno)),
+                                        hint: "choose another place with --journal"))
+        }
+        // A run killed mid-line left a torn last line: end it, so the next record starts clean.
+        var last: UInt8 = 0x0A
+        let size = lseek(fd, 0, SEEK_END)
+        if size > 0, pread(fd, &last, 1, size - 1) == 1, last != 0x0A { _ = Foundation.write(fd, [UInt8(0x0A)], 1) }
+    }
+
+    /// Why writing failed, when it did.
+    public var writeFailure: String? { failure.withLock { $0 } }
+
+    deinit {
+        fsync(fd)
+        close(fd)
+    }
+
+    /// Reads what earlier runs wrote to the journal at `path` (none when it does not exist).
+    public static func history(at path: String) -> History {
+        var history = History()
+        guard let stream = ByteStream(path: path), FileManager.default.fileExists(atPath: path) else { return history }
+        while let line = stream.nextLine() {
+            guard let entry = try? JSONParser.parse(line) else { continue }  // a torn line
+            if let run = entry["run"].stringValue { history.run = history.run ?? run; continue }
+            guard let row = entry["line"].intValue else { continue }
+            let key = History.key(row, entry["email"].text)
+            switch State(rawValue: entry["state"].text) {
+            case .started?, .unknown?: history.unknown.insert(key)
+            case .sent?, .refused?, .spooled?: history.done.insert(key); history.unknown.remove(key)
+            case .failed?, nil: history.unknown.remove(key)  // failed for a passing reason: the next run sends it again
+            }
+        }
+        return history
+    }
+
+    /// Appends one entry (one line of JSON).
+    public func record(_ entry: OrderedObject) {
+        var bytes = JSONWriter.bytes(.object(entry))
+        bytes.append(0x0A)
+        failure.withLock { failure in
+            let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+            if written != bytes.count && failure == nil {
+                failure = "cannot write the journal \(path): " + (written < 0 ? String(cString: strerror(errno)) : "a short write")
+            }
+        }
+    }
+
+    /// Forces what was written to disk (the end of a run).
+    public func flush() {
+        failure.withLock { _ in _ = fsync(fd) }
+    }
+}

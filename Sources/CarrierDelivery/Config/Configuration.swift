@@ -1,0 +1,213 @@
+import CarrierCurl
+import CarrierYAML
+import Foundation
+
+/// `carrier.yaml`: where provider files are, the named accounts, and how messages are routed.
+///
+/// ```yaml
+/// providers: [./my-providers]          # folders searched before the built-in ones
+/// accounts:
+///   sendgrid: {provider: sendgrid, channel: api, credentials: {api_key: "${SENDGRID_API_KEY}"}}
+/// ```
+/// Credentials are resolved when an account is used, so a missing variable of an unused
+/// account does not stop the others.
+public struct Configuration: Sendable {
+    /// The file it was read from, or `nil` for the embedded default.
+    public var file: String?
+    public var providerDirectories: [String]
+    /// Account names in the order written.
+    public var accountNames: [String]
+    var unresolvedAccounts: [String: UnresolvedAccount]
+    /// Named routes; `default` is used when none is named.
+    public var routes: [String: Route] = [:]
+    /// The route a send takes when it names none, before `default` (the CLI sets it from
+    /// `$CARRIER_ROUTE`; the library reads no environment variable itself).
+    public var defaultRoute: String?
+    public var spoolDirectory: String?
+    /// Write each message to the spool before sending, so a killed process loses nothing.
+    public var spoolWriteAhead = true
+    /// Folders attachment `path`s may read from besides the message file's own (`attachment_folders:`).
+    public var attachmentFolders: [String] = []
+    /// Things worth fixing that do not stop Carrier (a secret file others can read).
+    public var warnings: [String] = []
+    var secrets: SecretSource
+
+    /// An account as carrier.yaml writes it: `${ENV}` references and secret files not yet read
+    /// (``account(named:)`` resolves them when the account is first used).
+    struct UnresolvedAccount: Sendable {
+        var name: String
+        var provider: String
+        var channel: ChannelKind
+        var credentials: Value
+        var settings: Value
+        var endpoint: String?
+        var smtp: SMTPOverride?
+        var from: String?
+        var directory: String?
+        var transferOptions: TransferOptions
+        var ignoreUnsupported: Bool
+        var concurrency: Int?
+        var limits: RateLimits?
+        var webhookSecret: Value = .null
+        var webhookURL: String?
+    }
+
+    /// The embedded default: one account that writes `.eml` files into `./outbox/`.
+    public static var embeddedDefault: Configuration {
+        Configuration(file: nil, providerDirectories: [], accountNames: ["outbox"],
+                      unresolvedAccounts: ["outbox": UnresolvedAccount(name: "outbox", provider: "file", channel: .file, credentials: .null,
+                                                         settings: .null, transferOptions: TransferOptions(), ignoreUnsupported: false)],
+                      spoolDirectory: nil, secrets: SecretSource())
+    }
+
+    /// Reads `carrier.yaml`. Paths in it are relative to the file's folder.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(DiagnosticsError) -> Configuration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DiagnosticsError([Diagnostic(file: path, mark: SourceMark(line: 1, column: 1), message: "cannot read the configuration file",
+                                               hint: "check the path, or run without --config to use the embedded default")])
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: path, environment: environment)
+    }
+
+    public static func parse(_ text: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(DiagnosticsError) -> Configuration {
+        let root = try YAMLParser.document(text, file: file, ifEmpty: "the configuration is empty", hint: "add an 'accounts' section")
+        let directory = (file as NSString).deletingLastPathComponent
+        let base = directory.isEmpty ? "." : directory
+        let sink = DiagnosticSink()
+        let top = NodeReader(file: file, node: root, context: "the configuration", sink: sink)
+        func absolute(_ path: String) -> String {
+            path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardized.path
+        }
+        let providerDirectories = (top.list("providers") ?? []).compactMap { top.scalarString($0, name: "providers") }.map(absolute)
+        let attachmentFolders = (top.list("attachment_folders") ?? []).compactMap { top.scalarString($0, name: "attachment_folders") }.map(absolute)
+        var names: [String] = []
+        var accounts: [String: UnresolvedAccount] = [:]
+        for (name, node) in top.entries("accounts") ?? [] {
+            if let account = readAccount(name, node, file: file, sink: sink, absolute: absolute) {
+                names.append(name)
+                accounts[name] = account
+            }
+        }
+        var spool: String?
+        var writeAhead = true
+        if let node = top.node("spool") {
+            if case .scalar(let path, _) = node.kind {
+                spool = absolute(path)
+            } else {
+                let r = NodeReader(file: file, node: node, context: "'spool'", sink: sink)
+                spool = r.string("path", required: true).map(absolute)
+                writeAhead = r.bool("write_ahead") ?? true
+                r.finish()
+            }
+        }
+        var routes: [String: Route] = [:]
+        for (name, node) in top.entries("routes") ?? [] {
+            if let route = RouteReader(file: file, sink: sink, known: names, absolute: absolute).read(name, node) { routes[name] = route }
+        }
+        top.finish()
+        // A file with only `providers:` serves `carrier providers …`; sending then says there is no account.
+        if names.isEmpty && providerDirectories.isEmpty && root.mapping != nil && sink.diagnostics.isEmpty {
+            sink.add(Diagnostic(file: file, mark: root.mark, message: "the configuration has no accounts",
+                                hint: "add accounts: {name: {provider: …, channel: api, credentials: {…}}}"))
+        }
+        try sink.check()
+        let secrets = SecretSource(environment: environment, baseDirectory: base)
+        let warnings = accounts.values.sorted { $0.name < $1.name }.flatMap { account in
+            secrets.exposedFiles(in: account.credentials).map {
+                "\($0) holds a credential of account '\(account.name)' and can be read by other users; chmod 600 it"
+            }
+        }
+        return Configuration(file: file, providerDirectories: providerDirectories, accountNames: names, unresolvedAccounts: accounts,
+                             routes: routes, spoolDirectory: spool, spoolWriteAhead: writeAhead, attachmentFolders: attachmentFolders,
+                             warnings: warnings, secrets: secrets)
+    }
+
+    private static func readAccount(_ name: String, _ node: YAMLNode, file: String, sink: DiagnosticSink,
+                                    absolute: (String) -> String) -> UnresolvedAccount? {
+        let r = NodeReader(file: file, node: node, context: "account '\(name)'", sink: sink)
+        defer { r.finish() }
+        let provider = r.string("provider", required: true)
+        let channel = r.oneOf("channel", Channels.kinds.map(\.rawValue)).flatMap(ChannelKind.init(named:))
+            ?? (provider == "file" ? .file : .api)
+        let credentials = r.node("credentials").map(Value.init(yaml:)) ?? .null
+        let settings = r.node("settings").map(Value.init(yaml:)) ?? .null
+        let endpoint = r.string("endpoint")
+        // `${PORT}` is resolved when the account is used; the URL is checked with a stand-in value now.
+        if let endpoint, !isURL(endpoint.replacingOccurrences(of: #"\$\{[^}]*\}"#, with: "0", options: .regularExpression)),
+           let n = node["endpoint"] {
+            r.error(n, "endpoint '\(endpoint)' is not a URL", hint: endpointHint)
+        }
+        var caFile = r.string("ca_file").map(absolute)
+        var smtp: SMTPOverride?
+        if let s = r.mapping("smtp") {
+            smtp = SMTPOverride(host: s.string("host"), port: s.int("port"),
+                                tls: s.oneOf("tls", TLSMode.allCases.map(\.rawValue)).flatMap(TLSMode.init(rawValue:)),
+                                helo: s.string("helo"), allowPlaintextAuth: s.bool("allow_plaintext_auth") ?? false,
+                                envelopeFrom: s.string("envelope_from"), authMechanism: s.oneOf("auth_mechanism", ["PLAIN", "LOGIN", "XOAUTH2"]),
+                                connections: s.int("connections"), maxMessagesPerConnection: s.int("max_messages_per_connection"))
+            if let ca = s.string("ca_file") { caFile = absolute(ca) }
+            s.finish()
+        }
+        var transfer = TransferOptions(caFile: caFile)
+        if let t = r.mapping("timeout") {
+            if let c = t.node("connect").flatMap({ DurationText.seconds(Value(yaml: $0)) }) { transfer.connectTimeout = c }
+            if let c = t.node("total").flatMap({ DurationText.seconds(Value(yaml: $0)) }) { transfer.totalTimeout = c }
+            t.finish()
+        }
+        let ignoreUnsupported = r.bool("ignore_unsupported") ?? false
+        let concurrency = r.int("concurrency")
+        let limits = r.mapping("limits").map(RateLimits.read)
+        if let concurrency, concurrency < 1, let n = node["concurrency"] { r.error(n, "concurrency must be at least 1") }
+        let from = r.string("from")
+        let directory = r.string("directory").map(absolute)
+        let webhookSecret = r.node("webhook_secret").map(Value.init(yaml:)) ?? .null
+        let webhookURL = r.string("webhook_url")
+        guard let provider else { return nil }
+        return UnresolvedAccount(name: name, provider: provider, channel: channel, credentials: credentials, settings: settings,
+                          endpoint: endpoint, smtp: smtp, from: from, directory: directory, transferOptions: transfer,
+                          ignoreUnsupported: ignoreUnsupported, concurrency: concurrency, limits: limits,
+                          webhookSecret: webhookSecret, webhookURL: webhookURL)
+    }
+
+    /// The error for an account name the configuration does not have, with a suggestion.
+    package func unknownAccount(_ name: String) -> ConfigurationError {
+        ConfigurationError("no account named '\(name)' in \(file ?? "the embedded default")",
+                           hint: Suggest.hint(for: name, in: accountNames, otherwise: "accounts are: \(accountNames.joined(separator: ", "))"))
+    }
+
+    private static func checkedEndpoint(_ text: String, place: String, secrets: SecretSource) throws(ConfigurationError) -> String {
+        let endpoint = try secrets.expand(text, place: "\(place).endpoint")
+        guard isURL(endpoint) else { throw ConfigurationError("\(place).endpoint '\(endpoint)' is not a URL", hint: endpointHint) }
+        return endpoint
+    }
+
+    private static func isURL(_ text: String) -> Bool { URLComponents(string: text)?.host != nil }
+    private static let endpointHint = "write it like http://127.0.0.1:8080"
+
+    /// The account with this name, its credentials and settings resolved.
+    public func account(named name: String) throws(ConfigurationError) -> Account {
+        guard let raw = unresolvedAccounts[name] else { throw unknownAccount(name) }
+        let place = "accounts.\(name)"
+        let credentials = try secrets.resolve(raw.credentials, place: "\(place).credentials")
+        let settings = try secrets.resolve(raw.settings, place: "\(place).settings")
+        var from: Address?
+        if let text = raw.from {
+            let expanded = try secrets.expand(text, place: "\(place).from")
+            do { from = try Address(parsing: expanded) } catch {
+                throw ConfigurationError("\(place).from: \(error.message)", hint: error.hint)
+            }
+        }
+        var account = Account(name: name, provider: raw.provider, channel: raw.channel, credentials: credentials.objectValue ?? OrderedObject(),
+                       settings: settings.objectValue ?? OrderedObject(),
+                       endpoint: try raw.endpoint.map { e throws(ConfigurationError) in try Self.checkedEndpoint(e, place: place, secrets: secrets) },
+                       smtp: raw.smtp, from: from, directory: raw.directory, transferOptions: raw.transferOptions,
+                       ignoreUnsupported: raw.ignoreUnsupported, concurrency: raw.concurrency)
+        account.limits = raw.limits
+        if !raw.webhookSecret.isNull {
+            let secret = try secrets.resolve(raw.webhookSecret, place: "\(place).webhook_secret").text
+            account.webhookSecret = secret
+        }
+        account.webhookURL = raw.webhookURL
+        return account
+    }
+}

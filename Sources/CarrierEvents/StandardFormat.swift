@@ -1,0 +1,32 @@
+/// Every channel and verifier Carrier has: the format the public loaders read provider files in.
+/// It lives here, in the lowest layer that sees both the channels and the verifiers.
+extension ProviderFormat {
+    package static let standard = ProviderFormat(channels: Channels.all, verifiers: WebhookVerifiers.all)
+}
+
+extension ProviderRegistry {
+    /// An empty registry; ``standard(extraDirectories:searchPath:)`` is the usual one.
+    public convenience init() { self.init(format: .standard) }
+
+    /// The configuration's folders, then the search path (the CLI passes `$CARRIER_PROVIDERS`,
+    /// colon-separated; the library reads no environment variable itself), then the built-in providers.
+    public static func standard(extraDirectories: [String] = [], searchPath: String? = nil) -> ProviderRegistry {
+        let registry = ProviderRegistry()
+        for directory in extraDirectories { registry.addDirectory(directory, namedIn: "providers: in the configuration") }
+        for directory in (searchPath ?? "").split(separator: ":") { registry.addDirectory(String(directory), namedIn: "$CARRIER_PROVIDERS") }
+        registry.addBuiltIns()
+        return registry
+    }
+}
+
+extension DefinitionLoader {
+    /// Loads one provider file.
+    public static func load(file path: String) throws(DiagnosticsError) -> ProviderDefinition {
+        try load(file: path, format: .standard)
+    }
+
+    /// Loads a provider file's text; `file` names it in diagnostics.
+    public static func load(text: String, file: String) throws(DiagnosticsError) -> ProviderDefinition {
+        try load(text: text, file: file, format: .standard)
+    }
+}

@@ -1,0 +1,13 @@
+/// Every verifier a provider file can name.
+enum WebhookVerifiers {
+    static let all: [any WebhookVerifier.Type] = [
+        HMACVerifier.self,
+        BasicAuthVerifier.self,
+        PublicKeyVerifier.self,
+        SNSVerifier.self,
+        TokenVerifier.self,
+        DigestVerifier.self,
+    ]
+
+    static var names: [String] { all.map { $0.name } }
+}

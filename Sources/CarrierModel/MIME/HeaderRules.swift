@@ -1,0 +1,116 @@
+import Foundation
+
+/// The grammar every header Carrier writes must follow, checked where values enter (the message)
+/// and again where headers are written (MIME, HTTP), so no source can inject a line.
+public enum HeaderRules {
+    /// An RFC 5322 field name / RFC 9110 token: visible ASCII without `:` (and without the
+    /// separators HTTP forbids), at least one character.
+    public static func isFieldName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy(isTokenByte)
+    }
+
+    /// A value that can stand on one header line: no CR, LF or NUL.
+    public static func isOneLine(_ value: String) -> Bool {
+        !value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }
+    }
+
+    /// An RFC 5322 msg-id without its angle brackets: `dot-atom-text "@" (dot-atom-text / "[" dtext "]")`.
+    public static func isMessageID(_ id: String) -> Bool {
+        guard let at = id.utf8.firstIndex(of: UInt8(ascii: "@")) else { return false }
+        let left = Substring(id[..<at]), right = Substring(id[id.utf8.index(after: at)...])
+        guard !right.utf8.contains(UInt8(ascii: "@")), isDotAtom(left) else { return false }
+        if right.hasPrefix("[") && right.hasSuffix("]") && right.count >= 2 {
+            return right.dropFirst().dropLast().utf8.allSatisfy { $0 >= 33 && $0 <= 126 && $0 != 0x5B && $0 != 0x5D && $0 != 0x5C }
+        }
+        return isDotAtom(right)
+    }
+
+    /// A Content-ID without angle brackets: a msg-id, or its left side alone (`logo123`), which
+    /// every ESP's inline-image API accepts.
+    public static func isContentID(_ id: String) -> Bool {
+        isMessageID(id) || isDotAtom(Substring(id))
+    }
+
+    /// An RFC 2045 media type: `type "/" subtype`, each a token, with optional `; name=value`
+    /// parameters whose values are tokens or quoted strings on one line.
+    public static func isMediaType(_ text: String) -> Bool {
+        // The common case, `type/subtype` alone, without splitting.
+        if let slash = text.utf8.firstIndex(of: UInt8(ascii: "/")), !text.utf8.contains(UInt8(ascii: ";")) {
+            let type = text.utf8[..<slash], subtype = text.utf8[text.utf8.index(after: slash)...]
+            return !type.isEmpty && !subtype.isEmpty && type.allSatisfy(isMIMETokenByte) && subtype.allSatisfy(isMIMETokenByte)
+        }
+        let pieces = text.split(separator: ";", omittingEmptySubsequences: false)
+        let type = pieces[0].split(separator: "/", omittingEmptySubsequences: false)
+        guard type.count == 2, type.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(isMIMETokenByte) }) else { return false }
+        for parameter in pieces.dropFirst() {
+            let pair = parameter.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard pair.count == 2, !pair[0].isEmpty, pair[0].utf8.allSatisfy(isMIMETokenByte) else { return false }
+            let value = pair[1]
+            let quoted = value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"")
+                && value.dropFirst().dropLast().utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 }
+            guard quoted || (!value.isEmpty && value.utf8.allSatisfy(isMIMETokenByte)) else { return false }
+        }
+        return true
+    }
+
+    /// RFC 5322 dot-atom-text: atext runs separated by single dots, ASCII only.
+    package static func isDotAtom(_ text: Substring) -> Bool {
+        var previous: UInt8 = 0x2E  // a leading dot counts as following one
+        for byte in text.utf8 {
+            if byte == 0x2E {
+                if previous == 0x2E { return false }
+            } else if !isAtextByte(byte) {
+                return false
+            }
+            previous = byte
+        }
+        return previous != 0x2E  // not empty, no trailing dot
+    }
+
+    static func isAtextByte(_ byte: UInt8) -> Bool { atext[Int(byte)] }
+
+    /// RFC 9110 tchar, which is also a valid RFC 5322 field-name character.
+    static func isTokenByte(_ byte: UInt8) -> Bool { tchar[Int(byte)] }
+
+    /// RFC 2045 token: visible ASCII except tspecials.
+    static func isMIMETokenByte(_ byte: UInt8) -> Bool { mimeToken[Int(byte)] }
+
+    /// Lookup tables over the 256 byte values: letters and digits plus the listed punctuation.
+    private static func table(_ punctuation: String, alphanumerics: Bool = true) -> [Bool] {
+        (0...255).map { (byte: Int) -> Bool in
+            let b = UInt8(byte)
+            let alphanumeric = (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b)
+            return (alphanumerics && alphanumeric) || punctuation.utf8.contains(b)
+        }
+    }
+    private static let atext = table("!#$%&'*+-/=?^_`{|}~")
+    private static let tchar = table("!#$%&'*+-.^_`|~")
+    private static let mimeToken = table(String((0x21...0x7E).map { Character(UnicodeScalar(UInt8($0))) }.filter { !"()<>@,;:\\\"/[]?=".contains($0) }),
+                                         alphanumerics: false)
+}
+
+/// A header the engine was about to write that would break the header block.
+public struct HeaderInjectionError: Error, Sendable, CustomStringConvertible {
+    /// Where the header was going (`MIME`, `HTTP request`, `MIME part`).
+    public var place: String
+    public var name: String
+    public var problem: String
+
+    package init(place: String, name: String, problem: String) {
+        self.place = place
+        self.name = name
+        self.problem = problem
+    }
+
+    public var description: String { "refused to write the \(place) header '\(name.prefix(60))': \(problem)" }
+
+    /// Throws when `name` is not a field name or `value` spans more than one line.
+    package static func check(_ name: String, _ value: String, place: String) throws(HeaderInjectionError) {
+        guard HeaderRules.isFieldName(name) else {
+            throw HeaderInjectionError(place: place, name: name, problem: "the name is not a header field name (visible ASCII, no ':' or spaces)")
+        }
+        guard HeaderRules.isOneLine(value) else {
+            throw HeaderInjectionError(place: place, name: name, problem: "the value contains a line break or NUL")
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+
+/// Writes a ``Message`` as an RFC 5322 / MIME document with CRLF line ends.
+///
+/// The structure follows what the message needs: `multipart/mixed` for attachments around
+/// `multipart/related` for inline images around `multipart/alternative` for text and HTML.
+/// Text is 7bit when it is short-lined ASCII, quoted-printable otherwise, base64 when it holds
+/// a NUL; files are base64 at 76.
+/// No line exceeds 998 octets. Boundaries are derived from the message, so the same message
+/// (with a fixed `message_id` and `date`) always gives the same bytes.
+public struct MIMEWriter: Sendable {
+    /// Write a `Bcc` header. Only for APIs that read recipients from headers (Gmail); never over SMTP.
+    public var includeBcc: Bool
+    /// Extra header fields a channel adds (provider tag and metadata headers over SMTP).
+    public var extraHeaders: [(name: String, value: String)]
+
+    public init(includeBcc: Bool = false, extraHeaders: [(name: String, value: String)] = []) {
+        self.includeBcc = includeBcc
+        self.extraHeaders = extraHeaders
+    }
+
+    /// The message as MIME text (UTF-8 where headers allow it never occurs: all non-ASCII is encoded).
+    ///
+    /// Every header is checked as it is written: a name that is not a field name, a raw value
+    /// with a line break, or a Message-ID, Content-ID or media type outside its grammar is
+    /// refused, whatever the source (the message, a provider file, a library caller).
+    public func write(_ message: Message) throws(HeaderInjectionError) -> String {
+        if let problem = message.headerProblems.first {
+            throw HeaderInjectionError(place: "MIME", name: problem.field, problem: problem.message)
+        }
+        var out = ""
+        func header(_ name: String, _ value: String) throws(HeaderInjectionError) {
+            try HeaderInjectionError.check(name, value, place: "MIME")
+            out += HeaderEncoding.fold(name + ": " + value) + "\r\n"
+        }
+        func addressHeader(_ name: String, _ addresses: [Address]) throws(HeaderInjectionError) {
+            guard !addresses.isEmpty else { return }
+            try header(name, addresses.map(HeaderEncoding.address).joined(separator: ", "))
+        }
+        try addressHeader("From", [message.from])
+        try addressHeader("To", message.to)
+        try addressHeader("Cc", message.cc)
+        if includeBcc { try addressHeader("Bcc", message.bcc) }
+        try addressHeader("Reply-To", message.replyTo)
+        if let subject = message.subject { try header("Subject", HeaderEncoding.unstructured(subject)) }
+        try header("Date", RFC2822Date.format(epochSeconds: message.date ?? Int(Date().timeIntervalSince1970)))
+        let messageID = message.messageID ?? MessageIDs.make(domain: message.from.domain)
+        try header("Message-ID", "<\(messageID)>")
+        for (name, value) in extraHeaders {
+            // A provider's header value with a line break is refused, not encoded into one line.
+            try HeaderInjectionError.check(name, value, place: "MIME")
+        }
+        for (name, value) in message.headers + extraHeaders {
+            try header(name, HeaderEncoding.unstructured(value))
+        }
+        try header("MIME-Version", "1.0")
+        let seed = Self.seed(message, messageID: messageID)
+        out += body(message, seed: seed)
+        return out
+    }
+
+    private func body(_ message: Message, seed: UInt64) -> String {
+        var textParts: [Part] = []
+        if let text = message.text, !text.isEmpty { textParts.append(.text(text, subtype: "plain")) }
+        if let html = message.html, !html.isEmpty { textParts.append(.text(html, subtype: "html")) }
+        if textParts.isEmpty { textParts.append(.text("", subtype: "plain")) }
+        var core: Part = textParts.count == 1 ? textParts[0] : .multipart("alternative", textParts)
+        let hasHTML = message.html.map { !$0.isEmpty } ?? false
+        let inline = message.attachments.filter { $0.disposition == .inline && hasHTML }
+        if !inline.isEmpty { core = .multipart("related", [core] + inline.map(Part.file)) }
+        let attached = message.attachments.filter { !($0.disposition == .inline && hasHTML) }
+        if !attached.isEmpty { core = .multipart("mixed", [core] + attached.map(Part.file)) }
+        var counter = 0
+        return core.render(seed: seed, counter: &counter)
+    }
+
+    private static func seed(_ message: Message, messageID: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ s: String) {
+            for byte in s.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        }
+        mix(messageID)
+        mix(message.subject ?? "")
+        mix(String(message.text?.utf8.count ?? 0))
+        mix(String(message.html?.utf8.count ?? 0))
+        for a in message.attachments { mix(a.filename); mix(String(a.content.count)) }
+        return hash
+    }
+
+    private indirect enum Part {
+        case text(String, subtype: String)
+        case file(Attachment)
+        case multipart(String, [Part])
+
+        func render(seed: UInt64, counter: inout Int) -> String {
+            switch self {
+            case .text(let text, let subtype):
+                // NUL may not appear in 7bit or quoted-printable text (RFC 2045 §2.7): base64 carries it.
+                if text.utf8.contains(0) {
+                    return "Content-Type: text/\(subtype); charset=\"utf-8\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                        + Base64.mimeWrapped(Data(text.utf8)) + "\r\n"
+                }
+                let lines = QuotedPrintable.lines(text)
+                let dashes: [UInt8] = [0x2D, 0x2D], from = Array("From ".utf8)
+                let plain = text.utf8.allSatisfy { $0 < 0x80 } && lines.allSatisfy { $0.count <= 76 }
+                    && !lines.contains { $0.starts(with: dashes) || $0.starts(with: from) }
+                let encoding = plain ? "7bit" : "quoted-printable"
+                let content: [UInt8] = plain ? Array(lines.joined(separator: [0x0D, 0x0A])) : QuotedPrintable.encode(lines: lines)
+                return "Content-Type: text/\(subtype); charset=\"utf-8\"\r\nContent-Transfer-Encoding: \(encoding)\r\n\r\n"
+                    + String(decoding: content, as: UTF8.self) + "\r\n"
+            case .file(let attachment):
+                var headers = "Content-Type: \(attachment.type); " + HeaderEncoding.parameter("name", attachment.filename) + "\r\n"
+                headers += "Content-Transfer-Encoding: base64\r\n"
+                if let cid = attachment.contentID { headers += "Content-ID: <\(cid)>\r\n" }
+                headers += HeaderEncoding.fold("Content-Disposition: \(attachment.disposition.rawValue); "
+                                               + HeaderEncoding.parameter("filename", attachment.filename)) + "\r\n"
+                return headers + "\r\n" + Base64.mimeWrapped(attachment.content) + "\r\n"
+            case .multipart(let subtype, let parts):
+                counter += 1
+                let boundary = "=_carrier_" + String(seed, radix: 16) + "_\(counter)"
+                var out = "Content-Type: multipart/\(subtype); boundary=\"\(boundary)\"\r\n\r\n"
+                for part in parts {
+                    out += "--\(boundary)\r\n" + part.render(seed: seed, counter: &counter)
+                }
+                return out + "--\(boundary)--\r\n"
+            }
+        }
+    }
+}
+
+/// Message-IDs: random, unique, with the sender's domain on the right (when it is ASCII; an
+/// internationalised domain cannot stand in a msg-id, so `carrier.invalid` does).
+package enum MessageIDs {
+    package static func make(domain: String) -> String {
+        let right = HeaderRules.isDotAtom(Substring(domain)) ? domain : "carrier.invalid"
+        return UUID().uuidString.lowercased() + "@" + right
+    }
+}

@@ -1,0 +1,28 @@
+import COpenSSL
+import Foundation
+
+/// SHA-256 and HMAC-SHA256 through OpenSSL, for schemes that sign requests (SigV4, Azure).
+package enum Digest {
+    package static func sha256(_ data: some DataProtocol) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        let bytes = Array(data)
+        _ = SHA256(bytes, bytes.count, &out)
+        return out
+    }
+
+    package static func hmacSHA256(key: [UInt8], _ data: some DataProtocol) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let bytes = Array(data)
+        _ = HMAC(EVP_sha256(), key, Int32(key.count), bytes, bytes.count, &out, &length)
+        return Array(out.prefix(Int(length)))
+    }
+
+    package static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes { out += [digits[Int(b >> 4)], digits[Int(b & 0x0F)]] }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,144 @@
+import CarrierCurl
+import Foundation
+
+/// Runs the `examples` of a provider file: renders each message and compares the request with
+/// the one written down, then feeds the written answer through the response rules.
+public enum ExampleRunner {
+    /// The outcome of one example: empty `failures` means it passed.
+    public struct ExampleResult: Sendable {
+        public var provider: String
+        public var name: String
+        public var location: String
+        public var failures: [String]
+        public var passed: Bool { failures.isEmpty }
+    }
+
+    /// Renders every example of the provider file; nothing is sent.
+    public static func run(_ definition: ProviderDefinition) -> [ExampleResult] {
+        let lent = Lent()
+        return definition.examples.map { example in
+            ExampleResult(provider: definition.id, name: example.name, location: "\(definition.file):\(example.mark)",
+                   failures: failures(of: example, in: definition, lent: lent))
+        }
+    }
+
+    /// What a channel is lent to render the examples; nothing is sent, so the engine never starts.
+    private struct Lent {
+        let clock = SystemClock()
+        let secrets = ObtainedSecrets()
+        let engine = CurlEngine()
+        var tokens: OAuth2TokenProvider { OAuth2TokenProvider(clock: clock, secrets: secrets) }
+    }
+
+    private static func failures(of example: ProviderExample, in definition: ProviderDefinition, lent runtime: Lent) -> [String] {
+        let account = Account(name: "example", provider: definition.id, channel: example.channel,
+                              credentials: example.credentials.objectValue ?? OrderedObject(),
+                              settings: example.settings.objectValue ?? OrderedObject())
+        do {
+            let message: Message
+            do { message = try Message.decode(example.message) } catch { throw CarrierError.message(error) }
+            let context = try ProviderBinding(definition: definition, account: account, clock: runtime.clock, secrets: runtime.secrets)
+            var failures: [String] = []
+            let setup = ChannelContext(account: account, provider: context, engine: runtime.engine, tokens: runtime.tokens,
+                                     clock: runtime.clock, secrets: runtime.secrets)
+            if example.channel == .smtp {
+                let rendered = try SMTPChannel(setup).render(message, showSecrets: true)
+                return compareSMTP(expected: example.request ?? .null, actual: rendered)
+            }
+            let channel = try APIChannel(setup)
+            let rendered = try channel.render(message, showSecrets: true)
+            if let expected = example.request {
+                failures += compareRequest(expected: expected, actual: rendered)
+            }
+            if let response = example.response {
+                let interpretation = try ResponseInterpreter(spec: channel.spec.response, context: context).interpret(httpResponse(response))
+                failures += compareOutcome(expected: example.expect ?? .null, actual: interpretation)
+            }
+            return failures
+        } catch let error as CarrierError {
+            return ["cannot render: \(error)"]
+        } catch {
+            return ["cannot render: \(error)"]
+        }
+    }
+
+    static func httpResponse(_ value: Value) -> CurlHTTPResponse {
+        let headers = (value["headers"].objectValue ?? OrderedObject()).entries.map { (name: $0.key, value: $0.value.text) }
+        let body: Data
+        switch value["body"] {
+        case .null: body = Data()
+        case .string(let s): body = Data(s.utf8)
+        case let other: body = Data(JSONWriter.string(other).utf8)
+        }
+        return CurlHTTPResponse(status: value["status"].intValue ?? 200, headers: headers, body: body)
+    }
+
+    /// Method, URL and body must match exactly; the headers written down must be present with those values.
+    static func compareRequest(expected: Value, actual: Value) -> [String] {
+        var failures: [String] = []
+        for key in ["method", "url", "body"] where expected.objectValue?[key] != nil {
+            failures += differences(expected[key], actual[key], path: "request.\(key)")
+        }
+        for header in expected["headers"].objectValue ?? OrderedObject() {
+            let found = actual["headers"].objectValue?.entries.first { $0.key.lowercased() == header.key.lowercased() }?.value
+            if found != header.value {
+                failures.append("request.headers.\(header.key): expected \(JSONWriter.string(header.value)), got \(found.map(JSONWriter.string) ?? "nothing")")
+            }
+        }
+        return failures
+    }
+
+    /// Host, ports, username and envelope must match; the headers written down must be in the message.
+    static func compareSMTP(expected: Value, actual: Value) -> [String] {
+        var failures: [String] = []
+        for key in ["host", "ports", "username", "envelope"] where expected[key] != .null {
+            failures += differences(expected[key], actual[key], path: "request.\(key)")
+        }
+        let head = actual["message"].text.components(separatedBy: "\r\n\r\n").first ?? ""
+        let lines = head.replacingOccurrences(of: "\r\n ", with: " ").components(separatedBy: "\r\n")
+        for header in expected["headers"].objectValue ?? OrderedObject() {
+            let values = (header.value.arrayValue ?? [header.value]).map(\.text)
+            for value in values where !lines.contains("\(header.key): \(value)") {
+                failures.append("request.headers.\(header.key): expected a header '\(header.key): \(value)' in the message")
+            }
+        }
+        return failures
+    }
+
+    private static func compareOutcome(expected: Value, actual: ResponseInterpreter.Interpretation) -> [String] {
+        var failures: [String] = []
+        let status = actual.accepted ? "sent" : "failed"
+        if let want = expected["outcome"].stringValue, want != status {
+            failures.append("expect.outcome: expected \(want), got \(status)" + (actual.error.map { " (\($0))" } ?? ""))
+        }
+        if let want = expected["message_ids"].arrayValue, want.map(\.text) != actual.messageIDs {
+            failures.append("expect.message_ids: expected \(want.map(\.text)), got \(actual.messageIDs)")
+        }
+        if let want = expected["class"].stringValue, want != actual.errorClass?.rawValue {
+            failures.append("expect.class: expected \(want), got \(actual.errorClass?.rawValue ?? "none")")
+        }
+        if let want = expected["error"].stringValue, !(actual.error ?? "").contains(want) {
+            failures.append("expect.error: expected it to contain \"\(want)\", got \"\(actual.error ?? "")\"")
+        }
+        if let want = expected["retry_after"].intValue, Int(actual.retryAfter ?? -1) != want {
+            failures.append("expect.retry_after: expected \(want), got \(actual.retryAfter.map { String($0) } ?? "none")")
+        }
+        return failures
+    }
+
+    /// Paths where two values differ, such as `request.body.personalizations[0].to[1].name`.
+    static func differences(_ expected: Value, _ actual: Value, path: String) -> [String] {
+        switch (expected, actual) {
+        case (.object(let e), .object(let a)):
+            var out: [String] = []
+            for entry in e { out += differences(entry.value, a[entry.key] ?? .null, path: "\(path).\(entry.key)") }
+            for key in a.keys where e[key] == nil { out.append("\(path).\(key): not expected, got \(JSONWriter.string(a[key]!))") }
+            return out
+        case (.array(let e), .array(let a)) where e.count == a.count:
+            return zip(e, a).enumerated().flatMap { differences($1.0, $1.1, path: "\(path)[\($0)]") }
+        default:
+            if MappingExpression.looselyEqual(expected, actual) { return [] }
+            return ["\(path): expected \(JSONWriter.string(expected)), got \(JSONWriter.string(actual))"]
+        }
+    }
+}
