@@ -136,8 +136,7 @@ struct BulkTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while try await server.requests().count < 10 && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try? await poll("ten sends at the server") { try await server.requests().count >= 10 }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let resumed = try carrier(["bulk", "--no-batch", "--json", "message.yaml", "list.csv"], directory: folder.path)

@@ -152,11 +152,8 @@ struct SESMotoTests {
         let receipt = try await Mailer(configuration: config, registry: Fixtures.registry()).send(Fixtures.referenceMessage())
         #expect(receipt.status == .sent)
         let id = try #require(receipt.messageIDs.first)
-        var stored: Value = .null
-        for _ in 0..<100 where stored.isNull {
-            if let data = FileManager.default.contents(atPath: folder.path + "/sent/0001.json") { stored = try JSONParser.parse(Array(data)) }
-            else { try await Task.sleep(for: .milliseconds(50)) }
-        }
+        try? await poll("moto to store the message") { FileManager.default.fileExists(atPath: folder.path + "/sent/0001.json") }
+        let stored = try JSONParser.parse(Array(FileManager.default.contents(atPath: folder.path + "/sent/0001.json") ?? Data()))
         #expect(stored["id"] == .string(id))
         #expect(stored["source"] == "orders@shop.example.com")
         let destinations = (stored["destinations"].arrayValue ?? []).map(\.text)
