@@ -41,9 +41,8 @@ public struct Configuration: Sendable {
         var credentials: Value
         var settings: Value
         var endpoint: String?
-        var smtp: SMTPOverride?
+        var options: [ChannelKind: any Sendable]
         var from: String?
-        var directory: String?
         var transferOptions: TransferOptions
         var ignoreUnsupported: Bool
         var concurrency: Int?
@@ -56,7 +55,7 @@ public struct Configuration: Sendable {
     public static var embeddedDefault: Configuration {
         Configuration(file: nil, providerDirectories: [], accountNames: ["outbox"],
                       unresolvedAccounts: ["outbox": UnresolvedAccount(name: "outbox", provider: "file", channel: .file, credentials: .null,
-                                                         settings: .null, transferOptions: TransferOptions(), ignoreUnsupported: false)],
+                                                         settings: .null, options: [:], transferOptions: TransferOptions(), ignoreUnsupported: false)],
                       spoolDirectory: nil, secrets: SecretSource())
     }
 
@@ -137,18 +136,12 @@ public struct Configuration: Sendable {
            let n = node["endpoint"] {
             r.error(n, "endpoint '\(endpoint)' is not a URL", hint: endpointHint)
         }
-        var caFile = r.string("ca_file").map(absolute)
-        var smtp: SMTPOverride?
-        if let s = r.mapping("smtp") {
-            smtp = SMTPOverride(host: s.string("host"), port: s.int("port"),
-                                tls: s.oneOf("tls", TLSMode.allCases.map(\.rawValue)).flatMap(TLSMode.init(rawValue:)),
-                                helo: s.string("helo"), allowPlaintextAuth: s.bool("allow_plaintext_auth") ?? false,
-                                envelopeFrom: s.string("envelope_from"), authMechanism: s.oneOf("auth_mechanism", ["PLAIN", "LOGIN", "XOAUTH2"]),
-                                connections: s.int("connections"), maxMessagesPerConnection: s.int("max_messages_per_connection"))
-            if let ca = s.string("ca_file") { caFile = absolute(ca) }
-            s.finish()
+        var transfer = TransferOptions(caFile: r.string("ca_file").map(absolute))
+        // Each channel reads its own options (`smtp:`, `directory:`), whatever the account's channel.
+        var options: [ChannelKind: any Sendable] = [:]
+        for type in Channels.all {
+            if let read = type.readAccountOptions(r, transfer: &transfer, absolute: absolute) { options[type.kind] = read }
         }
-        var transfer = TransferOptions(caFile: caFile)
         if let t = r.mapping("timeout") {
             if let c = t.node("connect").flatMap({ DurationText.seconds(Value(yaml: $0)) }) { transfer.connectTimeout = c }
             if let c = t.node("total").flatMap({ DurationText.seconds(Value(yaml: $0)) }) { transfer.totalTimeout = c }
@@ -159,12 +152,11 @@ public struct Configuration: Sendable {
         let limits = r.mapping("limits").map(RateLimits.read)
         if let concurrency, concurrency < 1, let n = node["concurrency"] { r.error(n, "concurrency must be at least 1") }
         let from = r.string("from")
-        let directory = r.string("directory").map(absolute)
         let webhookSecret = r.node("webhook_secret").map(Value.init(yaml:)) ?? .null
         let webhookURL = r.string("webhook_url")
         guard let provider else { return nil }
         return UnresolvedAccount(name: name, provider: provider, channel: channel, credentials: credentials, settings: settings,
-                          endpoint: endpoint, smtp: smtp, from: from, directory: directory, transferOptions: transfer,
+                          endpoint: endpoint, options: options, from: from, transferOptions: transfer,
                           ignoreUnsupported: ignoreUnsupported, concurrency: concurrency, limits: limits,
                           webhookSecret: webhookSecret, webhookURL: webhookURL)
     }
@@ -200,7 +192,7 @@ public struct Configuration: Sendable {
         var account = Account(name: name, provider: raw.provider, channel: raw.channel, credentials: credentials.objectValue ?? OrderedObject(),
                        settings: settings.objectValue ?? OrderedObject(),
                        endpoint: try raw.endpoint.map { e throws(ConfigurationError) in try Self.checkedEndpoint(e, place: place, secrets: secrets) },
-                       smtp: raw.smtp, from: from, directory: raw.directory, transferOptions: raw.transferOptions,
+                       options: raw.options, from: from, transferOptions: raw.transferOptions,
                        ignoreUnsupported: raw.ignoreUnsupported, concurrency: raw.concurrency)
         account.limits = raw.limits
         if !raw.webhookSecret.isNull {

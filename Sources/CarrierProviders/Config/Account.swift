@@ -11,12 +11,11 @@ public struct Account: Sendable {
     public var settings: OrderedObject
     /// Replaces scheme, host and port of every HTTP URL of the provider (API and OAuth token URL).
     public var endpoint: String?
-    /// Overrides the provider's SMTP relay.
-    public var smtp: SMTPOverride?
     /// Replaces the message's `from` (each ESP verifies its own sending domains).
     public var from: Address?
-    /// For the file channel: the folder `.eml` files are written to.
-    public var directory: String?
+    /// Each channel's own per-account options (`smtp:` for the SMTP channel, `directory:` for the
+    /// file channel), as that channel read them from the account; the channels give them names.
+    public var options: [ChannelKind: any Sendable]
     /// Timeouts and trusted certificate authorities (`timeout:`, `ca_file:`), for HTTPS and SMTP.
     public var transferOptions: TransferOptions
     /// Send what the provider can carry and list the rest as `dropped`, instead of skipping the account.
@@ -32,8 +31,8 @@ public struct Account: Sendable {
     public var webhookURL: String?
 
     public init(name: String, provider: String, channel: ChannelKind, credentials: OrderedObject = OrderedObject(),
-                settings: OrderedObject = OrderedObject(), endpoint: String? = nil, smtp: SMTPOverride? = nil,
-                from: Address? = nil, directory: String? = nil, transferOptions: TransferOptions = TransferOptions(),
+                settings: OrderedObject = OrderedObject(), endpoint: String? = nil, options: [ChannelKind: any Sendable] = [:],
+                from: Address? = nil, transferOptions: TransferOptions = TransferOptions(),
                 ignoreUnsupported: Bool = false, concurrency: Int? = nil) {
         self.name = name
         self.provider = provider
@@ -41,42 +40,10 @@ public struct Account: Sendable {
         self.credentials = credentials
         self.settings = settings
         self.endpoint = endpoint
-        self.smtp = smtp
+        self.options = options
         self.from = from
-        self.directory = directory
         self.transferOptions = transferOptions
         self.ignoreUnsupported = ignoreUnsupported
         self.concurrency = concurrency
-    }
-}
-
-/// An account's replacement for its provider's SMTP relay (regions, sandboxes, local test servers).
-public struct SMTPOverride: Sendable {
-    public var host: String?
-    public var port: Int?
-    public var tls: TLSMode?
-    /// The EHLO name (default: this machine's host name).
-    public var helo: String?
-    /// Send credentials over a connection without TLS (only with `tls: none`).
-    public var allowPlaintextAuth: Bool
-    /// MAIL FROM, when it differs from the message's from (a bounce address).
-    public var envelopeFrom: String?
-    /// `PLAIN`, `LOGIN` or `XOAUTH2`, overriding the provider file.
-    public var authMechanism: String?
-    /// How many connections the account may open at once (default: the provider file's, else 1).
-    public var connections: Int?
-    /// Messages per connection before a new one is opened (default: the provider file's limit).
-    public var maxMessagesPerConnection: Int?
-    public init(host: String? = nil, port: Int? = nil, tls: TLSMode? = nil, helo: String? = nil, allowPlaintextAuth: Bool = false,
-                envelopeFrom: String? = nil, authMechanism: String? = nil, connections: Int? = nil, maxMessagesPerConnection: Int? = nil) {
-        self.host = host
-        self.port = port
-        self.tls = tls
-        self.helo = helo
-        self.allowPlaintextAuth = allowPlaintextAuth
-        self.envelopeFrom = envelopeFrom
-        self.authMechanism = authMechanism
-        self.connections = connections
-        self.maxMessagesPerConnection = maxMessagesPerConnection
     }
 }

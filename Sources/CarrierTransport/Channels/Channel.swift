@@ -11,6 +11,11 @@ import Foundation
 /// `ChannelKind` and, if provider files describe it, its section reader), and add it to
 /// ``Channels/all``.
 package protocol Channel: ChannelDescriptor {
+    /// Reads the channel's own options from an account of carrier.yaml (every account, since a
+    /// send may switch an account's channel); problems go to the reader. `transfer` takes what
+    /// applies to the account's transfers (a `ca_file`), `absolute` resolves a path against the
+    /// configuration's folder. Nil when the account has none.
+    static func readAccountOptions(_ account: NodeReader, transfer: inout TransferOptions, absolute: (String) -> String) -> (any Sendable)?
     /// The channel for one account; throws when the account cannot use it.
     init(_ setup: ChannelContext) throws(CarrierError)
     /// What this channel of the provider can carry.
@@ -84,5 +89,11 @@ extension ChannelKind {
     package init?(named name: String) {
         guard let type = Channels.all.first(where: { $0.kind.rawValue == name }) else { return nil }
         self = type.kind
+    }
+}
+
+extension Channel {
+    package static func readAccountOptions(_ account: NodeReader, transfer: inout TransferOptions, absolute: (String) -> String) -> (any Sendable)? {
+        nil
     }
 }

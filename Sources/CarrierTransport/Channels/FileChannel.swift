@@ -1,3 +1,4 @@
+import CarrierCurl
 import Foundation
 
 extension ChannelKind {
@@ -13,6 +14,11 @@ struct FileChannel: Channel {
     static let section: String? = nil
 
     static func readSection(_ section: NodeReader, in file: ProviderFileReader, capabilities: Capabilities) -> (any Sendable)? { nil }
+
+    /// An account's `directory:`, the folder `.eml` files are written to.
+    static func readAccountOptions(_ account: NodeReader, transfer: inout TransferOptions, absolute: (String) -> String) -> (any Sendable)? {
+        account.string("directory").map(absolute)
+    }
 
     let account: Account
 
@@ -67,5 +73,13 @@ struct FileChannel: Channel {
             return Attempt(account: account.name, provider: "file", channel: Self.kind, outcome: .failed, errorClass: .failover,
                            error: "cannot write \(path): \(error.localizedDescription)")
         }
+    }
+}
+
+extension Account {
+    /// For the file channel: the folder `.eml` files are written to (`directory:`).
+    public var directory: String? {
+        get { options[.file] as? String }
+        set { options[.file] = newValue }
     }
 }

@@ -16,6 +16,11 @@ struct SMTPChannel: Channel {
     static let kind = ChannelKind.smtp
     static let section: String? = "smtp"
 
+    /// An account's `smtp:` (``SMTPOverride``).
+    static func readAccountOptions(_ account: NodeReader, transfer: inout TransferOptions, absolute: (String) -> String) -> (any Sendable)? {
+        account.mapping("smtp").map { SMTPOverride.read($0, transfer: &transfer, absolute: absolute) }
+    }
+
     static func readSection(_ section: NodeReader, in file: ProviderFileReader, capabilities: Capabilities) -> (any Sendable)? {
         file.readSMTP(section, base: capabilities)
     }
