@@ -32,14 +32,14 @@ struct BulkCommand: AsyncParsableCommand {
         let configuration = try options.load()
         let mailer = ConfigOptions.mailer(for: configuration, logger: .quiet)
         var template: BulkTemplate
-        do { template = try BulkTemplate.load(path: message) } catch { throw CLIError(error) }
+        do { template = try BulkTemplate.load(path: message) } catch { throw Failure(error).exitCode }
         template.attachmentFolders = configuration.attachmentFolders
         let reader: RecipientReader
-        do { reader = try RecipientReader(path: recipients) } catch { throw CLIError(message: "carrier: \(recipients): \(error)", code: 2) }
+        do { reader = try RecipientReader(path: recipients) } catch { throw Failure(message: "carrier: \(recipients): \(error)", code: 2).exitCode }
         let journalPath = journal ?? (recipients == "-" ? nil : recipients + ".journal.ndjson")
         var journalFile: BulkJournal?
         if !dryRun, let journalPath {
-            do { journalFile = try BulkJournal(path: journalPath) } catch { throw CLIError(error) }
+            do { journalFile = try BulkJournal(path: journalPath) } catch { throw Failure(error).exitCode }
         }
         let total = recipients == "-" ? nil : Self.countRows(recipients, csv: reader.format == .csv)
         let meter = ProgressMeter(terminal: isatty(2) == 1)
@@ -49,7 +49,7 @@ struct BulkCommand: AsyncParsableCommand {
                                             inFlight: inFlight, resendUnknown: resendUnknown, dryRun: dryRun, batching: !noBatch,
                                             total: total) { meter.show($0) }
         } catch {
-            throw CLIError(error)
+            throw Failure(error).exitCode
         }
         meter.finish()
         if let failure = journalFile?.writeFailure { Output.error("carrier: \(failure); the rows after it were not sent") }
@@ -71,7 +71,7 @@ struct BulkCommand: AsyncParsableCommand {
                         + (journalPath.map { dryRun ? "" : " (journal: \($0))" } ?? ""))
         }
         if summary.failedCount > 0 || !summary.badRows.isEmpty || !summary.unknown.isEmpty {
-            throw CLIError(message: "", code: 1)
+            throw Failure(message: "", code: 1).exitCode
         }
     }
 

@@ -18,37 +18,29 @@ struct CarrierCommand: AsyncParsableCommand {
         subcommands: [SendCommand.self, BulkCommand.self, RenderCommand.self, ProvidersCommand.self, OutboxCommand.self, EventsCommand.self]
     )
 
-    /// Runs the command; errors print one clear line on stderr and exit 1 or 2.
+    /// Runs the command. Commands report their own failures and throw argument-parser's
+    /// `ExitCode`; only argument-parser's usage errors are mapped here, to exit 2 (its own is 64),
+    /// and the message arguments beyond the first few are set aside for `send` first.
     static func main() async {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        SendCommand.overflow = SendCommand.takeOverflow(from: &arguments)
         do {
-            var arguments = Array(CommandLine.arguments.dropFirst())
-            SendCommand.overflow = SendCommand.takeOverflow(from: &arguments)
             var command = try parseAsRoot(arguments)
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch let error as CLIError {
-            if !error.message.isEmpty { Output.error(error.message) }
-            Foundation.exit(error.code)
+            if var asyncCommand = command as? AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
         } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                exit(withError: error)  // --help, --version
-            }
+            if error is ExitCode || exitCode(for: error) == .success { exit(withError: error) }  // ours, --help, --version
             FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(code == .failure ? 1 : 2)
+            Foundation.exit(2)
         }
     }
 }
 
-/// An error the CLI reports itself, with its exit code.
-struct CLIError: Error {
+/// Why a command failed, said once on standard error, and its exit code: 1 when a message was
+/// not sent, 2 when the input must be fixed (usage, configuration, provider file or message).
+struct Failure: Error {
     var message: String
     var code: Int32
 
-    /// Exit 1 when the message was not sent, 2 when the input must be fixed.
     init(_ error: CarrierError) {
         switch error {
         case .notSent(let receipt): message = "carrier: " + receipt.failureSummary; code = 1
@@ -60,5 +52,11 @@ struct CLIError: Error {
     init(message: String, code: Int32) {
         self.message = message
         self.code = code
+    }
+
+    /// Says why on standard error; the `ExitCode` a command throws to end with this code.
+    var exitCode: ExitCode {
+        if !message.isEmpty { Output.error(message) }
+        return ExitCode(code)
     }
 }

@@ -21,7 +21,7 @@ struct ConfigOptions: ParsableArguments {
             Output.warn(configuration.warnings)
             return configuration
         } catch {
-            throw CLIError(.configuration(ConfigurationError(error.description)))
+            throw Failure(.configuration(ConfigurationError(error.description))).exitCode
         }
     }
 
@@ -49,8 +49,8 @@ struct ConfigOptions: ParsableArguments {
 enum MessageInput {
     /// Attachment paths are read from the message file's folder (the current one for standard
     /// input) and from `attachmentFolders`, nowhere else. Errors exit 2.
-    static func read(_ argument: String, attachmentFolders: [String] = []) throws(CLIError) -> Message {
-        do { return try load(argument, attachmentFolders: attachmentFolders) } catch { throw CLIError(error) }
+    static func read(_ argument: String, attachmentFolders: [String] = []) throws(Failure) -> Message {
+        do { return try load(argument, attachmentFolders: attachmentFolders) } catch { throw Failure(error) }
     }
 
     /// One message file, or `-` for standard input.

@@ -31,12 +31,12 @@ struct EventsCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
-                throw CLIError(message: "carrier: --listen '\(listen)' is not HOST:PORT (such as 127.0.0.1:8025)", code: 2)
+                throw Failure(message: "carrier: --listen '\(listen)' is not HOST:PORT (such as 127.0.0.1:8025)", code: 2).exitCode
             }
             let host = String(listen[..<colon])
             let receiver = WebhookReceiver(configuration: try options.load(), registry: try options.registry())
             let log: EventLog
-            do { log = try EventLog(path: output) } catch { throw CLIError(message: "carrier: \(error)", code: 2) }
+            do { log = try EventLog(path: output) } catch { throw Failure(message: "carrier: \(error)", code: 2).exitCode }
             let server = EventServer(receiver: receiver, log: log, maxBody: maxBody)
             try await server.run(host: host, port: port) { bound in
                 FileHandle.standardError.write(Data("carrier: listening on http://\(host):\(bound)/events/ACCOUNT\n".utf8))
@@ -63,13 +63,13 @@ struct EventsCommand: AsyncParsableCommand {
             var parsed: [(name: String, value: String)] = []
             for header in headers {
                 guard let colon = header.firstIndex(of: ":") else {
-                    throw CLIError(message: "carrier: --header '\(header)' is not 'Name: value'", code: 2)
+                    throw Failure(message: "carrier: --header '\(header)' is not 'Name: value'", code: 2).exitCode
                 }
                 parsed.append((String(header[..<colon]).trimmingCharacters(in: .whitespaces),
                                String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
             }
             let body = payload == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: payload)
-            guard let body else { throw CLIError(message: "carrier: cannot read the payload \(payload)", code: 2) }
+            guard let body else { throw Failure(message: "carrier: cannot read the payload \(payload)", code: 2).exitCode }
             let receiver = WebhookReceiver(configuration: try options.load(), registry: try options.registry())
             do {
                 let delivery = try await receiver.receive(account: account, request: WebhookRequest(headers: parsed, body: body, url: url))
@@ -79,7 +79,7 @@ struct EventsCommand: AsyncParsableCommand {
                 }
                 for event in delivery.events { print(JSONWriter.string(event.value)) }
             } catch {
-                throw CLIError(message: "carrier: \(error.message) (HTTP \(error.status) when served)", code: error.kind == .unverified ? 1 : 2)
+                throw Failure(message: "carrier: \(error.message) (HTTP \(error.status) when served)", code: error.kind == .unverified ? 1 : 2).exitCode
             }
         }
     }

@@ -23,7 +23,7 @@ struct OutboxCommand: AsyncParsableCommand {
 
     static func spool(_ configuration: Configuration) throws -> Spool {
         guard let directory = configuration.spoolDirectory else {
-            throw CLIError(message: "carrier: the configuration has no spool; add spool: ./spool to carrier.yaml", code: 2)
+            throw Failure(message: "carrier: the configuration has no spool; add spool: ./spool to carrier.yaml", code: 2).exitCode
         }
         return Spool(directory: directory)
     }
@@ -37,7 +37,7 @@ struct OutboxCommand: AsyncParsableCommand {
         func run() async throws {
             let spool = try OutboxCommand.spool(try OutboxCommand.configuration(outbox, options))
             let (entries, unreadable): ([Spool.Entry], [Spool.Unreadable])
-            do { (entries, unreadable) = try spool.entries() } catch { throw CLIError(message: "carrier: \(error)", code: 2) }
+            do { (entries, unreadable) = try spool.entries() } catch { throw Failure(message: "carrier: \(error)", code: 2).exitCode }
             if json {
                 Output.print(.array(entries.map(\.summary)))
             } else {
@@ -50,7 +50,7 @@ struct OutboxCommand: AsyncParsableCommand {
             for entry in unreadable {
                 Output.error("carrier: \(entry.id): \(entry.reason); inspect it, or remove it with: carrier outbox purge \(entry.id)")
             }
-            if !unreadable.isEmpty { throw CLIError(message: "carrier: \(unreadable.count) spool file(s) cannot be read", code: 1) }
+            if !unreadable.isEmpty { throw Failure(message: "carrier: \(unreadable.count) spool file(s) cannot be read", code: 1).exitCode }
         }
     }
 
@@ -67,7 +67,7 @@ struct OutboxCommand: AsyncParsableCommand {
                 // Shown as stored; JSON output escapes control characters.
                 Output.print(.object(["summary": entry.summary, "attempts": .array(entry.attempts), "message": entry.message.value]))
             } catch {
-                throw CLIError(message: "carrier: \(error)", code: 2)
+                throw Failure(message: "carrier: \(error)", code: 2).exitCode
             }
         }
     }
@@ -81,14 +81,14 @@ struct OutboxCommand: AsyncParsableCommand {
         func run() async throws {
             let mailer = ConfigOptions.mailer(for: try OutboxCommand.configuration(outbox, options), logger: .quiet)
             let outcomes: [Outbox.RetryOutcome]
-            do { outcomes = try await mailer.retrySpooled(ids) } catch { throw CLIError(error) }
+            do { outcomes = try await mailer.retrySpooled(ids) } catch { throw Failure(error).exitCode }
             for outcome in outcomes {
                 let via = outcome.receipt.flatMap { $0.status == .sent || $0.status == .partial ? " via \($0.account ?? "")" : nil } ?? ""
                 Output.line("\(outcome.id): \(outcome.note)\(via)")
             }
             let open = outcomes.filter(\.needsAttention).count
             print("\(outcomes.count - open) sent, skipped or gone; \(open) need attention")
-            if open > 0 { throw CLIError(message: "carrier: \(open) message(s) were not sent (see above)", code: 1) }
+            if open > 0 { throw Failure(message: "carrier: \(open) message(s) were not sent (see above)", code: 1).exitCode }
         }
     }
 
@@ -101,7 +101,7 @@ struct OutboxCommand: AsyncParsableCommand {
         func run() async throws {
             let spool = try OutboxCommand.spool(try OutboxCommand.configuration(outbox, options))
             do {
-                guard let lock = try spool.lock(id) else { throw CLIError(message: "carrier: \(id) is being sent by another process", code: 1) }
+                guard let lock = try spool.lock(id) else { throw Failure(message: "carrier: \(id) is being sent by another process", code: 1).exitCode }
                 defer { lock.release(removeFile: true) }
                 // An entry that cannot be read is purged too (that is what purge is for), and said so.
                 var note = ""
@@ -112,7 +112,7 @@ struct OutboxCommand: AsyncParsableCommand {
                 try spool.remove(id)
                 Output.line("purged \(id)\(note)")
             } catch let error as SpoolError {
-                throw CLIError(message: "carrier: \(error)", code: 2)
+                throw Failure(message: "carrier: \(error)", code: 2).exitCode
             }
         }
     }

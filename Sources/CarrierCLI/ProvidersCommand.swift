@@ -55,7 +55,7 @@ struct ShowProvider: AsyncParsableCommand {
     func run() async throws {
         let registry = try options.registry()
         let d: ProviderDefinition
-        do { d = try registry.definition(name) } catch { throw CLIError(error) }
+        do { d = try registry.definition(name) } catch { throw Failure(error).exitCode }
         Output.print(d.summary)
     }
 }
@@ -75,7 +75,7 @@ struct LintProviders: AsyncParsableCommand {
                 Output.error(error.description)
             }
         }
-        if failed { throw CLIError(message: "carrier: some provider files have errors", code: 2) }
+        if failed { throw Failure(message: "carrier: some provider files have errors", code: 2).exitCode }
     }
 }
 
@@ -96,7 +96,7 @@ struct TestProviders: AsyncParsableCommand {
         let ids = names.isEmpty ? registry.ids : names
         for id in ids where registry.failures[id] == nil {
             let definition: ProviderDefinition
-            do { definition = try registry.definition(id) } catch { throw CLIError(error) }
+            do { definition = try registry.definition(id) } catch { throw Failure(error).exitCode }
             if definition.exampleCount == 0 {
                 Output.line("FAIL \(id): the file has no examples")
                 failures += 1
@@ -113,6 +113,6 @@ struct TestProviders: AsyncParsableCommand {
             }
         }
         Output.line("\(passed) passed, \(failures) failed")
-        if failures > 0 { throw CLIError(message: "carrier: provider examples failed", code: 1) }
+        if failures > 0 { throw Failure(message: "carrier: provider examples failed", code: 1).exitCode }
     }
 }

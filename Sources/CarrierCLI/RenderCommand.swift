@@ -25,15 +25,16 @@ struct RenderCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        let message = try MessageInput.read(message, attachmentFolders: configuration.attachmentFolders)
+        let message: Message
+        do throws(Failure) { message = try MessageInput.read(self.message, attachmentFolders: configuration.attachmentFolders) } catch { throw error.exitCode }
         let mailer = ConfigOptions.mailer(for: configuration)
         guard let name = account ?? configuration.accountNames.first else {
-            throw CLIError(message: "carrier: render needs --account NAME", code: 2)
+            throw Failure(message: "carrier: render needs --account NAME", code: 2).exitCode
         }
         do {
             Output.print(try mailer.render(message, account: name, channel: channel, showSecrets: showSecrets))
         } catch {
-            throw CLIError(error)
+            throw Failure(error).exitCode
         }
     }
 }

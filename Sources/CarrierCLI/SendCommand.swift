@@ -84,16 +84,16 @@ struct SendCommand: AsyncParsableCommand {
         if !ndjson && allMessages.count == 1 {
             // One message: input errors exit 2 before anything else, as they always have.
             let message: Message
-            do { message = try source.read(messages[0]) } catch { throw CLIError(error) }
+            do { message = try source.read(messages[0]) } catch { throw Failure(error).exitCode }
             let result: Result<Receipt, CarrierError>
             do { result = .success(try await mailer.send(message, route: route, account: account)) } catch { result = .failure(error) }
-            try report(result)
+            do throws(Failure) { try report(result) } catch { throw error.exitCode }
             return
         }
         var failures = 0, total = 0, worst: Int32 = 0
         await mailer.send(streaming: source, route: route, account: account, inFlight: inFlight) { index, result in
             total += 1
-            do throws(CLIError) { try report(result) } catch {
+            do throws(Failure) { try report(result) } catch {
                 failures += 1
                 worst = max(worst, error.code)
                 Output.error("carrier: \(source.label(index)):")
@@ -102,11 +102,11 @@ struct SendCommand: AsyncParsableCommand {
             source.forget(index)
         }
         if failures > 0 {
-            throw CLIError(message: "carrier: \(failures) of \(total) messages were not sent", code: worst)
+            throw Failure(message: "carrier: \(failures) of \(total) messages were not sent", code: worst).exitCode
         }
     }
 
-    private func report(_ result: Result<Receipt, CarrierError>) throws(CLIError) {
+    private func report(_ result: Result<Receipt, CarrierError>) throws(Failure) {
         let receipt: Receipt
         switch result {
         case .success(let sent): receipt = sent
@@ -115,7 +115,7 @@ struct SendCommand: AsyncParsableCommand {
                 if verbose { printTranscripts(receipt) }
                 if json { Output.print(verbose ? receipt.value : Self.withoutTranscripts(receipt.value)) }
             }
-            throw CLIError(error)
+            throw Failure(error)
         }
         if verbose { printTranscripts(receipt) }
         if json {
@@ -139,9 +139,9 @@ struct SendCommand: AsyncParsableCommand {
                 let kept = receipt.spoolPath.map { "; kept in \($0) for them (carrier outbox retry)" } ?? "; not sent"
                 parts.append("deferred by the server: " + receipt.deferred.joined(separator: ", ") + kept)
             }
-            throw CLIError(message: "carrier: partly sent: " + parts.joined(separator: "; "), code: 1)
+            throw Failure(message: "carrier: partly sent: " + parts.joined(separator: "; "), code: 1)
         }
-        if let problem = receipt.spoolError { throw CLIError(message: "carrier: sent, but \(problem)", code: 1) }
+        if let problem = receipt.spoolError { throw Failure(message: "carrier: sent, but \(problem)", code: 1) }
     }
 
     /// The SMTP conversation of each attempt, on stderr (credentials are already `***`).
