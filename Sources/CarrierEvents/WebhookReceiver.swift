@@ -18,11 +18,13 @@ public struct WebhookReceiver: Sendable {
     /// Each account resolved once (its secrets, provider file and settings), not per webhook.
     private let accounts = ReceivingCache()
 
-    /// - Parameter runtime: the engine certificates and subscriptions are fetched with, the
-    ///   certificate cache, and the clock timestamps are checked against.
-    public init(configuration: Configuration, registry: ProviderRegistry = ProviderRegistry(), runtime: CarrierRuntime = CarrierRuntime()) {
+    /// - Parameters:
+    ///   - registry: the provider definitions; default: the configuration's folders, then the built-ins.
+    ///   - runtime: the engine certificates and subscriptions are fetched with, the certificate
+    ///     cache, and the clock timestamps are checked against.
+    public init(configuration: Configuration, registry: ProviderRegistry? = nil, runtime: CarrierRuntime = CarrierRuntime()) {
         self.configuration = configuration
-        self.registry = registry
+        self.registry = registry ?? .standard(extraDirectories: configuration.providerDirectories)
         self.runtime = runtime
     }
 

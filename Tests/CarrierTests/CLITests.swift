@@ -110,4 +110,14 @@ struct CLITests {
         #expect(!result.stderr.contains("tok-very-secret") && !result.stdout.contains("tok-very-secret"))
         #expect(try JSONParser.parse(result.stdout)["status"] == "failed")
     }
+
+    @Test("Control characters from a message are escaped in human output")
+    func terminalOutputIsEscaped() throws {
+        let folder = try OutboxTests.project(endpoint: "http://127.0.0.1:\(closedPort())")
+        defer { folder.remove() }
+        _ = try carrier(["send", try OutboxTests.message(folder, "m.json", subject: #"hi \u001b[2J there"#)], directory: folder.path)
+        let listed = try carrier(["outbox", "list"], directory: folder.path)
+        #expect(listed.stdout.contains("hi \\u{1B}[2J there"), "\(listed.stdout)")
+        #expect(!listed.stdout.contains("\u{1B}"))
+    }
 }

@@ -52,4 +52,23 @@ struct ExpressionTests {
             (error as? MappingError)?.description.hasPrefix("t.yaml:1:") == true && "\(error)".contains("not a whole number")
         }
     }
+
+    @Test func nowIsTheSendTimeAndDateTheMessageDate() throws {
+        let definition = try DefinitionLoader.load(text: """
+            id: clock
+            api:
+              url: https://clock.example.com/send
+              body: {json: {now: "{{ now }}", date: "{{ date }}"}}
+            """, file: "clock.yaml")
+        let account = Account(name: "clock", provider: "clock", channel: .api)
+        let runtime = CarrierRuntime(clock: ManualClock(now: WallTime(secondsSince1970: 1_800_000_000)))
+        let setup = ChannelContext(account: account, provider: try ProviderBinding(definition: definition, account: account,
+                                                                                 clock: runtime.clock, secrets: runtime.secrets),
+                                 engine: runtime.engine, tokens: runtime.tokens, clock: runtime.clock, secrets: runtime.secrets)
+        var message = try Fixtures.referenceMessage()
+        message.date = 1_700_000_000
+        let body = try APIChannel(setup).render(message, showSecrets: false)["body"]
+        #expect(body["now"] == 1_800_000_000, "now is the runtime's clock")
+        #expect(body["date"] == 1_700_000_000)
+    }
 }

@@ -4,7 +4,7 @@ import Testing
 
 /// Each seed provider sends the reference message to a local capture server as that provider
 /// documents it, and the receipt carries the id from the provider's answer.
-@Suite("Seed providers over HTTP", .serialized)
+@Suite("Providers over HTTP: requests checked against the official API specs", .serialized)
 struct ProviderAPITests {
     func send(_ provider: String, credentials: String, settings: String = "{}", message: Message,
               answer: Value) async throws -> (Receipt, CaptureServer.Request) {

@@ -4,7 +4,7 @@ import Testing
 
 /// Each seed provider's `smtp` section, configured as a new user would (provider, credentials, and
 /// the relay pointed at a local server): the reference message arrives with that provider's headers.
-@Suite("Seed providers over SMTP", .serialized)
+@Suite("Providers over SMTP", .serialized)
 struct ProviderSMTPTests {
     struct Case: Sendable, CustomStringConvertible {
         var provider: String

@@ -364,3 +364,53 @@ struct IdempotencyTests {
         #expect(Set(keys).count == 1 && keys[0] != nil, "one key for all three attempts: \(keys)")
     }
 }
+
+/// Routes across processes: a round robin shares its position through the route's state file.
+@Suite("Routing across processes", .serialized)
+struct RoutingProcessTests {
+    func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("carrier-new-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    func roundRobinConfiguration(_ folder: String, stateFile: Bool) throws -> String {
+        let path = folder + "/carrier.yaml"
+        try """
+            accounts:
+              a: {provider: file, directory: ./a}
+              b: {provider: file, directory: ./b}
+              c: {provider: file, directory: ./c}
+            routes:
+              default: {strategy: round_robin, accounts: [a, b, c]\(stateFile ? ", state_file: ./route-state.json" : "")}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func filesIn(_ folder: String) -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".eml") }.count
+    }
+
+    @Test func roundRobinSpreadsThirtyProcessesEvenlyThroughTheStateFile() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let config = try roundRobinConfiguration(folder, stateFile: true)
+        for _ in 0..<30 {
+            let result = try carrier(["send", "--config", config, Repository.example("welcome.yaml")])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        #expect(["a", "b", "c"].map { filesIn(folder + "/" + $0) } == [10, 10, 10])
+    }
+
+    @Test func roundRobinWithoutAStateFileStartsEachProcessAtRandom() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let config = try roundRobinConfiguration(folder, stateFile: false)
+        for _ in 0..<30 {
+            _ = try carrier(["send", "--config", config, Repository.example("welcome.yaml")])
+        }
+        let counts = ["a", "b", "c"].map { filesIn(folder + "/" + $0) }
+        #expect(counts.reduce(0, +) == 30)
+        #expect(counts.allSatisfy { $0 > 0 }, "every account is used: \(counts)")
+    }
+}

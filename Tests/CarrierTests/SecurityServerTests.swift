@@ -4,8 +4,8 @@ import Foundation
 import Testing
 
 /// Misbehaving HTTP and SMTP servers (issue 8, items 8 to 11 and the Low transport items).
-@Suite("Hardening: misbehaving servers", .serialized)
-struct HardeningTransportTests {
+@Suite("Security: misbehaving servers", .serialized)
+struct SecurityServerTests {
     static func mailer(_ yaml: String) throws -> Mailer {
         Mailer(configuration: try Configuration.parse(yaml, file: "test-carrier.yaml"), registry: Fixtures.registry())
     }
@@ -194,6 +194,6 @@ struct HardeningTransportTests {
             #expect(error.kind == .malformed && !error.requestSent)
             #expect(ErrorClass.forTransfer(error, messageMayHaveGone: error.requestSent) == .permanent)
         }
-        #expect(HardeningMessageTests.problems(HardeningMessageTests.base + #", "template": {"id": "abc\r\nX: y"}}"#).map(\.field) == ["template"])
+        #expect(SecurityInputTests.problems(SecurityInputTests.base + #", "template": {"id": "abc\r\nX: y"}}"#).map(\.field) == ["template"])
     }
 }

@@ -4,8 +4,8 @@ import Foundation
 import Testing
 
 /// Hostile messages and files (issue 8): each test here failed before the fix it names.
-@Suite("Hardening: hostile input")
-struct HardeningMessageTests {
+@Suite("Security: hostile input")
+struct SecurityInputTests {
     static let base = #"{"from": "a@example.com", "to": ["b@example.com"], "subject": "s", "text": "t""#
 
     /// The problems Carrier reports for a message, or [] when it is accepted.

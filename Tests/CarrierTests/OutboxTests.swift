@@ -2,10 +2,9 @@ import Carrier
 import Foundation
 import Testing
 
-/// The spool under faults, and carrier.yaml's own input rules (issue 8, items 4 and 12 and the
-/// Low spool, state-file and configuration items).
-@Suite("Hardening: spool and configuration", .serialized)
-struct HardeningSpoolTests {
+/// The outbox: the spool under faults (names, duplicate ids, unwritable and broken entries, locks).
+@Suite("Outbox and spool", .serialized)
+struct OutboxTests {
     /// A folder with a carrier.yaml whose one account is a Mailtrap API at `endpoint`, and a spool.
     static func project(endpoint: String, extra: String = "") throws -> TemporaryFolder {
         let folder = try TemporaryFolder()
@@ -176,50 +175,5 @@ struct HardeningSpoolTests {
         let retried = try carrier(["outbox", "retry"], directory: folder.path)
         #expect(retried.status == 0, "\(retried.stdout)")
         #expect(Self.spoolFiles(folder).isEmpty, "\(Self.spoolFiles(folder))")
-    }
-
-    @Test("Control characters from a message are escaped in human output")
-    func terminalOutputIsEscaped() throws {
-        let folder = try Self.project(endpoint: "http://127.0.0.1:\(closedPort())")
-        defer { folder.remove() }
-        _ = try carrier(["send", try Self.message(folder, "m.json", subject: #"hi \u001b[2J there"#)], directory: folder.path)
-        let listed = try carrier(["outbox", "list"], directory: folder.path)
-        #expect(listed.stdout.contains("hi \\u{1B}[2J there"), "\(listed.stdout)")
-        #expect(!listed.stdout.contains("\u{1B}"))
-    }
-
-    // MARK: Low — state file and carrier.yaml
-
-    @Test("A route state_file that is a symlink is refused, and its target is left alone")
-    func stateFileSymlinkIsRefused() throws {
-        let folder = try Self.project(endpoint: "http://127.0.0.1:\(closedPort())",
-                                      extra: "routes:\n  default: {accounts: [mt], state_file: ./state.json, breaker: {failures: 1}}\n")
-        defer { folder.remove() }
-        try "precious".write(toFile: folder.path + "/precious.txt", atomically: true, encoding: .utf8)
-        try FileManager.default.createSymbolicLink(atPath: folder.path + "/state.json", withDestinationPath: folder.path + "/precious.txt")
-        let result = try carrier(["send", try Self.message(folder, "m.json", subject: "s")], directory: folder.path)
-        #expect(result.status == 2)
-        #expect(result.stderr.contains("carrier.yaml:5:") && result.stderr.contains("symbolic link"), "\(result.stderr)")
-        #expect(try String(contentsOfFile: folder.path + "/precious.txt", encoding: .utf8) == "precious")
-
-        guard geteuid() == 0 else { return }  // only root can give a file away
-        try FileManager.default.removeItem(atPath: folder.path + "/state.json")
-        try "{}".write(toFile: folder.path + "/state.json", atomically: true, encoding: .utf8)
-        try Self.giveAway(folder.path + "/state.json")
-        let foreign = try carrier(["send", "m.json"], directory: folder.path)
-        #expect(foreign.status == 2 && foreign.stderr.contains("belongs to another user"), "\(foreign.stderr)")
-    }
-
-    @Test("carrier.yaml refuses duplicate keys with a position, and ${PORT} works inside an endpoint")
-    func configurationInput() throws {
-        #expect(throws: DiagnosticsError.self) {
-            try Configuration.parse("accounts:\n  a: {provider: file}\n  a: {provider: file}\n", file: "carrier.yaml")
-        }
-        do { _ = try Configuration.parse("accounts:\n  a: {provider: file, provider: smtp}\n", file: "carrier.yaml") } catch {
-            #expect(error.description.contains("carrier.yaml:2:") && error.description.contains("duplicate key 'provider'"), "\(error)")
-        }
-        let config = try Configuration.parse("accounts:\n  mt: {provider: mailtrap, endpoint: \"http://127.0.0.1:${PORT}\", credentials: {api_token: t-1234}}\n",
-                                             file: "carrier.yaml", environment: ["PORT": "8025"])
-        #expect(try config.account(named: "mt").endpoint == "http://127.0.0.1:8025")
     }
 }

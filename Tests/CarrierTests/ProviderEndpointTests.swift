@@ -6,8 +6,8 @@ import Testing
 /// server through each provider's account, answered with the success the provider file documents;
 /// the receipt must carry the ids the file expects, the request must go where the file says, and
 /// where an official spec is vendored the body must validate against it.
-@Suite("Providers over HTTP", .serialized)
-struct NewProviderTests {
+@Suite("Providers over HTTP: every endpoint and its documented answers", .serialized)
+struct ProviderEndpointTests {
     static let providers = ["postmark", "sparkpost", "brevo", "resend", "mailersend", "mandrill", "elasticemail", "smtp2go", "zeptomail",
                             "mailpace", "postal", "scaleway", "infobip", "sweego", "unisender", "ses", "azure", "msgraph"]
 

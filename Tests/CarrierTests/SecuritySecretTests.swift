@@ -4,8 +4,8 @@ import Testing
 
 /// Secrets in every form the engine produces stay out of output, and what Carrier keeps on disk
 /// is readable by its owner only (issue 8, items 6 and 7).
-@Suite("Hardening: secrets and permissions", .serialized)
-struct HardeningSecretTests {
+@Suite("Security: secrets and permissions", .serialized)
+struct SecuritySecretTests {
     /// Everything a user or another process could see after a run: stdout, stderr and every
     /// file under `folder` (the spool).
     static func everythingVisible(_ result: ProcessResult, folder: String) -> String {
@@ -83,7 +83,7 @@ struct HardeningSecretTests {
               body: {json: {n: "{{ message.subject == 'fail' ? ((credentials.key | url_escape) | int) : 1 }}"}}
             """, to: folder.path + "/escaper.yaml")
         try Self.write("providers: [.]\naccounts:\n  e: {provider: escaper, credentials: {key: \"k+y/s=cr3t!\"}}\n", to: folder.path + "/carrier.yaml")
-        let message = HardeningMessageTests.base + "}"
+        let message = SecurityInputTests.base + "}"
         try Self.write(message, to: folder.path + "/m.json")
         let rendered = try carrier(["render", "m.json"], directory: folder.path)
         #expect(rendered.status == 0, "\(rendered.stderr)")

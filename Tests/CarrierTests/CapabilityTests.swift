@@ -1,0 +1,90 @@
+import Carrier
+import Foundation
+import Testing
+
+/// What an account's channel can carry: render refuses what send refuses, and `ignore_unsupported`
+/// sends what can be carried and lists the rest.
+@Suite("Capability checks", .serialized)
+struct CapabilityTests {
+    func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("carrier-new-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    // MARK: - render refuses what send refuses
+
+    func netcoreConfiguration(_ folder: String, extra: String = "") throws -> String {
+        let path = folder + "/carrier.yaml"
+        try """
+            accounts:
+              netcore: {provider: netcore, credentials: {api_key: nc-key-1}\(extra)}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func renderRefusesAnInlineImageTheProviderCannotCarry() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = try carrier(["render", "--config", netcoreConfiguration(folder), "--account", "netcore",
+                                  Repository.example("order-confirmation.json")])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("netcore does not support inline images"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func renderListsWhatTheProviderDropsByDesign() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let message = folder + "/message.json"
+        try #"{"from": "shop@example.com", "to": ["alice@example.com"], "subject": "Hi", "text": "Hello", "html": "<p>Hello</p>"}"#
+            .write(toFile: message, atomically: true, encoding: .utf8)
+        let result = try carrier(["render", "--config", netcoreConfiguration(folder), "--account", "netcore", message])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try JSONParser.parse(result.stdout)["dropped"] == ["text part (netcore carries HTML only)"])
+    }
+
+    @Test func anSMTPRenderWithAnEmptyUsernameNamesTheMissingCredential() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let message = folder + "/message.json"
+        try #"{"from": "shop@example.com", "to": ["alice@example.com"], "subject": "Hi", "html": "<p>Hello</p>"}"#
+            .write(toFile: message, atomically: true, encoding: .utf8)
+        let result = try carrier(["render", "--config", netcoreConfiguration(folder), "--account", "netcore", "--channel", "smtp", message])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("the SMTP username comes out empty; it needs the credential 'smtp_username'"))
+    }
+
+    // MARK: - ignore_unsupported
+
+    @Test func ignoreUnsupportedSendsWhatTheProviderCarriesAndListsTheRest() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.json(200, .object(["data": .object(["message_id": "nc-9"]), "status": "success"]))]])
+        let configuration = try Fixtures.configuration(provider: "netcore", endpoint: server.url, credentials: "{api_key: nc-key-1}",
+                                                       extra: "    ignore_unsupported: true")
+        let receipt = try await Mailer(configuration: configuration, registry: Fixtures.registry()).send(Fixtures.referenceMessage())
+        #expect(receipt.status == .sent)
+        #expect(receipt.attempts[0].dropped.contains("text part (netcore carries HTML only)"))
+        #expect(receipt.attempts[0].dropped.contains { $0.contains("does not support inline images") && $0.contains("left out") })
+        let body = try #require(try await server.requests().first).json
+        #expect(body["attachments"].arrayValue?.map { $0["name"].text } == ["invoice.pdf"])
+    }
+
+    @Test func ignoreUnsupportedStillRefusesWhatCannotBeLeftOut() async throws {
+        let configuration = try Configuration.parse("""
+            accounts:
+              relay: {provider: smtp, channel: smtp, settings: {host: 127.0.0.1}, smtp: {port: 9, tls: none}}
+            routes:
+              default: {accounts: [relay], ignore_unsupported: true}
+            """, file: "c.yaml")
+        var message = try Fixtures.referenceMessage()
+        message.template = Message.ProviderTemplate(id: "welcome")
+        await #expect {
+            try await Mailer(configuration: configuration).send(message)
+        } throws: { error in
+            guard case CarrierError.notSent(let receipt) = error else { return false }
+            return receipt.attempts.first?.skipReason == .capability && receipt.attempts.first?.error == "smtp (smtp) does not support templates"
+        }
+    }
+}
