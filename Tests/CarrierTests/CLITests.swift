@@ -74,7 +74,7 @@ struct CLITests {
         #expect(lint.stderr.contains("typo.yaml:5:3: error: unknown key 'bodyy' in 'api'; did you mean 'body'?"))
     }
 
-    @Test func verboseShowsTheSMTPConversationWithoutCredentials() throws {
+    @Test(.enabled(if: Peers.aiosmtpd, "needs Python's aiosmtpd: make test installs it")) func verboseShowsTheSMTPConversationWithoutCredentials() throws {
         let cert = try TestCertificate()
         defer { cert.remove() }
         let server = try SMTPServer(["--tls", "starttls", "--auth", "apikey:SG.verbose-secret"] + cert.serverOptions)

@@ -4,7 +4,7 @@ import Testing
 
 /// Each seed provider's `smtp` section, configured as a new user would (provider, credentials, and
 /// the relay pointed at a local server): the reference message arrives with that provider's headers.
-@Suite("Providers over SMTP", .serialized)
+@Suite("Providers over SMTP", .serialized, .enabled(if: Peers.aiosmtpd, "needs Python's aiosmtpd: make test installs it"))
 struct ProviderSMTPTests {
     struct Case: Sendable, CustomStringConvertible {
         var provider: String

@@ -55,7 +55,7 @@ struct RoutingTests {
         #expect(try await primary.requests().count == 3)
     }
 
-    @Test func apiFailsOverToTheSMTPRelayOfTheSameProvider() async throws {
+    @Test(.enabled(if: Peers.aiosmtpd, "needs Python's aiosmtpd: make test installs it")) func apiFailsOverToTheSMTPRelayOfTheSameProvider() async throws {
         let api = try CaptureServer()
         defer { api.stop() }
         try await api.script(["*": [Answer.json(500, .object(["errors": .array([.object(["message": "internal error"])])]))]])

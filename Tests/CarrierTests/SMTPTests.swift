@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The SMTP channel against real servers on 127.0.0.1 (aiosmtpd), with certificates made by openssl.
-@Suite("SMTP channel", .serialized)
+@Suite("SMTP channel", .serialized, .enabled(if: Peers.aiosmtpd, "needs Python's aiosmtpd: make test installs it"))
 struct SMTPTests {
     /// An account on the generic smtp provider pointed at the test server.
     func mailer(port: Int, tls: String, credentials: String = "{}", extra: String = "", caFile: String? = nil,
@@ -234,7 +234,8 @@ struct SMTPTests {
 }
 
 /// Load against Postfix's smtp-sink: many messages over a few pooled connections, none lost.
-@Suite("SMTP under load (smtp-sink)", .serialized)
+@Suite("SMTP under load (smtp-sink)", .serialized,
+       .enabled(if: Peers.smtpSink, "needs Postfix's smtp-sink: make test installs it"))
 struct SMTPLoadTests {
     @Test func twoHundredMessagesOverTwoConnectionsAllArrive() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("carrier-sink-\(UUID().uuidString)").path

@@ -138,7 +138,8 @@ struct SigningProviderTests {
 
 /// Amazon SES end to end: moto's SES server (the AWS SDK's own mock of the service) accepts
 /// Carrier's signed SendEmail, and the raw message it stored parses as MIME.
-@Suite("Amazon SES against moto", .serialized)
+@Suite("Amazon SES against moto", .serialized,
+       .enabled(if: Peers.moto, "needs moto in .build/test-venv: make test-deps installs it"))
 struct SESMotoTests {
     @Test("SendEmail reaches moto's SES, which stores the raw message for every recipient")
     func sendThroughMoto() async throws {

@@ -1,0 +1,17 @@
+import Foundation
+
+/// Test peers from outside the Swift toolchain. `make test` installs them all; a plain
+/// `swift test` on a machine without one skips the suites that need it, and says why.
+enum Peers {
+    /// Postfix's `smtp-sink` (Debian's postfix).
+    static let smtpSink = FileManager.default.isExecutableFile(atPath: "/usr/sbin/smtp-sink")
+    /// moto's SES server, in `.build/test-venv` (`make test-deps`).
+    static let moto = imports("moto", python: Repository.venvPython)
+    /// aiosmtpd, the SMTP server the SMTP tests talk to (Debian's python3-aiosmtpd).
+    static let aiosmtpd = imports("aiosmtpd", python: Repository.python)
+
+    private static func imports(_ module: String, python: String) -> Bool {
+        guard FileManager.default.isExecutableFile(atPath: python) else { return false }
+        return (try? run(python, ["-c", "import \(module)"], timeout: 30).status) == 0
+    }
+}
