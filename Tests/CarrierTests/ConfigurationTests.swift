@@ -38,4 +38,87 @@ struct ConfigurationTests {
                                              file: "carrier.yaml", environment: ["PORT": "8025"])
         #expect(try config.account(named: "mt").endpoint == "http://127.0.0.1:8025")
     }
+
+    @Test("An unknown account key is refused at file:line:col with the nearest known key")
+    func unknownAccountKey() throws {
+        do {
+            _ = try Configuration.parse("accounts:\n  mt:\n    provider: mailtrap\n    credentails: {api_token: t}\n", file: "carrier.yaml")
+            Issue.record("an unknown key was accepted")
+        } catch {
+            #expect(error.description.contains("carrier.yaml:4:5"), "\(error)")
+            #expect(error.description.contains("credentials"), "a suggestion: \(error)")
+        }
+    }
+
+    @Test("Each channel reads its own account options, whatever channel the account names; paths are the file's")
+    func channelOptions() throws {
+        let config = try Configuration.parse("""
+            accounts:
+              relay: {provider: smtp, channel: smtp, smtp: {host: mail.example.com, port: 2525, tls: none, connections: 3}}
+              api: {provider: mailtrap, credentials: {api_token: t}, smtp: {host: relay.example.com}}
+              out: {provider: file, directory: ./mail}
+            """, file: "/etc/carrier/carrier.yaml")
+        let relay = try config.account(named: "relay")
+        #expect(relay.smtp?.host == "mail.example.com" && relay.smtp?.port == 2525 && relay.smtp?.tls == TLSMode.none)
+        #expect(relay.smtp?.connections == 3)
+        #expect(try config.account(named: "api").smtp?.host == "relay.example.com", "kept for a send that switches to smtp")
+        #expect(try config.account(named: "out").directory == "/etc/carrier/mail")
+        do {
+            _ = try Configuration.parse("accounts:\n  r: {provider: smtp, channel: smtp, smtp: {hots: x}}\n", file: "c.yaml")
+            Issue.record("an unknown smtp key was accepted")
+        } catch {
+            #expect(error.description.contains("c.yaml:2:") && error.description.contains("host"), "\(error)")
+        }
+    }
+
+    @Test("A route names a known strategy; retry and breaker read durations")
+    func routes() throws {
+        let config = try Configuration.parse("""
+            accounts:
+              a: {provider: file, directory: ./a}
+              b: {provider: file, directory: ./b}
+            routes:
+              default: {accounts: [a, b], retry: {attempts: 4, max_total: 2m}, breaker: {failures: 2, cooldown: 90s}}
+            """, file: "carrier.yaml")
+        let route = try #require(config.routes["default"])
+        #expect(route.members.map(\.name) == ["a", "b"])
+        #expect(route.retry.attempts == 4 && route.retry.maxTotal == 120)
+        #expect(route.breaker?.failures == 2 && route.breaker?.cooldown == 90)
+        do {
+            _ = try Configuration.parse("accounts:\n  a: {provider: file}\nroutes:\n  default: {strategy: round_robbin, accounts: [a]}\n", file: "c.yaml")
+            Issue.record("an unknown strategy was accepted")
+        } catch {
+            #expect(error.description.contains("c.yaml:4:") && error.description.contains("round_robin"), "\(error)")
+        }
+    }
+
+    @Test("defaultRoute (the CLI's $CARRIER_ROUTE) is the route a send takes when it names none")
+    func defaultRoute() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        var config = try Configuration.parse("""
+            accounts:
+              a: {provider: file, directory: \(folder.path)/a}
+              b: {provider: file, directory: \(folder.path)/b}
+            routes:
+              default: {accounts: [a]}
+              other: {accounts: [b]}
+            """, file: "carrier.yaml")
+        config.defaultRoute = "other"
+        #expect(try await Mailer(configuration: config, logger: .silent).send(Fixtures.referenceMessage()).account == "b")
+        config.defaultRoute = nil
+        #expect(try await Mailer(configuration: config, logger: .silent).send(Fixtures.referenceMessage()).account == "a")
+    }
+
+    @Test("A journal that cannot be opened is a storage error naming its path")
+    func storageErrorNamesThePath() throws {
+        do {
+            _ = try BulkJournal(path: "/proc/carrier-no-such-dir/journal.ndjson")
+            Issue.record("the journal opened")
+        } catch {
+            guard case .storage(let storage) = error else { Issue.record("not a storage error: \(error)"); return }
+            #expect(storage.path == "/proc/carrier-no-such-dir/journal.ndjson")
+            #expect(error.description.hasPrefix("storage error: the journal at /proc/carrier-no-such-dir/journal.ndjson"), "\(error)")
+        }
+    }
 }
