@@ -73,7 +73,26 @@ public struct Attempt: Sendable {
             self.error = error
         }
 
-        public var accepted: Bool { ["sent", "queued", "scheduled", "accepted", "success", "ok"].contains(status.lowercased()) }
+        /// What a recipient's status means for the message.
+        public enum Disposition: Sendable, Equatable {
+            /// Taken (`sent`, `queued`, `scheduled`, `accepted`, `success`, `ok`).
+            case accepted
+            /// Refused for now (`deferred`): worth a retry for that recipient.
+            case deferred
+            /// Refused for good (`rejected`, `invalid`, …).
+            case refused
+        }
+
+        /// What the provider's status word means: the one place those words are read.
+        public var disposition: Disposition {
+            switch status.lowercased() {
+            case "sent", "queued", "scheduled", "accepted", "success", "ok": .accepted
+            case "deferred": .deferred
+            default: .refused
+            }
+        }
+
+        public var accepted: Bool { disposition == .accepted }
 
         var value: Value {
             var object = OrderedObject()
@@ -98,7 +117,7 @@ public struct Attempt: Sendable {
 
     /// Recipients the provider did not take for good (rejected, invalid), with their reasons.
     public var refusedRecipients: [RecipientResult] {
-        recipients.filter { !$0.accepted && $0.status != "deferred" }
+        recipients.filter { $0.disposition == .refused }
     }
 
     public init(account: String, provider: String, channel: ChannelKind, outcome: Outcome, errorClass: ErrorClass? = nil,
@@ -120,7 +139,7 @@ public struct Attempt: Sendable {
     /// Recipients the SMTP server refused for now (a 4xx reply to RCPT TO) while it took the
     /// message for the others: they are worth sending again.
     public var deferredRecipients: [String] {
-        let fromResults = recipients.filter { $0.status == "deferred" }.map(\.email)
+        let fromResults = recipients.filter { $0.disposition == .deferred }.map(\.email)
         return fromResults.isEmpty ? (smtp?.rejected.filter { $0.reply.hasPrefix("4") }.map(\.recipient) ?? []) : fromResults
     }
 

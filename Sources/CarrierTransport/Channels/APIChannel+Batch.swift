@@ -239,7 +239,7 @@ extension APIChannel: BatchChannel {
         mine.recipients = attempt.recipients.filter { addresses.contains($0.email.lowercased()) }
         guard !mine.recipients.isEmpty else { return attempt }
         mine.messageIDs = mine.recipients.compactMap(\.messageID)
-        if attempt.outcome == .sent, !mine.recipients.contains(where: { $0.accepted || $0.status == "deferred" }) {
+        if attempt.outcome == .sent, mine.recipients.allSatisfy({ $0.disposition == .refused }) {
             mine.outcome = .failed
             mine.errorClass = .permanent
             mine.error = (attempt.status.map { "HTTP \($0): " } ?? "") + "refused: "

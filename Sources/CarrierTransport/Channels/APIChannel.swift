@@ -141,7 +141,7 @@ package struct APIChannel: Channel {
             return attempt(.failed, since: started, errorClass, status: response.status,
                            error: "HTTP \(response.status): the provider file could not read the answer: \(error)")
         }
-        if outcome.accepted && !outcome.recipients.isEmpty && !outcome.recipients.contains(where: { $0.accepted || $0.status == "deferred" }) {
+        if outcome.accepted && !outcome.recipients.isEmpty && outcome.recipients.allSatisfy({ $0.disposition == .refused }) {
             // Every recipient refused: nobody got it, whatever the status code says.
             var refused = attempt(.failed, since: started, .permanent, status: response.status,
                                   error: "HTTP \(response.status): every recipient was refused: "
