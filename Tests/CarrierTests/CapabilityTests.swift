@@ -6,12 +6,6 @@ import Testing
 /// sends what can be carried and lists the rest.
 @Suite("Capability checks", .serialized)
 struct CapabilityTests {
-    func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("carrier-new-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     // MARK: - render refuses what send refuses
 
     func netcoreConfiguration(_ folder: String, extra: String = "") throws -> String {

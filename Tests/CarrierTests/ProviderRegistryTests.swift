@@ -6,12 +6,6 @@ import Testing
 /// override them, and provider files are checked as the docs describe them.
 @Suite("Provider registry", .serialized)
 struct ProviderRegistryTests {
-    func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("carrier-new-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     /// The provider ids of the repository's `providers/` folder.
     var repositoryProviderIDs: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: Repository.providers)) ?? [])

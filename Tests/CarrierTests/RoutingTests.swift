@@ -7,12 +7,6 @@ import Testing
 struct RoutingTests {
     let message = try! Message.parse(#"{"from": "orders@shop.example.com", "to": ["alice@example.com"], "subject": "Hi", "text": "Hello"}"#)
 
-    func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("carrier-route-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     /// Two SendGrid-shaped accounts on two capture servers, and whatever routes the test needs.
     func configuration(_ primary: CaptureServer, _ backup: CaptureServer, routes: String, spool: String? = nil) throws -> Configuration {
         try Configuration.parse("""
@@ -368,12 +362,6 @@ struct IdempotencyTests {
 /// Routes across processes: a round robin shares its position through the route's state file.
 @Suite("Routing across processes", .serialized)
 struct RoutingProcessTests {
-    func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("carrier-new-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     func roundRobinConfiguration(_ folder: String, stateFile: Bool) throws -> String {
         let path = folder + "/carrier.yaml"
         try """

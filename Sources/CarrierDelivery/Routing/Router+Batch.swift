@@ -29,7 +29,6 @@ extension Router {
         var settled: [Int: Receipt] = [:]
         var pending = Array(messages.indices)
         var onward: [Int] = []
-        var refusedWhole = false
         if let breaker, case .skip = await breaker.decide(account, now: clock.seconds) { onward = pending; pending = [] }
         for retries in 0... where !pending.isEmpty {
             let results = await dispatcher.attemptBatch(pending.map { messages[$0] }, account: account, ignoreUnsupported: route.ignoreUnsupported,
@@ -43,7 +42,6 @@ extension Router {
             for (i, attempt) in zip(pending, results) { attempts[i].append(attempt) }
             // One bad message can make an ESP refuse the whole request (Brevo): then each goes alone.
             if pending.count > 1, results.allSatisfy({ $0.outcome == .failed && $0.errorClass == .permanent && $0.error == results[0].error }) {
-                refusedWhole = true
                 break
             }
             var again: [Int] = []

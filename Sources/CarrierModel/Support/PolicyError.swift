@@ -1,6 +1,6 @@
 /// A send Carrier refuses to make because it would put a credential at risk — a password over a
 /// connection without TLS — or because a credential is not in the form its scheme needs.
-public struct PolicyError: Error, Sendable, CustomStringConvertible {
+public struct PolicyError: ExplainedError {
     public var message: String
     public var hint: String?
 
@@ -8,6 +8,4 @@ public struct PolicyError: Error, Sendable, CustomStringConvertible {
         self.message = message
         self.hint = hint
     }
-
-    public var description: String { message + (hint.map { "; \($0)" } ?? "") }
 }

@@ -11,3 +11,8 @@ struct TemporaryFolder {
 
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
+
+/// A new empty folder under the system's temporary folder; the test removes it.
+func temporaryDirectory() throws -> String {
+    try TemporaryFolder().path
+}
