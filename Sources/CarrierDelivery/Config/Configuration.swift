@@ -56,10 +56,12 @@ public struct Configuration: Sendable {
         Configuration(file: nil, providerDirectories: [], accountNames: ["outbox"],
                       unresolvedAccounts: ["outbox": UnresolvedAccount(name: "outbox", provider: "file", channel: .file, credentials: .null,
                                                          settings: .null, options: [:], transferOptions: TransferOptions(), ignoreUnsupported: false)],
-                      spoolDirectory: nil, secrets: SecretSource())
+                      spoolDirectory: nil, secrets: SecretSource(environment: [:]))
     }
 
     /// Reads `carrier.yaml`. Paths in it are relative to the file's folder.
+    /// - Parameter environment: what `${NAME}` references in the file read — an argument of the
+    ///   caller's, by default the process's environment (pass `[:]` to allow none).
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(DiagnosticsError) -> Configuration {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DiagnosticsError([Diagnostic(file: path, mark: SourceMark(line: 1, column: 1), message: "cannot read the configuration file",
@@ -68,6 +70,7 @@ public struct Configuration: Sendable {
         return try parse(String(decoding: data, as: UTF8.self), file: path, environment: environment)
     }
 
+    /// Reads a configuration's text; `file` names it in diagnostics and anchors relative paths.
     public static func parse(_ text: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(DiagnosticsError) -> Configuration {
         let root = try YAMLParser.document(text, file: file, ifEmpty: "the configuration is empty", hint: "add an 'accounts' section")
         let directory = (file as NSString).deletingLastPathComponent

@@ -6,7 +6,8 @@ struct SecretSource: Sendable {
     var environment: [String: String]
     var baseDirectory: String
 
-    init(environment: [String: String] = ProcessInfo.processInfo.environment, baseDirectory: String = ".") {
+    /// - Parameter environment: what `${NAME}` reads: the environment `Configuration.load` was given.
+    init(environment: [String: String], baseDirectory: String = ".") {
         self.environment = environment
         self.baseDirectory = baseDirectory
     }

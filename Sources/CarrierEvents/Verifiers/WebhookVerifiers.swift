@@ -9,5 +9,5 @@ enum WebhookVerifiers {
         DigestVerifier.self,
     ]
 
-    static var names: [String] { all.map { $0.name } }
+    static let names = all.map { $0.name }
 }

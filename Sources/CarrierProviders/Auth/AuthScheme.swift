@@ -48,7 +48,8 @@ package struct AuthContext {
     /// Where values derived while signing (auth headers) are remembered, to be hidden.
     package var secrets: ObtainedSecrets
 
-    package init(provider: ProviderBinding, scope: Scope, now: Date, engine: CurlEngine, tokens: OAuth2TokenProvider, options: TransferOptions, secrets: ObtainedSecrets) {
+    package init(provider: ProviderBinding, scope: Scope, now: Date, engine: CurlEngine, tokens: OAuth2TokenProvider,
+                 options: TransferOptions, secrets: ObtainedSecrets) {
         self.provider = provider
         self.scope = scope
         self.now = now
@@ -76,5 +77,5 @@ enum AuthSchemes {
         AzureHMACAuth.self,
     ]
 
-    static var names: [String] { all.map { $0.name } }
+    static let names = all.map { $0.name }
 }

@@ -26,7 +26,7 @@ enum BodyEncodings {
         RawBody.self,
     ]
 
-    static var names: [String] { all.map { $0.name } }
+    static let names = all.map { $0.name }
 }
 
 /// An HTTP request body: its content type, its bytes on the wire, and how `carrier render` shows it.

@@ -39,7 +39,8 @@ package struct VerifierContext {
     /// The account's `endpoint:` applied to a URL the verifier fetches (tests serve them on loopback).
     package var rewrite: @Sendable (String) -> String
 
-    package init(request: WebhookRequest, scope: Scope, secret: String? = nil, account: Account, engine: CurlEngine, certificates: CertificateCache, rewrite: @escaping @Sendable (String) -> String) {
+    package init(request: WebhookRequest, scope: Scope, secret: String? = nil, account: Account, engine: CurlEngine,
+                 certificates: CertificateCache, rewrite: @escaping @Sendable (String) -> String) {
         self.request = request
         self.scope = scope
         self.secret = secret

@@ -39,7 +39,8 @@ package struct ChannelContext: Sendable {
     var clock: any WallClock
     var secrets: ObtainedSecrets
 
-    package init(account: Account, provider: ProviderBinding? = nil, engine: CurlEngine, tokens: OAuth2TokenProvider, clock: any WallClock, secrets: ObtainedSecrets) {
+    package init(account: Account, provider: ProviderBinding? = nil, engine: CurlEngine, tokens: OAuth2TokenProvider,
+                 clock: any WallClock, secrets: ObtainedSecrets) {
         self.account = account
         self.provider = provider
         self.engine = engine
@@ -77,7 +78,7 @@ package enum Channels {
         FileChannel.self,
     ]
 
-    package static var kinds: [ChannelKind] { all.map { $0.kind } }
+    package static let kinds = all.map { $0.kind }
 
     package static func type(of kind: ChannelKind) -> (any Channel.Type)? {
         all.first { $0.kind == kind }

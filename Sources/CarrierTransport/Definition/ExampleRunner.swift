@@ -22,25 +22,27 @@ public enum ExampleRunner {
         }
     }
 
-    /// What a channel is lent to render the examples; nothing is sent, so the engine never starts.
+    /// What the examples' channels are lent; nothing is sent, so the engine never starts its thread.
     private struct Lent {
         let clock = SystemClock()
         let secrets = ObtainedSecrets()
         let engine = CurlEngine()
-        var tokens: OAuth2TokenProvider { OAuth2TokenProvider(clock: clock, secrets: secrets) }
+        let tokens: OAuth2TokenProvider
+
+        init() { tokens = OAuth2TokenProvider(clock: clock, secrets: secrets) }
     }
 
-    private static func failures(of example: ProviderExample, in definition: ProviderDefinition, lent runtime: Lent) -> [String] {
+    private static func failures(of example: ProviderExample, in definition: ProviderDefinition, lent: Lent) -> [String] {
         let account = Account(name: "example", provider: definition.id, channel: example.channel,
                               credentials: example.credentials.objectValue ?? OrderedObject(),
                               settings: example.settings.objectValue ?? OrderedObject())
         do {
             let message: Message
             do { message = try Message.decode(example.message) } catch { throw CarrierError.message(error) }
-            let context = try ProviderBinding(definition: definition, account: account, clock: runtime.clock, secrets: runtime.secrets)
+            let context = try ProviderBinding(definition: definition, account: account, clock: lent.clock, secrets: lent.secrets)
             var failures: [String] = []
-            let setup = ChannelContext(account: account, provider: context, engine: runtime.engine, tokens: runtime.tokens,
-                                     clock: runtime.clock, secrets: runtime.secrets)
+            let setup = ChannelContext(account: account, provider: context, engine: lent.engine, tokens: lent.tokens,
+                                       clock: lent.clock, secrets: lent.secrets)
             if example.channel == .smtp {
                 let rendered = try SMTPChannel(setup).render(message, showSecrets: true)
                 return compareSMTP(expected: example.request ?? .null, actual: rendered)
