@@ -74,4 +74,49 @@ struct BodyEncodingTests {
         #expect(request.header("Content-Type") == "text/plain")
         #expect(request.text == "subject=Grüße & more = 100%")
     }
+
+    @Test("A batch request's body goes in the section's declared encoding too (form here, not JSON)")
+    func batchUsesTheDeclaredEncoding() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.json(200, .object(["results": .array([.object(["ok": true, "id": "b-1"]), .object(["ok": true, "id": "b-2"])])]))]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try """
+            schema: 1
+            id: formbatch
+            credentials: {key: {secret: true}}
+            api:
+              url: https://formbatch.example/send
+              body: {form: {to: "{{ to[0].email }}", subject: "{{ subject }}"}}
+              response: {success: [200], message_ids: "{{ body.id }}"}
+              batch:
+                url: https://formbatch.example/batch
+                size: 2
+                body: {to: "{{ requests | pluck('to') }}", subject: "{{ requests | pluck('subject') }}"}
+                results: "{{ body.results }}"
+                item_success: "{{ item.ok }}"
+                item_message_ids: "{{ item.id }}"
+            """.write(toFile: folder.path + "/formbatch.yaml", atomically: true, encoding: .utf8)
+        let config = try Configuration.parse("accounts:\n  fb: {provider: formbatch, endpoint: \"\(server.url)\", credentials: {key: k-1}}\n",
+                                             file: "carrier.yaml")
+        let mailer = Mailer(configuration: config, registry: .standard(extraDirectories: [folder.path]), logger: .silent)
+        let template = try BulkTemplate.parse("from: a@example.com\nsubject: \"Hi {{ recipient.name }}\"\ntext: t\n", source: "m.yaml")
+        let recipients = AsyncStream<BulkRecipient> { continuation in
+            for (i, name) in ["Ann", "Bo"].enumerated() {
+                continuation.yield(BulkRecipient(line: i + 1, address: Address(email: "\(name.lowercased())@example.com"),
+                                                 fields: ["email": .string("\(name.lowercased())@example.com"), "name": .string(name)]))
+            }
+            continuation.finish()
+        }
+        let summary = try await mailer.bulk(template, recipients: recipients, fields: ["email", "name"], journal: nil)
+        #expect(summary.sent == 2)
+        let requests = try await server.requests()
+        #expect(requests.count == 1 && requests[0].path == "/batch")
+        let request = try #require(requests.first)
+        #expect(request.header("Content-Type") == "application/x-www-form-urlencoded")
+        let fields = try python("form", request).arrayValue ?? []
+        #expect(fields.map { $0[0].text } == ["to", "to", "subject", "subject"])
+        #expect(fields.map { $0[1].text } == ["ann@example.com", "bo@example.com", "Hi Ann", "Hi Bo"])
+    }
 }

@@ -157,19 +157,15 @@ extension APIChannel: BatchChannel {
             scope.values["requests"] = .array(requests)
             var request = try self.request(for: messages[0], scope: &scope)
             request.url = context.rewrite(url: (try context.render(batch.url, in: scope)).text)
-            let body = try context.render(bodyTemplate, in: scope)
-            request.body = RequestBody(contentType: "application/json", bytes: Data(JSONWriter.bytes(body)), display: body)
+            // The list goes in the section's own encoding, as a single send's body does.
+            request.body = try spec.body.body(try context.render(bodyTemplate, in: scope))
             let response: CurlHTTPResponse
             switch await transfer(&request, scope: scope, started: started) {
             case .answered(let answer): response = answer
             case .failed(let failed): return all(failed)
             }
             guard !response.truncated else { return all(settle(response, started: started)) }
-            let parsed = (try? JSONParser.parse(Array(response.body))) ?? .null
-            var headers = OrderedObject()
-            for header in response.headers { headers[header.name.lowercased()] = .string(header.value) }
-            let answerScope = Scope(values: ["status": .int(response.status), "headers": .object(headers), "body": parsed,
-                                             "text": .string(String(decoding: response.body, as: UTF8.self)), "settings": .object(context.settings)])
+            let answerScope = ResponseInterpreter.scope(of: response, settings: context.settings)
             guard (200..<300).contains(response.status) else {
                 // Refused, but with an answer per message (Mailjet's 400 when some fail): read each.
                 // Otherwise the batch failed as a whole, classified by the single-send rules.

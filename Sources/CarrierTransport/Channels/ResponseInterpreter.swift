@@ -19,14 +19,22 @@ struct ResponseInterpreter {
     /// Error text longer than this is cut (after redaction, so no part of a secret survives).
     static let maximumErrorLength = 500
 
-    func interpret(_ response: CurlHTTPResponse) throws(CarrierError) -> Interpretation {
-        if response.truncated { return oversized(response) }
+    /// What response rules read of an answer: `status`, `headers` (lower-case names), `body` (the
+    /// JSON when it is JSON, else the text, else null), `text` (the raw body) and `settings`.
+    /// Single sends and batches read answers through this one scope.
+    static func scope(of response: CurlHTTPResponse, settings: OrderedObject) -> Scope {
         let text = String(decoding: response.body, as: UTF8.self)
         let body = (try? JSONParser.parse(Array(response.body))) ?? (text.isEmpty ? .null : .string(text))
         var headers = OrderedObject()
         for header in response.headers { headers[header.name.lowercased()] = .string(header.value) }
-        let scope = Scope(values: ["status": .int(response.status), "headers": .object(headers), "body": body,
-                                   "text": .string(text), "settings": .object(context.settings)])
+        return Scope(values: ["status": .int(response.status), "headers": .object(headers), "body": body,
+                              "text": .string(text), "settings": .object(settings)])
+    }
+
+    func interpret(_ response: CurlHTTPResponse) throws(CarrierError) -> Interpretation {
+        if response.truncated { return oversized(response) }
+        let text = String(decoding: response.body, as: UTF8.self)
+        let scope = Self.scope(of: response, settings: context.settings)
         let accepted: Bool
         switch spec.success {
         case nil: accepted = (200..<300).contains(response.status)
