@@ -171,7 +171,9 @@ extension Mailer {
                 while chunk.count < size, let recipient = await nextToSend() { chunk.append(recipient) }
                 return chunk.isEmpty ? nil : chunk
             }, inFlight: max(1, min(inFlight, 8))) { chunk -> [(BulkRecipient, BulkOutcome)] in
-                await self.bulkBatch(chunk, template: template, journal: journal, route: plan, run: run)
+                // Messages a batch account did not take go alone; all chunks together stay within `inFlight`.
+                await self.bulkBatch(chunk, template: template, journal: journal, route: plan, run: run,
+                                     singlesInFlight: max(1, inFlight / max(1, min(inFlight, 8))))
             } report: { _, results in
                 for (recipient, outcome) in results { settle(recipient, outcome) }
             }
@@ -193,7 +195,7 @@ extension Mailer {
     /// Messages the answer refused for a passing reason (`retry`, `rate_limited`) are sent again in
     /// one batch as the route's retry policy says (its backoff, or the provider's Retry-After).
     private func bulkBatch(_ chunk: [BulkRecipient], template: BulkTemplate, journal: BulkJournal?,
-                           route: Route, run: String) async -> [(BulkRecipient, BulkOutcome)] {
+                           route: Route, run: String, singlesInFlight: Int) async -> [(BulkRecipient, BulkOutcome)] {
         if let failure = journal?.writeFailure { return chunk.map { ($0, .failed(.journal, failure)) } }
         var outcomes: [Int: BulkOutcome] = [:]
         var messages: [(Int, Message)] = []
@@ -206,7 +208,9 @@ extension Mailer {
         for (i, _) in messages {
             journal?.record(["line": .int(chunk[i].line), "email": .string(chunk[i].address.email), "state": .string(BulkJournal.State.started.rawValue)])
         }
+        runtime.sends.enter()
         let deliveries = await router.deliver(batch: messages.map(\.1), route: route)
+        runtime.sends.leave()
         var singles: [(Int, Message, Route)] = []
         for ((i, message), delivery) in zip(messages, deliveries) {
             switch delivery {
@@ -214,7 +218,7 @@ extension Mailer {
             case .alone(let along, _): singles.append((i, message, along))
             }
         }
-        await InOrderWindow.run(singles, inFlight: 32) { item in
+        await InOrderWindow.run(singles, inFlight: singlesInFlight) { item in
             (item.0, await self.sendAlone(item.1, along: item.2, spoolRoute: route.name))
         } report: { _, result in
             outcomes[result.0] = result.1

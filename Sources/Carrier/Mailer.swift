@@ -188,6 +188,8 @@ public struct Mailer: Sendable {
         do {
             return try await outbox.retry(ids) { entry throws(CarrierError) in
                 let route = try resolveRoute(entry.route?.hasPrefix("account:") == true ? nil : entry.route, account: nil)
+                runtime.sends.enter()
+                defer { runtime.sends.leave() }
                 return await router.deliver(entry.message, route: route)
             }
         } catch {

@@ -19,8 +19,8 @@ struct CarrierCommand: AsyncParsableCommand {
     )
 
     /// Runs the command. Commands report their own failures and throw argument-parser's
-    /// `ExitCode`; only argument-parser's usage errors are mapped here, to exit 2 (its own is 64),
-    /// and the message arguments beyond the first few are set aside for `send` first.
+    /// `ExitCode`; here argument-parser's usage errors become exit 2 (its own is 64), any other
+    /// error exit 1, and the message arguments beyond the first few are set aside for `send` first.
     static func main() async {
         var arguments = Array(CommandLine.arguments.dropFirst())
         SendCommand.overflow = SendCommand.takeOverflow(from: &arguments)
@@ -30,7 +30,7 @@ struct CarrierCommand: AsyncParsableCommand {
         } catch {
             if error is ExitCode || exitCode(for: error) == .success { exit(withError: error) }  // ours, --help, --version
             FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(2)
+            Foundation.exit(exitCode(for: error) == .failure ? 1 : 2)
         }
     }
 }

@@ -14,15 +14,15 @@ struct ConfigOptions: ParsableArguments {
     func load() throws -> Configuration {
         let path = config ?? (FileManager.default.fileExists(atPath: "carrier.yaml") ? "carrier.yaml" : nil)
         let environment = ProcessInfo.processInfo.environment
-        guard let path else { return .embeddedDefault }
-        do {
-            var configuration = try Configuration.load(path: path, environment: environment)
-            configuration.defaultRoute = environment["CARRIER_ROUTE"].flatMap { $0.isEmpty ? nil : $0 }
+        var configuration = Configuration.embeddedDefault
+        if let path {
+            do { configuration = try Configuration.load(path: path, environment: environment) } catch {
+                throw Failure(.configuration(ConfigurationError(error.description))).exitCode
+            }
             Output.warn(configuration.warnings)
-            return configuration
-        } catch {
-            throw Failure(.configuration(ConfigurationError(error.description))).exitCode
         }
+        configuration.defaultRoute = environment["CARRIER_ROUTE"].flatMap { $0.isEmpty ? nil : $0 }
+        return configuration
     }
 
     /// The providers of the configuration's folders and the built-in ones; a configured folder

@@ -30,6 +30,10 @@ public final class CurlEngine: Sendable {
         limits = (maxConnectionsPerHost, maxConnections)
     }
 
+    /// libcurl's global initialisation, once per process and before any handle is made (it is
+    /// not thread-safe before libcurl 7.84). A constant: nothing about it changes afterwards.
+    private static let globalInit: Void = { carrier_curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
     deinit {
         idle.withLock { $0 = [:] }
         started.withLock { $0.loop?.stop() }
@@ -40,8 +44,6 @@ public final class CurlEngine: Sendable {
         started.withLock { state in
             if let loop = state.loop { return loop }
             guard !state.stopped else { return nil }
-            // libcurl's own initialisation is once per process and thread-safe since 7.84 (curl_global_init).
-            carrier_curl_global_init(Int(CURL_GLOBAL_DEFAULT))
             let made = CurlLoop(maxConnectionsPerHost: limits.perHost, maxConnections: limits.total)
             state.loop = made
             return made
@@ -57,10 +59,13 @@ public final class CurlEngine: Sendable {
             return state.loop
         }
         guard let loop else { return }
-        loop.stop()
+        loop.stop()  // a second call (a runtime shared by two mailers) only waits for the end
         await loop.ended()
         idle.withLock { $0 = [:] }
     }
+
+    /// Whether ``shutdown()`` was called: transfers fail at once from then on.
+    public var isShutDown: Bool { started.withLock { $0.stopped } }
 
     /// The operating system's id of the loop thread while it runs (`/proc/self/task/ID`), else nil.
     public var threadID: Int32? { started.withLock { $0.loop?.threadID } }
@@ -69,6 +74,7 @@ public final class CurlEngine: Sendable {
     /// thread); `finish` reads the outcome from the handle when it ends (on the loop thread).
     public func run<T: Sendable>(key: String, configure: @escaping @Sendable (CurlHandle) -> Void,
                                  finish: @escaping @Sendable (CurlHandle, CURLcode) -> T) async -> T {
+        _ = Self.globalInit
         let handle = checkOut(key)
         configure(handle)
         guard let loop = self.loop else { return finish(handle, CURLE_FAILED_INIT) }

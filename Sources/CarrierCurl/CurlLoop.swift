@@ -57,7 +57,9 @@ final class CurlLoop: @unchecked Sendable {
     }
 
     deinit {
-        // The engine's pooled handles, which use the share handle, are gone by now.
+        // Here, not when the thread ends: a late wakeup (a cancel, a second stop) must find the
+        // multi handle still there. The engine's pooled handles, which use the share handle, are gone.
+        carrier_curl_multi_cleanup(multi)
         carrier_curl_share_cleanup(share)
     }
 
@@ -135,7 +137,6 @@ final class CurlLoop: @unchecked Sendable {
             }
             carrier_curl_multi_poll(multi, 1000)
         }
-        carrier_curl_multi_cleanup(multi)
         let waiting = runningThread.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.id = nil
             state.ended = true

@@ -575,6 +575,30 @@ struct BulkTests {
         #expect((firstRequests + secondRequests).allSatisfy { ($0.json.arrayValue?.count ?? 0) == 2 })
     }
 
+    @Test("A batch account whose circuit opened is passed over: later chunks go on to the route's next account")
+    func openCircuitPassesTheBatchAccountOver() async throws {
+        let server = try CaptureServer()
+        let folder = try TemporaryFolder()
+        defer { server.stop(); folder.remove() }
+        try await server.script(["*": [Answer.json(500, .object(["ErrorCode": 1, "Message": "down"]))]])
+        let config = try Configuration.parse("""
+            accounts:
+              pm: {provider: postmark, endpoint: "\(server.url)", credentials: {server_token: pm-token-1}, limits: {batch_size: 2}}
+              out: {provider: file, directory: \(folder.path)/out}
+            routes:
+              default: {accounts: [pm, out], retry: {attempts: 1}, breaker: {failures: 1, cooldown: 1h}}
+            """, file: "carrier.yaml")
+        let template = try BulkTemplate.parse("from: a@example.com\nsubject: Hi\ntext: t\n", source: "m.yaml")
+        let recipients = AsyncStream<BulkRecipient> { continuation in
+            for i in 0..<6 { continuation.yield(BulkRecipient(line: i + 1, address: Address(email: "r\(i)@example.com"), fields: ["email": .string("r\(i)@example.com")])) }
+            continuation.finish()
+        }
+        let mailer = Mailer(configuration: config, registry: Fixtures.registry(), logger: .silent)
+        let summary = try await mailer.bulk(template, recipients: recipients, fields: ["email"], journal: nil, inFlight: 1)
+        #expect(summary.sent == 6 && summary.perAccount == ["out": 6])
+        #expect(try await server.requests().count == 1, "one failed batch opened the circuit; the other chunks skipped the account")
+    }
+
     /// The last value a progress callback saw.
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()

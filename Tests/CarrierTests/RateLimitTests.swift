@@ -23,12 +23,12 @@ struct RateLimitTests {
         for _ in 0..<7 { var m = try Fixtures.referenceMessage(); m.messageID = nil; messages.append(m) }
         let batch = Task { [messages] in try await mailer.send(batch: messages, inFlight: 1) }
         // A bucket of five that refills five a second: five go, then the sixth waits for a token.
-        await clock.sleepers(1)
+        try await clock.sleepers(1)
         #expect(try await server.requests().count == 5)
         clock.advance(by: .milliseconds(150))
         #expect(clock.sleeping == 1, "a token takes 0.2 s to come back")
         clock.advance(by: .milliseconds(50))
-        await clock.sleepers(1)  // the sixth went; the seventh waits in turn
+        try await clock.sleepers(1)  // the sixth went; the seventh waits in turn
         #expect(try await server.requests().count == 6)
         clock.advance(by: .milliseconds(200))
         let results = try await batch.value

@@ -97,7 +97,7 @@ struct RoutingTests {
         let clock = ManualClock()
         let mailer = Mailer(configuration: config, registry: Fixtures.registry(), runtime: CarrierRuntime(clock: clock))
         let send = Task { [message] in try await mailer.send(message) }
-        await clock.sleepers(1)  // the 429 came back; the route waits for Retry-After
+        try await clock.sleepers(1)  // the 429 came back; the route waits for Retry-After
         clock.advance(by: .milliseconds(999))
         #expect(clock.sleeping == 1, "still waiting: Retry-After is 1 s")
         #expect(try await primary.requests().count == 1)

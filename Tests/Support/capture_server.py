@@ -63,6 +63,8 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 requests.clear()
                 scripts.clear()
+                stats.update(in_flight=stats["in_flight"], peak=stats["in_flight"])
+            released.clear()
             return self._send(200, {}, {"ok": True})
         if path == "/_control/stats":
             with lock:

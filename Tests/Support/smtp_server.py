@@ -159,11 +159,11 @@ def factory():
 async def main():
     loop = asyncio.get_running_loop()
     server = await loop.create_server(factory, "127.0.0.1", 0, ssl=make_context() if args.tls == "implicit" else None)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGUSR1})
+    loop.add_signal_handler(signal.SIGUSR1, close_idle)
     print("READY", server.sockets[0].getsockname()[1], flush=True)
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGUSR1})
-    loop.add_signal_handler(signal.SIGUSR1, close_idle)
     loop.call_later(args.lifetime, stop.set)
     await stop.wait()
     server.close()

@@ -15,6 +15,7 @@ extension Router {
     /// again in the next batch request as the retry policy says; one the account cannot take goes
     /// on alone to the route's other accounts; a request that may have gone out is never sent again.
     package func deliver(batch messages: [Message], route: Route) async -> [BatchDelivery] {
+        guard !messages.isEmpty else { return [] }
         let clock = runtime.clock, random = runtime.random
         let started = clock.seconds
         let state = await runtime.routeStates.state(for: route)
@@ -30,10 +31,24 @@ extension Router {
         var pending = Array(messages.indices)
         var onward: [Int] = []
         if let breaker, case .skip = await breaker.decide(account, now: clock.seconds) { onward = pending; pending = [] }
-        for retries in 0... where !pending.isEmpty {
+        for retries in 0... {
+            guard !pending.isEmpty else { break }
             let results = await dispatcher.attemptBatch(pending.map { messages[$0] }, account: account, ignoreUnsupported: route.ignoreUnsupported,
                                                         state: route.stateFile == nil ? nil : state)
             for attempt in results { record(attempt, route: route) }
+            if runtime.engine.isShutDown {  // as in deliver(_:route:): settle what is left, record nothing against the account
+                for (i, attempt) in zip(pending, results) where attempt.outcome != .sent {
+                    attempts[i].append(attempt)
+                    settled[i] = Receipt(status: .failed, attempts: attempts[i], possibleDuplicate: attempt.errorClass == .ambiguous)
+                }
+                for (i, attempt) in zip(pending, results) where attempt.outcome == .sent {
+                    attempts[i].append(attempt)
+                    settled[i] = Receipt(status: .sent, account: account, provider: attempt.provider, channel: attempt.channel,
+                                         messageIDs: attempt.messageIDs, attempts: attempts[i], possibleDuplicate: false)
+                }
+                onward = []
+                break
+            }
             if let first = results.first(where: { $0.outcome != .skipped }) {
                 await breaker?.record(account, errorClass: first.outcome == .sent ? nil : first.errorClass, now: clock.seconds)
             }

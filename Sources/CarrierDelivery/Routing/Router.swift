@@ -39,6 +39,11 @@ package struct Router: Sendable {
                                                        state: route.stateFile == nil ? nil : state)
                 attempts.append(attempt)
                 record(attempt, route: route)
+                // The runtime is shutting down: a failure now says nothing about the account, and
+                // no other account would fare better. The receipt says what happened; the spool keeps it.
+                if attempt.outcome != .sent && runtime.engine.isShutDown {
+                    return Receipt(status: .failed, attempts: attempts, possibleDuplicate: possibleDuplicate || attempt.errorClass == .ambiguous)
+                }
                 if attempt.outcome != .skipped {
                     await breaker?.record(name, errorClass: attempt.outcome == .sent ? nil : attempt.errorClass, now: clock.seconds)
                     await state.update("strategy") { route.strategy.record(attempt, state: &$0) }

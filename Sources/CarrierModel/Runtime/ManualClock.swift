@@ -42,12 +42,19 @@ public final class ManualClock: WallClock {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if deadline <= state.now { return true }
+                enum Now { case due, cancelled, wait }
+                let now = state.withLock { state -> Now in
+                    if deadline <= state.now { return .due }
+                    // Cancelled before it was listed: the cancellation handler found nothing to end.
+                    if Task.isCancelled { return .cancelled }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    return false
+                    return .wait
                 }
-                if resumeNow { continuation.resume() } else { notifyWatchers() }
+                switch now {
+                case .due: continuation.resume()
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .wait: notifyWatchers()
+                }
             }
         } onCancel: {
             let cancelled = state.withLock { state -> Sleeper? in
@@ -74,8 +81,28 @@ public final class ManualClock: WallClock {
     public var sleeping: Int { state.withLock { $0.sleepers.count } }
 
     /// Returns once at least `count` tasks sleep on this clock: what a test waits for before it
-    /// advances the clock past their deadlines.
-    public func sleepers(_ count: Int) async {
+    /// advances the clock past their deadlines. Throws ``NoSleepers`` when they have not come
+    /// within `limit` of real time, so a regression fails a test instead of hanging it.
+    public func sleepers(_ count: Int, within limit: Duration = .seconds(60)) async throws(NoSleepers) {
+        let reached = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await self.waitForSleepers(count); return true }
+            group.addTask { try? await ContinuousClock().sleep(for: limit); return false }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            if !first { self.abandonWatchers() }
+            return first
+        }
+        if !reached { throw NoSleepers(expected: count, sleeping: sleeping) }
+    }
+
+    /// Fewer tasks slept on the clock than a test waited for.
+    public struct NoSleepers: Error, CustomStringConvertible {
+        public var expected: Int
+        public var sleeping: Int
+        public var description: String { "waited for \(expected) sleeper(s) on the manual clock; \(sleeping) came" }
+    }
+
+    private func waitForSleepers(_ count: Int) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state -> Bool in
                 if state.sleepers.count >= count { return true }
@@ -84,6 +111,15 @@ public final class ManualClock: WallClock {
             }
             if ready { continuation.resume() }
         }
+    }
+
+    /// Lets go of every task waiting in ``sleepers(_:within:)`` (after a timeout).
+    private func abandonWatchers() {
+        let all = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            defer { state.watchers = [] }
+            return state.watchers.map(\.continuation)
+        }
+        for continuation in all { continuation.resume() }
     }
 
     private func notifyWatchers() {

@@ -19,7 +19,11 @@ public final class ObtainedSecrets: Sendable {
     public func remember(_ secret: String) {
         guard !secret.isEmpty else { return }
         state.withLock { state in
-            guard !state.values.contains(secret) else { return }
+            if let known = state.values.firstIndex(of: secret) {
+                // Seen again (a cached token in use): the newest, so the last to be let go.
+                guard known != state.values.count - 1 else { return }
+                state.values.remove(at: known)
+            }
             state.values.append(secret)
             if state.values.count > capacity { state.values.removeFirst(state.values.count - capacity) }
             state.redactor = Redactor(secrets: state.values)
