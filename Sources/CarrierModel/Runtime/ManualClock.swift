@@ -8,7 +8,7 @@ import Synchronization
 /// ```swift
 /// let clock = ManualClock()
 /// let send = Task { try await mailer.send(message) }   // meets a 503 and waits 2 s to retry
-/// await clock.sleepers(1)                               // it is waiting now
+/// try await clock.sleepers(1)                           // it is waiting now
 /// clock.advance(by: .seconds(2))                        // and retries at once
 /// ```
 public final class ManualClock: WallClock {
