@@ -1,12 +1,14 @@
 import Foundation
 
-/// An append-only NDJSON file of delivery events: each event once (by `event_id`, including those
-/// written by earlier runs), and on disk (`fsync`) before ``append(_:)`` returns, so a webhook is
+/// An append-only NDJSON file of delivery events: each event once (by account, provider and
+/// `event_id`, including those written by earlier runs: one account's ids never hide another's), and on disk (`fsync`) before ``append(_:)`` returns, so a webhook is
 /// answered 2xx only for what is kept. Appends that arrive together share one `fsync`; a repeat of
 /// an event still on its way to disk waits for it, and fails with it.
 public actor EventLog {
     private let fd: Int32
     private let syncs: Bool
+    /// Held while the log is open: a second `events serve` on the same file is refused.
+    private let lock: RunLock?
     /// Ids on disk, or on their way (`unsynced`).
     private var seen: Set<String> = []
     private var unsynced: Set<String> = []
@@ -24,7 +26,11 @@ public actor EventLog {
         guard let path, path != "-" else {
             fd = STDOUT_FILENO
             syncs = false
+            lock = nil
             return
+        }
+        do { lock = try RunLock(for: path, store: "the event log", hint: "give this server its own --output") } catch {
+            throw WriteError(description: error.description)
         }
         let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard opened >= 0 else { throw WriteError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
@@ -32,11 +38,18 @@ public actor EventLog {
         syncs = true
         if let existing = FileManager.default.contents(atPath: path), !existing.isEmpty {
             for line in existing.split(separator: UInt8(ascii: "\n")) {
-                if let id = (try? JSONParser.parse(Array(line)))?["event_id"].stringValue { seen.insert(id) }
+                if let event = try? JSONParser.parse(Array(line)), let id = event["event_id"].stringValue {
+                    seen.insert(Self.key(account: event["account"].text, provider: event["provider"].text, eventID: id))
+                }
             }
             // A line cut short by a crash is closed, so the next event starts a line of its own.
             if existing.last != UInt8(ascii: "\n") { _ = write(opened, "\n", 1) }
         }
+    }
+
+    /// What makes an event the same as one written before.
+    private static func key(account: String, provider: String, eventID: String) -> String {
+        account + "\u{0}" + provider + "\u{0}" + eventID
     }
 
     /// Writes the events not written before; returns how many were new and how many repeats.
@@ -44,15 +57,16 @@ public actor EventLog {
         var ids: [String] = []
         var waitsForDisk = false
         for event in events {
-            if seen.contains(event.eventID) {
-                waitsForDisk = waitsForDisk || unsynced.contains(event.eventID)
+            let key = Self.key(account: event.account, provider: event.provider, eventID: event.eventID)
+            if seen.contains(key) {
+                waitsForDisk = waitsForDisk || unsynced.contains(key)
                 continue
             }
-            seen.insert(event.eventID)
-            unsynced.insert(event.eventID)
+            seen.insert(key)
+            unsynced.insert(key)
             pending += JSONWriter.bytes(event.value)
             pending.append(UInt8(ascii: "\n"))
-            ids.append(event.eventID)
+            ids.append(key)
         }
         guard !ids.isEmpty || waitsForDisk else { return (0, events.count) }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in

@@ -599,6 +599,25 @@ struct BulkTests {
         #expect(try await server.requests().count == 1, "one failed batch opened the circuit; the other chunks skipped the account")
     }
 
+    @Test("A journal another run holds is refused: exit 2 naming the holder, nothing sent")
+    func aHeldJournalIsRefused() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.json(200, .object(["success": true, "message_ids": ["m"]]))]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try "accounts:\n  mt: {provider: mailtrap, endpoint: \"\(server.url)\", credentials: {api_token: tok-123456}}\n"
+            .write(toFile: folder.path + "/carrier.yaml", atomically: true, encoding: .utf8)
+        try "from: a@shop.example.com\nsubject: Hi\ntext: t\n".write(toFile: folder.path + "/message.yaml", atomically: true, encoding: .utf8)
+        try "email\nr0@example.com\nr1@example.com\n".write(toFile: folder.path + "/list.csv", atomically: true, encoding: .utf8)
+        let held = try BulkJournal(path: folder.path + "/run.journal")  // another run holds it
+        let second = try carrier(["bulk", "--journal", "run.journal", "message.yaml", "list.csv"], directory: folder.path)
+        #expect(second.status == 2, "\(second.stderr)")
+        #expect(second.stderr.contains("in use by another run (pid \(getpid()) on host"), "\(second.stderr)")
+        #expect(try await server.requests().isEmpty, "the second run sent nothing")
+        _ = held
+    }
+
     /// The last value a progress callback saw.
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()

@@ -14,6 +14,7 @@ struct EventServerTests {
         try """
             accounts:
               mg: {provider: mailgun, webhook_secret: "\(Self.secret)", settings: {domain: mg.example.com}}
+              mg2: {provider: mailgun, webhook_secret: "\(Self.secret)", settings: {domain: mg2.example.com}}
               broken: {provider: mailgun, webhook_secret: "\(Self.secret)", credentials: {api_key: "${CARRIER_TEST_UNSET_VARIABLE}"}}
               az: {provider: azure, webhook_secret: "grid-5e2a9c"}
               ee: {provider: elasticemail, webhook_secret: "tok-5f1e"}
@@ -29,6 +30,39 @@ struct EventServerTests {
 
     func lines(_ path: String) -> [Value] {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+    }
+
+    @Test("The same event id at two accounts is two events: de-duplication is per account, across restarts too")
+    func deduplicationIsPerAccount() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let output = folder.path + "/events.ndjson"
+        let config = try configuration(folder)
+        do {
+            let server = try EventsServer(config: config, output: output)
+            defer { server.stop() }
+            #expect(try post(server, account: "mg", ["--id", "evt-777"]).body["written"] == 1)
+            let other = try post(server, account: "mg2", ["--id", "evt-777"])
+            #expect(other.body["written"] == 1, "another account's event with the same id is not a repeat: \(other.body)")
+            #expect(try post(server, account: "mg2", ["--id", "evt-777"]).body["repeated"] == 1)
+        }
+        let restarted = try EventsServer(config: config, output: output)
+        defer { restarted.stop() }
+        #expect(try post(restarted, account: "mg", ["--id", "evt-777"]).body["repeated"] == 1, "read back per account")
+        #expect(lines(output).map { $0["account"].text }.sorted() == ["mg", "mg2"])
+    }
+
+    @Test("A second events server on the same --output refuses to start, naming the holder")
+    func outputIsLocked() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let output = folder.path + "/events.ndjson"
+        let config = try configuration(folder)
+        let first = try EventsServer(config: config, output: output)
+        defer { first.stop() }
+        let second = try carrier(["events", "serve", "--config", config, "--listen", "127.0.0.1:0", "--output", output])
+        #expect(second.status == 2, "\(second.stderr)")
+        #expect(second.stderr.contains("in use by another run (pid \(first.process.processIdentifier)"), "\(second.stderr)")
     }
 
     @Test("Verified events are written once; bad signature 401, stale 401, unknown account 404, oversized body 413, none written")

@@ -10,6 +10,8 @@ public final class BulkJournal: Sendable {
     /// The journal file.
     public let path: String
     private let fd: Int32
+    /// Held for the run; let go with the journal.
+    private let lock: RunLock
     /// The first write that failed (disk full, …): the run stops starting sends and exits non-zero.
     private let failure = Mutex<String?>(nil)
 
@@ -36,8 +38,11 @@ public final class BulkJournal: Sendable {
         public func isUnknown(_ line: Int, _ email: String) -> Bool { unknown.contains(Self.key(line, email)) }
     }
 
+    /// Opens (or creates, mode 0600) the journal and locks it for this run: a second run on the
+    /// same journal is refused (a storage error naming the holder's pid and host) and sends nothing.
     public init(path: String) throws(CarrierError) {
         self.path = path
+        do { lock = try RunLock(for: path, store: "the journal", hint: "give this run its own --journal") } catch { throw .storage(error) }
         fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw .storage(StorageError("the journal", path: path, reason: String(cString: strerror(errno)),
