@@ -16,6 +16,8 @@ public struct BulkSummary: Sendable {
     public var badRows: [BulkRowError] = []
     /// Rows an earlier run already sent or refused for good.
     public var alreadyDone = 0
+    /// What could not be read of the journal, line by line (its rows are taken as unknown).
+    public var journalProblems: [String] = []
     /// Rows an earlier run started without an outcome: not sent again (unless asked), listed here.
     public var unknown: [(line: Int, email: String)] = []
     /// Rows sent, by account.
@@ -38,6 +40,7 @@ public struct BulkSummary: Sendable {
         object["bad_rows"] = .array(badRows.map { .object(["line": .int($0.line), "problem": .string($0.problem)]) })
         object["already_done"] = .int(alreadyDone)
         object["unknown"] = .array(unknown.map { .object(["line": .int($0.line), "email": .string($0.email)]) })
+        if !journalProblems.isEmpty { object["journal_problems"] = .array(journalProblems.map(Value.string)) }
         object["per_account"] = .object(OrderedObject(perAccount.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))
         object["seconds"] = .double((seconds * 1000).rounded() / 1000)
         return .object(object)
@@ -119,6 +122,7 @@ extension Mailer {
         }
         var summary = BulkSummary()
         summary.dryRun = dryRun
+        summary.journalProblems = history.unreadable
         // Rows that need no send are settled here, in order, before the window sees them.
         func nextToSend() async -> BulkRecipient? {
             while let row = await next() {

@@ -53,6 +53,7 @@ struct BulkCommand: AsyncParsableCommand {
         }
         meter.finish()
         if let failure = journalFile?.writeFailure { Output.error("carrier: \(failure); the rows after it were not sent") }
+        for problem in summary.journalProblems { Output.error("carrier: \(journalPath ?? "the journal"): \(problem)") }
         for row in summary.badRows { Output.error("carrier: \(recipients): \(row); skipped") }
         for (line, email) in summary.unknown {
             Output.error("carrier: line \(line) (\(email)): an earlier run started it without an outcome; not sent again (--resend-unknown sends it)")

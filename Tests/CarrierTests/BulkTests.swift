@@ -618,6 +618,37 @@ struct BulkTests {
         _ = held
     }
 
+    @Test("A garbled journal line is reported with its line number and its row taken as unknown, not sent again")
+    func garbledJournalLine() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.json(200, .object(["success": true, "message_ids": ["m"]]))]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try "accounts:\n  mt: {provider: mailtrap, endpoint: \"\(server.url)\", credentials: {api_token: tok-123456}}\n"
+            .write(toFile: folder.path + "/carrier.yaml", atomically: true, encoding: .utf8)
+        try "from: a@shop.example.com\nsubject: Hi\ntext: t\n".write(toFile: folder.path + "/message.yaml", atomically: true, encoding: .utf8)
+        try "email\nr0@example.com\nr1@example.com\n".write(toFile: folder.path + "/list.csv", atomically: true, encoding: .utf8)
+        let first = try carrier(["bulk", "--no-batch", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        #expect(first.status == 0, "\(first.stderr)")
+        let journal = folder.path + "/list.csv.journal.ndjson"
+        // Row 3 (r1) as a run killed mid-send leaves it — "started", no outcome — with the started
+        // line garbled on disk (a flipped byte, not a torn end): it may have been sent.
+        var lines = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines.removeAll { $0.contains("\"line\":3") && $0.contains("\"sent\"") }
+        let index = try #require(lines.firstIndex { $0.contains("\"line\":3") && $0.contains("\"started\"") })
+        lines[index] = lines[index].replacingOccurrences(of: "}", with: "]")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: journal, atomically: true, encoding: .utf8)
+        try await server.script(["*": [Answer.json(200, .object(["success": true, "message_ids": ["m2"]]))]])
+        let before = try await server.requests().count
+        try "email\nr0@example.com\nr1@example.com\nr2@example.com\n".write(toFile: folder.path + "/list.csv", atomically: true, encoding: .utf8)
+        let again = try carrier(["bulk", "--no-batch", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        #expect(again.stderr.contains("journal line \(index + 1) cannot be read; row 3 (r1@example.com) is taken as unknown"), "\(again.stderr)")
+        let summary = try JSONParser.parse(again.stdout)
+        #expect((summary["unknown"].arrayValue ?? []).map { $0["email"].text } == ["r1@example.com"])
+        #expect(try await server.requests().count - before == 1, "only the new row r2 is sent")
+    }
+
     /// The last value a progress callback saw.
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()

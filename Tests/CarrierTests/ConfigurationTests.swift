@@ -119,4 +119,21 @@ struct ConfigurationTests {
             #expect(error.description.hasPrefix("storage error: the journal at /proc/carrier-no-such-dir/journal.ndjson"), "\(error)")
         }
     }
+
+    @Test("An endpoint written as ${EP} or ${EP:-default} is checked once the variable is filled in")
+    func endpointFromTheEnvironment() throws {
+        let text = "accounts:\n  a:\n    provider: mailtrap\n    endpoint: ${EP}\n    credentials: {api_token: t}\n"
+            + "  b:\n    provider: mailtrap\n    endpoint: \"${EP_UNSET:-http://127.0.0.1:9}\"\n    credentials: {api_token: t}\n"
+        let config = try Configuration.parse(text, file: "carrier.yaml", environment: ["EP": "http://127.0.0.1:8025"])
+        #expect(try config.account(named: "a").endpoint == "http://127.0.0.1:8025")
+        #expect(try config.account(named: "b").endpoint == "http://127.0.0.1:9")
+        let wrong = try Configuration.parse(text, file: "carrier.yaml", environment: ["EP": "not a url"])
+        #expect(throws: ConfigurationError.self) { try wrong.account(named: "a") }
+    }
+
+    @Test("A relative path above the configuration's folder is made absolute, never cut")
+    func pathsAboveTheFile() throws {
+        let config = try Configuration.parse("accounts:\n  out: {provider: file, directory: ../outbox}\n", file: "examples/carrier.yaml")
+        #expect(try config.account(named: "out").directory == FileManager.default.currentDirectoryPath + "/outbox")
+    }
 }

@@ -1,3 +1,4 @@
+import CarrierCurl
 import Foundation
 import Synchronization
 
@@ -24,6 +25,8 @@ public final class BulkJournal: Sendable {
         public var unknown: Set<String> = []
         /// The run the journal belongs to (a hash of the message template and the route).
         public var run: String?
+        /// Lines of the journal that could not be read, and what was made of each.
+        public var unreadable: [String] = []
 
         package init(done: Set<String> = [], unknown: Set<String> = [], run: String? = nil) {
             self.done = done
@@ -66,8 +69,13 @@ public final class BulkJournal: Sendable {
     public static func history(at path: String) -> History {
         var history = History()
         guard let stream = ByteStream(path: path), FileManager.default.fileExists(atPath: path) else { return history }
+        var number = 0
         while let line = stream.nextLine() {
-            guard let entry = try? JSONParser.parse(line) else { continue }  // a torn line
+            number += 1
+            guard let entry = try? JSONParser.parse(line) else {
+                history.unreadable.append(unreadable(line, number: number, into: &history))
+                continue
+            }
             if let run = entry["run"].stringValue { history.run = history.run ?? run; continue }
             guard let row = entry["line"].intValue else { continue }
             let key = History.key(row, entry["email"].text)
@@ -78,6 +86,19 @@ public final class BulkJournal: Sendable {
             }
         }
         return history
+    }
+
+    /// A line that is not JSON — torn by a crash mid-write, or garbled — may be any row's outcome,
+    /// even a sent one: its row, when the line still names it, is unknown (not sent again unless
+    /// asked). What was made of it is said, with the journal's line number.
+    private static func unreadable(_ line: [UInt8], number: Int, into history: inout History) -> String {
+        let text = String(decoding: line, as: UTF8.self)
+        let row = text.firstMatch(of: /"line"\s*:\s*(\d+)/).flatMap { Int($0.1) }
+        let email = text.firstMatch(of: /"email"\s*:\s*"([^"\\]*)"/).map { String($0.1) }
+        guard let row, let email else { return "journal line \(number) cannot be read and names no row; skipped" }
+        let key = History.key(row, email)
+        if !history.done.contains(key) { history.unknown.insert(key) }
+        return "journal line \(number) cannot be read; row \(row) (\(email.escapingControlCharacters())) is taken as unknown"
     }
 
     /// Appends one entry (one line of JSON).

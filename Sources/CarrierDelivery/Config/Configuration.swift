@@ -77,8 +77,10 @@ public struct Configuration: Sendable {
         let base = directory.isEmpty ? "." : directory
         let sink = DiagnosticSink()
         let top = NodeReader(file: file, node: root, context: "the configuration", sink: sink)
+        // Against an absolute folder: a relative URL standardised `examples/../outbox` to `/outbox`.
+        let folder = base.hasPrefix("/") ? base : FileManager.default.currentDirectoryPath + "/" + base
         func absolute(_ path: String) -> String {
-            path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardized.path
+            path.hasPrefix("/") ? path : URL(fileURLWithPath: folder, isDirectory: true).appendingPathComponent(path).standardized.path
         }
         let providerDirectories = (top.list("providers") ?? []).compactMap { top.scalarString($0, name: "providers") }.map(absolute)
         let attachmentFolders = (top.list("attachment_folders") ?? []).compactMap { top.scalarString($0, name: "attachment_folders") }.map(absolute)
@@ -134,9 +136,9 @@ public struct Configuration: Sendable {
         let credentials = r.node("credentials").map(Value.init(yaml:)) ?? .null
         let settings = r.node("settings").map(Value.init(yaml:)) ?? .null
         let endpoint = r.string("endpoint")
-        // `${PORT}` is resolved when the account is used; the URL is checked with a stand-in value now.
-        if let endpoint, !isURL(endpoint.replacingOccurrences(of: #"\$\{[^}]*\}"#, with: "0", options: .regularExpression)),
-           let n = node["endpoint"] {
+        // `${…}` is filled in when the account is used, and the URL checked then; one written whole
+        // is checked now.
+        if let endpoint, !endpoint.contains("${"), !isURL(endpoint), let n = node["endpoint"] {
             r.error(n, "endpoint '\(endpoint)' is not a URL", hint: endpointHint)
         }
         var transfer = TransferOptions(caFile: r.string("ca_file").map(absolute))
