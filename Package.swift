@@ -29,7 +29,7 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
 
         .target(name: "CarrierYAML", dependencies: ["CYAML"]),
-        .target(name: "CarrierCurl", dependencies: ["CCurl"]),
+        .target(name: "CarrierCurl", dependencies: ["CCurl", "CarrierModel"]),
         // providers/*.yaml compiled into the library as Swift source (a copied binary carries them).
         .executableTarget(name: "CarrierEmbed"),
         .plugin(name: "EmbedProviders", capability: .buildTool(), dependencies: ["CarrierEmbed"],

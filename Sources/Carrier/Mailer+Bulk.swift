@@ -14,6 +14,10 @@ public struct BulkSummary: Sendable {
     public var failed: [String: Int] = [:]
     /// Rows that could not be read (with their line numbers), skipped.
     public var badRows: [BulkRowError] = []
+    /// Rows whose message could not be built (a merge value a header cannot carry, …), with why:
+    /// the first ``inputProblemsKept``; the journal has every one.
+    public var inputProblems: [BulkRowError] = []
+    public static let inputProblemsKept = 20
     /// Rows an earlier run already sent or refused for good.
     public var alreadyDone = 0
     /// What could not be read of the journal, line by line (its rows are taken as unknown).
@@ -153,6 +157,9 @@ extension Mailer {
                 if !ids.isEmpty { entry["message_ids"] = .array(ids.map(Value.string)) }
             case .failed(let cause, let error, let spoolPath):
                 summary.failed[cause.label, default: 0] += 1
+                if cause == .input, summary.inputProblems.count < BulkSummary.inputProblemsKept {
+                    summary.inputProblems.append(BulkRowError(line: recipient.line, problem: error))
+                }
                 // Refused for good is final; kept in the spool, the spool sends it; a request that went
                 // out without an answer is unknown (not sent again unless asked); anything else is sent
                 // again by the next run.

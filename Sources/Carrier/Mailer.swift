@@ -211,7 +211,7 @@ public struct Mailer: Sendable {
         if let wanted = name ?? configuration.defaultRoute {
             guard let route = configuration.routes[wanted] else {
                 let known = configuration.routes.keys.sorted()
-                throw .configuration(ConfigurationError("no route named '\(wanted)' in \(configuration.file ?? "the configuration")",
+                throw .configuration(ConfigurationError("no route named '\(wanted.escapingControlCharacters())' in \(configuration.file ?? "the configuration")",
                     hint: Suggest.hint(for: wanted, in: known, otherwise: "routes are: \(known.joined(separator: ", "))")))
             }
             return route

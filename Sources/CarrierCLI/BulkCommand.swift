@@ -55,6 +55,7 @@ struct BulkCommand: AsyncParsableCommand {
         if let failure = journalFile?.writeFailure { Output.error("carrier: \(failure); the rows after it were not sent") }
         for problem in summary.journalProblems { Output.error("carrier: \(journalPath ?? "the journal"): \(problem)") }
         for row in summary.badRows { Output.error("carrier: \(recipients): \(row); skipped") }
+        for row in summary.inputProblems { Output.error("carrier: \(recipients): \(row); not sent") }
         for (line, email) in summary.unknown {
             Output.error("carrier: line \(line) (\(email)): an earlier run started it without an outcome; not sent again (--resend-unknown sends it)")
         }

@@ -1,3 +1,4 @@
+import CarrierModel
 import CCurl
 import Foundation
 
@@ -70,7 +71,7 @@ final class SMTPTranscript {
 
     /// A server line with control characters escaped: it is shown on terminals and kept in files.
     static func printable(_ line: Substring) -> String {
-        String(line).escapingControlCharacters()
+        line.escapingControlCharacters()
     }
 
     static func address(in line: String) -> String {

@@ -153,7 +153,7 @@ struct SecurityInputTests {
         #expect(Self.problems(Self.base + #", "attachments": [{\#(attachment), "type": "text/plain; charset=utf-8"}]}"#).isEmpty)
         #expect(Self.problems(Self.base + #", "attachments": [{\#(attachment), "content_id": "a>\r\nX-Evil: <b"}]}"#).map(\.field)
                 == ["attachments[0].content_id"])
-        #expect(Self.problems(Self.base + #", "metadata": {"ok": 1, "bad key\r\nBcc": 2}}"#).map(\.field) == ["metadata.bad key\r\nBcc"])
+        #expect(Self.problems(Self.base + #", "metadata": {"ok": 1, "bad key\r\nBcc": 2}}"#).map(\.field) == ["metadata.bad key\\u{D}\\u{A}Bcc"], "echoed escaped")
         #expect(Self.problems(Self.base + #", "tags": ["ok", "two\r\nlines"]}"#).map(\.field) == ["tags[1]"])
     }
 
@@ -223,5 +223,38 @@ struct SecurityInputTests {
         let result = try carrier(["providers", "lint", folder.path + "/deep.yaml"])
         #expect(result.status == 2 || result.status == 1)
         #expect(result.stderr.contains("deeper than") || result.stderr.contains("longer than"), "\(result.stderr)")
+    }
+
+    @Test("A NUL or escape from a merge value in a display name or subject is refused, naming the row")
+    func controlCharactersInMergeValues() throws {
+        let template = try BulkTemplate.parse("from: a@example.com\nsubject: \"Hi {{ recipient.name }}\"\ntext: t\n", source: "m.yaml")
+        let nul = BulkRecipient(line: 7, address: Address(email: "f@x.example", name: "nul\u{0}byte"),
+                                fields: ["email": "f@x.example", "name": "plain"])
+        #expect(throws: CarrierError.self) { try template.message(for: nul) }
+        do { _ = try template.message(for: nul) } catch {
+            #expect(error.description.contains("line 7") && error.description.contains("to[0].name"), "\(error)")
+        }
+        let escape = BulkRecipient(line: 8, address: Address(email: "f@x.example"), fields: ["email": "f@x.example", "name": "\u{1B}[2J"])
+        do {
+            _ = try template.message(for: escape)
+            Issue.record("an escape in the subject was accepted")
+        } catch {
+            #expect(error.description.contains("line 8") && error.description.contains("subject"), "\(error)")
+        }
+    }
+
+    @Test("A line break in a value Carrier echoes cannot forge a line of its own on stderr")
+    func echoedValuesAreEscaped() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try "accounts:\n  out: {provider: file, directory: ./out}\n".write(toFile: folder.path + "/carrier.yaml", atomically: true, encoding: .utf8)
+        let message = Repository.example("welcome.yaml")
+        for arguments in [["--route", "nope\ncarrier: sent via forged"], ["--account", "nope\ncarrier: sent via forged"]] {
+            let result = try carrier(["send"] + arguments + [message], directory: folder.path)
+            #expect(result.status == 2, "\(result.stderr)")
+            let lines = result.stderr.split(separator: "\n")
+            #expect(!lines.contains { $0.hasPrefix("carrier: sent via") || $0.hasPrefix("carrier: carrier: sent via") }, "\(result.stderr)")
+            #expect(result.stderr.contains("nope\\u{A}carrier: sent via forged"), "\(result.stderr)")
+        }
     }
 }

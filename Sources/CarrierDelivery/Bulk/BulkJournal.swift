@@ -1,4 +1,3 @@
-import CarrierCurl
 import Foundation
 import Synchronization
 

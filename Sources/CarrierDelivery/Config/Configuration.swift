@@ -168,7 +168,7 @@ public struct Configuration: Sendable {
 
     /// The error for an account name the configuration does not have, with a suggestion.
     package func unknownAccount(_ name: String) -> ConfigurationError {
-        ConfigurationError("no account named '\(name)' in \(file ?? "the embedded default")",
+        ConfigurationError("no account named '\(name.escapingControlCharacters())' in \(file ?? "the embedded default")",
                            hint: Suggest.hint(for: name, in: accountNames, otherwise: "accounts are: \(accountNames.joined(separator: ", "))"))
     }
 

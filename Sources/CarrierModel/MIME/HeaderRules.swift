@@ -9,6 +9,12 @@ public enum HeaderRules {
         !name.isEmpty && name.utf8.allSatisfy(isTokenByte)
     }
 
+    /// Whether text holds a control character (C0 but tab, or DEL) that no header may carry,
+    /// encoded or not: a NUL or an escape in a display name reaches the provider as it is.
+    public static func hasControlCharacters(_ value: String) -> Bool {
+        value.unicodeScalars.contains { ($0.value < 0x20 && $0.value != 0x09) || $0.value == 0x7F }
+    }
+
     /// A value that can stand on one header line: no CR, LF or NUL.
     public static func isOneLine(_ value: String) -> Bool {
         !value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }

@@ -12,16 +12,26 @@ extension Message {
             problems.append(.init(field: field, message: message, hint: hint))
         }
         if let id = messageID, !HeaderRules.isMessageID(id) {
-            problem("message_id", "'\(id.prefix(80))' is not an RFC 5322 msg-id",
+            problem("message_id", "'\(id.prefix(80).escapingControlCharacters())' is not an RFC 5322 msg-id",
                     "write unique-part@your-domain: letters, digits and !#$%&'*+-/=?^_`{|}~ on each side of one @, no spaces or line breaks")
+        }
+        // A line break in a subject is the header writers' to refuse or fold; other control characters no one can carry.
+        if let subject, HeaderRules.hasControlCharacters(subject.replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: "")) {
+            problem("subject", "contains a control character (a NUL or an escape)", "remove it from the subject or the value it was filled from")
+        }
+        for (field, addresses) in [("from", [from]), ("to", to), ("cc", cc), ("bcc", bcc), ("reply_to", replyTo)] {
+            for (i, address) in addresses.enumerated() where address.name.map(HeaderRules.hasControlCharacters) == true {
+                problem(field == "from" ? "from.name" : "\(field)[\(i)].name", "the display name contains a control character (a line break, NUL or escape)",
+                        "a display name is one line of text; check the value it was filled from")
+            }
         }
         for (i, file) in attachments.enumerated() {
             if !HeaderRules.isOneLine(file.filename) { problem("attachments[\(i)].filename", "contains a line break or NUL") }
             if !HeaderRules.isMediaType(file.type) {
-                problem("attachments[\(i)].type", "'\(file.type.prefix(80))' is not a media type", "write type/subtype, such as application/pdf")
+                problem("attachments[\(i)].type", "'\(file.type.prefix(80).escapingControlCharacters())' is not a media type", "write type/subtype, such as application/pdf")
             }
             if let cid = file.contentID, !HeaderRules.isContentID(cid) {
-                problem("attachments[\(i)].content_id", "'\(cid.prefix(80))' is not a content id",
+                problem("attachments[\(i)].content_id", "'\(cid.prefix(80).escapingControlCharacters())' is not a content id",
                         "use letters, digits, dots and -, optionally followed by @domain (as in cid:logo.1@example.com)")
             }
         }
@@ -29,21 +39,21 @@ extension Message {
             if let owner = Message.reservedHeaders[name.lowercased()] {
                 problem("headers.\(name)", "\(name) cannot be set as a custom header", owner.isEmpty ? "Carrier writes it" : "use the \(owner) field")
             } else if !HeaderRules.isFieldName(name) {
-                problem("headers.\(name)", "'\(name)' is not a valid header name",
+                problem("headers.\(name.escapingControlCharacters())", "'\(name.escapingControlCharacters())' is not a valid header name",
                         "use letters, digits and - (printable ASCII without spaces, ':' or brackets)")
             } else if !HeaderRules.isOneLine(value) {
                 problem("headers.\(name)", "the value contains a line break or NUL", "header values must be one line")
             }
         }
         for key in metadata.keys where !HeaderRules.isFieldName(key) {
-            problem("metadata.\(key)", "the key is not a header-safe name",
+            problem("metadata.\(key.escapingControlCharacters())", "the key is not a header-safe name",
                     "use letters, digits, '-', '_' and '.' (keys travel as header names over SMTP)")
         }
         for (i, tag) in tags.enumerated() where !HeaderRules.isOneLine(tag) {
             problem("tags[\(i)]", "contains a line break or NUL", "a tag is one line of text")
         }
         if let id = template?.id, !id.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) {
-            problem("template", "the template id '\(id.prefix(80))' contains spaces or control characters",
+            problem("template", "the template id '\(id.prefix(80).escapingControlCharacters())' contains spaces or control characters",
                     "copy the id from the provider's template list")
         }
         return problems

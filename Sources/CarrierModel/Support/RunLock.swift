@@ -18,8 +18,7 @@ package final class RunLock: Sendable {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             var holder = [UInt8](repeating: 0, count: 256)
             let n = pread(fd, &holder, holder.count, 0)
-            let text = n > 0 ? String(decoding: holder[..<n], as: UTF8.self) : ""
-            let who = String(String.UnicodeScalarView(text.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }))
+            let who = n > 0 ? String(decoding: holder[..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).escapingControlCharacters() : ""
             close(fd)
             throw StorageError(store, path: path, reason: "it is in use by another run (\(who.isEmpty ? "another process" : who))",
                                hint: "wait for that run to end, or \(hint)")

@@ -94,7 +94,7 @@ public final class ProviderRegistry: Sendable {
         case .failure(let failure)?: throw .definition(failure)
         case nil:
             let known = ids
-            throw .configuration(ConfigurationError("no provider named '\(id)'",
+            throw .configuration(ConfigurationError("no provider named '\(id.escapingControlCharacters())'",
                 hint: Suggest.hint(for: id, in: known, otherwise: "known providers: \(known.joined(separator: ", "))")
                     + "; add a folder with providers: [DIR] in carrier.yaml"))
         }

@@ -1,9 +1,9 @@
-extension String {
+extension StringProtocol {
     /// The text with control characters written as `\u{1B}`-style escapes (tab and, when
     /// `keepingNewlines`, line feeds stay), so a server's reply or a message's subject cannot
     /// move the cursor, clear the screen or hide text on a terminal.
     public func escapingControlCharacters(keepingNewlines: Bool = false) -> String {
-        guard unicodeScalars.contains(where: { Self.isControl($0, keepingNewlines: keepingNewlines) }) else { return self }
+        guard unicodeScalars.contains(where: { Self.isControl($0, keepingNewlines: keepingNewlines) }) else { return String(self) }
         var out = ""
         for scalar in unicodeScalars {
             if Self.isControl(scalar, keepingNewlines: keepingNewlines) {
