@@ -111,13 +111,15 @@ struct CLITests {
         #expect(try JSONParser.parse(result.stdout)["status"] == "failed")
     }
 
-    @Test("Control characters from a message are escaped in human output")
+    @Test("Control characters from a message are escaped in human output (C1's CSI passes the message rules, C0's ESC does not)")
     func terminalOutputIsEscaped() throws {
         let folder = try OutboxTests.project(endpoint: "http://127.0.0.1:\(closedPort())")
         defer { folder.remove() }
-        _ = try carrier(["send", try OutboxTests.message(folder, "m.json", subject: #"hi \u001b[2J there"#)], directory: folder.path)
+        _ = try carrier(["send", try OutboxTests.message(folder, "m.json", subject: #"hi \u009b2J there"#)], directory: folder.path)
         let listed = try carrier(["outbox", "list"], directory: folder.path)
-        #expect(listed.stdout.contains("hi \\u{1B}[2J there"), "\(listed.stdout)")
-        #expect(!listed.stdout.contains("\u{1B}"))
+        #expect(listed.stdout.contains("hi \\u{9B}2J there"), "\(listed.stdout)")
+        #expect(!listed.stdout.contains("\u{9B}"))
+        let refused = try carrier(["send", try OutboxTests.message(folder, "e.json", subject: #"hi \u001b[2J there"#)], directory: folder.path)
+        #expect(refused.status == 2 && refused.stderr.contains("subject") && !refused.stderr.contains("\u{1B}"), "\(refused.stderr)")
     }
 }

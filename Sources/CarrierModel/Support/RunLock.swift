@@ -14,7 +14,9 @@ package final class RunLock: Sendable {
     package init(for path: String, store: String, hint: String) throws(StorageError) {
         let lockPath = path + ".lock"
         fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw StorageError(store, path: lockPath, reason: String(cString: strerror(errno)), hint: hint) }
+        guard fd >= 0 else {
+            throw StorageError(store, path: path, reason: "its lock file \(lockPath) cannot be opened: \(String(cString: strerror(errno)))", hint: hint)
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             var holder = [UInt8](repeating: 0, count: 256)
             let n = pread(fd, &holder, holder.count, 0)
