@@ -54,13 +54,19 @@ enum MessageInput {
     }
 
     /// One message file, or `-` for standard input.
-    static func load(_ argument: String, attachmentFolders: [String]) throws(CarrierError) -> Message {
+    static func load(_ argument: String, attachmentFolders: [String], maximumBytes: Int = Message.defaultMaximumBytes) throws(CarrierError) -> Message {
         let data: Data
         let directory: String
+        let tooLarge = CarrierError.message(MessageError(source: argument == "-" ? "<stdin>" : argument, problems: [.init(
+            field: "(file)", message: "the message is larger than \(maximumBytes) bytes; not read",
+            hint: "send a smaller message, or raise --max-message-bytes")]))
         if argument == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
+            let read = FileHandle.standardInput.readData(ofLength: maximumBytes + 1)
+            guard read.count <= maximumBytes else { throw tooLarge }
+            data = read
             directory = FileManager.default.currentDirectoryPath
         } else {
+            if let size = (try? FileManager.default.attributesOfItem(atPath: argument))?[.size] as? Int, size > maximumBytes { throw tooLarge }
             guard let contents = FileManager.default.contents(atPath: argument) else {
                 throw .message(MessageError(source: argument, problems: [.init(field: "(file)", message: "cannot read the message file",
                                                                                hint: "check the path")]))

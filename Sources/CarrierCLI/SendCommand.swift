@@ -30,6 +30,9 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: "Messages in flight at once (each account's concurrency bounds its share).")
     var inFlight = 64
 
+    @Option(help: "The largest message file or NDJSON line read, in bytes (default 50 MiB).")
+    var maxMessageBytes = Message.defaultMaximumBytes
+
     @Flag(name: .shortAndLong, help: "Log every attempt on stderr.")
     var verbose = false
 
@@ -75,12 +78,14 @@ struct SendCommand: AsyncParsableCommand {
     func validate() throws {
         if messages.isEmpty { throw ValidationError("give a message file, or - for standard input") }
         if inFlight < 1 { throw ValidationError("--in-flight must be at least 1") }
+        if maxMessageBytes < 1 { throw ValidationError("--max-message-bytes must be at least 1") }
     }
 
     func run() async throws {
         let configuration = try options.load()
         let mailer = ConfigOptions.mailer(for: configuration, logger: .cli(verbose: verbose))
-        let source = MessageSource(arguments: allMessages, ndjson: ndjson, attachmentFolders: configuration.attachmentFolders)
+        let source = MessageSource(arguments: allMessages, ndjson: ndjson, attachmentFolders: configuration.attachmentFolders,
+                                   maximumBytes: maxMessageBytes)
         if !ndjson && allMessages.count == 1 {
             // One message: input errors exit 2 before anything else, as they always have.
             let message: Message

@@ -257,4 +257,22 @@ struct SecurityInputTests {
             #expect(result.stderr.contains("nope\\u{A}carrier: sent via forged"), "\(result.stderr)")
         }
     }
+
+    @Test("A message file or NDJSON line over --max-message-bytes is refused, naming it, without being read whole; the others go")
+    func messageSizeIsCapped() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try "accounts:\n  out: {provider: file, directory: ./out}\n".write(toFile: folder.path + "/carrier.yaml", atomically: true, encoding: .utf8)
+        let small = #"{"from": "a@b.example", "to": ["c@d.example"], "subject": "s", "text": "t"}"#
+        let big = #"{"from": "a@b.example", "to": ["c@d.example"], "subject": "s", "text": "\#(String(repeating: "x", count: 5000))"}"#
+        try [small, big, small].joined(separator: "\n").write(toFile: folder.path + "/three.ndjson", atomically: true, encoding: .utf8)
+        let stream = try carrier(["send", "--ndjson", "--max-message-bytes", "1000", "three.ndjson"], directory: folder.path)
+        #expect(stream.status == 2)
+        #expect(stream.stderr.contains("three.ndjson:2") && stream.stderr.contains("longer than 1000 bytes"), "\(stream.stderr)")
+        #expect(stream.stdout.components(separatedBy: "sent via").count - 1 == 2, "lines 1 and 3 are sent: \(stream.stdout)")
+        try big.write(toFile: folder.path + "/big.json", atomically: true, encoding: .utf8)
+        let file = try carrier(["send", "--max-message-bytes", "1000", "big.json"], directory: folder.path)
+        #expect(file.status == 2 && file.stderr.contains("big.json") && file.stderr.contains("larger than 1000 bytes"), "\(file.stderr)")
+        #expect(try carrier(["send", "big.json"], directory: folder.path).status == 0, "the default limit is far above 5 KB")
+    }
 }

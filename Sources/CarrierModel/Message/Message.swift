@@ -27,6 +27,10 @@ public struct Message: Sendable, Hashable {
     /// The Date header (unix seconds); now when absent.
     public var date: Int?
 
+    /// The largest message text `carrier send` reads by default (a file, or one NDJSON line):
+    /// 50 MiB, above every ESP's own limit with attachments in base64; `--max-message-bytes` changes it.
+    public static let defaultMaximumBytes = 50 << 20
+
     @available(*, deprecated, renamed: "ProviderTemplate")
     public typealias Template = ProviderTemplate
 
