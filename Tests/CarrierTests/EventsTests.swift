@@ -29,4 +29,21 @@ struct EventsTests {
         #expect(declaring.count >= 5)
         #expect(declaring == Self.fixtures, "declaring events: \(declaring); with samples: \(Self.fixtures)")
     }
+
+    @Test("A verified JSON payload that is not JSON — too deep, not UTF-8, a key twice — is 400, not an unknown event")
+    func malformedJSONIsRefused() async throws {
+        let config = try Configuration.parse("accounts:\n  pm: {provider: postmark, webhook_secret: \"hook:pw-4c1f9a7e\"}\n", file: "carrier.yaml")
+        let receiver = WebhookReceiver(configuration: config)
+        let auth = "Basic " + Data("hook:pw-4c1f9a7e".utf8).base64EncodedString()
+        func answer(_ body: Data) async -> Int {
+            let request = WebhookRequest(headers: [("Authorization", auth), ("Content-Type", "application/json")], body: body)
+            do { _ = try await receiver.receive(account: "pm", request: request); return 200 } catch { return error.status }
+        }
+        let fine = #"{"RecordType": "Delivery", "MessageID": "m-1", "Recipient": "a@example.com", "DeliveredAt": "2026-01-01T00:00:00Z"}"#
+        #expect(await answer(Data(fine.utf8)) == 200)
+        #expect(await answer(Data((String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)).utf8)) == 400)
+        #expect(await answer(Data((String(repeating: "[", count: 65) + String(repeating: "]", count: 65)).utf8)) == 400, "past the 64 levels")
+        #expect(await answer(Data(#"{"RecordType": "Delivery", "RecordType": "Bounce"}"#.utf8)) == 400)
+        #expect(await answer(Data([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D])) == 400)
+    }
 }

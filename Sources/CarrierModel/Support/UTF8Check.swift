@@ -2,9 +2,9 @@ import Foundation
 
 /// Finds where bytes stop being valid UTF-8, so input is refused with a place instead of
 /// having bad bytes silently replaced by U+FFFD.
-enum UTF8Check {
+package enum UTF8Check {
     /// The offset of the first byte that does not start or continue a valid UTF-8 sequence.
-    static func firstInvalidOffset(in data: Data) -> Int? {
+    package static func firstInvalidOffset(in data: Data) -> Int? {
         let bytes = [UInt8](data)
         var i = 0
         while i < bytes.count {

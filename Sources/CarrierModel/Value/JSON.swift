@@ -108,7 +108,7 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private var duplicateKeys = DuplicateKeys.lastWins
-    private static let maximumDepth = 512
+    private var maximumDepth = 512
 
     /// What to do with an object key written twice.
     public enum DuplicateKeys: Sendable {
@@ -123,9 +123,11 @@ public struct JSONParser {
         try parse(Array(text.utf8))
     }
 
-    public static func parse(_ bytes: [UInt8], duplicateKeys: DuplicateKeys = .lastWins) throws(JSONSyntaxError) -> Value {
+    /// - Parameter maximumDepth: how deep arrays and objects may nest (512 unless said).
+    public static func parse(_ bytes: [UInt8], duplicateKeys: DuplicateKeys = .lastWins, maximumDepth: Int = 512) throws(JSONSyntaxError) -> Value {
         var parser = JSONParser(bytes: bytes)
         parser.duplicateKeys = duplicateKeys
+        parser.maximumDepth = maximumDepth
         parser.skipSpace()
         let value = try parser.parseValue(depth: 0)
         parser.skipSpace()
@@ -157,7 +159,7 @@ public struct JSONParser {
     }
 
     private mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> Value {
-        guard depth < Self.maximumDepth else { throw error("nesting too deep") }
+        guard depth < maximumDepth else { throw error("nesting deeper than \(maximumDepth) levels") }
         guard index < bytes.count else { throw error("unexpected end of JSON") }
         switch bytes[index] {
         case UInt8(ascii: "{"):
