@@ -1,4 +1,5 @@
 import Carrier
+import CarrierCurl
 import Foundation
 import Testing
 
@@ -45,5 +46,32 @@ struct EventsTests {
         #expect(await answer(Data((String(repeating: "[", count: 65) + String(repeating: "]", count: 65)).utf8)) == 400, "past the 64 levels")
         #expect(await answer(Data(#"{"RecordType": "Delivery", "RecordType": "Bounce"}"#.utf8)) == 400)
         #expect(await answer(Data([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D])) == 400)
+    }
+
+    @Test("SNS: a certificate URL with a line break is not the ESP's (401); failed fetches are remembered and each host asked at most 10 times a minute")
+    func certificateFetchesAreBounded() async throws {
+        #expect(!SNSVerifier.isPlain("https://sns.us-east-1.amazonaws.com/cert.pem\nx", query: false))
+        #expect(!SNSVerifier.isPlain("https://sns.us-east-1.amazonaws.com/cert.pem\n", query: false))
+        #expect(SNSVerifier.isPlain("https://sns.us-east-1.amazonaws.com/cert.pem", query: false))
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.text(404, "no")]])
+        let clock = ManualClock()
+        let cache = CertificateCache(clock: clock)
+        func fetch(_ path: String) async -> WebhookError? {
+            do { _ = try await cache.fetch(server.url + path, named: path, engine: testEngine, options: TransferOptions()) { _ in true }; return nil }
+            catch { return error }
+        }
+        #expect(await fetch("/a.pem")?.status == 503)
+        #expect(await fetch("/a.pem")?.status == 503)
+        #expect(try await server.requests().count == 1, "a failed fetch is remembered")
+        clock.advance(by: .seconds(61))
+        _ = await fetch("/a.pem")
+        #expect(try await server.requests().count == 2, "and asked again after a minute")
+        for i in 0..<9 { _ = await fetch("/n\(i).pem") }
+        #expect(try await server.requests().count == 11)
+        let refused = await fetch("/n9.pem")
+        #expect(refused?.status == 503 && refused?.message.contains("too many") == true, "\(String(describing: refused))")
+        #expect(try await server.requests().count == 11, "the eleventh in a minute is not fetched")
     }
 }

@@ -20,7 +20,7 @@ public final class CarrierRuntime: Sendable {
     let routeStates = RouteStates()
     let rateLimiters: RateLimiters
     let connectionLimits = ConnectionLimits()
-    package let certificates = CertificateCache()
+    package let certificates: CertificateCache
     package let sends = InFlightCounter()
 
     /// - Parameters:
@@ -37,6 +37,7 @@ public final class CarrierRuntime: Sendable {
         self.secrets = ObtainedSecrets()
         self.tokens = OAuth2TokenProvider(clock: clock, secrets: secrets)
         self.rateLimiters = RateLimiters(clock: clock)
+        self.certificates = CertificateCache(clock: clock)
     }
 
     /// Lets the sends under way finish for up to ``shutdownGrace`` on the runtime's clock, then

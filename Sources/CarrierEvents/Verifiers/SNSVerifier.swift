@@ -15,8 +15,8 @@ import Foundation
 /// `SubscriptionConfirmation` is confirmed by fetching its `SubscribeURL`, and is a handshake with
 /// no events. `topic` is required: SNS signs every topic's messages, so the message's `TopicArn`
 /// must be the account's.
-struct SNSVerifier: WebhookVerifier {
-    static let name = "sns"
+package struct SNSVerifier: WebhookVerifier {
+    package static let name = "sns"
     var topic: Mapping
     var certificateURL: Pattern
     var subscribeURL: Pattern
@@ -34,7 +34,7 @@ struct SNSVerifier: WebhookVerifier {
         }
     }
 
-    static func read(_ value: YAMLNode, in file: ProviderFileReader) -> SNSVerifier? {
+    package static func read(_ value: YAMLNode, in file: ProviderFileReader) -> SNSVerifier? {
         let r = file.reader(value, context: "verify 'sns'")
         defer { r.finish() }
         func pattern(_ key: String) -> Pattern? {
@@ -59,7 +59,7 @@ struct SNSVerifier: WebhookVerifier {
             : ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
     }
 
-    func verify(_ input: VerifierContext) async throws(WebhookError) -> Verification {
+    package func verify(_ input: VerifierContext) async throws(WebhookError) -> Verification {
         guard let body = input.scope.values["body"]?.objectValue else { throw WebhookError(.unverified, "the body is not an SNS message") }
         func field(_ key: String) -> String? { body[key]?.stringValue }
         guard let type = field("Type"), let signature = field("Signature").flatMap({ Data(base64Encoded: $0) }),
@@ -134,8 +134,9 @@ struct SNSVerifier: WebhookVerifier {
     }
 
     /// An https URL with no user, port or fragment, and no query unless `query` allows one.
-    static func isPlain(_ text: String, query: Bool) -> Bool {
-        guard let url = URLComponents(string: text), url.scheme == "https", url.host?.isEmpty == false, url.port == nil,
+    package static func isPlain(_ text: String, query: Bool) -> Bool {
+        // No space or control character anywhere: a newline would end a pattern's match early.
+        guard text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }), let url = URLComponents(string: text), url.scheme == "https", url.host?.isEmpty == false, url.port == nil,
               url.user == nil, url.password == nil, url.fragment == nil else { return false }
         return query || url.query == nil
     }
