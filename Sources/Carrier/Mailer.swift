@@ -181,12 +181,14 @@ public struct Mailer: Sendable {
     /// Sends kept messages again through their routes (``Outbox/retry(_:deliver:)``).
     ///
     /// - Throws: when there is no spool, or it cannot be read or written (nothing is sent then).
-    public func retrySpooled(_ ids: [String] = []) async throws(CarrierError) -> [Outbox.RetryOutcome] {
+    /// - Parameter resendUnknown: send again messages whose sender stopped while sending them (they
+    ///   may have reached the provider); without it they are reported ``Outbox/RetryOutcome/Disposition/unknown``.
+    public func retrySpooled(_ ids: [String] = [], resendUnknown: Bool = false) async throws(CarrierError) -> [Outbox.RetryOutcome] {
         guard let outbox else {
             throw .configuration(ConfigurationError("the configuration has no spool", hint: "add spool: ./spool to carrier.yaml"))
         }
         do {
-            return try await outbox.retry(ids) { entry throws(CarrierError) in
+            return try await outbox.retry(ids, resendUnknown: resendUnknown) { entry throws(CarrierError) in
                 let route = try resolveRoute(entry.route?.hasPrefix("account:") == true ? nil : entry.route, account: nil)
                 runtime.sends.enter()
                 defer { runtime.sends.leave() }

@@ -43,6 +43,8 @@ struct BulkCommand: AsyncParsableCommand {
         }
         let total = recipients == "-" ? nil : Self.countRows(recipients, csv: reader.format == .csv)
         let meter = ProgressMeter(terminal: isatty(2) == 1)
+        let drain = SignalDrain(engine: mailer.runtime.engine)
+        reader.stopReading = { drain.stopping }
         let summary: BulkSummary
         do {
             summary = try await mailer.bulk(template, recipients: reader, journal: journalFile, route: route, account: account,
@@ -71,6 +73,9 @@ struct BulkCommand: AsyncParsableCommand {
                         + (summary.unknown.isEmpty ? "" : ", \(summary.unknown.count) unknown")
                         + String(format: " in %.1f s", summary.seconds)
                         + (journalPath.map { dryRun ? "" : " (journal: \($0))" } ?? ""))
+        }
+        if drain.stopping {
+            throw Failure(message: "carrier: stopped by a signal after \(summary.rows) row(s); run the same command again to go on", code: 1).exitCode
         }
         if summary.failedCount > 0 || !summary.badRows.isEmpty || !summary.unknown.isEmpty {
             throw Failure(message: "", code: 1).exitCode

@@ -12,6 +12,8 @@ final class MessageSource: Sequence, @unchecked Sendable {
     let attachmentFolders: [String]
     /// The largest message file or line read; a larger one is refused, naming it, without being read whole.
     let maximumBytes: Int
+    /// Once set, nothing more is read (a stopping signal came).
+    var stopReading: @Sendable () -> Bool = { false }
     /// Where each message in flight came from (`file`, `file:line`), for error lines.
     private let labels = Mutex<[Int: String]>([:])
 
@@ -36,7 +38,7 @@ final class MessageSource: Sequence, @unchecked Sendable {
         var lines: LineReader?
         var current = ""
         return AnyIterator { [self] in
-            while true {
+            while !stopReading() {
                 if ndjson {
                     if let reader = lines, let (number, read) = reader.next() {
                         let source = "\(current):\(number)"
@@ -68,6 +70,7 @@ final class MessageSource: Sequence, @unchecked Sendable {
                 index += 1
                 return Result { () throws(CarrierError) -> Message in try read(next) }
             }
+            return nil
         }
     }
 }

@@ -77,11 +77,12 @@ struct OutboxCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
         @ParentCommand var outbox: OutboxCommand
         @Argument(help: "Message ids (default: all).") var ids: [String] = []
+        @Flag(help: "Also send messages whose sender stopped while sending them (they may have been sent).") var resendUnknown = false
 
         func run() async throws {
             let mailer = ConfigOptions.mailer(for: try OutboxCommand.configuration(outbox, options), logger: .quiet)
             let outcomes: [Outbox.RetryOutcome]
-            do { outcomes = try await mailer.retrySpooled(ids) } catch { throw Failure(error).exitCode }
+            do { outcomes = try await mailer.retrySpooled(ids, resendUnknown: resendUnknown) } catch { throw Failure(error).exitCode }
             for outcome in outcomes {
                 let via = outcome.receipt.flatMap { $0.status == .sent || $0.status == .partial ? " via \($0.account ?? "")" : nil } ?? ""
                 Output.line("\(outcome.id): \(outcome.note)\(via)")

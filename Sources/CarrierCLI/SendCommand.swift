@@ -95,6 +95,8 @@ struct SendCommand: AsyncParsableCommand {
             do throws(Failure) { try report(result) } catch { throw error.exitCode }
             return
         }
+        let drain = SignalDrain(engine: mailer.runtime.engine)
+        source.stopReading = { drain.stopping }
         var failures = 0, total = 0, worst: Int32 = 0
         await mailer.send(streaming: source, route: route, account: account, inFlight: inFlight) { index, result in
             total += 1
@@ -108,6 +110,9 @@ struct SendCommand: AsyncParsableCommand {
         }
         if failures > 0 {
             throw Failure(message: "carrier: \(failures) of \(total) messages were not sent", code: worst).exitCode
+        }
+        if drain.stopping {
+            throw Failure(message: "carrier: stopped by a signal after \(total) message(s); the rest were not read", code: 1).exitCode
         }
     }
 

@@ -649,6 +649,45 @@ struct BulkTests {
         #expect(try await server.requests().count - before == 1, "only the new row r2 is sent")
     }
 
+    @Test("SIGTERM during bulk: no more rows are read, the rows under way finish and are journalled; the next run goes on")
+    func sigtermDrainsABulkRun() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        var held = Answer.json(200, .object(["success": true, "message_ids": ["m"]])).objectValue!
+        held["hold"] = 1000
+        try await server.script(["*": [.object(held)]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try "accounts:\n  mt: {provider: mailtrap, endpoint: \"\(server.url)\", credentials: {api_token: tok-123456}}\n"
+            .write(toFile: folder.path + "/carrier.yaml", atomically: true, encoding: .utf8)
+        try "from: a@shop.example.com\nsubject: Hi\ntext: t\n".write(toFile: folder.path + "/message.yaml", atomically: true, encoding: .utf8)
+        try ("email\n" + (0..<50).map { "r\($0)@example.com" }.joined(separator: "\n") + "\n")
+            .write(toFile: folder.path + "/list.csv", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Repository.binary)
+        process.arguments = ["bulk", "--no-batch", "--in-flight", "4", "message.yaml", "list.csv"]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+        let errors = folder.path + "/stderr.txt"
+        FileManager.default.createFile(atPath: errors, contents: nil)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle(forWritingAtPath: errors)
+        try process.run()
+        try await poll("four rows at the server") { try await server.stats().inFlight == 4 }
+        kill(process.processIdentifier, SIGTERM)
+        try await poll("the stop to be noticed") { ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").contains("stopping") }
+        try await server.release()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 1)
+        let sent = try await server.requests().count
+        #expect(sent < 50, "no more rows were read: \(sent) sent")
+        let history = BulkJournal.history(at: folder.path + "/list.csv.journal.ndjson")
+        #expect(history.unknown.isEmpty, "every row under way has its outcome: \(history.unknown)")
+        #expect(history.done.count == sent)
+        try await server.script(["*": [Answer.json(200, .object(["success": true, "message_ids": ["m"]]))]])
+        let resumed = try carrier(["bulk", "--no-batch", "--json", "message.yaml", "list.csv"], directory: folder.path)
+        #expect(try JSONParser.parse(resumed.stdout)["sent"].intValue == 50 - sent, "\(resumed.stdout)\(resumed.stderr)")
+    }
+
     /// The last value a progress callback saw.
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()

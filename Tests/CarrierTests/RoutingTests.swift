@@ -296,6 +296,57 @@ struct RoutingTests {
         let all = Set((0..<20).map { "batch \($0)" })
         #expect(accepted.count > 0 && accepted.count < 20, "the kill came mid-batch (\(accepted.count) accepted)")
         #expect(accepted.union(spooled) == all, "every message was either accepted or kept: missing \(all.subtracting(accepted.union(spooled)))")
+
+        // What was in flight at the kill may have reached the provider: retry leaves it to an operator.
+        let inFlight = try Spool(directory: directory + "/spool").entries().entries.filter { $0.state == .inFlight }.count
+        let before = try await server.requests().count
+        try await server.script(["*": [.object(["status": 202, "headers": .object(["X-Message-Id": "x"])])]])
+        let retried = try carrier(["outbox", "retry", "--config", configPath])
+        #expect(retried.stdout.components(separatedBy: ": unknown: ").count - 1 == inFlight, "\(retried.stdout)")
+        #expect(try await server.requests().count - before == spooled.count - inFlight, "the unknown ones are not sent again")
+        if inFlight > 0 {
+            let resent = try carrier(["outbox", "retry", "--resend-unknown", "--config", configPath])
+            #expect(resent.status == 0, "\(resent.stdout)\(resent.stderr)")
+            #expect(try await server.requests().count - before == spooled.count)
+        }
+    }
+
+    @Test("SIGTERM during send: no more input is read, the sends under way finish and are recorded, nothing is left in flight")
+    func sigtermDrains() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try CaptureServer()
+        defer { server.stop() }
+        var held = Answer.json(202, .object([:]), headers: ["X-Message-Id": "x"]).objectValue!
+        held["hold"] = 1000  // answered only when the test releases them
+        try await server.script(["*": [.object(held)]])
+        let configPath = directory + "/carrier.yaml"
+        try """
+            accounts:
+              sg: {provider: sendgrid, endpoint: "\(server.url)", credentials: {api_key: SG.k}}
+            spool: ./spool
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let paths = try writeMessages(40, subject: "drain", into: directory)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Repository.binary)
+        process.arguments = ["send", "--in-flight", "4", "--config", configPath] + paths
+        let output = Pipe(), errors = directory + "/stderr.txt"
+        FileManager.default.createFile(atPath: errors, contents: nil)
+        process.standardOutput = output
+        process.standardError = FileHandle(forWritingAtPath: errors)
+        try process.run()
+        try await poll("four sends at the server") { try await server.stats().inFlight == 4 }
+        kill(process.processIdentifier, SIGTERM)
+        try await poll("the stop to be noticed") { ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").contains("stopping") }
+        try await server.release()
+        let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 1)
+        let requests = try await server.requests().count
+        #expect(requests < 40, "input stopped being read: \(requests) sent")
+        #expect(stdout.components(separatedBy: "sent via").count - 1 == requests, "every send under way finished and was reported: \(stdout)")
+        let left = try Spool(directory: directory + "/spool").entries().entries
+        #expect(left.allSatisfy { $0.state != .inFlight }, "nothing is left in flight: \(left.map(\.state))")
     }
 }
 

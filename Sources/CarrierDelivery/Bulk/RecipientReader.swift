@@ -45,6 +45,9 @@ public final class RecipientReader: Sequence {
     private let input: ByteStream
     private var line = 0
     private var reportedReadError = false
+    /// Once it says so, no further row is read (a stopping signal came): the run ends after the
+    /// rows under way, and the next run resumes from the journal.
+    public var stopReading: @Sendable () -> Bool = { false }
 
     /// - Parameter path: a file, or `-` for standard input; the format comes from the extension
     ///   (`.csv`, `.ndjson`, `.jsonl`) or else from the first character (`{` means NDJSON).
@@ -71,7 +74,7 @@ public final class RecipientReader: Sequence {
 
     /// The rows in order, each a recipient or the reason it could not be read.
     public func makeIterator() -> AnyIterator<Result<BulkRecipient, BulkRowError>> {
-        AnyIterator { self.next() }
+        AnyIterator { self.stopReading() ? nil : self.next() }
     }
 
     private func next() -> Result<BulkRecipient, BulkRowError>? {

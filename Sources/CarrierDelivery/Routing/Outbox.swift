@@ -33,6 +33,9 @@ public struct Outbox: Sendable {
             case refused(String)
             /// No such message any more (sent or purged meanwhile).
             case gone
+            /// Its sender stopped while sending it (killed, or the machine went down): it may have
+            /// reached the provider, so it is left for an operator (`--resend-unknown` sends it again).
+            case unknown
             /// The spool itself failed (an unreadable entry, a folder that cannot be written, an
             /// entry that could not be removed after sending); nothing was sent twice.
             case failed(String)
@@ -46,7 +49,7 @@ public struct Outbox: Sendable {
         public var needsAttention: Bool {
             switch disposition {
             case .sent, .skipped, .gone: false
-            case .partial, .kept, .refused, .failed: true
+            case .partial, .kept, .refused, .failed, .unknown: true
             }
         }
 
@@ -59,6 +62,8 @@ public struct Outbox: Sendable {
             case .skipped(let reason): "skipped: \(reason)"
             case .refused(let reason): "refused, removed from the spool: \(reason)"
             case .gone: "gone: already sent or purged"
+            case .unknown: "unknown: its sender stopped while sending it, so it may have been sent; "
+                + "carrier outbox retry --resend-unknown sends it again"
             case .failed(let reason): "error: \(reason)"
             }
         }
@@ -167,19 +172,22 @@ public struct Outbox: Sendable {
     /// provider accepted it; one locked by another process is left alone, so two retries at once
     /// never send the same message twice. Nothing is sent while the spool cannot be written,
     /// because a sent entry that cannot be removed would be sent again.
-    package func retry(_ ids: [String], deliver: (Spool.Entry) async throws(CarrierError) -> Receipt) async throws(SpoolError) -> [RetryOutcome] {
+    /// - Parameter resendUnknown: send again entries whose sender stopped mid-send (`in_flight`, its
+    ///   process gone), which may have reached the provider; without it they are reported `unknown`.
+    package func retry(_ ids: [String], resendUnknown: Bool = false,
+                       deliver: (Spool.Entry) async throws(CarrierError) -> Receipt) async throws(SpoolError) -> [RetryOutcome] {
         let listing = ids.isEmpty ? try spool.entries() : (entries: [], unreadable: [])
         var outcomes = listing.unreadable.map { RetryOutcome(id: $0.id, disposition: .failed($0.reason)) }
         let wanted = ids.isEmpty ? listing.entries.map(\.id) : ids
         guard !wanted.isEmpty else { return outcomes }
         try spool.checkWritable()
         for id in wanted {
-            outcomes.append(await retryOne(id, deliver: deliver))
+            outcomes.append(await retryOne(id, resendUnknown: resendUnknown, deliver: deliver))
         }
         return outcomes
     }
 
-    private func retryOne(_ id: String, deliver: (Spool.Entry) async throws(CarrierError) -> Receipt) async -> RetryOutcome {
+    private func retryOne(_ id: String, resendUnknown: Bool, deliver: (Spool.Entry) async throws(CarrierError) -> Receipt) async -> RetryOutcome {
         let lock: SpoolLock?
         do { lock = try spool.lock(id) } catch {
             if case .missing = error { return RetryOutcome(id: id, disposition: .gone) }
@@ -200,6 +208,7 @@ public struct Outbox: Sendable {
         if entry.isOwnedByAnotherLiveProcess {
             return RetryOutcome(id: id, disposition: .skipped("process \(entry.owner ?? 0) is still sending it"))
         }
+        if entry.state == .inFlight && !resendUnknown { return RetryOutcome(id: id, disposition: .unknown) }
         // Marked in flight while it is sent, so a process killed mid-send leaves a possible duplicate
         // that the next retry reports as such.
         let previous = entry.state
