@@ -28,6 +28,11 @@ struct EventsCommand: AsyncParsableCommand {
         var output: String = "events.ndjson"
         @Option(name: .customLong("max-body"), help: ArgumentHelp("The largest body taken, in bytes.", valueName: "bytes"))
         var maxBody: Int = 1 << 20
+        @Option(help: ArgumentHelp("Seconds a connection may send nothing (between requests or inside one) before it is closed.",
+                                   valueName: "seconds"))
+        var idleTimeout: Double = 30
+        @Option(help: ArgumentHelp("Connections open at once at most; one more is closed at once.", valueName: "count"))
+        var maxConnections: Int = 512
 
         func run() async throws {
             guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
@@ -37,7 +42,11 @@ struct EventsCommand: AsyncParsableCommand {
             let receiver = WebhookReceiver(configuration: try options.load(), registry: try options.registry())
             let log: EventLog
             do { log = try EventLog(path: output) } catch { throw Failure(message: "carrier: \(error)", code: 2).exitCode }
-            let server = EventServer(receiver: receiver, log: log, maxBody: maxBody)
+            guard idleTimeout > 0, maxConnections > 0 else {
+                throw Failure(message: "carrier: --idle-timeout and --max-connections must be above 0", code: 2).exitCode
+            }
+            let server = EventServer(receiver: receiver, log: log, maxBody: maxBody, idleTimeout: .seconds(idleTimeout),
+                                     maxConnections: maxConnections)
             try await server.run(host: host, port: port) { bound in
                 FileHandle.standardError.write(Data("carrier: listening on http://\(host):\(bound)/events/ACCOUNT\n".utf8))
             }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 /// `carrier events serve`: one URL per account, `POST /events/ACCOUNT`, on Hummingbird.
 ///
@@ -14,12 +15,20 @@ public struct EventServer: Sendable {
     public let receiver: WebhookReceiver
     public let log: EventLog
     public let maxBody: Int
+    /// How long a connection may send nothing — between requests, or in the middle of one (its
+    /// headers or body unfinished) — before it is closed.
+    public let idleTimeout: Duration
+    /// Connections open at once at most; one more is closed at once.
+    public let maxConnections: Int
     public let logger: Logger
 
-    public init(receiver: WebhookReceiver, log: EventLog, maxBody: Int = 1 << 20, logger: Logger = Logger(label: "carrier.events")) {
+    public init(receiver: WebhookReceiver, log: EventLog, maxBody: Int = 1 << 20, idleTimeout: Duration = .seconds(30),
+                maxConnections: Int = 512, logger: Logger = Logger(label: "carrier.events")) {
         self.receiver = receiver
         self.log = log
         self.maxBody = maxBody
+        self.idleTimeout = idleTimeout
+        self.maxConnections = maxConnections
         self.logger = logger
     }
 
@@ -45,7 +54,11 @@ public struct EventServer: Sendable {
         }
         var configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "carrier")
         configuration.backlog = 1024
-        let app = Application(router: router, configuration: configuration,
+        let cap = ConnectionCap(limit: maxConnections)
+        let (seconds, attoseconds) = idleTimeout.components
+        let idle = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let app = Application(router: router, server: .http1(configuration: .init(additionalChannelHandlers: [cap.handler()], idleTimeout: idle)),
+                              configuration: configuration,
                               onServerRunning: { channel in ready(channel.localAddress?.port ?? port) }, logger: logger)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
