@@ -81,4 +81,49 @@ struct CapabilityTests {
             return receipt.attempts.first?.skipReason == .capability && receipt.attempts.first?.error == "smtp (smtp) does not support templates"
         }
     }
+
+    @Test("cc and bcc: a provider that declares it has none refuses them, or with ignore_unsupported leaves them out and lists them")
+    func copiesAreNeverDroppedSilently() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.json(200, .object(["id": "p-1"]))]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try """
+            schema: 1
+            id: plunkish
+            credentials: {key: {secret: true}}
+            capabilities: {cc: false, bcc: false}
+            api:
+              url: https://plunkish.example/send
+              auth: {bearer: "{{ credentials.key }}"}
+              body: {json: {to: "{{ to | pluck('email') }}", subject: "{{ subject }}"}}
+              response: {success: [200], message_ids: "{{ body.id }}"}
+            """.write(toFile: folder.path + "/plunkish.yaml", atomically: true, encoding: .utf8)
+        let registry = ProviderRegistry.standard(extraDirectories: [folder.path])
+        func mailer(ignoreUnsupported: Bool) throws -> Mailer {
+            let config = try Configuration.parse("""
+                accounts:
+                  p: {provider: plunkish, endpoint: "\(server.url)", credentials: {key: k-1}, ignore_unsupported: \(ignoreUnsupported)}
+                """, file: "carrier.yaml")
+            return Mailer(configuration: config, registry: registry, logger: .silent)
+        }
+        let message = try Message.parse(#"{"from": "a@example.com", "to": ["b@example.com"], "cc": ["c@example.com"], "bcc": ["d@example.com"], "subject": "s", "text": "t"}"#)
+        let refused = try #require(await notSent { try await mailer(ignoreUnsupported: false).send(message) })
+        #expect(refused.attempts.first?.error?.contains("does not support cc") == true, "\(refused.attempts)")
+        #expect(refused.attempts.first?.error?.contains("does not support bcc") == true)
+        #expect(try await server.requests().isEmpty)
+        let sent = try await mailer(ignoreUnsupported: true).send(message)
+        #expect(sent.attempts.last?.dropped.contains { $0.contains("cc") } == true, "\(String(describing: sent.attempts.last?.dropped))")
+        #expect(try await server.requests().first?.json["to"] == ["b@example.com"])
+        let onlyCopies = try Message.parse(#"{"from": "a@example.com", "cc": ["c@example.com"], "subject": "s", "text": "t"}"#)
+        #expect(await notSent { try await mailer(ignoreUnsupported: true).send(onlyCopies) } != nil, "copies that are every recipient are never left out")
+        let matrix = try carrier(["providers", "matrix", "--json"])
+        let rows = try JSONParser.parse(matrix.stdout).arrayValue ?? []
+        #expect(rows.count >= 25 && rows.allSatisfy { $0["cc"] == true && $0["bcc"] == true }, "every built-in carries both")
+        for file in try FileManager.default.contentsOfDirectory(atPath: Repository.providers) where file.hasSuffix(".yaml") {
+            let text = try String(contentsOfFile: Repository.providers + "/" + file, encoding: .utf8)
+            #expect(text.contains("\n  cc: ") && text.contains("\n  bcc: "), "\(file) states its cc and bcc")
+        }
+    }
 }

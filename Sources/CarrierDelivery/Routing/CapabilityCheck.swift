@@ -52,6 +52,17 @@ enum CapabilityCheck {
         if message.sendAt != nil && !c.sendAt {
             found.append(Shortfall(reason: "\(provider) does not support send_at (scheduled sending)") { $0.sendAt = nil })
         }
+        // A copy field the API has no place for would vanish: refused, or left out and listed. Not
+        // when it holds every recipient — the message would then go to no one.
+        let others = { (message: Message, but: KeyPath<Message, [Address]>) in
+            [\Message.to, \.cc, \.bcc].filter { $0 != but }.contains { !message[keyPath: $0].isEmpty }
+        }
+        if !message.cc.isEmpty && !c.cc {
+            found.append(Shortfall(reason: "\(provider) does not support cc", leaveOut: others(message, \.cc) ? { $0.cc = [] } : nil))
+        }
+        if !message.bcc.isEmpty && !c.bcc {
+            found.append(Shortfall(reason: "\(provider) does not support bcc", leaveOut: others(message, \.bcc) ? { $0.bcc = [] } : nil))
+        }
         if !message.headers.isEmpty && !c.customHeaders {
             found.append(Shortfall(reason: "\(provider) does not support custom headers") { $0.headers = [] })
         }

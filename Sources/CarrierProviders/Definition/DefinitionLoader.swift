@@ -140,6 +140,8 @@ package struct ProviderFileReader {
         if let t = limit("text") { c.text = t.supported }
         if let t = limit("text_and_html") { c.textAndHTML = t.supported }
         if let h = limit("headers") { c.customHeaders = h.supported }
+        if let l = limit("cc") { c.cc = l.supported }
+        if let l = limit("bcc") { c.bcc = l.supported }
         if let l = limit("recipients") { c.maxRecipients = l.max }
         if let l = limit("reply_to") { c.maxReplyTo = l.max }
         if let l = limit("attachment_bytes") { c.maxAttachmentBytes = l.max }

@@ -62,6 +62,10 @@ public struct Capabilities: Sendable {
     public var maxAttachmentBytes: Int?
     public var maxAttachments: Int?
     public var customHeaders: Bool
+    /// Carbon-copy recipients (`cc: false` where the API has no field for them).
+    public var cc: Bool = true
+    /// Blind-copy recipients (`bcc: false` where the API has no field for them).
+    public var bcc: Bool = true
     /// Both a text and an HTML body in one message (`text_and_html: false`: one body only, HTML
     /// when the message has it — the text part is then listed as dropped).
     public var textAndHTML: Bool = true

@@ -8,7 +8,7 @@ public struct CapabilityMatrix: Sendable {
     }
 
     static let columns = ["provider", "channels", "auth", "tags", "metadata", "templates", "send_at", "attachments", "inline images",
-                          "text only", "text + HTML", "custom headers", "reply-to", "recipients", "attachment bytes"]
+                          "text only", "text + HTML", "custom headers", "cc", "bcc", "reply-to", "recipients", "attachment bytes"]
 
     /// One row as values: booleans, limits (a number) or text.
     func row(_ d: ProviderDefinition) -> [Value] {
@@ -18,7 +18,7 @@ public struct CapabilityMatrix: Sendable {
         return [.string("\(d.name) (`\(d.id)`)"), .string(d.channels.map(\.rawValue).joined(separator: ", ")), .string(auth),
                 c.tags.map { $0 == .max ? .bool(true) : .int($0) } ?? .bool(false), .bool(c.metadata), .bool(c.templates), .bool(c.sendAt),
                 c.attachments ? (c.maxAttachments.map(Value.int) ?? .bool(true)) : .bool(false),
-                .bool(c.inlineImages), .bool(c.text), .bool(c.textAndHTML && c.text), .bool(c.customHeaders),
+                .bool(c.inlineImages), .bool(c.text), .bool(c.textAndHTML && c.text), .bool(c.customHeaders), .bool(c.cc), .bool(c.bcc),
                 c.maxReplyTo.map(Value.int) ?? .bool(true), limit(c.maxRecipients), limit(c.maxAttachmentBytes)]
     }
 
