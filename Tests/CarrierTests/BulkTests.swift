@@ -599,17 +599,25 @@ struct BulkTests {
         #expect(try await server.requests().count == 1, "one failed batch opened the circuit; the other chunks skipped the account")
     }
 
+    /// A folder with a carrier.yaml whose account `mt` is a Mailtrap API at the server, a
+    /// message.yaml, and a list.csv of `rows` recipients r0@example.com, r1@example.com, ….
+    static func mailtrapProject(_ server: CaptureServer, rows: Int) throws -> TemporaryFolder {
+        let folder = try TemporaryFolder()
+        try "accounts:\n  mt: {provider: mailtrap, endpoint: \"\(server.url)\", credentials: {api_token: tok-123456}}\n"
+            .write(toFile: folder.path + "/carrier.yaml", atomically: true, encoding: .utf8)
+        try "from: a@shop.example.com\nsubject: Hi\ntext: t\n".write(toFile: folder.path + "/message.yaml", atomically: true, encoding: .utf8)
+        try ("email\n" + (0..<rows).map { "r\($0)@example.com" }.joined(separator: "\n") + "\n")
+            .write(toFile: folder.path + "/list.csv", atomically: true, encoding: .utf8)
+        return folder
+    }
+
     @Test("A journal another run holds is refused: exit 2 naming the holder, nothing sent")
     func aHeldJournalIsRefused() async throws {
         let server = try CaptureServer()
         defer { server.stop() }
         try await server.script(["*": [Answer.json(200, .object(["success": true, "message_ids": ["m"]]))]])
-        let folder = try TemporaryFolder()
+        let folder = try Self.mailtrapProject(server, rows: 2)
         defer { folder.remove() }
-        try "accounts:\n  mt: {provider: mailtrap, endpoint: \"\(server.url)\", credentials: {api_token: tok-123456}}\n"
-            .write(toFile: folder.path + "/carrier.yaml", atomically: true, encoding: .utf8)
-        try "from: a@shop.example.com\nsubject: Hi\ntext: t\n".write(toFile: folder.path + "/message.yaml", atomically: true, encoding: .utf8)
-        try "email\nr0@example.com\nr1@example.com\n".write(toFile: folder.path + "/list.csv", atomically: true, encoding: .utf8)
         let held = try BulkJournal(path: folder.path + "/run.journal")  // another run holds it
         let second = try carrier(["bulk", "--journal", "run.journal", "message.yaml", "list.csv"], directory: folder.path)
         #expect(second.status == 2, "\(second.stderr)")
@@ -623,12 +631,8 @@ struct BulkTests {
         let server = try CaptureServer()
         defer { server.stop() }
         try await server.script(["*": [Answer.json(200, .object(["success": true, "message_ids": ["m"]]))]])
-        let folder = try TemporaryFolder()
+        let folder = try Self.mailtrapProject(server, rows: 2)
         defer { folder.remove() }
-        try "accounts:\n  mt: {provider: mailtrap, endpoint: \"\(server.url)\", credentials: {api_token: tok-123456}}\n"
-            .write(toFile: folder.path + "/carrier.yaml", atomically: true, encoding: .utf8)
-        try "from: a@shop.example.com\nsubject: Hi\ntext: t\n".write(toFile: folder.path + "/message.yaml", atomically: true, encoding: .utf8)
-        try "email\nr0@example.com\nr1@example.com\n".write(toFile: folder.path + "/list.csv", atomically: true, encoding: .utf8)
         let first = try carrier(["bulk", "--no-batch", "--json", "message.yaml", "list.csv"], directory: folder.path)
         #expect(first.status == 0, "\(first.stderr)")
         let journal = folder.path + "/list.csv.journal.ndjson"
@@ -656,13 +660,8 @@ struct BulkTests {
         var held = Answer.json(200, .object(["success": true, "message_ids": ["m"]])).objectValue!
         held["hold"] = 1000
         try await server.script(["*": [.object(held)]])
-        let folder = try TemporaryFolder()
+        let folder = try Self.mailtrapProject(server, rows: 50)
         defer { folder.remove() }
-        try "accounts:\n  mt: {provider: mailtrap, endpoint: \"\(server.url)\", credentials: {api_token: tok-123456}}\n"
-            .write(toFile: folder.path + "/carrier.yaml", atomically: true, encoding: .utf8)
-        try "from: a@shop.example.com\nsubject: Hi\ntext: t\n".write(toFile: folder.path + "/message.yaml", atomically: true, encoding: .utf8)
-        try ("email\n" + (0..<50).map { "r\($0)@example.com" }.joined(separator: "\n") + "\n")
-            .write(toFile: folder.path + "/list.csv", atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Repository.binary)
         process.arguments = ["bulk", "--no-batch", "--in-flight", "4", "message.yaml", "list.csv"]
