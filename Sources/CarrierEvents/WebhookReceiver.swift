@@ -88,30 +88,6 @@ public struct WebhookReceiver: Sendable {
     /// strain the parser or the log.
     public static let maximumJSONDepth = 64
 
-    /// A verified body that says it is JSON must be JSON: UTF-8, each key once, at most
-    /// ``maximumJSONDepth`` levels deep — else 400, not an `unknown` event holding the text.
-    static func checkJSON(_ request: WebhookRequest) throws(WebhookError) {
-        let type = (request.header("content-type") ?? "").lowercased()
-        guard type.hasPrefix("application/json") || type.contains("+json") || type.contains("jsonl") || type.contains("ndjson"),
-              !request.body.isEmpty else { return }
-        if let offset = UTF8Check.firstInvalidOffset(in: request.body) {
-            throw WebhookError(.badPayload, "the JSON payload is not UTF-8 (byte \(offset))")
-        }
-        func read(_ bytes: [UInt8]) throws(JSONSyntaxError) {
-            _ = try JSONParser.parse(bytes, duplicateKeys: .refuse, maximumDepth: maximumJSONDepth)
-        }
-        do { try read(Array(request.body)) } catch {
-            // JSON Lines, which some ESPs send as application/json (Mailtrap): every line must read.
-            let lines = request.body.split(separator: UInt8(ascii: "\n")).filter { !$0.allSatisfy { $0 == 0x20 || $0 == 0x0D || $0 == 0x09 } }
-            guard lines.count > 1 else { throw WebhookError(.badPayload, "the JSON payload cannot be read: \(error)") }
-            for (i, line) in lines.enumerated() {
-                do { try read(Array(line)) } catch {
-                    throw WebhookError(.badPayload, "line \(i + 1) of the JSON Lines payload cannot be read: \(error)")
-                }
-            }
-        }
-    }
-
     /// Whether the account exists and its provider declares `events:`.
     public func receives(_ account: String) -> Bool {
         (try? receiving(account)) != nil
@@ -144,7 +120,8 @@ public struct WebhookReceiver: Sendable {
         // The URL the ESP signed: the account's, as registered at the ESP (behind a proxy, with
         // credentials), else the one the request came to.
         let url = account.webhookURL ?? request.url ?? ""
-        let scope = Scope(values: ["body": request.parsedBody, "text": .string(String(decoding: request.body, as: UTF8.self)),
+        let read = request.read(maximumJSONDepth: Self.maximumJSONDepth)
+        let scope = Scope(values: ["body": read.body, "text": .string(String(decoding: request.body, as: UTF8.self)),
                                    "headers": .object(request.headerObject), "query": .object(request.queryObject), "url": .string(url),
                                    "secret": account.webhookSecret.map(Value.string) ?? .null, "settings": .object(context.settings),
                                    "now": .int(Int(now.timeIntervalSince1970))])
@@ -152,7 +129,8 @@ public struct WebhookReceiver: Sendable {
                                       certificates: runtime.certificates,
                                       rewrite: { context.rewrite(url: $0) })
         if case .handshake(let what) = try await spec.verifier.verify(input) { return Delivery(events: [], handshake: what) }
-        try Self.checkJSON(request)
+        // A verified body that says it is JSON must be JSON — else 400, not an `unknown` event holding the text.
+        if let problem = read.jsonProblem { throw WebhookError(.badPayload, problem) }
         if let handshake = spec.handshake, (try input.render(handshake.when)).isTruthy {
             return Delivery(events: [], handshake: "answered the provider's handshake", answer: try input.render(handshake.answer))
         }

@@ -10,9 +10,6 @@ final class ConnectionCap: Sendable {
 
     init(limit: Int) { self.limit = max(1, limit) }
 
-    /// Connections open now.
-    var count: Int { open.withLockedValue { $0 } }
-
     /// The handler each new connection gets.
     func handler() -> any RemovableChannelHandler { Handler(cap: self) }
 

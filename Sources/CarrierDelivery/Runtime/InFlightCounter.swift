@@ -21,8 +21,6 @@ package final class InFlightCounter: Sendable {
         for continuation in done { continuation.resume() }
     }
 
-    var count: Int { state.withLock { $0.count } }
-
     /// Returns once no send is under way, or when the waiting task is cancelled.
     func drained() async {
         let id = state.withLock { state -> Int in

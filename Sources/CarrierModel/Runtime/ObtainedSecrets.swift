@@ -20,9 +20,10 @@ public final class ObtainedSecrets: Sendable {
         guard !secret.isEmpty else { return }
         state.withLock { state in
             if let known = state.values.firstIndex(of: secret) {
-                // Seen again (a cached token in use): the newest, so the last to be let go.
-                guard known != state.values.count - 1 else { return }
-                state.values.remove(at: known)
+                // Seen again (a cached token in use, an auth header on every send): the newest, so
+                // the last to be let go. What is hidden is the same: the redactor stays as it is.
+                if known != state.values.count - 1 { state.values.append(state.values.remove(at: known)) }
+                return
             }
             state.values.append(secret)
             if state.values.count > capacity { state.values.removeFirst(state.values.count - capacity) }

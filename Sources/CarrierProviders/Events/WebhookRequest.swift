@@ -36,22 +36,50 @@ public struct WebhookRequest: Sendable {
 
     /// The body as templates read it: a form post's fields when the Content-Type says form (never
     /// JSON, so what is read is what the form signed), else JSON when it parses, JSON Lines for
-    /// `jsonl`/`ndjson`, else the text.
-    package var parsedBody: Value {
-        let text = String(decoding: body, as: UTF8.self)
+    /// `jsonl`/`ndjson`, else the text. With it, for a body that says it is JSON, why it is not
+    /// valid JSON (not UTF-8, a key twice, deeper than `maximumJSONDepth`; JSON Lines are read
+    /// line by line), or nil. A valid JSON body is parsed once.
+    package func read(maximumJSONDepth: Int) -> (body: Value, jsonProblem: String?) {
         let type = (header("content-type") ?? "").lowercased()
-        if type.hasPrefix("application/x-www-form-urlencoded") {
-            var object = OrderedObject()
-            for pair in text.split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
-                    String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
-                }
-                guard let key = parts.first, !key.isEmpty else { continue }
-                object[key] = .string(parts.count > 1 ? parts[1] : "")
-            }
-            return .object(object)
+        if type.hasPrefix("application/x-www-form-urlencoded") { return (formFields, nil) }
+        let saysJSON = type.hasPrefix("application/json") || type.contains("+json") || type.contains("jsonl") || type.contains("ndjson")
+        guard saysJSON, !body.isEmpty else { return (lenientBody(type), nil) }
+        if let offset = UTF8Check.firstInvalidOffset(in: body) {
+            return (lenientBody(type), "the JSON payload is not UTF-8 (byte \(offset))")
         }
+        func strict(_ bytes: [UInt8]) throws(JSONSyntaxError) -> Value {
+            try JSONParser.parse(bytes, duplicateKeys: .refuse, maximumDepth: maximumJSONDepth)
+        }
+        do { return (try strict(Array(body)), nil) } catch {
+            // JSON Lines, which some ESPs send as application/json: every line must read.
+            let lines = body.split(separator: UInt8(ascii: "\n")).filter { !$0.allSatisfy { $0 == 0x20 || $0 == 0x0D || $0 == 0x09 } }
+            guard lines.count > 1 else { return (lenientBody(type), "the JSON payload cannot be read: \(error)") }
+            for (i, line) in lines.enumerated() {
+                do { _ = try strict(Array(line)) } catch {
+                    return (lenientBody(type), "line \(i + 1) of the JSON Lines payload cannot be read: \(error)")
+                }
+            }
+            return (lenientBody(type), nil)
+        }
+    }
+
+    /// A form post's fields, in order.
+    private var formFields: Value {
+        var object = OrderedObject()
+        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+            }
+            guard let key = parts.first, !key.isEmpty else { continue }
+            object[key] = .string(parts.count > 1 ? parts[1] : "")
+        }
+        return .object(object)
+    }
+
+    /// JSON when it parses, JSON Lines for `jsonl`/`ndjson`, else the text.
+    private func lenientBody(_ type: String) -> Value {
         if let json = try? JSONParser.parse(Array(body)) { return json }
+        let text = String(decoding: body, as: UTF8.self)
         if type.contains("jsonl") || type.contains("ndjson") {
             let lines = text.split(whereSeparator: \.isNewline).compactMap { try? JSONParser.parse(String($0)) }
             if !lines.isEmpty { return .array(lines) }

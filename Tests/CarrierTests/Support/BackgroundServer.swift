@@ -38,9 +38,7 @@ final class BackgroundServer: @unchecked Sendable {
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
-        let deadline = Date().addingTimeInterval(2)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if !exits(process, within: 2) { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 
@@ -61,4 +59,15 @@ func poll(_ what: String, seconds: Double = 60, _ condition: () async throws -> 
         try await Task.sleep(for: .milliseconds(20))
     }
     throw TestFailure("gave up waiting for \(what) after \(seconds) s")
+}
+
+/// Whether the process ends within `seconds`: a wait on its exit (no polling), bounded so a
+/// process that ignores its signal can then be killed.
+func exits(_ process: Process, within seconds: Double) -> Bool {
+    let ended = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+        process.waitUntilExit()
+        ended.signal()
+    }
+    return ended.wait(timeout: .now() + seconds) == .success
 }

@@ -50,9 +50,7 @@ final class EventsServer: @unchecked Sendable {
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if !exits(process, within: 5) { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 

@@ -52,9 +52,7 @@ func run(_ executable: String, _ arguments: [String], input: Data = Data(), envi
     try process.run()
     stdin.fileHandleForWriting.write(input)
     try stdin.fileHandleForWriting.close()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(5000) }
-    if process.isRunning { process.terminate() }
+    if !exits(process, within: timeout) { process.terminate() }
     process.waitUntilExit()
     let out = FileManager.default.contents(atPath: base + ".out") ?? Data()
     let err = FileManager.default.contents(atPath: base + ".err") ?? Data()
