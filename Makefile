@@ -11,7 +11,7 @@ APT_PACKAGES = libcurl4-openssl-dev libyaml-dev libssl-dev pkg-config openssl ca
 PIP_PACKAGES = moto[server]==5.2.5
 VENV = .build/test-venv
 
-.PHONY: deps test-deps build release demo test test-swift test-providers lint bench clean install
+.PHONY: deps test-deps build release demo test test-swift test-providers lint bench clean install fuzz
 
 deps:
 	@scripts/install-deps.sh $(APT_PACKAGES)
@@ -49,6 +49,17 @@ lint: build
 bench: deps
 	@scripts/install-deps.sh hyperfine
 	bench/render.sh
+
+# Coverage-guided fuzzing (Fuzz/README.md): a release build with ASan and libFuzzer in its own
+# folder, seeded from the repository's inputs; FUZZ_SECONDS per target (default 60).
+FUZZ_OUT = .build-fuzz
+FUZZER_LIB = $(firstword $(wildcard $(dir $(realpath $(shell command -v swiftc)))../lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a))
+fuzz: deps
+	$(SWIFT) build -c release --scratch-path $(FUZZ_OUT) --product carrier-fuzz -Xswiftc -DFUZZING \
+		-Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \
+		-Xlinker $(FUZZER_LIB) -Xlinker -lstdc++
+	python3 Fuzz/seed.py $(FUZZ_OUT)/corpus
+	Fuzz/run.sh $(FUZZ_OUT)/release/carrier-fuzz $(FUZZ_OUT) $(FUZZ_TARGETS)
 
 install: release
 	install -D .build/release/carrier /usr/local/bin/carrier

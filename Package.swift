@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "carrier", targets: ["CarrierCLI"]),
         .executable(name: "carrier-bench", targets: ["CarrierBench"]),
         .executable(name: "carrier-example", targets: ["CarrierExample"]),
+        .executable(name: "carrier-fuzz", targets: ["CarrierFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
     ],
     targets: [
         // Thin system-library modules over the C libraries (found by pkg-config). libcurl is
@@ -54,9 +56,19 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        // The webhook server of `carrier events serve`, on Hummingbird (docs/dependencies.md).
+        // `carrier serve`'s gateway: clients, the durable queue, sending with an MTA's retries (docs/serve.md).
+        .target(name: "CarrierGateway", dependencies: [
+            "Carrier",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // The HTTP servers (the gateway's API, `carrier events serve`), on Hummingbird (docs/dependencies.md).
         .target(name: "CarrierServer", dependencies: [
             "Carrier",
+            "CarrierGateway",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -65,7 +77,10 @@ let package = Package(
         ]),
         .executableTarget(name: "CarrierCLI", dependencies: [
             "Carrier",
+            "CarrierGateway",
             "CarrierServer",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             "CarrierCurl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -74,8 +89,11 @@ let package = Package(
             "Carrier", .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/CarrierBench"),
         .executableTarget(name: "CarrierExample", dependencies: ["Carrier"], path: "examples/library"),
+        // Fuzz targets (Fuzz/README.md): libFuzzer under `make fuzz`; replays saved inputs otherwise.
+        .target(name: "CFuzzer", path: "Fuzz/CFuzzer"),
+        .executableTarget(name: "CarrierFuzz", dependencies: ["Carrier", "CarrierCurl", "CarrierYAML", "CFuzzer"], path: "Fuzz/CarrierFuzz"),
         .testTarget(name: "CarrierTests", dependencies: [
-            "Carrier", "CarrierYAML", .product(name: "Logging", package: "swift-log"),
+            "Carrier", "CarrierYAML", "CarrierGateway", .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
     ]

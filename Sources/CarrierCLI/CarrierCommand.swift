@@ -15,7 +15,8 @@ struct CarrierCommand: AsyncParsableCommand {
             Exit codes: 0 sent, 1 not sent, 2 bad usage, configuration, provider file or message.
             """,
         version: "0.1.0",
-        subcommands: [SendCommand.self, BulkCommand.self, RenderCommand.self, ProvidersCommand.self, OutboxCommand.self, EventsCommand.self]
+        subcommands: [SendCommand.self, BulkCommand.self, RenderCommand.self, ProvidersCommand.self, OutboxCommand.self, EventsCommand.self,
+                      ServeCommand.self, ClientsCommand.self]
     )
 
     /// Runs the command. Commands report their own failures and throw argument-parser's

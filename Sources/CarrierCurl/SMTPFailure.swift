@@ -13,4 +13,16 @@ public struct SMTPFailure: Error, Sendable {
     /// The failure is about the server, not the message: it refused to talk (a `554` greeting,
     /// a garbage banner) or cannot carry what the message needs (SMTPUTF8). Another account may.
     public var aboutServer: Bool = false
+
+    package init(transfer: TransferError, replyCode: Int?, lastReply: String?, transcript: [String], dataSent: Bool,
+                 rejected: [(recipient: String, reply: String)], reusedConnection: Bool, aboutServer: Bool = false) {
+        self.transfer = transfer
+        self.replyCode = replyCode
+        self.lastReply = lastReply
+        self.transcript = transcript
+        self.dataSent = dataSent
+        self.rejected = rejected
+        self.reusedConnection = reusedConnection
+        self.aboutServer = aboutServer
+    }
 }

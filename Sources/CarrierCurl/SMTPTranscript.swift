@@ -3,15 +3,15 @@ import CCurl
 import Foundation
 
 /// Collects the SMTP conversation from libcurl's debug callback.
-final class SMTPTranscript {
-    var lines: [String] = []
+package final class SMTPTranscript {
+    package var lines: [String] = []
     var inAuth = false
-    var dataSent = false
-    var lastReply: String?
+    package var dataSent = false
+    package var lastReply: String?
     /// The last reply with a 4xx or 5xx code: what the failure is about (later lines may be "221 Bye").
     var lastErrorReply: String?
     var pendingRecipient: String?
-    var rejected: [(recipient: String, reply: String)] = []
+    package var rejected: [(recipient: String, reply: String)] = []
     var reused = false
     /// The server's first words on a new connection were not a `220` greeting (a `554` refusal, or garbage).
     var greetingRefused = false
@@ -23,7 +23,9 @@ final class SMTPTranscript {
     private var sawClientLine = false
     private var lastCommand = ""
 
-    func client(_ text: String) {
+    package init() {}
+
+    package func client(_ text: String) {
         for line in text.split(separator: "\r\n", omittingEmptySubsequences: true).map(String.init) {
             sawClientLine = true
             let upper = line.uppercased()
@@ -42,7 +44,7 @@ final class SMTPTranscript {
         }
     }
 
-    func server(_ text: String) {
+    package func server(_ text: String) {
         for line in text.split(separator: "\r\n", omittingEmptySubsequences: true).map(Self.printable) {
             lines.append("S: " + line)
             lastReply = line

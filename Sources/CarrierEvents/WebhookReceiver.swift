@@ -171,7 +171,7 @@ public struct WebhookReceiver: Sendable {
     }
 
     /// One ESP event as Carrier's; a list of recipients gives one event per recipient.
-    static func read(_ item: Value, spec: EventsSpec, scope: Scope, provider: String, account: String) throws(WebhookError) -> [DeliveryEvent] {
+    package static func read(_ item: Value, spec: EventsSpec, scope: Scope, provider: String, account: String) throws(WebhookError) -> [DeliveryEvent] {
         func field(_ name: String) throws(WebhookError) -> Value {
             guard let template = spec.map[name] else { return .null }
             do { return try template.render(in: scope) } catch {

@@ -21,21 +21,39 @@ public struct EventServer: Sendable {
     /// Connections open at once at most; one more is closed at once.
     public let maxConnections: Int
     public let logger: Logger
+    /// Called with each webhook's events once they are written (the gateway keeps them with their messages).
+    public let received: @Sendable ([DeliveryEvent]) async -> Void
 
     public init(receiver: WebhookReceiver, log: EventLog, maxBody: Int = 1 << 20, idleTimeout: Duration = .seconds(30),
-                maxConnections: Int = 512, logger: Logger = Logger(label: "carrier.events")) {
+                maxConnections: Int = 512, logger: Logger = Logger(label: "carrier.events"),
+                received: @escaping @Sendable ([DeliveryEvent]) async -> Void = { _ in }) {
         self.receiver = receiver
         self.log = log
         self.maxBody = maxBody
         self.idleTimeout = idleTimeout
         self.maxConnections = maxConnections
         self.logger = logger
+        self.received = received
     }
 
     /// Serves until the process is stopped; `ready` gets the port once it listens (for port 0).
     public func run(host: String, port: Int, ready: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let router = Router()
         router.get("health") { _, _ in "ok" }
+        addRoutes(to: router)
+        var configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "carrier")
+        configuration.backlog = 1024
+        let cap = ConnectionCap(limit: maxConnections)
+        let (seconds, attoseconds) = idleTimeout.components
+        let idle = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let app = Application(router: router, server: .http1(configuration: .init(additionalChannelHandlers: [cap.handler()], idleTimeout: idle)),
+                              configuration: configuration,
+                              onServerRunning: { channel in ready(channel.localAddress?.port ?? port) }, logger: logger)
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    /// The webhook routes (`/events/ACCOUNT`), for this server or another one (`carrier serve`).
+    public func addRoutes(to router: Hummingbird.Router<BasicRequestContext>) {
         router.post("events/:account") { request, context -> Response in
             let account = try context.parameters.require("account")
             return try await self.handle(request, account: account)
@@ -52,15 +70,6 @@ public struct EventServer: Sendable {
         router.on("events/:account", method: .options) { request, context -> Response in
             self.abuseProtection(request, account: try context.parameters.require("account"))
         }
-        var configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "carrier")
-        configuration.backlog = 1024
-        let cap = ConnectionCap(limit: maxConnections)
-        let (seconds, attoseconds) = idleTimeout.components
-        let idle = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-        let app = Application(router: router, server: .http1(configuration: .init(additionalChannelHandlers: [cap.handler()], idleTimeout: idle)),
-                              configuration: configuration,
-                              onServerRunning: { channel in ready(channel.localAddress?.port ?? port) }, logger: logger)
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 
     private func handle(_ request: Request, account: String) async throws -> Response {
@@ -88,6 +97,7 @@ public struct EventServer: Sendable {
         }
         do {
             let counts = try await log.append(delivery.events)
+            await received(delivery.events)
             return Self.answer(.ok, ["written": .int(counts.written), "repeated": .int(counts.repeated)])
         } catch {
             // Not on disk: the ESP must send it again.

@@ -53,6 +53,24 @@ struct MIMEWriterTests {
         #expect(Data(base64Encoded: file["content_b64"].text) == big)
     }
 
+    /// Found by the `mime-header` fuzz target: ASCII that looks like an encoded-word was written as
+    /// it is, and every reader decoded it into something else; a word too long to fold broke the
+    /// 998-octet line limit; a run of spaces was folded into lines of white space only.
+    @Test(arguments: ["Re: =?utf-8?q?x?= ok", "Re: " + String(repeating: "z", count: 1200), "t" + String(repeating: " ", count: 140) + "f",
+                      String(repeating: " ", count: 1000) + "x"])
+    func plainTextThatReadersWouldChangeIsEncoded(subject: String) throws {
+        let message = Message(from: Address(email: "a@example.com", name: "=?utf-8?b?QQ==?="), to: [Address(email: "b@example.com")],
+                              subject: subject, text: "t")
+        let mime = try MIMEWriter().write(message)
+        let parsed = try Fixtures.parseMIME(Data(mime.utf8))
+        #expect(parsed["defects"] == [])
+        #expect((parsed["max_line"].intValue ?? 9999) <= 998)
+        #expect(parsed["headers"]["Subject"].text == subject)
+        #expect(parsed["headers"]["From"].text == "=?utf-8?b?QQ==?= <a@example.com>")
+        let header = mime.components(separatedBy: "\r\n\r\n")[0].components(separatedBy: "\r\n")
+        #expect(!header.contains { $0.allSatisfy { $0 == " " || $0 == "\t" } }, "a header line of white space only")
+    }
+
     @Test func bccOnlyWhenAsked() throws {
         let message = Message(from: Address(email: "a@example.com"), to: [Address(email: "b@example.com")],
                               bcc: [Address(email: "hidden@example.com")], subject: "s", text: "t")

@@ -30,6 +30,8 @@ public struct Configuration: Sendable {
     public var attachmentFolders: [String] = []
     /// Things worth fixing that do not stop Carrier (a secret file others can read).
     public var warnings: [String] = []
+    /// `serve:` and `clients:` as written, read by the gateway (`carrier serve`).
+    package var gatewaySections: [String: YAMLNode] = [:]
     var secrets: SecretSource
 
     /// An account as carrier.yaml writes it: `${ENV}` references and secret files not yet read
@@ -108,6 +110,8 @@ public struct Configuration: Sendable {
         for (name, node) in top.entries("routes") ?? [] {
             if let route = RouteReader(file: file, sink: sink, known: names, absolute: absolute).read(name, node) { routes[name] = route }
         }
+        var gatewaySections: [String: YAMLNode] = [:]
+        for key in ["serve", "clients"] { gatewaySections[key] = top.node(key) }
         top.finish()
         // A file with only `providers:` serves `carrier providers …`; sending then says there is no account.
         if names.isEmpty && providerDirectories.isEmpty && root.mapping != nil && sink.diagnostics.isEmpty {
@@ -123,7 +127,13 @@ public struct Configuration: Sendable {
         }
         return Configuration(file: file, providerDirectories: providerDirectories, accountNames: names, unresolvedAccounts: accounts,
                              routes: routes, spoolDirectory: spool, spoolWriteAhead: writeAhead, attachmentFolders: attachmentFolders,
-                             warnings: warnings, secrets: secrets)
+                             warnings: warnings, gatewaySections: gatewaySections, secrets: secrets)
+    }
+
+    /// A value with its `${NAME}` references and `{file: …}` secrets filled in, as an account's
+    /// credentials are; `place` names it in errors.
+    package func resolveSecret(_ value: Value, place: String) throws(ConfigurationError) -> Value {
+        try secrets.resolve(value, place: place)
     }
 
     private static func readAccount(_ name: String, _ node: YAMLNode, file: String, sink: DiagnosticSink,

@@ -1,14 +1,30 @@
 /// RFC 2047 encoded-words, RFC 2231 parameters and header folding.
-enum HeaderEncoding {
+package enum HeaderEncoding {
     /// Whether text can stand in a header as it is.
     static func isPlainASCII(_ text: String) -> Bool {
         text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
     }
 
-    /// Unstructured text (Subject): as is when ASCII, else UTF-8 `B` encoded-words of at most
-    /// 75 characters each, split between characters, never inside one.
-    static func unstructured(_ text: String) -> String {
-        isPlainASCII(text) ? text : encodedWords(text)
+    /// Unstructured text (Subject): as is when it can stand as written, else UTF-8 `B`
+    /// encoded-words of at most 75 characters each, split between characters, never inside one.
+    package static func unstructured(_ text: String) -> String {
+        canStandAsWritten(text) ? text : encodedWords(text)
+    }
+
+    /// Printable ASCII that a reader takes back as it is: nothing that looks like an encoded-word
+    /// (`=?…?=` would be decoded), and nothing too long to fold within SMTP's 998-octet lines
+    /// (``fold(_:)`` breaks only before a word, so a word with the spaces before it must fit).
+    static func canStandAsWritten(_ text: String) -> Bool {
+        guard isPlainASCII(text), !text.contains("=?") else { return false }
+        var unbreakable = 0
+        var inWord = false
+        for byte in text.utf8 {
+            if byte == 0x20 && inWord { unbreakable = 0 }
+            inWord = byte != 0x20
+            unbreakable += 1
+            if unbreakable > 900 { return false }
+        }
+        return true
     }
 
     static func encodedWords(_ text: String) -> String {
@@ -32,8 +48,8 @@ enum HeaderEncoding {
     }
 
     /// A display name in an address header: as is, quoted, or encoded-words.
-    static func displayName(_ name: String) -> String {
-        guard isPlainASCII(name) else { return encodedWords(name) }
+    package static func displayName(_ name: String) -> String {
+        guard canStandAsWritten(name) else { return encodedWords(name) }
         let atext = name.unicodeScalars.allSatisfy { CharacterSet.atext.contains($0) || $0 == " " }
         if atext { return name }
         return "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
@@ -46,7 +62,7 @@ enum HeaderEncoding {
     }
 
     /// A parameter such as `filename="a.pdf"`, or RFC 2231 `filename*=utf-8''%C3%A9.pdf` when not ASCII.
-    static func parameter(_ name: String, _ value: String) -> String {
+    package static func parameter(_ name: String, _ value: String) -> String {
         if isPlainASCII(value) {
             return name + "=\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
@@ -59,15 +75,16 @@ enum HeaderEncoding {
         return name + "*=utf-8''" + encoded
     }
 
-    /// Folds a header line at white space so lines stay under 78 characters where possible.
-    static func fold(_ line: String) -> String {
+    /// Folds a header line at white space so lines stay under 78 characters where possible;
+    /// only before a word, so no line is white space alone (RFC 5322 §3.2.2).
+    package static func fold(_ line: String) -> String {
         guard line.utf8.count > 78 else { return line }
         var out = ""
         var current = ""
         for (i, piece) in line.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
             let candidate = i == 0 ? String(piece) : current + " " + piece
             // Never fold between the field name and its first word.
-            if candidate.utf8.count > 76 && i > 1 {
+            if candidate.utf8.count > 76 && i > 1 && !piece.isEmpty {
                 out += current + "\r\n"
                 current = " " + piece
             } else {

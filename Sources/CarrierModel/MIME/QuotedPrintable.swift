@@ -52,4 +52,45 @@ enum QuotedPrintable {
         lines.append(bytes[start..<bytes.count])
         return lines
     }
+
+    /// Quoted-printable bytes decoded: `=XX` is the byte, `=` at a line's end joins it to the next,
+    /// white space before a line break goes (RFC 2045 §6.7); a malformed `=` stays as written.
+    static func decode(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let byte = bytes[i]
+            if byte == UInt8(ascii: "=") {
+                var j = i + 1
+                while j < bytes.endIndex && (bytes[j] == 0x20 || bytes[j] == 0x09) { j += 1 }
+                if j < bytes.endIndex && bytes[j] == 0x0D && j + 1 < bytes.endIndex && bytes[j + 1] == 0x0A { i = j + 2; continue }
+                if j < bytes.endIndex && bytes[j] == 0x0A { i = j + 1; continue }
+                if j == bytes.endIndex { i = j; continue }  // a soft break at the very end
+                if i + 2 < bytes.endIndex, let high = HeaderDecoding.hexValue(bytes[i + 1]), let low = HeaderDecoding.hexValue(bytes[i + 2]) {
+                    out.append(high << 4 | low)
+                    i += 3
+                    continue
+                }
+                out.append(byte)
+                i += 1
+                continue
+            }
+            if byte == 0x20 || byte == 0x09 {
+                // Trailing white space before a line break was added in transit.
+                var j = i
+                while j < bytes.endIndex && (bytes[j] == 0x20 || bytes[j] == 0x09) { j += 1 }
+                if j == bytes.endIndex || bytes[j] == 0x0A || (bytes[j] == 0x0D && j + 1 < bytes.endIndex && bytes[j + 1] == 0x0A) {
+                    i = j
+                    continue
+                }
+                out += bytes[i..<j]
+                i = j
+                continue
+            }
+            out.append(byte)
+            i += 1
+        }
+        return out
+    }
 }

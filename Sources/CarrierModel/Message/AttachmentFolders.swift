@@ -9,6 +9,15 @@ struct AttachmentFolders: Sendable {
     let base: String
     /// Every allowed folder, resolved (symlinks followed), each ending in `/`.
     let allowed: [String]
+    /// No path is read at all (a message that came over the network names no file of this machine).
+    var refusesPaths = false
+
+    /// Folders for a message that may not name files: every `path` is refused.
+    static let none: AttachmentFolders = {
+        var folders = AttachmentFolders(base: "/", extra: [])
+        folders.refusesPaths = true
+        return folders
+    }()
 
     /// The root folder is never allowed implicitly (a message read from standard input in a
     /// container often runs in `/`); `attachment_folders:` may still name it.
@@ -27,6 +36,10 @@ struct AttachmentFolders: Sendable {
 
     /// The file's bytes, or a problem naming the path and the rule it broke.
     func read(_ path: String) throws(MessageError.Problem) -> Data {
+        if refusesPaths {
+            throw .init("attachments sent here are given by content, not by path (a path would name a file of the server)",
+                        hint: "put the file's bytes in content (base64) instead of path")
+        }
         let joined = path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
         guard let resolved = Self.realPath(joined) else {
             throw .init("cannot read '\(path)': \(String(cString: strerror(errno)))", hint: "check that the file exists and is readable")

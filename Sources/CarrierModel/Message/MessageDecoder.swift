@@ -14,13 +14,15 @@ extension Message {
 
     /// Reads a message from the bytes of a JSON or YAML file: invalid UTF-8 is refused with its
     /// byte offset, never replaced.
+    ///   - readsPaths: false for a message from the network: an attachment `path` is refused.
     public static func parse(data: Data, source: String = "<message>", baseDirectory: String? = nil,
-                             attachmentFolders: [String] = []) throws(MessageError) -> Message {
+                             attachmentFolders: [String] = [], readsPaths: Bool = true) throws(MessageError) -> Message {
         if let offset = UTF8Check.firstInvalidOffset(in: data) {
             throw MessageError(source: source, problems: [.init(field: "(file)", message: "invalid UTF-8 at byte offset \(offset)",
                                                                 hint: "save the message as UTF-8")])
         }
-        return try parse(String(decoding: data, as: UTF8.self), source: source, baseDirectory: baseDirectory, attachmentFolders: attachmentFolders)
+        return try parse(String(decoding: data, as: UTF8.self), source: source, baseDirectory: baseDirectory, attachmentFolders: attachmentFolders,
+                         readsPaths: readsPaths)
     }
 
     /// Reads a message from JSON or YAML text (JSON is YAML, but JSON is tried first for exact errors).
@@ -31,7 +33,7 @@ extension Message {
     ///   - baseDirectory: where attachment `path`s are resolved from; they must stay inside it.
     ///   - attachmentFolders: further folders attachment paths may read from (`attachment_folders:` in carrier.yaml).
     public static func parse(_ text: String, source: String = "<message>", baseDirectory: String? = nil,
-                             attachmentFolders: [String] = []) throws(MessageError) -> Message {
+                             attachmentFolders: [String] = [], readsPaths: Bool = true) throws(MessageError) -> Message {
         let value: Value
         let trimmed = text.drop { $0.isWhitespace }
         if trimmed.first == "{" {
@@ -48,7 +50,7 @@ extension Message {
             }
             value = Value(yaml: node)
         }
-        return try decode(value, source: source, baseDirectory: baseDirectory, attachmentFolders: attachmentFolders)
+        return try decode(value, source: source, baseDirectory: baseDirectory, attachmentFolders: attachmentFolders, readsPaths: readsPaths)
     }
 
     /// Builds a message from a decoded value, collecting one problem per bad field.
@@ -57,8 +59,8 @@ extension Message {
     /// media types, content ids, metadata keys as header names, one-line tags), so a message is
     /// refused with the field named before anything is sent.
     public static func decode(_ value: Value, source: String? = nil, baseDirectory: String? = nil,
-                              attachmentFolders: [String] = []) throws(MessageError) -> Message {
-        var decoder = FieldDecoder(attachments: AttachmentFolders(base: baseDirectory, extra: attachmentFolders))
+                              attachmentFolders: [String] = [], readsPaths: Bool = true) throws(MessageError) -> Message {
+        var decoder = FieldDecoder(attachments: readsPaths ? AttachmentFolders(base: baseDirectory, extra: attachmentFolders) : .none)
         guard let object = value.objectValue else {
             throw MessageError(source: source, problems: [.init(field: "(message)", message: "a message must be an object, not \(value.typeName)")])
         }

@@ -27,7 +27,7 @@ package final class RunLock: Sendable {
         }
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
-        let holder = Array("pid \(getpid()) on host \(String(cString: host))\n".utf8)
+        let holder = Array("pid \(getpid()) on host \(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))\n".utf8)
         _ = ftruncate(fd, 0)
         _ = holder.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
     }

@@ -3,10 +3,10 @@ import Foundation
 
 extension ProviderDefinition {
     /// The `api` section.
-    var api: APISpec? { sections[.api] as? APISpec }
+    package var api: APISpec? { sections[.api] as? APISpec }
 }
 
-struct APISpec: Sendable {
+package struct APISpec: Sendable {
     var method: String
     var url: Mapping
     var headers: Mapping?
@@ -15,7 +15,7 @@ struct APISpec: Sendable {
     var mimeIncludesBcc: Bool
     /// Extra header fields written into the `mime` variable (where the API has no field for tags or metadata).
     var mimeHeaders: Mapping?
-    var response: ResponseSpec
+    package var response: ResponseSpec
     var idempotencyHeader: String?
     /// Requests the ESP takes at once from one account (`api: {concurrency: N}`); the account may say otherwise.
     var concurrency: Int?
@@ -24,7 +24,7 @@ struct APISpec: Sendable {
 }
 
 /// Reads the provider's answer: did it accept, which ids, what went wrong, and what kind of failure.
-struct ResponseSpec: Sendable {
+package struct ResponseSpec: Sendable {
     var success: Mapping?
     var messageIDs: Mapping?
     var error: Mapping?

@@ -2,22 +2,27 @@ import CarrierCurl
 import Foundation
 
 /// Applies a provider's response rules to an HTTP answer.
-struct ResponseInterpreter {
+package struct ResponseInterpreter {
     let spec: ResponseSpec
     let context: ProviderBinding
 
-    struct Interpretation {
-        var accepted: Bool
-        var messageIDs: [String]
-        var error: String?
-        var errorClass: ErrorClass?
+    package init(spec: ResponseSpec, context: ProviderBinding) {
+        self.spec = spec
+        self.context = context
+    }
+
+    package struct Interpretation {
+        package var accepted: Bool
+        package var messageIDs: [String]
+        package var error: String?
+        package var errorClass: ErrorClass?
         var retryAfter: Double?
         var acceptedForLater = false
         var recipients: [Attempt.RecipientResult] = []
     }
 
     /// Error text longer than this is cut (after redaction, so no part of a secret survives).
-    static let maximumErrorLength = 500
+    package static let maximumErrorLength = 500
 
     /// What response rules read of an answer: `status`, `headers` (lower-case names), `body` (the
     /// JSON when it is JSON, else the text, else null), `text` (the raw body) and `settings`.
@@ -31,7 +36,7 @@ struct ResponseInterpreter {
                               "text": .string(text), "settings": .object(settings)])
     }
 
-    func interpret(_ response: CurlHTTPResponse) throws(CarrierError) -> Interpretation {
+    package func interpret(_ response: CurlHTTPResponse) throws(CarrierError) -> Interpretation {
         if response.truncated { return oversized(response) }
         let text = String(decoding: response.body, as: UTF8.self)
         let scope = Self.scope(of: response, settings: context.settings)

@@ -220,19 +220,22 @@ struct SMTPChannel: Channel {
         details.rejected = failure.rejected.map { SMTPDetails.Rejection(recipient: $0.recipient, reply: $0.reply) }
         let reply = failure.transfer.kind == .refused ? "" : (failure.lastReply.map { " (server said: \($0))" } ?? "")
         let code = failure.replyCode.flatMap { $0 >= 400 ? $0 : nil }
-        return attempt(.failed, Self.classify(failure, code: code), status: code,
+        return attempt(.failed, failure.errorClass(code: code), status: code,
                        error: "\(failure.transfer.kind.rawValue): \(failure.transfer.message)\(reply) [\(plan.host):\(tried.last ?? 0)]")
     }
 
     var options: TransferOptions { context.account.transferOptions }
 
+}
+
+extension SMTPFailure {
     /// A server that will not talk (a greeting refusal) or cannot carry the message (no
     /// SMTPUTF8) is `failover`; reply codes are classified like HTTP statuses; a failure
     /// without one like any transfer.
-    static func classify(_ failure: SMTPFailure, code: Int?) -> ErrorClass {
-        if failure.aboutServer { return .failover }
-        if failure.transfer.kind != .tls, let code, let errorClass = ErrorClass.forSMTPReply(code) { return errorClass }
-        return .forTransfer(failure.transfer, messageMayHaveGone: failure.dataSent)
+    package func errorClass(code: Int?) -> ErrorClass {
+        if aboutServer { return .failover }
+        if transfer.kind != .tls, let code, let errorClass = ErrorClass.forSMTPReply(code) { return errorClass }
+        return .forTransfer(transfer, messageMayHaveGone: dataSent)
     }
 }
 

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of every fuzz target from the repository's own inputs:
+examples/, the provider files and their examples, their `{{ }}` expressions and the webhook
+fixtures. Usage: Fuzz/seed.py OUTPUT_FOLDER (one subfolder per target)."""
+import glob
+import hashlib
+import json
+import os
+import re
+import sys
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def main(out):
+    seeds = {name: [] for name in ["message", "provider-file", "expression", "configuration", "recipients",
+                                   "webhook", "response", "smtp-reply", "mime-header"]}
+    providers = sorted(glob.glob(os.path.join(ROOT, "providers", "*.yaml")))
+    for path in glob.glob(os.path.join(ROOT, "examples", "messages", "*")):
+        if path.endswith((".json", ".yaml")):
+            seeds["message"].append(read(path))
+    for path in glob.glob(os.path.join(ROOT, "examples", "*.yaml")):
+        seeds["configuration"].append(read(path))
+    for path in providers:
+        text = read(path)
+        seeds["provider-file"].append(text)
+        for expression in set(re.findall(rb"\{\{.*?\}\}", text)):
+            seeds["expression"].append(expression)
+        definition = yaml.safe_load(text)
+        provider = definition.get("id", os.path.basename(path)[:-5])
+        for example in definition.get("examples", []) or []:
+            message = example.get("message")
+            if message is not None:
+                seeds["message"].append(json.dumps(message, default=str).encode())
+                seeds["message"].append(yaml.safe_dump(message, allow_unicode=True).encode())
+                subject = message.get("subject")
+                if isinstance(subject, str):
+                    seeds["mime-header"].append(subject.encode())
+            response = example.get("response")
+            if isinstance(response, dict):
+                headers = "".join(f"{k}: {v}\n" for k, v in (response.get("headers") or {}).items())
+                body = response.get("body")
+                body = body if isinstance(body, str) else ("" if body is None else json.dumps(body))
+                seeds["response"].append(f"{provider}\n{response.get('status', 200)}\n{headers}\n{body}".encode())
+    for path in glob.glob(os.path.join(ROOT, "Tests", "Fixtures", "events", "*.json")):
+        fixture = json.load(open(path))
+        for case in fixture.get("cases", []):
+            body = case.get("body")
+            body = body if isinstance(body, str) else json.dumps(body)
+            headers = "".join(f"{k}: {v}\n" for k, v in (case.get("headers") or {}).items())
+            seeds["webhook"].append(f"{fixture['provider']}\n{headers}\n{body}".encode())
+    seeds["recipients"] += [
+        b"email,name,order_id\nann@example.com,Ann,1\n\"bob@example.com\",\"Bob, Jr.\",\"2\"\n",
+        b"email,name,note\r\nc@example.com,C\xc3\xa9,\"multi\nline\"\r\n",
+        b'{"email": "ann@example.com", "name": "Ann", "order": {"id": 1}}\n{"email": "bob@example.com"}\n',
+        b"\xef\xbb\xbfemail\nx@example.com\n",
+    ]
+    seeds["smtp-reply"] += [
+        b"220 mx.example.com ESMTP\x00250-mx.example.com\r\n250-SIZE 10240000\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 AUTH PLAIN LOGIN\x00"
+        b"235 2.7.0 ok\x00250 2.1.0 ok\x00250 2.1.5 ok\x00550 5.1.1 <c@example.com>: unknown\x00354 go\x00250 2.0.0 queued as 1A2B\x00221 bye",
+        b"554 5.7.1 no thanks\x00",
+        b"220 ok\x00250 ok\x00535 5.7.8 bad credentials\x00",
+        b"220 ok\x00250 ok\x00235 ok\x00250 ok\x00451 4.7.1 try later\x00",
+        b"220 ok\x00250 ok\x00235 ok\x00250 ok\x00250 ok\x00250 ok\x00354 go\x00552 5.3.4 too big",
+    ]
+    seeds["mime-header"] += ["Order #1042 confirmed".encode(), "Grüße aus Köln 🎉".encode(), "=?utf-8?q?x?=".encode(),
+                             "Straße, \"quoted\" \\ name".encode(), ("long " * 40).encode(), "日本語のテキスト".encode() * 5]
+    for name, items in seeds.items():
+        folder = os.path.join(out, name)
+        os.makedirs(folder, exist_ok=True)
+        for item in items:
+            with open(os.path.join(folder, hashlib.sha1(item).hexdigest()), "wb") as f:
+                f.write(item)
+        print(f"{name}: {len(items)} seeds")
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

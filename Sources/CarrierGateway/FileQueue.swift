@@ -1,0 +1,169 @@
+import Carrier
+import Foundation
+import Synchronization
+
+/// The gateway's queue in a folder: one JSON file per message (`ID.json`, `0600`), written to a
+/// temporary name, fsync'd, renamed, and the folder fsync'd, so an acknowledged message survives
+/// a crash or a power cut. An index in memory (built from the files at start) answers which are
+/// due, so the files are read only to be sent or shown.
+public final class FileQueue: MessageQueue {
+    public let directory: String
+    private struct Entry {
+        var status: QueuedMessage.Status
+        var created: Double
+        var nextAttempt: Double
+    }
+    private let index = Mutex<[String: Entry]>([:])
+    private let byProviderID = Mutex<[String: String]>([:])
+
+    /// Opens (or creates, `0700`) the folder and reads the index from its files.
+    public init(directory: String) throws(StorageError) {
+        self.directory = directory
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StorageError("the queue", path: directory, reason: "\(error)", hint: "check the folder's owner and permissions")
+        }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasSuffix(".json") {
+            let id = String(name.dropLast(5))
+            guard let record = try? read(id) else { continue }
+            remember(record)
+        }
+    }
+
+    private func path(_ id: String) -> String { directory + "/" + id + ".json" }
+
+    private func remember(_ record: QueuedMessage) {
+        index.withLock { $0[record.id] = Entry(status: record.status, created: record.created, nextAttempt: record.nextAttempt) }
+        if !record.providerIDs.isEmpty {
+            byProviderID.withLock { map in for id in record.providerIDs { map[id] = record.id } }
+        }
+    }
+
+    private func read(_ id: String) throws(StorageError) -> QueuedMessage? {
+        guard QueueIDs.isValid(id) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path(id)) else { return nil }
+        do {
+            return try QueuedMessage(stored: try JSONParser.parse(Array(data)))
+        } catch {
+            throw StorageError("the queue", path: path(id), reason: "the record cannot be read: \(error)")
+        }
+    }
+
+    private func write(_ record: QueuedMessage) throws(StorageError) {
+        let data = Data(JSONWriter.bytes(record.value(includingMessage: true)))
+        do {
+            _ = try AtomicFile.write(data, to: path(record.id), syncingDirectory: true)
+        } catch {
+            throw StorageError("the queue", path: path(record.id), reason: "\(error)", hint: "free disk space or fix the folder's permissions")
+        }
+        remember(record)
+    }
+
+    public func enqueue(_ record: QueuedMessage) async throws(StorageError) {
+        try write(record)
+    }
+
+    public func record(_ id: String) async throws(StorageError) -> QueuedMessage? {
+        try read(id)
+    }
+
+    public func claimDue(now: Double, limit: Int) async throws(StorageError) -> [QueuedMessage] {
+        let due = index.withLock { entries -> [String] in
+            let ids = entries.filter { ($0.value.status == .queued || $0.value.status == .deferred) && $0.value.nextAttempt <= now }
+                .sorted { ($0.value.nextAttempt, $0.value.created) < ($1.value.nextAttempt, $1.value.created) }
+                .prefix(limit).map(\.key)
+            for id in ids { entries[id]?.status = .sending }
+            return ids
+        }
+        var claimed: [QueuedMessage] = []
+        for id in due {
+            guard var record = try read(id) else { continue }
+            record.status = .sending
+            try write(record)
+            claimed.append(record)
+        }
+        return claimed
+    }
+
+    public func update(_ record: QueuedMessage) async throws(StorageError) {
+        try write(record)
+    }
+
+    public func cancel(_ id: String, now: Double) async throws(StorageError) -> QueuedMessage? {
+        guard var record = try read(id) else { return nil }
+        // Claimed for sending in the meantime: too late.
+        let cancellable = index.withLock { entries -> Bool in
+            guard let entry = entries[id], entry.status == .queued || entry.status == .deferred else { return false }
+            entries[id]?.status = .cancelled
+            return true
+        }
+        guard cancellable else { return record }
+        record.status = .cancelled
+        record.lastError = nil
+        try write(record)
+        return record
+    }
+
+    public func record(providerID: String) async throws(StorageError) -> QueuedMessage? {
+        guard let id = byProviderID.withLock({ $0[providerID] }) else { return nil }
+        return try read(id)
+    }
+
+    public func depth() async -> (count: Int, oldestCreated: Double?) {
+        index.withLock { entries in
+            let open = entries.values.filter { !$0.status.isFinal }
+            return (open.count, open.map(\.created).min())
+        }
+    }
+
+    public func nextDue() async -> Double? {
+        index.withLock { entries in
+            entries.values.filter { $0.status == .queued || $0.status == .deferred }.map(\.nextAttempt).min()
+        }
+    }
+
+    public func checkWritable() async throws(StorageError) {
+        let probe = directory + "/.ready-probe"
+        do { _ = try AtomicFile.write(Data("ok".utf8), to: probe) } catch {
+            throw StorageError("the queue", path: directory, reason: "\(error)", hint: "free disk space or fix the folder's permissions")
+        }
+        unlink(probe)
+    }
+
+    public func recover(now: Double) async throws(StorageError) -> Int {
+        let stuck = index.withLock { $0.filter { $0.value.status == .sending }.map(\.key) }
+        for id in stuck {
+            guard var record = try read(id) else { continue }
+            record.status = .queued
+            record.nextAttempt = now
+            record.lastError = "the gateway stopped while sending it; sent again (the provider may have it twice)"
+            try write(record)
+        }
+        return stuck.count
+    }
+}
+
+/// Queue ids: 26 characters of time-ordered base32 (a ULID), so they sort by arrival.
+public enum QueueIDs {
+    private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
+    /// A new id for a message accepted at `now`.
+    public static func make(now: Double, random: RandomSource) -> String {
+        var bytes: [UInt8] = []
+        var milliseconds = UInt64(max(0, now) * 1000)
+        for _ in 0..<10 {
+            bytes.insert(alphabet[Int(milliseconds & 31)], at: 0)
+            milliseconds >>= 5
+        }
+        for _ in 0..<16 { bytes.append(alphabet[random.int(below: 32)]) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Whether a string could be an id (what a URL or a file name may name).
+    public static func isValid(_ id: String) -> Bool {
+        id.utf8.count == 26 && id.utf8.allSatisfy { alphabet.contains($0) }
+    }
+}

@@ -1,0 +1,38 @@
+import Carrier
+
+/// Where the gateway keeps what it accepted until it is sent, and what became of it. A submission
+/// is acknowledged only after ``enqueue(_:)`` returns: the record is durable by then.
+///
+/// ``FileQueue`` keeps one file per message; a database can keep them for several machines.
+public protocol MessageQueue: Sendable {
+    /// Stores a new record durably (fsync'd) before it returns.
+    func enqueue(_ record: QueuedMessage) async throws(StorageError)
+    /// Stores several records; all are durable when it returns.
+    func enqueue(batch records: [QueuedMessage]) async throws(StorageError)
+    /// A record, or nil when there is none with that id.
+    func record(_ id: String) async throws(StorageError) -> QueuedMessage?
+    /// Records due at `now` (queued, or deferred with `nextAttempt` passed), oldest first, now
+    /// marked `sending`; at most `limit`.
+    func claimDue(now: Double, limit: Int) async throws(StorageError) -> [QueuedMessage]
+    /// Writes a record's new state.
+    func update(_ record: QueuedMessage) async throws(StorageError)
+    /// Cancels a record that was not sent yet; gives the record as it now stands (nil: no such id).
+    func cancel(_ id: String, now: Double) async throws(StorageError) -> QueuedMessage?
+    /// The record whose provider gave this message id, if any (for delivery events).
+    func record(providerID: String) async throws(StorageError) -> QueuedMessage?
+    /// Messages not final yet, and when the oldest of them was accepted.
+    func depth() async -> (count: Int, oldestCreated: Double?)
+    /// When the next not-final record is due, if any.
+    func nextDue() async -> Double?
+    /// Throws unless a record can be written now (for `/ready`).
+    func checkWritable() async throws(StorageError)
+    /// After a restart: records left `sending` by a process that stopped are due again. Their
+    /// send may have gone out; see docs/serve.md.
+    func recover(now: Double) async throws(StorageError) -> Int
+}
+
+extension MessageQueue {
+    public func enqueue(batch records: [QueuedMessage]) async throws(StorageError) {
+        for record in records { try await enqueue(record) }
+    }
+}
