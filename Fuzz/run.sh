@@ -7,7 +7,7 @@
 set -u
 binary=$1 out=$2
 shift 2
-targets=${*:-message provider-file expression configuration recipients webhook response smtp-reply mime-header}
+targets=${*:-message provider-file expression configuration recipients webhook response smtp-reply mime-header mime-message}
 seconds=${FUZZ_SECONDS:-60}
 mkdir -p "$out/crashes" "$out/logs"
 found=0

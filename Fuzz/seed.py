@@ -16,7 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def main(out):
     seeds = {name: [] for name in ["message", "provider-file", "expression", "configuration", "recipients",
-                                   "webhook", "response", "smtp-reply", "mime-header"]}
+                                   "webhook", "response", "smtp-reply", "mime-header", "mime-message"]}
     providers = sorted(glob.glob(os.path.join(ROOT, "providers", "*.yaml")))
     for path in glob.glob(os.path.join(ROOT, "examples", "messages", "*")):
         if path.endswith((".json", ".yaml")):
@@ -67,6 +67,9 @@ def main(out):
     ]
     seeds["mime-header"] += ["Order #1042 confirmed".encode(), "Grüße aus Köln 🎉".encode(), "=?utf-8?q?x?=".encode(),
                              "Straße, \"quoted\" \\ name".encode(), ("long " * 40).encode(), "日本語のテキスト".encode() * 5]
+    for path in glob.glob(os.path.join(ROOT, "examples", "outbox", "*.eml")):
+        seeds["mime-message"].append(read(path))
+    seeds["mime-message"] += mime_samples()
     for name, items in seeds.items():
         folder = os.path.join(out, name)
         os.makedirs(folder, exist_ok=True)
@@ -74,6 +77,42 @@ def main(out):
             with open(os.path.join(folder, hashlib.sha1(item).hexdigest()), "wb") as f:
                 f.write(item)
         print(f"{name}: {len(items)} seeds")
+
+
+def mime_samples():
+    """Messages as mail clients write them, made with Python's email package."""
+    from email.message import EmailMessage
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+    from email.mime.application import MIMEApplication
+    samples = []
+    m = EmailMessage()
+    m["From"] = "Grüße <a@example.com>"
+    m["To"] = "b@example.com, \"Last, First\" <c@example.com>"
+    m["Subject"] = "Größe ✓ " + "long " * 30
+    m.set_content("plain ü\n" * 5)
+    m.add_alternative("<p>html ü</p>", subtype="html")
+    m.get_payload()[1].add_related(b"\x89PNG\r\n", maintype="image", subtype="png", cid="<logo@x>")
+    m.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="Rechnung März.pdf")
+    samples.append(bytes(m))
+    outer = MIMEMultipart("mixed")
+    outer["From"] = "a@example.com"
+    outer["To"] = "b@example.com"
+    outer.attach(MIMEText("caf\xe9", "plain", "iso-8859-1"))
+    part = MIMEApplication(b"x" * 100, Name="a.bin")
+    part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", "naïve file.txt"))
+    outer.attach(part)
+    inner = EmailMessage()
+    inner["From"] = "x@example.com"
+    inner["Subject"] = "inner"
+    inner.set_content("forwarded")
+    fwd = EmailMessage()
+    fwd["From"] = "a@example.com"
+    fwd["To"] = "b@example.com"
+    fwd.set_content("see attached")
+    fwd.add_attachment(inner)
+    samples += [outer.as_bytes(), bytes(fwd)]
+    return samples
 
 
 def read(path):

@@ -69,6 +69,13 @@ extension FuzzTarget {
         SMTPReplyFuzzing.run(bytes)
     }
 
+    /// A message received as MIME (what an SMTP client or `message/rfc822` hands the gateway),
+    /// then written again as MIME for a provider.
+    static let mimeMessage = FuzzTarget(name: "mime-message", summary: "the MIME reader (SMTP and message/rfc822 intake), then the MIME writer") { bytes in
+        guard let message = try? MIMEReader.message(from: bytes, envelopeRecipients: ["rcpt@example.com"]) else { return }
+        _ = try? MIMEWriter().write(message)
+    }
+
     /// Text through the header encoder, back through a parser: the same text, lines within limits.
     static let mimeHeader = FuzzTarget(name: "mime-header", summary: "MIME header encoding round-tripped through a parser") { bytes in
         MIMEHeaderFuzzing.run(bytes)

@@ -63,12 +63,32 @@ struct ServeCommand: AsyncParsableCommand {
                 Output.error("carrier: HTTP on http://\(http.listen.host):\(port)/v1/messages")
             })
         }
+        if let smtp = settings.smtp {
+            do {
+                services.append(try SMTPListener(gateway: gateway, settings: smtp) { ports in
+                    for (listener, port) in zip(smtp.listeners, ports) {
+                        Output.error("carrier: SMTP on \(listener.address.host):\(port) (\(listener.tls.rawValue))")
+                    }
+                })
+            } catch {
+                throw Failure(message: "carrier: the SMTP listener's TLS certificate or key cannot be used: \(error)", code: 2).exitCode
+            }
+        }
+        Self.raiseFileLimit()
         // The gateway last: a graceful shutdown reaches it first, so it stops taking messages (503)
         // and drains while the listeners still answer.
         services.append(gateway)
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// Many idle clients must not starve a new one: the soft limit on open files goes up to the hard one.
+    static func raiseFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 
     static func summary(_ settings: GatewayConfiguration) -> String {
