@@ -90,7 +90,8 @@ public final class Gateway: Service, Sendable {
                 accepted.append(record)
             }
         }
-        if let wait = rates.take(client, count: max(1, accepted.count)), !accepted.isEmpty {
+        guard !accepted.isEmpty else { return results }
+        if let wait = rates.take(client, count: accepted.count) {
             throw SubmissionError(.rateLimited, "client '\(client.name)' is over its rate of \(client.perSecond ?? 0) a second; retry in \(Int(wait.rounded(.up))) s",
                                   retryAfter: wait)
         }

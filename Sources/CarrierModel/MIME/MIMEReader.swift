@@ -37,7 +37,7 @@ public enum MIMEReader {
         message.cc = try addresses(part.header("cc"), field: "Cc")
         message.bcc = try addresses(part.header("bcc"), field: "Bcc")
         message.replyTo = try addresses(part.header("reply-to"), field: "Reply-To")
-        message.subject = part.header("subject").map { HeaderDecoding.unstructured($0).trimmingCharacters(in: .whitespaces) }
+        message.subject = part.header("subject").map { HeaderDecoding.unstructured($0) }
         if let id = part.header("message-id")?.trimmingCharacters(in: .whitespaces) {
             let bare = id.hasPrefix("<") && id.hasSuffix(">") ? String(id.dropFirst().dropLast()) : id
             if !bare.isEmpty { message.messageID = bare }
@@ -125,7 +125,7 @@ public enum MIMEReader {
             }
             text = text.trimmingCharacters(in: CharacterSet(charactersIn: " ;"))
             if text.isEmpty { continue }
-            let (withoutComments, comment) = removingComments(text)
+            let withoutComments = removingComments(text)
             if let open = withoutComments.lastIndex(of: "<"), let close = withoutComments.lastIndex(of: ">"), open < close {
                 let email = withoutComments[withoutComments.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
                 let rawName = withoutComments[..<open].trimmingCharacters(in: .whitespaces)
@@ -137,8 +137,7 @@ public enum MIMEReader {
                 guard email.contains("@"), !email.contains(" ") else {
                     throw Failure(message: "\(field) holds '\(item.escapingControlCharacters())', which is no address")
                 }
-                let name = comment.map { HeaderDecoding.unstructured($0) }
-                result.append(Address(email: email, name: name?.isEmpty == false ? name : nil))
+                result.append(Address(email: email))
             }
         }
         return result
@@ -182,17 +181,18 @@ public enum MIMEReader {
         return nil
     }
 
-    /// The text without `(comments)` outside quotes, and the last comment (an old-style display name).
-    private static func removingComments(_ text: String) -> (String, String?) {
-        var out = "", comment = "", lastComment: String?
+    /// The text without `(comments)` outside quotes (as Python's `getaddresses` reads them, a
+    /// comment is not a display name).
+    private static func removingComments(_ text: String) -> String {
+        var out = ""
         var depth = 0, quoted = false
         for character in text {
             if character == "\"" && depth == 0 { quoted.toggle() }
-            if !quoted && character == "(" { depth += 1; if depth == 1 { comment = "" ; continue } }
-            if !quoted && character == ")" && depth > 0 { depth -= 1; if depth == 0 { lastComment = comment; continue } }
-            if depth > 0 { comment.append(character) } else { out.append(character) }
+            if !quoted && character == "(" { depth += 1; continue }
+            if !quoted && character == ")" && depth > 0 { depth -= 1; continue }
+            if depth == 0 { out.append(character) }
         }
-        return (out, lastComment)
+        return out
     }
 }
 

@@ -1,0 +1,167 @@
+import Carrier
+import CarrierGateway
+import Foundation
+import Logging
+import Testing
+
+/// The gateway's queue with an MTA's manners, on a ``ManualClock``: a failed send is deferred to
+/// its backoff time and tried then, an unsent message expires at `max_age`, a permanent refusal
+/// fails at once, a cancelled one is never sent; clients see only their own messages.
+@Suite("Gateway queue")
+struct GatewayQueueTests {
+    static let ok = Answer.json(200, .object(["success": true, "message_ids": ["mt-1"]]))
+    static let down = Answer.json(503, .object(["errors": ["maintenance"]]))
+
+    /// A gateway whose one account posts to the capture server; the route tries once per send.
+    static func gateway(_ server: CaptureServer, folder: TemporaryFolder, clock: ManualClock, maxAge: String = "1h",
+                        clients: String? = nil) throws -> Gateway {
+        let yaml = """
+            accounts:
+              mt: {provider: mailtrap, endpoint: "\(server.url)", credentials: {api_token: tok-123456}}
+            routes:
+              default: {accounts: [mt], retry: {attempts: 1}}
+            serve:
+              http: {listen: 127.0.0.1:0}
+              queue: {path: queue, max_age: \(maxAge), first_retry: 60s, max_retry_delay: 10m}
+            clients:
+            \(clients ?? """
+              shop: {api_key: key-shop, from_domains: [shop.example.com], limits: {per_second: 2}}
+              blog: {api_key: key-blog}
+            """)
+            """
+        let configuration = try Configuration.parse(yaml, file: folder.path + "/carrier.yaml", environment: [:])
+        return try Gateway(configuration: configuration, settings: try GatewayConfiguration(configuration), registry: Fixtures.registry(),
+                           runtime: CarrierRuntime(clock: clock), logger: .silent)
+    }
+
+    static let message = Message(from: Address(email: "orders@shop.example.com"), to: [Address(email: "ann@example.com")],
+                                 subject: "Your order", text: "On its way.")
+
+    static func status(_ gateway: Gateway, _ id: String, is expected: QueuedMessage.Status) async throws {
+        let client = try #require(gateway.client(apiKey: "key-shop"))
+        try await poll("message \(id) \(expected.rawValue)", seconds: 30) { try await gateway.status(id, client: client)?.status == expected }
+    }
+
+    @Test("A send that fails for now is deferred to its backoff time on the clock, tried then, and sent")
+    func deferredThenSent() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await server.script(["*": [Self.down, Self.ok]])
+        let clock = ManualClock(now: WallTime(secondsSince1970: 1_800_000_000))
+        let gateway = try Self.gateway(server, folder: folder, clock: clock)
+        let running = Task { try await gateway.run() }
+        defer { running.cancel() }
+        let shop = try #require(gateway.client(apiKey: "key-shop"))
+        let record = try await gateway.submit(Self.message, client: shop, intake: "http")
+        #expect(record.status == .queued)
+        try await Self.status(gateway, record.id, is: .deferred)
+        let deferred = try #require(try await gateway.status(record.id, client: shop))
+        #expect(deferred.nextAttempt == 1_800_000_060, "first retry 60 s after the failure, on the gateway's clock")
+        #expect(deferred.lastError?.contains("503") == true, "\(deferred.lastError ?? "")")
+        try await clock.sleepers(1)
+        clock.advance(by: .seconds(59))
+        #expect(try await server.requests().count == 1, "not before its time")
+        clock.advance(by: .seconds(1))
+        try await Self.status(gateway, record.id, is: .sent)
+        let sent = try #require(try await gateway.status(record.id, client: shop))
+        #expect(sent.account == "mt" && sent.providerIDs == ["mt-1"] && sent.attempts.count == 2)
+        #expect(try await server.requests().count == 2)
+    }
+
+    @Test("Still unsent at max_age: expired, with the reason; a permanent refusal fails at once")
+    func expiryAndPermanentFailure() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await server.script(["*": [Self.down, Self.down, Answer.json(422, .object(["errors": ["bad address"]]))]])
+        let clock = ManualClock(now: WallTime(secondsSince1970: 1_800_000_000))
+        let gateway = try Self.gateway(server, folder: folder, clock: clock, maxAge: "150s")
+        let running = Task { try await gateway.run() }
+        defer { running.cancel() }
+        let shop = try #require(gateway.client(apiKey: "key-shop"))
+        let record = try await gateway.submit(Self.message, client: shop, intake: "http")
+        try await Self.status(gateway, record.id, is: .deferred)
+        try await clock.sleepers(1)
+        clock.advance(by: .seconds(60))
+        // The second failure comes 60 s in; the next try would be 120 s later, past max_age (150 s).
+        try await Self.status(gateway, record.id, is: .expired)
+        let expired = try #require(try await gateway.status(record.id, client: shop))
+        #expect(expired.lastError?.contains("max_age") == true)
+
+        let refused = try await gateway.submit(Self.message, client: shop, intake: "http")
+        try await Self.status(gateway, refused.id, is: .failed)
+        #expect(try await server.requests().count == 3)
+    }
+
+    @Test("A cancelled message is never sent; clients see and cancel only their own; from domains and rates are enforced")
+    func cancelAndIsolation() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await server.script(["*": [Self.down, Self.ok]])
+        let clock = ManualClock(now: WallTime(secondsSince1970: 1_800_000_000))
+        let gateway = try Self.gateway(server, folder: folder, clock: clock)
+        let running = Task { try await gateway.run() }
+        defer { running.cancel() }
+        let shop = try #require(gateway.client(apiKey: "key-shop"))
+        let blog = try #require(gateway.client(apiKey: "key-blog"))
+        #expect(gateway.client(apiKey: "key-nobody") == nil)
+        let record = try await gateway.submit(Self.message, client: shop, intake: "http")
+        try await Self.status(gateway, record.id, is: .deferred)
+        #expect(try await gateway.status(record.id, client: blog) == nil, "another client's message does not exist for it")
+        #expect(try await gateway.cancel(record.id, client: blog) == nil)
+        #expect(try await gateway.cancel(record.id, client: shop)?.status == .cancelled)
+        try await clock.sleepers(1)
+        clock.advance(by: .seconds(3600))
+        #expect(try await gateway.status(record.id, client: shop)?.status == .cancelled)
+        #expect(try await server.requests().count == 1, "the cancelled message was not tried again")
+
+        var foreign = Self.message
+        foreign.from = Address(email: "ceo@elsewhere.example")
+        await #expect(throws: SubmissionError.self) { try await gateway.submit(foreign, client: shop, intake: "http") }
+        do { _ = try await gateway.submit(foreign, client: shop, intake: "http") } catch { #expect(error.kind == .senderNotAllowed && error.httpStatus == 403) }
+
+        // per_second: 2 — the bucket refilled over the hour; two pass, the third waits half a second.
+        _ = try await gateway.submit(Self.message, client: shop, intake: "http")
+        _ = try await gateway.submit(Self.message, client: shop, intake: "http")
+        do {
+            _ = try await gateway.submit(Self.message, client: shop, intake: "http")
+            Issue.record("a third message within the second was taken")
+        } catch {
+            #expect(error.kind == .rateLimited && error.httpStatus == 429 && error.smtpReply.hasPrefix("451 4.7.1"))
+            #expect(error.retryAfter == 0.5)
+        }
+    }
+
+    @Test("A restarted gateway finds its queue: what was left sending is due again, what was sent stays sent")
+    func restart() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await server.script(["*": [Self.ok]])
+        let clock = ManualClock(now: WallTime(secondsSince1970: 1_800_000_000))
+        let queue = try FileQueue(directory: folder.path + "/queue")
+        var stuck = QueuedMessage(id: QueueIDs.make(now: clock.seconds, random: RandomSource(seed: 1)), client: "shop", intake: "smtp",
+                                  route: nil, created: clock.seconds, message: Self.message)
+        stuck.status = .sending  // as a gateway killed mid-send leaves it
+        try await queue.enqueue(stuck)
+        var done = QueuedMessage(id: QueueIDs.make(now: clock.seconds, random: RandomSource(seed: 2)), client: "shop", intake: "http",
+                                 route: nil, created: clock.seconds, message: Self.message)
+        done.status = .sent
+        try await queue.enqueue(done)
+
+        let gateway = try Self.gateway(server, folder: folder, clock: clock)
+        let running = Task { try await gateway.run() }
+        defer { running.cancel() }
+        try await Self.status(gateway, stuck.id, is: .sent)
+        let shop = try #require(gateway.client(apiKey: "key-shop"))
+        #expect(try await gateway.status(stuck.id, client: shop)?.attempts.count == 1)
+        #expect(try await gateway.status(done.id, client: shop)?.status == .sent)
+        #expect(try await server.requests().count == 1, "only the interrupted message was sent")
+    }
+}
