@@ -21,6 +21,8 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     private var busy = false
     /// The rest of an over-long command line is skipped until its line break.
     private var skippingLongLine = false
+    /// Whether the last line read ended in CRLF (a message ends only at CRLF . CRLF).
+    private var previousLineEndedWithCRLF = true
     private var timeout: Scheduled<Void>?
 
     init(listener: SMTPListener, tls: NIOSSLContext?, isTLS: Bool, settings: SMTPSession.Settings) {
@@ -69,10 +71,13 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         defer { if position > 0 { input.removeFirst(min(position, input.count)) } }
         while !busy && !session.isClosed && position < input.count {
             if session.isReceivingData {
-                // Only CRLF ends a line of the message: a bare LF never ends DATA (no SMTP smuggling).
-                guard let end = Self.crlf(in: input, from: position) else { return }
-                let actions = session.dataLine(input[position..<end])
-                position = end + 2
+                // A bare LF ends a line of content (as Postfix normalises it), but only CRLF . CRLF
+                // ends the message: a bare-LF dot never does (no SMTP smuggling).
+                guard let newline = input[position...].firstIndex(of: 0x0A) else { return }
+                let crlf = newline > position && input[newline - 1] == 0x0D
+                let actions = session.dataLine(input[position..<(crlf ? newline - 1 : newline)], endsMessage: crlf && previousLineEndedWithCRLF)
+                previousLineEndedWithCRLF = crlf
+                position = newline + 1
                 perform(actions, context: context)
             } else {
                 guard let newline = input[position...].firstIndex(of: 0x0A) else {
@@ -96,6 +101,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
                     context.close(promise: nil)
                     return
                 }
+                previousLineEndedWithCRLF = true
                 let actions = session.command(String(decoding: line, as: UTF8.self))
                 if actions.contains(where: { if case .startTLS = $0 { true } else { false } }) {
                     // Anything the client sent after STARTTLS in clear is dropped, never read as if
@@ -169,14 +175,5 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             write("421 4.4.2 \(session.settings.hostname) timeout: nothing received for \(Int(seconds)) s; closing", context: context)
             context.close(promise: nil)
         }
-    }
-
-    static func crlf(in bytes: [UInt8], from start: Int) -> Int? {
-        var index = start
-        while index + 1 < bytes.count {
-            if bytes[index] == 0x0D && bytes[index + 1] == 0x0A { return index }
-            index += 1
-        }
-        return nil
     }
 }

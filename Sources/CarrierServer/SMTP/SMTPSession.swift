@@ -259,10 +259,11 @@ struct SMTPSession {
 
     // MARK: DATA
 
-    /// One line of the message, without its CRLF. The line `.` ends it.
-    mutating func dataLine(_ line: ArraySlice<UInt8>) -> [Action] {
+    /// One line of the message, without its line end. The line `.` ends it when `endsMessage`
+    /// (it came as CRLF . CRLF); otherwise it is content.
+    mutating func dataLine(_ line: ArraySlice<UInt8>, endsMessage: Bool = true) -> [Action] {
         guard data != nil else { return [] }
-        if line.count == 1 && line.first == UInt8(ascii: ".") {
+        if endsMessage && line.count == 1 && line.first == UInt8(ascii: ".") {
             let message = data!
             let problem = dataProblem
             let to = recipients
