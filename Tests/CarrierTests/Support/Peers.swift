@@ -7,6 +7,12 @@ enum Peers {
     static let smtpSink = FileManager.default.isExecutableFile(atPath: "/usr/sbin/smtp-sink")
     /// moto's SES server, in `.build/test-venv` (`make test-deps`).
     static let moto = imports("moto", python: Repository.venvPython)
+    /// Postfix itself, as an SMTP client relaying to the gateway: its own instance in a test folder
+    /// (needs root, as `make test` runs, to start its daemons as the postfix user).
+    static let postfix = FileManager.default.isExecutableFile(atPath: "/usr/sbin/postfix") && getuid() == 0
+        && getpwnam("postfix") != nil
+    /// swaks, the SMTP test client (Debian's swaks).
+    static let swaks = FileManager.default.isExecutableFile(atPath: "/usr/bin/swaks")
     /// aiosmtpd, the SMTP server the SMTP tests talk to (Debian's python3-aiosmtpd).
     static let aiosmtpd = imports("aiosmtpd", python: Repository.python)
 
