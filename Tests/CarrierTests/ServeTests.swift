@@ -240,6 +240,45 @@ struct ServeTests {
         #expect(try await server.requests().count == tries + 2)
     }
 
+    @Test("Disk full: HTTP 503, SMTP 451 4.3.0, /ready 503, nothing acknowledged; space again: taken and sent",
+          .enabled(if: getuid() == 0, "mounts a small tmpfs for the queue (needs root, as make test has)"))
+    func diskFull() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.json(200, .object(["success": true, "message_ids": ["mt-1"]]))]])
+        let folder = try Self.project(server, smtp: """
+                listen: 127.0.0.1:0
+                allow_plain_auth: true
+            """)
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(atPath: folder.path + "/queue", withIntermediateDirectories: true)
+        let mounted = try run("/bin/mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", folder.path + "/queue"])
+        try #require(mounted.status == 0, "\(mounted.stderr)")
+        defer { _ = try? run("/bin/umount", ["-l", folder.path + "/queue"]) }
+        let gateway = try GatewayProcess(folder: folder.path, smtpListeners: 1)
+        defer { gateway.stop() }
+        let before = try curl(["-X", "POST", gateway.url + "/v1/messages", "-H", "Authorization: Bearer key-shop", "--data-binary", Self.message])
+        #expect(before.status == 202)
+        try await poll("the first message is sent") { try await server.requests().count == 1 }
+
+        // Fill the queue's file system.
+        let filler = folder.path + "/queue/filler"
+        _ = try run("/bin/dd", ["if=/dev/zero", "of=" + filler, "bs=4k", "count=1000"])
+        let refused = try curl(["-X", "POST", gateway.url + "/v1/messages", "-H", "Authorization: Bearer key-shop", "--data-binary", Self.message])
+        #expect(refused.status == 503 && refused.body.contains("could not be stored"), "\(refused.body)")
+        let smtp = try Self.peer(["send", String(gateway.smtpPorts[0]), "--user", "shop", "--password", "pw-shop"])
+        #expect(smtp["data"] == 451 && smtp["data_reply"].text.hasPrefix("4.3.0"), "\(smtp)")
+        #expect(try curl([gateway.url + "/ready"]).status == 503)
+        let records = try FileManager.default.contentsOfDirectory(atPath: folder.path + "/queue").filter { $0.hasSuffix(".json") }
+        #expect(records.count == 1, "nothing refused was kept half-written: \(records)")
+
+        try FileManager.default.removeItem(atPath: filler)
+        #expect(try curl([gateway.url + "/ready"]).status == 200)
+        let after = try curl(["-X", "POST", gateway.url + "/v1/messages", "-H", "Authorization: Bearer key-shop", "--data-binary", Self.message])
+        #expect(after.status == 202)
+        try await poll("the message taken after the disk had room again is sent") { try await server.requests().count == 2 }
+    }
+
     @Test("1,000 idle SMTP sessions do not stop a new client from being served")
     func idleSessions() async throws {
         let server = try CaptureServer()
