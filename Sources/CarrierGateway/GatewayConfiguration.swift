@@ -113,7 +113,7 @@ public struct GatewayConfiguration: Sendable {
         }
         if let h = serve.mapping("http") {
             if let node = h.requiredNode("listen"), let listen = address(h, node) {
-                http = HTTP(listen: listen, maxBodyBytes: h.int("max_body_bytes") ?? 26_214_400 * 4 / 3 + 65_536,
+                http = HTTP(listen: listen, maxBodyBytes: h.int("max_body_bytes") ?? 35_000_000,
                             idleTimeout: duration(h, "idle_timeout", default: 30), maxConnections: h.int("max_connections") ?? 512)
             }
             h.finish()
