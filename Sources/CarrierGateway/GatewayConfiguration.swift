@@ -54,6 +54,9 @@ public struct GatewayConfiguration: Sendable {
         public var maxRecipients: Int
         /// AUTH without TLS, allowed only on a loopback listener.
         public var allowPlainAuth: Bool
+        /// The client a session on a loopback listener submits as when it does not log in (as
+        /// Postfix's `mynetworks` trusts local programs); nil: every session logs in.
+        public var loopbackClient: String?
         /// Seconds a session may wait for a command, and for the rest of the message during DATA.
         public var commandTimeout: Double
         public var dataTimeout: Double
@@ -154,7 +157,7 @@ public struct GatewayConfiguration: Sendable {
             }
             smtp = SMTP(listeners: listeners, certificate: certificate, key: key,
                         maxMessageBytes: s.int("max_message_bytes") ?? 26_214_400, maxRecipients: s.int("max_recipients") ?? 100,
-                        allowPlainAuth: allowPlain, commandTimeout: duration(s, "command_timeout", default: 300),
+                        allowPlainAuth: allowPlain, loopbackClient: s.string("loopback_client"), commandTimeout: duration(s, "command_timeout", default: 300),
                         dataTimeout: duration(s, "data_timeout", default: 600), maxConnections: s.int("max_connections") ?? 1024,
                         hostname: s.string("hostname") ?? Self.hostname())
             s.finish()
@@ -185,6 +188,10 @@ public struct GatewayConfiguration: Sendable {
         if clients.isEmpty {
             sink.add(Diagnostic(file: file, mark: serveNode.mark, message: "the configuration names no clients: nobody could submit mail",
                                 hint: "run `carrier clients add NAME` and add the line it prints under clients:"))
+        }
+        if let name = smtp?.loopbackClient, clients[name] == nil, let node = serveNode["smtp"]?["loopback_client"] {
+            sink.add(Diagnostic(file: file, mark: node.mark, message: "'loopback_client' names '\(name)', which is not a client",
+                                hint: Suggest.hint(for: name, in: Array(clients.keys))))
         }
         try sink.check()
         self.clients = clients

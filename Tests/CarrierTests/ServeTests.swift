@@ -279,7 +279,7 @@ struct ServeTests {
         try await poll("the message taken after the disk had room again is sent") { try await server.requests().count == 2 }
     }
 
-    @Test("1,000 idle SMTP sessions do not stop a new client from being served")
+    @Test("1,000 idle SMTP sessions do not stop a new client from being served; a loopback session without AUTH is the loopback client")
     func idleSessions() async throws {
         let server = try CaptureServer()
         defer { server.stop() }
@@ -288,6 +288,7 @@ struct ServeTests {
                 listen: 127.0.0.1:0
                 allow_plain_auth: true
                 max_connections: 2000
+                loopback_client: blog
             """)
         defer { folder.remove() }
         let gateway = try GatewayProcess(folder: folder.path, smtpListeners: 1)
@@ -315,6 +316,9 @@ struct ServeTests {
         let sent = try Self.peer(["send", port, "--user", "shop", "--password", "pw-shop"])
         #expect(sent["data"] == 250, "\(sent)")
         #expect(try curl([gateway.url + "/health"]).status == 200)
+        // A local program that does not log in submits as the loopback client.
+        let anonymous = try Self.peer(["send", port])
+        #expect(anonymous["data"] == 250, "\(anonymous)")
     }
 
     @Test("carrier serve --check and carrier clients add")

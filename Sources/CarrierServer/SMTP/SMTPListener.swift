@@ -57,7 +57,8 @@ public final class SMTPListener: Service, Sendable {
             let implicit = listener.tls == .implicit
             let session = SMTPSession.Settings(hostname: settings.hostname, maxMessageBytes: settings.maxMessageBytes,
                                                maxRecipients: settings.maxRecipients, offersStartTLS: listener.tls == .starttls && tls != nil,
-                                               authWithoutTLS: listener.tls == .none && settings.allowPlainAuth && listener.address.isLoopback)
+                                               authWithoutTLS: listener.tls == .none && settings.allowPlainAuth && listener.address.isLoopback,
+                                               anonymousClient: listener.address.isLoopback ? settings.loopbackClient.flatMap { gateway.settings.clients[$0] } : nil)
             let tls = self.tls
             let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.backlog, value: 1024)

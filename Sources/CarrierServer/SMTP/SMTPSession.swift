@@ -25,6 +25,8 @@ struct SMTPSession {
         var offersStartTLS: Bool
         /// AUTH is allowed before TLS (loopback only, `allow_plain_auth`).
         var authWithoutTLS: Bool
+        /// Who a session that does not log in submits as (a loopback listener's `loopback_client`).
+        var anonymousClient: GatewayClient? = nil
     }
 
     /// The longest command line taken (RFC 5321 says 512; AUTH lines with long tokens need more).
@@ -202,7 +204,7 @@ struct SMTPSession {
 
     private mutating func mail(_ argument: String) -> [Action] {
         guard greeted else { return [.reply("503 5.5.1 EHLO first")] }
-        guard let client else {
+        guard let client = client ?? settings.anonymousClient else {
             return [.reply(mayAuthenticate ? "530 5.7.0 Authentication required" : "530 5.7.0 Must issue a STARTTLS command first")]
         }
         guard sender == nil else { return [.reply("503 5.5.1 Nested MAIL command")] }
@@ -269,7 +271,7 @@ struct SMTPSession {
             let to = recipients
             resetTransaction()
             if let problem { return [.reply(problem.smtpReply)] }
-            guard let client else { return [.reply("530 5.7.0 Authentication required")] }
+            guard let client = client ?? settings.anonymousClient else { return [.reply("530 5.7.0 Authentication required")] }
             return [.submit(data: message, recipients: to, client: client)]
         }
         guard dataProblem == nil else { return [] }
