@@ -40,7 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let prometheus = PrometheusCollectorRegistry()
         var logger = Logger(label: "carrier.serve")
-        logger.logLevel = .info
+        logger.logLevel = ProcessInfo.processInfo.environment["CARRIER_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let registry = ConfigOptions.registry(for: configuration)
         let runtime = CarrierRuntime(shutdownGrace: .seconds(settings.shutdownGrace))
         let gateway: Gateway

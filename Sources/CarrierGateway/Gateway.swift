@@ -143,8 +143,12 @@ public final class Gateway: Service, Sendable {
     /// Adds delivery events to the messages their provider ids name.
     public func record(events: [DeliveryEvent]) async {
         for event in events {
-            guard let providerID = event.messageID, var record = try? await queue.record(providerID: providerID) else { continue }
+            guard let providerID = event.messageID, var record = try? await queue.record(providerID: providerID) else {
+                logger.debug("a delivery event names no queued message", metadata: ["provider_id": "\(event.messageID ?? "")"])
+                continue
+            }
             record.events.append(event.value)
+            logger.info("event", metadata: ["id": "\(record.id)", "event": "\(event.event.rawValue)", "message_id": "\(record.message.messageID ?? "")"])
             do { try await queue.update(record) } catch {
                 logger.warning("event not kept with its message", metadata: ["id": "\(record.id)", "error": "\(error)"])
             }
@@ -239,7 +243,9 @@ public final class Gateway: Service, Sendable {
                 record.status = .deferred
                 record.nextAttempt = now + max(delay, outcome.retryAfter ?? 0)
             }
-            Counter(label: "carrier_gateway_failed_total", dimensions: [("status", record.status.rawValue), ("class", outcome.errorClass)], factory: metrics).increment()
+            let account = (record.attempts.last?["tries"].arrayValue?.last?["account"].stringValue) ?? ""
+            Counter(label: "carrier_gateway_failed_total", dimensions: [("status", record.status.rawValue), ("class", outcome.errorClass), ("account", account)],
+                    factory: metrics).increment()
             logger.warning("\(record.status.rawValue)", metadata: ["error": "\(outcome.reason)", "next_attempt": "\(record.nextAttempt)"])
         }
         do { try await queue.update(record) } catch {

@@ -16,7 +16,7 @@ struct ServeTests {
         guard made.status == 0 else { throw TestFailure("openssl: \(made.stderr)") }
         let yaml = """
             accounts:
-              mt: {provider: mailtrap, endpoint: "\(server.url)", credentials: {api_token: tok-123456}}
+              mt: {provider: mailtrap, endpoint: "\(server.url)", credentials: {api_token: tok-123456}, webhook_secret: whsec-test}
             routes:
               default: {accounts: [mt], retry: {attempts: 1}}
             serve:
@@ -79,6 +79,17 @@ struct ServeTests {
         #expect(try Self.openAPIErrors("Record", shown.body) == [])
         let record = try JSONParser.parse(shown.body)
         #expect(record["account"] == "mt" && record["provider_ids"] == ["mt-77"] && record["intake"] == "http")
+
+        // The ESP's delivery webhook, to the same process: the event is kept with the message.
+        let webhook = #"{"events": [{"event": "delivery", "timestamp": 1796600000, "message_id": "mt-77", "email": "ann@example.com", "event_id": "ev-1"}]}"#
+        let signature = Digest.hex(Digest.hmacSHA256(key: Array("whsec-test".utf8), Data(webhook.utf8)))
+        let posted = try curl(["-X", "POST", gateway.url + "/events/mt", "-H", "Mailtrap-Signature: \(signature)", "-H", "Content-Type: application/json",
+                               "--data-binary", webhook])
+        #expect(posted.status == 200, "\(posted.body)")
+        let withEvent = try JSONParser.parse(try curl([gateway.url + "/v1/messages/\(id)", "-H", "Authorization: Bearer key-shop"]).body)
+        #expect(withEvent["events"].arrayValue?.count == 1 && withEvent["events"][0]["event"] == "delivered", "\(withEvent["events"])")
+        let forged = try curl(["-X", "POST", gateway.url + "/events/mt", "-H", "Mailtrap-Signature: 00", "--data-binary", webhook])
+        #expect(forged.status == 401)
 
         #expect(try curl([gateway.url + "/v1/messages/\(id)", "-H", "Authorization: Bearer key-blog"]).status == 404, "another client's message")
         let conflict = try curl(["-X", "DELETE", gateway.url + "/v1/messages/\(id)", "-H", "Authorization: Bearer key-shop"])
