@@ -84,6 +84,9 @@ for SESSIONS in 1 8; do
   echo "carrier serve, $SESSIONS session(s): $(rate $COUNT $S $E)"
 done
 
+ACCEPTED=$(curl -s "$CH/metrics" | awk '/^carrier_gateway_accepted_total/ {n += $2} END {print n + 0}')
+echo "carrier serve accepted $ACCEPTED of $((COUNT * 2)) (/metrics); smtp-source stops at the first refusal"
+
 echo "== 2. HTTP accept rate (wrk, 2 connections a core, 10 s)"
 cat > "$WORK/post.lua" <<'LUA'
 wrk.method = "POST"
@@ -93,6 +96,7 @@ local f = io.open("bench/message-2k.json", "r"); wrk.body = f:read("*a"); f:clos
 LUA
 wrk -t2 -c8 -d10s "$CH/health" | grep -E "Requests/sec|Latency" | sed 's/^/GET \/health:        /'
 wrk -t2 -c8 -d10s -s "$WORK/post.lua" "$CH/v1/messages" | grep -E "Requests/sec|Latency|Non-2xx" | sed 's/^/POST \/v1\/messages: /'
+wrk -t2 -c64 -d10s -s "$WORK/post.lua" "$CH/v1/messages" | grep -E "Requests/sec|Latency|Non-2xx" | sed 's/^/POST, 64 connections: /'
 
 echo "== 3. End to end: $E2E messages posted in batches of 1000 through a gateway to a Mailtrap-like API answering after 50 ms"
 cc -O2 -o "$WORK/sink" bench/sink.c

@@ -3,9 +3,10 @@ import Foundation
 import Synchronization
 
 /// The gateway's queue in a folder: one JSON file per message (`ID.json`, `0600`), written to a
-/// temporary name, fsync'd, renamed, and the folder fsync'd, so an acknowledged message survives
-/// a crash or a power cut. An index in memory (built from the files at start) answers which are
-/// due, so the files are read only to be sent or shown.
+/// temporary name and renamed, then flushed to disk (file and rename) before it counts — several
+/// messages share one flush (``GroupSync``) — so an acknowledged message survives a crash or a
+/// power cut. An index in memory (built from the files at start) answers which are due, so the
+/// files are read only to be sent or shown; a message enters it only once it is durable.
 public final class FileQueue: MessageQueue {
     public let directory: String
     private struct Entry {
@@ -15,10 +16,12 @@ public final class FileQueue: MessageQueue {
     }
     private let index = Mutex<[String: Entry]>([:])
     private let byProviderID = Mutex<[String: String]>([:])
+    private let durable: GroupSync
 
     /// Opens (or creates, `0700`) the folder and reads the index from its files.
     public init(directory: String) throws(StorageError) {
         self.directory = directory
+        self.durable = GroupSync(folder: directory)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
@@ -52,18 +55,42 @@ public final class FileQueue: MessageQueue {
         }
     }
 
+    /// Writes a record's file (whole or not at all); durable only after ``durable``'s next flush.
     private func write(_ record: QueuedMessage) throws(StorageError) {
         let data = Data(JSONWriter.bytes(record.value(includingMessage: true)))
         do {
-            _ = try AtomicFile.write(data, to: path(record.id), syncingDirectory: true)
+            _ = try AtomicFile.write(data, to: path(record.id), syncing: false)
         } catch {
             throw StorageError("the queue", path: path(record.id), reason: "\(error)", hint: "free disk space or fix the folder's permissions")
         }
-        remember(record)
+    }
+
+    /// Writes records and returns once they are on disk; then they count (and may be sent).
+    private func store(_ records: [QueuedMessage]) async throws(StorageError) {
+        var written: [String] = []
+        do {
+            for record in records {
+                try write(record)
+                written.append(record.id)
+            }
+        } catch {
+            for id in written { unlink(path(id)) }  // nothing of a refused batch stays behind
+            throw error
+        }
+        guard await durable.waitForFlush() else {
+            for id in written { unlink(path(id)) }
+            throw StorageError("the queue", path: directory, reason: "the file system could not flush the queue to disk",
+                               hint: "check the disk (dmesg) and free space")
+        }
+        for record in records { remember(record) }
     }
 
     public func enqueue(_ record: QueuedMessage) async throws(StorageError) {
-        try write(record)
+        try await store([record])
+    }
+
+    public func enqueue(batch records: [QueuedMessage]) async throws(StorageError) {
+        try await store(records)
     }
 
     public func record(_ id: String) async throws(StorageError) -> QueuedMessage? {
@@ -78,18 +105,19 @@ public final class FileQueue: MessageQueue {
             for id in ids { entries[id]?.status = .sending }
             return ids
         }
+        // `sending` is kept in memory only: a record found `queued` after a crash is due again,
+        // which is what `sending` would have meant.
         var claimed: [QueuedMessage] = []
         for id in due {
             guard var record = try read(id) else { continue }
             record.status = .sending
-            try write(record)
             claimed.append(record)
         }
         return claimed
     }
 
     public func update(_ record: QueuedMessage) async throws(StorageError) {
-        try write(record)
+        try await store([record])
     }
 
     public func cancel(_ id: String, now: Double) async throws(StorageError) -> QueuedMessage? {
@@ -103,7 +131,7 @@ public final class FileQueue: MessageQueue {
         guard cancellable else { return record }
         record.status = .cancelled
         record.lastError = nil
-        try write(record)
+        try await store([record])
         return record
     }
 
@@ -140,7 +168,7 @@ public final class FileQueue: MessageQueue {
             record.status = .queued
             record.nextAttempt = now
             record.lastError = "the gateway stopped while sending it; sent again (the provider may have it twice)"
-            try write(record)
+            try await store([record])
         }
         return stuck.count
     }

@@ -6,13 +6,12 @@ package enum AtomicFile {
     /// - Parameters:
     ///   - mode: the new file's permissions (default `0600`: only the owner reads it).
     ///   - exclusive: fail (return false) instead of replacing a file that already exists.
-    ///   - syncingDirectory: also fsync the folder, so the new name itself survives a crash (what
-    ///     a message acknowledged to a client needs).
+    ///   - syncing: fsync the file before it takes its name (false: the caller flushes, as the
+    ///     gateway's queue does for many files at once).
     /// - Returns: false only when `exclusive` and the file exists.
     @discardableResult
     package static func write(_ data: Data, to path: String, mode: mode_t = 0o600, exclusive: Bool = false,
-                              syncingDirectory: Bool = false) throws -> Bool {
-        defer { if syncingDirectory { syncFolder(of: path) } }
+                              syncing: Bool = true) throws -> Bool {
         let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
@@ -26,7 +25,7 @@ package enum AtomicFile {
             return offset
         }
         let saved = errno
-        guard written == data.count, fsync(fd) == 0 else {
+        guard written == data.count, !syncing || fsync(fd) == 0 else {
             close(fd)
             unlink(temporary)
             throw POSIXError(POSIXErrorCode(rawValue: saved) ?? .EIO)
@@ -46,14 +45,5 @@ package enum AtomicFile {
             throw POSIXError(POSIXErrorCode(rawValue: saved) ?? .EIO)
         }
         return true
-    }
-
-    /// fsyncs the folder a file is in, so a rename or a new link in it is on disk.
-    package static func syncFolder(of path: String) {
-        let folder = (path as NSString).deletingLastPathComponent
-        let fd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        fsync(fd)
-        close(fd)
     }
 }
