@@ -161,6 +161,20 @@ public final class FileQueue: MessageQueue {
         unlink(probe)
     }
 
+    public func purge(finalAcceptedBefore created: Double) async -> Int {
+        let old = index.withLock { entries -> [String] in
+            let ids = entries.filter { $0.value.status.isFinal && $0.value.created < created }.map(\.key)
+            for id in ids { entries[id] = nil }
+            return ids
+        }
+        for id in old { unlink(path(id)) }
+        if !old.isEmpty {
+            let gone = Set(old)
+            byProviderID.withLock { map in map = map.filter { !gone.contains($0.value) } }
+        }
+        return old.count
+    }
+
     public func recover(now: Double) async throws(StorageError) -> Int {
         let stuck = index.withLock { $0.filter { $0.value.status == .sending }.map(\.key) }
         for id in stuck {

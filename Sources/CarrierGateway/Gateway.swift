@@ -187,7 +187,14 @@ public final class Gateway: Service, Sendable {
         var timer: Task<Void, Never>?
         defer { timer?.cancel() }
         var wakeups = self.wakeups.makeAsyncIterator()
+        var purged = -Double.infinity
         while isAccepting && !Task.isCancelled {
+            // Final records older than `keep` go, at most once an hour of the gateway's clock.
+            if clock.seconds - purged >= 3_600 {
+                purged = clock.seconds
+                let count = await queue.purge(finalAcceptedBefore: purged - settings.queue.keep)
+                if count > 0 { logger.info("final records past their keep time removed", metadata: ["count": "\(count)"]) }
+            }
             let room = settings.queue.concurrency - inFlight.load(ordering: .relaxed)
             if room > 0 {
                 let due = (try? await queue.claimDue(now: clock.seconds, limit: room)) ?? []

@@ -75,6 +75,8 @@ public struct GatewayConfiguration: Sendable {
         /// Seconds before the first retry; each later one waits twice as long, up to `maxRetryDelay`.
         public var firstRetryDelay: Double
         public var maxRetryDelay: Double
+        /// Seconds a final record (sent, failed, expired, cancelled) is kept for status queries.
+        public var keep: Double
     }
 
     public var http: HTTP?
@@ -162,13 +164,14 @@ public struct GatewayConfiguration: Sendable {
                         hostname: s.string("hostname") ?? Self.hostname())
             s.finish()
         }
-        var queue = Queue(path: absolute("queue"), maxAge: 86_400, concurrency: 64, firstRetryDelay: 60, maxRetryDelay: 3_600)
+        var queue = Queue(path: absolute("queue"), maxAge: 86_400, concurrency: 64, firstRetryDelay: 60, maxRetryDelay: 3_600, keep: 7 * 86_400)
         if let q = serve.mapping("queue") {
             if let path = q.string("path") { queue.path = absolute(path) }
             queue.maxAge = duration(q, "max_age", default: queue.maxAge)
             queue.concurrency = max(1, q.int("concurrency") ?? queue.concurrency)
             queue.firstRetryDelay = duration(q, "first_retry", default: queue.firstRetryDelay)
             queue.maxRetryDelay = duration(q, "max_retry_delay", default: queue.maxRetryDelay)
+            queue.keep = duration(q, "keep", default: queue.keep)
             q.finish()
         }
         self.queue = queue

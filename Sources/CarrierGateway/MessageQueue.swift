@@ -26,6 +26,8 @@ public protocol MessageQueue: Sendable {
     func nextDue() async -> Double?
     /// Throws unless a record can be written now (for `/ready`).
     func checkWritable() async throws(StorageError)
+    /// Forgets final records (sent, failed, expired, cancelled) accepted before `created`; how many.
+    func purge(finalAcceptedBefore created: Double) async -> Int
     /// After a restart: records left `sending` by a process that stopped are due again. Their
     /// send may have gone out; see docs/serve.md.
     func recover(now: Double) async throws(StorageError) -> Int

@@ -169,5 +169,12 @@ struct GatewayQueueTests {
         #expect(try await gateway.status(stuck.id, client: shop)?.attempts.count == 1)
         #expect(try await gateway.status(done.id, client: shop)?.status == .sent)
         #expect(try await server.requests().count == 1, "only the interrupted message was sent")
+
+        // Final records go after serve.queue.keep (7 days); what is not final stays.
+        #expect(await queue.purge(finalAcceptedBefore: clock.seconds - 7 * 86_400) == 0)
+        let reopened = try FileQueue(directory: folder.path + "/queue")
+        #expect(await reopened.purge(finalAcceptedBefore: clock.seconds + 1) == 2)
+        #expect(try await reopened.record(done.id) == nil)
+        #expect(await reopened.depth().count == 0)
     }
 }
