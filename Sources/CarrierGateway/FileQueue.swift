@@ -9,12 +9,7 @@ import Synchronization
 /// files are read only to be sent or shown; a message enters it only once it is durable.
 public final class FileQueue: MessageQueue {
     public let directory: String
-    private struct Entry {
-        var status: QueuedMessage.Status
-        var created: Double
-        var nextAttempt: Double
-    }
-    private let index = Mutex<[String: Entry]>([:])
+    private let index = Mutex(QueueIndex())
     private let byProviderID = Mutex<[String: String]>([:])
     private let durable: GroupSync
 
@@ -39,7 +34,7 @@ public final class FileQueue: MessageQueue {
     private func path(_ id: String) -> String { directory + "/" + id + ".json" }
 
     private func remember(_ record: QueuedMessage) {
-        index.withLock { $0[record.id] = Entry(status: record.status, created: record.created, nextAttempt: record.nextAttempt) }
+        index.withLock { $0.set(record.id, .init(status: record.status, created: record.created, nextAttempt: record.nextAttempt)) }
         if !record.providerIDs.isEmpty {
             byProviderID.withLock { map in for id in record.providerIDs { map[id] = record.id } }
         }
@@ -65,32 +60,35 @@ public final class FileQueue: MessageQueue {
         }
     }
 
-    /// Writes records and returns once they are on disk; then they count (and may be sent).
-    private func store(_ records: [QueuedMessage]) async throws(StorageError) {
+    /// Writes records and returns once they are on disk. A new record counts (and may be sent)
+    /// only then, and a failed flush removes it: its client is told it was not taken. A changed
+    /// record counts at once — its file is whole either way, old or new.
+    private func store(_ records: [QueuedMessage], new: Bool) async throws(StorageError) {
         var written: [String] = []
         do {
             for record in records {
                 try write(record)
                 written.append(record.id)
+                if !new { remember(record) }
             }
         } catch {
-            for id in written { unlink(path(id)) }  // nothing of a refused batch stays behind
+            if new { for id in written { unlink(path(id)) } }  // nothing of a refused batch stays behind
             throw error
         }
         guard await durable.waitForFlush() else {
-            for id in written { unlink(path(id)) }
+            if new { for id in written { unlink(path(id)) } }
             throw StorageError("the queue", path: directory, reason: "the file system could not flush the queue to disk",
                                hint: "check the disk (dmesg) and free space")
         }
-        for record in records { remember(record) }
+        if new { for record in records { remember(record) } }
     }
 
     public func enqueue(_ record: QueuedMessage) async throws(StorageError) {
-        try await store([record])
+        try await store([record], new: true)
     }
 
     public func enqueue(batch records: [QueuedMessage]) async throws(StorageError) {
-        try await store(records)
+        try await store(records, new: true)
     }
 
     public func record(_ id: String) async throws(StorageError) -> QueuedMessage? {
@@ -98,13 +96,7 @@ public final class FileQueue: MessageQueue {
     }
 
     public func claimDue(now: Double, limit: Int) async throws(StorageError) -> [QueuedMessage] {
-        let due = index.withLock { entries -> [String] in
-            let ids = entries.filter { ($0.value.status == .queued || $0.value.status == .deferred) && $0.value.nextAttempt <= now }
-                .sorted { ($0.value.nextAttempt, $0.value.created) < ($1.value.nextAttempt, $1.value.created) }
-                .prefix(limit).map(\.key)
-            for id in ids { entries[id]?.status = .sending }
-            return ids
-        }
+        let due = index.withLock { $0.claim(now: now, limit: limit) }
         // `sending` is kept in memory only: a record found `queued` after a crash is due again,
         // which is what `sending` would have meant.
         var claimed: [QueuedMessage] = []
@@ -117,21 +109,22 @@ public final class FileQueue: MessageQueue {
     }
 
     public func update(_ record: QueuedMessage) async throws(StorageError) {
-        try await store([record])
+        try await store([record], new: false)
     }
 
     public func cancel(_ id: String, now: Double) async throws(StorageError) -> QueuedMessage? {
         guard var record = try read(id) else { return nil }
         // Claimed for sending in the meantime: too late.
-        let cancellable = index.withLock { entries -> Bool in
-            guard let entry = entries[id], entry.status == .queued || entry.status == .deferred else { return false }
-            entries[id]?.status = .cancelled
+        let cancellable = index.withLock { index -> Bool in
+            guard var entry = index.entries[id], entry.isWaiting else { return false }
+            entry.status = .cancelled
+            index.set(id, entry)
             return true
         }
         guard cancellable else { return record }
         record.status = .cancelled
         record.lastError = nil
-        try await store([record])
+        try await store([record], new: false)
         return record
     }
 
@@ -141,16 +134,14 @@ public final class FileQueue: MessageQueue {
     }
 
     public func depth() async -> (count: Int, oldestCreated: Double?) {
-        index.withLock { entries in
-            let open = entries.values.filter { !$0.status.isFinal }
+        index.withLock { index in
+            let open = index.entries.values.filter { !$0.status.isFinal }
             return (open.count, open.map(\.created).min())
         }
     }
 
     public func nextDue() async -> Double? {
-        index.withLock { entries in
-            entries.values.filter { $0.status == .queued || $0.status == .deferred }.map(\.nextAttempt).min()
-        }
+        index.withLock { $0.nextDue() }
     }
 
     public func checkWritable() async throws(StorageError) {
@@ -162,9 +153,9 @@ public final class FileQueue: MessageQueue {
     }
 
     public func purge(finalAcceptedBefore created: Double) async -> Int {
-        let old = index.withLock { entries -> [String] in
-            let ids = entries.filter { $0.value.status.isFinal && $0.value.created < created }.map(\.key)
-            for id in ids { entries[id] = nil }
+        let old = index.withLock { index -> [String] in
+            let ids = index.entries.filter { $0.value.status.isFinal && $0.value.created < created }.map(\.key)
+            for id in ids { index.remove(id) }
             return ids
         }
         for id in old { unlink(path(id)) }
@@ -176,13 +167,13 @@ public final class FileQueue: MessageQueue {
     }
 
     public func recover(now: Double) async throws(StorageError) -> Int {
-        let stuck = index.withLock { $0.filter { $0.value.status == .sending }.map(\.key) }
+        let stuck = index.withLock { $0.entries.filter { $0.value.status == .sending }.map(\.key) }
         for id in stuck {
             guard var record = try read(id) else { continue }
             record.status = .queued
             record.nextAttempt = now
             record.lastError = "the gateway stopped while sending it; sent again (the provider may have it twice)"
-            try await store([record])
+            try await store([record], new: false)
         }
         return stuck.count
     }

@@ -332,6 +332,27 @@ struct ServeTests {
         #expect(anonymous["data"] == 250, "\(anonymous)")
     }
 
+    @Test("A session silent past the command timeout, or inside DATA past the data timeout, is closed with 421 4.4.2")
+    func timeouts() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        let folder = try Self.project(server, smtp: """
+                listen: 127.0.0.1:0
+                loopback_client: blog
+                command_timeout: 1s
+                data_timeout: 2s
+            """)
+        defer { folder.remove() }
+        let gateway = try GatewayProcess(folder: folder.path, smtpListeners: 1)
+        defer { gateway.stop() }
+        let port = String(gateway.smtpPorts[0])
+        let idle = try Self.peer(["silent", port])["lines"].arrayValue?.map(\.text) ?? []
+        #expect(idle.first?.hasPrefix("220 ") == true && idle.last?.hasPrefix("421 4.4.2") == true, "\(idle)")
+        let inData = try Self.peer(["silent", port, "data"])["lines"].arrayValue?.map(\.text) ?? []
+        #expect(inData.contains { $0.hasPrefix("354 ") } && inData.last?.hasPrefix("421 4.4.2") == true && inData.last?.contains("2 s") == true, "\(inData)")
+        #expect(try await server.requests().isEmpty, "nothing half-received is queued")
+    }
+
     @Test("carrier serve --check and carrier clients add")
     func checkAndClients() throws {
         let server = try CaptureServer()

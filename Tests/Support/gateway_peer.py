@@ -5,6 +5,8 @@
                   [--to A,B] [--size N] [--lines N]      send one message; prints JSON of each reply
   gateway_peer.py idle PORT COUNT                        open COUNT sessions, read each greeting,
                                                          print READY, keep them until stdin closes
+  gateway_peer.py silent PORT [DATA]                     log in nowhere, send nothing (or start DATA and
+                                                         stop): print what the server says until it closes
   gateway_peer.py check-openapi SCHEMA                   validate JSON on stdin (one document, or
                                                          NDJSON lines) against docs/openapi.json
   gateway_peer.py prometheus                             parse Prometheus text on stdin, print JSON
@@ -108,6 +110,22 @@ def idle(args):
         s.close()
 
 
+def silent(args):
+    port = int(args[0])
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    received = b""
+    if len(args) > 1:
+        received += s.recv(512)
+        for command in [b"EHLO peer\r\n", b"MAIL FROM:<a@example.com>\r\n", b"RCPT TO:<b@example.com>\r\n", b"DATA\r\n", b"Subject: x\r\n"]:
+            s.sendall(command)
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        received += chunk
+    print(json.dumps({"lines": received.decode(errors="replace").splitlines()}))
+
+
 def check_openapi(args):
     import jsonschema
     document = json.load(open(os.path.join(ROOT, "docs", "openapi.json")))
@@ -130,4 +148,4 @@ def prometheus(_):
 
 
 if __name__ == "__main__":
-    {"send": send, "idle": idle, "check-openapi": check_openapi, "prometheus": prometheus}[sys.argv[1]](sys.argv[2:])
+    {"send": send, "idle": idle, "silent": silent, "check-openapi": check_openapi, "prometheus": prometheus}[sys.argv[1]](sys.argv[2:])

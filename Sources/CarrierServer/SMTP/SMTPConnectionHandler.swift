@@ -56,8 +56,8 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         if let bytes = buffer.readBytes(length: buffer.readableBytes) { input += bytes }
-        armTimeout(context: context)
         process(context: context)
+        armTimeout(context: context)  // after the lines are read: inside DATA, the data timeout
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
