@@ -28,8 +28,12 @@ enum ResponseFuzzing {
         guard let interpretation = try? interpreters[input.provider]!.interpret(response) else { return }
         // `HTTP 503: ` and the provider's text, cut to the maximum with `…`.
         if let error = interpretation.error {
-            let text = error.range(of: ": ").map { error[$0.upperBound...] } ?? error[...]
-            require(text.count <= ResponseInterpreter.maximumErrorLength + 1, "error text of \(text.count) characters")
+            // Measured in the provider's text alone: a combining mark right after `: ` would join the
+            // prefix's space in one character of the whole string.
+            let scalars = error.unicodeScalars
+            let start = scalars.firstIndex(of: ":").map { scalars.index($0, offsetBy: 2, limitedBy: scalars.endIndex) ?? scalars.endIndex }
+            let text = String(scalars[(start ?? scalars.startIndex)...])
+            require(text.count <= ResponseInterpreter.maximumErrorLength + 1, "error text of \(text.count) characters: \(error.debugDescription)")
         }
     }
 }
