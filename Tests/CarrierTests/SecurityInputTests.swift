@@ -18,6 +18,18 @@ struct SecurityInputTests {
 
     // MARK: High 1 — message_id
 
+    /// Found by the `response` fuzz target: a high surrogate followed by an escape that is not a
+    /// low one trapped the JSON parser — one such string in a webhook, an ESP's answer or a
+    /// message stopped the process.
+    @Test("A lone high surrogate before another \\u escape is U+FFFD, not a crash; a real pair still decodes")
+    func unpairedSurrogateEscapes() throws {
+        #expect(try JSONParser.parse(#""\ud9AA\u9d0A""#) == .string("\u{FFFD}\u{9D0A}"))
+        #expect(try JSONParser.parse(#""\ud83d\u0041x""#) == .string("\u{FFFD}Ax"))
+        #expect(try JSONParser.parse(#""\ud83d\ude00""#) == .string("😀"))
+        #expect(try JSONParser.parse(#"{"a": "\udbff\udfff"}"#)["a"] == .string("\u{10FFFF}"))
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(#""\ud83d\uZZZZ""#) }
+    }
+
     @Test("A CR/LF in message_id is refused, naming the field; a valid one still works")
     func messageIDIsAnRFC5322MsgID() throws {
         let injected = Self.problems(Self.base + #", "message_id": "x@y.example\r\nBcc: victim@evil.example"}"#)
