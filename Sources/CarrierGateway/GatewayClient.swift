@@ -63,7 +63,7 @@ public struct GatewayClient: Sendable {
         let r = NodeReader(file: file, node: node, context: "client '\(name)'", sink: sink)
         defer { r.finish() }
         var client = GatewayClient(name: name)
-        func hash(_ key: String) -> [UInt8]? {
+        func hash(_ key: String, in r: NodeReader) -> [UInt8]? {
             guard let node = r.node(key) else { return nil }
             guard let text = r.scalarString(node, name: key), text.utf8.count == 64, let bytes = Self.hexBytes(text) else {
                 r.error(node, "'\(key)' must be 64 hexadecimal digits (a SHA-256)", hint: "`carrier clients add \(name)` prints one")
@@ -85,15 +85,11 @@ public struct GatewayClient: Sendable {
                 return nil
             }
         }
-        client.apiKeyHash = hash("api_key_sha256") ?? secret("api_key").map { Digest.sha256(Array($0.utf8)) }
+        client.apiKeyHash = hash("api_key_sha256", in: r) ?? secret("api_key").map { Digest.sha256(Array($0.utf8)) }
         if let s = r.mapping("smtp") {
             client.smtpUsername = s.string("username", required: true)
-            if let node = s.node("password_sha256") {
-                if let text = s.scalarString(node, name: "password_sha256"), text.utf8.count == 64, let bytes = Self.hexBytes(text) {
-                    client.smtpPasswordHash = bytes
-                } else {
-                    s.error(node, "'password_sha256' must be 64 hexadecimal digits (a SHA-256)")
-                }
+            if s.node("password_sha256") != nil {
+                client.smtpPasswordHash = hash("password_sha256", in: s)
             } else if let node = s.node("password") {
                 do {
                     let value = try configuration.resolveSecret(Value(yaml: node), place: "clients.\(name).smtp.password")
@@ -130,18 +126,8 @@ public struct GatewayClient: Sendable {
     }
 
     static func hexBytes(_ text: String) -> [UInt8]? {
-        var bytes: [UInt8] = []
-        var high: UInt8?
-        for c in text.utf8 {
-            let nibble: UInt8
-            switch c {
-            case 0x30...0x39: nibble = c - 0x30
-            case 0x61...0x66: nibble = c - 0x61 + 10
-            case 0x41...0x46: nibble = c - 0x41 + 10
-            default: return nil
-            }
-            if let h = high { bytes.append(h << 4 | nibble); high = nil } else { high = nibble }
-        }
-        return high == nil ? bytes : nil
+        let digits = text.utf8.map(HeaderDecoding.hexValue)
+        guard digits.count % 2 == 0, !digits.contains(nil) else { return nil }
+        return stride(from: 0, to: digits.count, by: 2).map { digits[$0]! << 4 | digits[$0 + 1]! }
     }
 }

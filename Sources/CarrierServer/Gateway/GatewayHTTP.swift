@@ -51,12 +51,20 @@ public struct GatewayHTTP: Sendable {
 
     // MARK: Submission
 
+    /// A submission's client and body, or the answer that refuses it (stopping, no key, too large).
+    private func admit(_ request: Request) async -> Result<(client: GatewayClient, body: ByteBuffer), SubmissionRefusal> {
+        guard gateway.isAccepting else { return .failure(.init(Self.refusal(SubmissionError(.shuttingDown, "the gateway is shutting down; try again shortly")))) }
+        guard let client = authenticate(request) else { return .failure(.init(Self.unauthorized())) }
+        do { return .success((client, try await request.body.collect(upTo: settings.maxBodyBytes))) } catch {
+            return .failure(.init(Self.refusal(SubmissionError(.tooLarge, "the body is over \(settings.maxBodyBytes) bytes"))))
+        }
+    }
+
     private func submit(_ request: Request) async -> Response {
-        guard gateway.isAccepting else { return Self.refusal(SubmissionError(.shuttingDown, "the gateway is shutting down; try again shortly")) }
-        guard let client = authenticate(request) else { return Self.unauthorized() }
-        let body: ByteBuffer
-        do { body = try await request.body.collect(upTo: settings.maxBodyBytes) } catch {
-            return Self.refusal(SubmissionError(.tooLarge, "the body is over \(settings.maxBodyBytes) bytes"))
+        let client: GatewayClient, body: ByteBuffer
+        switch await admit(request) {
+        case .failure(let refusal): return refusal.response
+        case .success(let admitted): (client, body) = admitted
         }
         let message: Message
         do throws(SubmissionError) { message = try Self.message(Data(body.readableBytesView), contentType: request.headers[.contentType]) } catch {
@@ -75,11 +83,10 @@ public struct GatewayHTTP: Sendable {
 
     /// NDJSON in (one message a line), NDJSON out (one answer a line, in order).
     private func submitBatch(_ request: Request) async -> Response {
-        guard gateway.isAccepting else { return Self.refusal(SubmissionError(.shuttingDown, "the gateway is shutting down; try again shortly")) }
-        guard let client = authenticate(request) else { return Self.unauthorized() }
-        let body: ByteBuffer
-        do { body = try await request.body.collect(upTo: settings.maxBodyBytes) } catch {
-            return Self.refusal(SubmissionError(.tooLarge, "the body is over \(settings.maxBodyBytes) bytes"))
+        let client: GatewayClient, body: ByteBuffer
+        switch await admit(request) {
+        case .failure(let refusal): return refusal.response
+        case .success(let admitted): (client, body) = admitted
         }
         // Each non-blank line, numbered as in the body, read on its own.
         var lines: [(number: Int, message: Result<Message, SubmissionError>)] = []
@@ -200,4 +207,10 @@ public struct GatewayHTTP: Sendable {
         Response(status: status, headers: [.contentType: "application/json"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: JSONWriter.string(.object(object)) + "\n")))
     }
+}
+
+/// The answer that refuses a submission before its message is read.
+struct SubmissionRefusal: Error {
+    let response: Response
+    init(_ response: Response) { self.response = response }
 }
