@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // Thin system-library modules over the C libraries (found by pkg-config). libcurl is
@@ -64,6 +65,15 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // The shared store on PostgreSQL (`store: postgres://…`): the gateway's queue, route state,
+        // rate limits and delivery events for several machines (docs/storage.md).
+        .target(name: "CarrierPostgres", dependencies: [
+            "Carrier", "CarrierGateway",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // The servers: the gateway's HTTP API and `carrier events serve` on Hummingbird, its SMTP
         // listener on SwiftNIO with swift-nio-ssl (docs/dependencies.md).
         .target(name: "CarrierServer", dependencies: [
@@ -83,6 +93,7 @@ let package = Package(
         .executableTarget(name: "CarrierCLI", dependencies: [
             "Carrier",
             "CarrierGateway",
+            "CarrierPostgres",
             "CarrierServer",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -98,7 +109,7 @@ let package = Package(
         .target(name: "CFuzzer", path: "Fuzz/CFuzzer"),
         .executableTarget(name: "CarrierFuzz", dependencies: ["Carrier", "CarrierCurl", "CarrierYAML", "CFuzzer"], path: "Fuzz/CarrierFuzz"),
         .testTarget(name: "CarrierTests", dependencies: [
-            "Carrier", "CarrierYAML", "CarrierGateway", .product(name: "Logging", package: "swift-log"),
+            "Carrier", "CarrierYAML", "CarrierGateway", "CarrierPostgres", .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
     ]

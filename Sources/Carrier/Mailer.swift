@@ -201,6 +201,17 @@ public struct Mailer: Sendable {
     }
 
     /// The route for a send: an account alone, a named route, the configuration's `defaultRoute`, `default`, or the first account.
+    /// Whether a message sent twice along this route reaches its recipients once: every account
+    /// sends through an API whose provider drops duplicates by the message's stable Message-ID.
+    package func dropsDuplicates(route name: String?) -> Bool {
+        guard let route = try? resolveRoute(name, account: nil), !route.members.isEmpty else { return false }
+        return route.members.allSatisfy { member in
+            guard let account = try? configuration.account(named: member.name), account.channel == .api,
+                  let definition = try? registry.definition(account.provider) else { return false }
+            return definition.dropsDuplicatesByMessageID
+        }
+    }
+
     func resolveRoute(_ name: String?, account: String?) throws(CarrierError) -> Route {
         guard let first = configuration.accountNames.first else {
             throw .configuration(ConfigurationError("\(configuration.file ?? "the configuration") has no accounts",

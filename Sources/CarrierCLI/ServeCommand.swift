@@ -1,6 +1,7 @@
 import ArgumentParser
 import Carrier
 import CarrierGateway
+import CarrierPostgres
 import CarrierServer
 import Foundation
 import Logging
@@ -30,12 +31,17 @@ struct ServeCommand: AsyncParsableCommand {
             throw Failure(message: "carrier: serve needs a configuration with serve: and clients: (--config FILE, or ./carrier.yaml)", code: 2).exitCode
         }
         let configuration = try options.load()
-        let settings: GatewayConfiguration
-        do { settings = try GatewayConfiguration(configuration) } catch {
+        var settings: GatewayConfiguration
+        let storeSettings: StoreSettings?
+        do {
+            settings = try GatewayConfiguration(configuration)
+            storeSettings = try StoreSettings.read(configuration)
+        } catch {
             throw Failure(.configuration(ConfigurationError(error.description))).exitCode
         }
+        if let storeSettings { settings.queue.keep = storeSettings.keepSent }
         if check {
-            Output.line("carrier: the configuration can serve: " + Self.summary(settings))
+            Output.line("carrier: the configuration can serve: " + Self.summary(settings, store: storeSettings))
             return
         }
         let prometheus = PrometheusCollectorRegistry()
@@ -43,17 +49,32 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = ProcessInfo.processInfo.environment["CARRIER_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let registry = ConfigOptions.registry(for: configuration)
         let runtime = CarrierRuntime(shutdownGrace: .seconds(settings.shutdownGrace))
+        var services: [any Service] = []
+        // With `store:`, the queue is the database's, shared with every node naming it.
+        var queue: (any MessageQueue)?
+        if let storeSettings {
+            do { try await DatabaseCommand.open(storeSettings, logger: logger).withRunning { store in try await store.checkSchema() } } catch {
+                throw Failure(message: "carrier: \(error)", code: 2).exitCode
+            }
+            let store = try DatabaseCommand.open(storeSettings, logger: logger)
+            services.append(store)
+            queue = PostgresQueue(store: store)
+        }
         let gateway: Gateway
         do {
-            gateway = try Gateway(configuration: configuration, settings: settings, registry: registry, runtime: runtime,
+            gateway = try Gateway(configuration: configuration, settings: settings, queue: queue, registry: registry, runtime: runtime,
                                   metrics: PrometheusMetricsFactory(registry: prometheus), logger: logger)
         } catch {
             throw Failure(message: "carrier: \(error)", code: 2).exitCode
         }
-        var services: [any Service] = []
         if let http = settings.http {
             let log: EventLog
-            do { log = try EventLog(path: events ?? settings.queue.path + "/events.ndjson") } catch {
+            do {
+                // The events file lives in the queue's folder, which a database store does not make.
+                if events == nil { try? FileManager.default.createDirectory(atPath: settings.queue.path, withIntermediateDirectories: true,
+                                                                          attributes: [.posixPermissions: 0o700]) }
+                log = try EventLog(path: events ?? settings.queue.path + "/events.ndjson")
+            } catch {
                 throw Failure(message: "carrier: \(error)", code: 2).exitCode
             }
             let receiver = WebhookReceiver(configuration: configuration, registry: registry, runtime: runtime)
@@ -91,13 +112,13 @@ struct ServeCommand: AsyncParsableCommand {
         _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 
-    static func summary(_ settings: GatewayConfiguration) -> String {
+    static func summary(_ settings: GatewayConfiguration, store: StoreSettings?) -> String {
         var parts: [String] = []
         if let http = settings.http { parts.append("HTTP on \(http.listen)") }
         if let smtp = settings.smtp {
             parts.append("SMTP on " + smtp.listeners.map { "\($0.address) (\($0.tls.rawValue))" }.joined(separator: ", "))
         }
-        parts.append("queue at \(settings.queue.path) (max_age \(Int(settings.queue.maxAge)) s)")
+        parts.append("queue \(store.map { "in \($0.url)" } ?? "at \(settings.queue.path)") (max_age \(Int(settings.queue.maxAge)) s)")
         parts.append("\(settings.clients.count) client\(settings.clients.count == 1 ? "" : "s"): " + settings.clients.keys.sorted().joined(separator: ", "))
         return parts.joined(separator: "; ")
     }

@@ -12,6 +12,8 @@ public final class FileQueue: MessageQueue {
     private let index = Mutex(QueueIndex())
     private let byProviderID = Mutex<[String: String]>([:])
     private let durable: GroupSync
+    /// Records found `sending` when the folder was opened: a process stopped while sending them.
+    private let orphans = Mutex<[String]>([])
 
     /// Opens (or creates, `0700`) the folder and reads the index from its files.
     public init(directory: String) throws(StorageError) {
@@ -28,6 +30,7 @@ public final class FileQueue: MessageQueue {
             let id = String(name.dropLast(5))
             guard let record = try? read(id) else { continue }
             remember(record)
+            if record.status == .sending { orphans.withLock { $0.append(id) } }
         }
     }
 
@@ -97,13 +100,19 @@ public final class FileQueue: MessageQueue {
 
     public func claimDue(now: Double, limit: Int) async throws(StorageError) -> [QueuedMessage] {
         let due = index.withLock { $0.claim(now: now, limit: limit) }
-        // `sending` is kept in memory only: a record found `queued` after a crash is due again,
-        // which is what `sending` would have meant.
         var claimed: [QueuedMessage] = []
         for id in due {
             guard var record = try read(id) else { continue }
             record.status = .sending
             claimed.append(record)
+        }
+        // On disk before any send starts (one flush for the lot): after a crash, a record found
+        // `sending` may have gone out, one found `queued` did not.
+        do { try await store(claimed, new: false) } catch {
+            index.withLock { index in
+                for record in claimed { index.set(record.id, .init(status: .queued, created: record.created, nextAttempt: record.nextAttempt)) }
+            }
+            throw error
         }
         return claimed
     }
@@ -166,15 +175,17 @@ public final class FileQueue: MessageQueue {
         return old.count
     }
 
-    public func recover(now: Double) async throws(StorageError) -> Int {
-        let stuck = index.withLock { $0.entries.filter { $0.value.status == .sending }.map(\.key) }
-        for id in stuck {
-            guard var record = try read(id) else { continue }
-            record.status = .queued
-            record.nextAttempt = now
-            record.lastError = "the gateway stopped while sending it; sent again (the provider may have it twice)"
-            try await store([record], new: false)
-        }
-        return stuck.count
+    public func add(event: DeliveryEvent, receivedAt now: Double) async throws(StorageError) -> String? {
+        guard let providerID = event.messageID, var record = try await record(providerID: providerID) else { return nil }
+        record.events.append(event.value)
+        try await store([record], new: false)
+        return record.id
+    }
+
+    public func abandoned(now: Double) async throws(StorageError) -> [QueuedMessage] {
+        let ids = orphans.withLock { ids in defer { ids = [] }; return ids }
+        var found: [QueuedMessage] = []
+        for id in ids { if let record = try read(id) { found.append(record) } }
+        return found
     }
 }

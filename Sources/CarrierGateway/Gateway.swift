@@ -143,14 +143,14 @@ public final class Gateway: Service, Sendable {
     /// Adds delivery events to the messages their provider ids name.
     public func record(events: [DeliveryEvent]) async {
         for event in events {
-            guard let providerID = event.messageID, var record = try? await queue.record(providerID: providerID) else {
-                logger.debug("a delivery event names no queued message", metadata: ["provider_id": "\(event.messageID ?? "")"])
-                continue
-            }
-            record.events.append(event.value)
-            logger.info("event", metadata: ["id": "\(record.id)", "event": "\(event.event.rawValue)", "message_id": "\(record.message.messageID ?? "")"])
-            do { try await queue.update(record) } catch {
-                logger.warning("event not kept with its message", metadata: ["id": "\(record.id)", "error": "\(error)"])
+            do {
+                guard let id = try await queue.add(event: event, receivedAt: clock.seconds) else {
+                    logger.debug("a delivery event names no queued message", metadata: ["provider_id": "\(event.messageID ?? "")"])
+                    continue
+                }
+                logger.info("event", metadata: ["id": "\(id)", "event": "\(event.event.rawValue)", "provider_id": "\(event.messageID ?? "")"])
+            } catch {
+                logger.warning("event not kept with its message", metadata: ["provider_id": "\(event.messageID ?? "")", "error": "\(error)"])
             }
         }
     }
@@ -168,8 +168,9 @@ public final class Gateway: Service, Sendable {
     /// Sends what the queue holds until a graceful shutdown (or cancellation), then lets the sends
     /// under way finish within the runtime's grace and stops its engine.
     public func run() async throws {
-        let recovered = (try? await queue.recover(now: clock.seconds)) ?? 0
-        if recovered > 0 { logger.warning("messages left sending by a stopped gateway are due again", metadata: ["count": "\(recovered)"]) }
+        let clock = self.clock, wake = self.wake, queue = self.queue
+        let watcher = Task { await queue.watch(clock: clock) { wake.yield() } }
+        defer { watcher.cancel() }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 await self.dispatch(into: &group)
@@ -188,7 +189,14 @@ public final class Gateway: Service, Sendable {
         defer { timer?.cancel() }
         var wakeups = self.wakeups.makeAsyncIterator()
         var purged = -Double.infinity
+        var lookedForAbandoned = -Double.infinity
         while isAccepting && !Task.isCancelled {
+            // Messages a stopped gateway was sending (at start; and, on a shared queue, whenever a
+            // node's lease may have run out).
+            if clock.seconds - lookedForAbandoned >= (queue.pollInterval ?? .infinity) || lookedForAbandoned == -.infinity {
+                lookedForAbandoned = clock.seconds
+                await resolveAbandoned()
+            }
             // Final records older than `keep` go, at most once an hour of the gateway's clock.
             if clock.seconds - purged >= 3_600 {
                 purged = clock.seconds
@@ -209,12 +217,41 @@ public final class Gateway: Service, Sendable {
                 if due.count == room { continue }
             }
             timer?.cancel()
-            if let next = await queue.nextDue(), next > clock.seconds {
+            var next = await queue.nextDue()
+            if let poll = queue.pollInterval { next = min(next ?? .infinity, clock.seconds + poll) }
+            if let next, next > clock.seconds {
                 let clock = self.clock, wake = self.wake
                 timer = Task { if (try? await clock.sleep(until: WallTime(secondsSince1970: next), tolerance: nil)) != nil { wake.yield() } }
             }
             guard await wakeups.next() != nil else { break }
         }
+    }
+
+    /// Messages whose sender stopped mid-send: sent again where every account of the route has a
+    /// provider that drops duplicates by the message's stable Message-ID (its `idempotency_header`),
+    /// otherwise marked `unknown` — never silently sent twice.
+    func resolveAbandoned() async {
+        let found: [QueuedMessage]
+        do { found = try await queue.abandoned(now: clock.seconds) } catch {
+            logger.warning("messages left sending by a stopped gateway not read", metadata: ["error": "\(error)"])
+            return
+        }
+        for var record in found {
+            if mailer.dropsDuplicates(route: record.route) {
+                record.status = .queued
+                record.nextAttempt = clock.seconds
+                record.lastError = "a gateway stopped while sending it; sent again (its provider drops duplicates by Message-ID)"
+            } else {
+                record.status = .unknown
+                record.lastError = "a gateway stopped while sending it, so it may have been sent; "
+                    + "`carrier queue retry --resend-unknown \(record.id)` sends it again, DELETE cancels it"
+            }
+            logger.warning("left sending by a stopped gateway", metadata: ["id": "\(record.id)", "status": "\(record.status.rawValue)"])
+            do { try await queue.update(record) } catch {
+                logger.error("abandoned message not written", metadata: ["id": "\(record.id)", "error": "\(error)"])
+            }
+        }
+        if !found.isEmpty { wake.yield() }
     }
 
     /// One try along the client's route, and its outcome written to the queue.

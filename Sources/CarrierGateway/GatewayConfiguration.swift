@@ -209,7 +209,7 @@ public struct GatewayConfiguration: Sendable {
         return Address(host: host.isEmpty ? "0.0.0.0" : host, port: port)
     }
 
-    static func hostname() -> String {
+    package static func hostname() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         gethostname(&buffer, buffer.count - 1)
         let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

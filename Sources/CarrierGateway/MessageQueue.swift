@@ -12,7 +12,8 @@ public protocol MessageQueue: Sendable {
     /// A record, or nil when there is none with that id.
     func record(_ id: String) async throws(StorageError) -> QueuedMessage?
     /// Records due at `now` (queued, or deferred with `nextAttempt` passed), oldest first, now
-    /// marked `sending`; at most `limit`.
+    /// marked `sending` durably (a send that may have gone out is never taken for one that did
+    /// not); at most `limit`.
     func claimDue(now: Double, limit: Int) async throws(StorageError) -> [QueuedMessage]
     /// Writes a record's new state.
     func update(_ record: QueuedMessage) async throws(StorageError)
@@ -20,6 +21,9 @@ public protocol MessageQueue: Sendable {
     func cancel(_ id: String, now: Double) async throws(StorageError) -> QueuedMessage?
     /// The record whose provider gave this message id, if any (for delivery events).
     func record(providerID: String) async throws(StorageError) -> QueuedMessage?
+    /// Keeps a delivery event with the message its provider id names; gives that message's id
+    /// (nil: no such message, or this event was kept already).
+    func add(event: DeliveryEvent, receivedAt now: Double) async throws(StorageError) -> String?
     /// Messages not final yet, and when the oldest of them was accepted.
     func depth() async -> (count: Int, oldestCreated: Double?)
     /// When the next not-final record is due, if any.
@@ -28,12 +32,21 @@ public protocol MessageQueue: Sendable {
     func checkWritable() async throws(StorageError)
     /// Forgets final records (sent, failed, expired, cancelled) accepted before `created`; how many.
     func purge(finalAcceptedBefore created: Double) async -> Int
-    /// After a restart: records left `sending` by a process that stopped are due again. Their
-    /// send may have gone out; see docs/serve.md.
-    func recover(now: Double) async throws(StorageError) -> Int
+    /// Records left `sending` by a gateway that stopped (this one before a restart, or another
+    /// node whose lease ran out), now held by this one. Their send may have reached the provider:
+    /// the gateway sends them again only where the provider drops duplicates, and marks the
+    /// others `unknown` for an operator (docs/serve.md).
+    func abandoned(now: Double) async throws(StorageError) -> [QueuedMessage]
+    /// Calls `wake` whenever another process queued messages, until cancelled (a shared queue).
+    func watch(clock: any WallClock, _ wake: @escaping @Sendable () -> Void) async
+    /// For a queue other processes change too: how often (seconds) to look again without a wake.
+    var pollInterval: Double? { get }
 }
 
 extension MessageQueue {
+    public func watch(clock: any WallClock, _ wake: @escaping @Sendable () -> Void) async {}
+    public var pollInterval: Double? { nil }
+
     public func enqueue(batch records: [QueuedMessage]) async throws(StorageError) {
         for record in records { try await enqueue(record) }
     }

@@ -19,6 +19,9 @@ public struct QueuedMessage: Sendable {
         case expired
         /// Its client cancelled it before it was sent.
         case cancelled
+        /// A gateway stopped while sending it, so it may have reached the provider, which does not
+        /// drop duplicates: left for an operator (`carrier queue retry --resend-unknown ID`, or cancel).
+        case unknown
 
         /// Whether nothing more will happen to it.
         public var isFinal: Bool { self == .sent || self == .failed || self == .expired || self == .cancelled }

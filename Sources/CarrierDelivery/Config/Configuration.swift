@@ -30,7 +30,7 @@ public struct Configuration: Sendable {
     public var attachmentFolders: [String] = []
     /// Things worth fixing that do not stop Carrier (a secret file others can read).
     public var warnings: [String] = []
-    /// `serve:` and `clients:` as written, read by the gateway (`carrier serve`).
+    /// `serve:`, `clients:` and `store:` as written, read by the gateway (`carrier serve`) and the shared store.
     package var gatewaySections: [String: YAMLNode] = [:]
     var secrets: SecretSource
 
@@ -111,7 +111,7 @@ public struct Configuration: Sendable {
             if let route = RouteReader(file: file, sink: sink, known: names, absolute: absolute).read(name, node) { routes[name] = route }
         }
         var gatewaySections: [String: YAMLNode] = [:]
-        for key in ["serve", "clients"] { gatewaySections[key] = top.node(key) }
+        for key in ["serve", "clients", "store"] { gatewaySections[key] = top.node(key) }
         top.finish()
         // A file with only `providers:` serves `carrier providers …`; sending then says there is no account.
         if names.isEmpty && providerDirectories.isEmpty && root.mapping != nil && sink.diagnostics.isEmpty {

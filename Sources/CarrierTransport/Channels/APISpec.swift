@@ -4,6 +4,9 @@ import Foundation
 extension ProviderDefinition {
     /// The `api` section.
     package var api: APISpec? { sections[.api] as? APISpec }
+    /// Whether its API drops a second send of one message: it sends the stable Message-ID as an
+    /// idempotency key (`idempotency_header`).
+    package var dropsDuplicatesByMessageID: Bool { api?.idempotencyHeader != nil }
 }
 
 package struct APISpec: Sendable {

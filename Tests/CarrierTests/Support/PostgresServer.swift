@@ -1,0 +1,125 @@
+import Foundation
+import Synchronization
+
+/// A throwaway PostgreSQL server from Debian's packages, started by a test on 127.0.0.1 and a
+/// free port, in its own temporary folder (as the `postgres` user when the tests run as root:
+/// PostgreSQL refuses to run as root). The cluster is made once per test run (`initdb`) and
+/// copied for each server, so a server starts in well under a second. The test that starts one
+/// stops it (``stop()``), which also removes its folder.
+final class PostgresServer: @unchecked Sendable {
+    let folder: String
+    let port: Int
+    /// The URL a `store:` names (the database `postgres`, user `carrier`, no password on loopback).
+    var url: String { "postgres://carrier@127.0.0.1:\(port)/postgres?sslmode=disable" }
+
+    /// Debian's server programs (`/usr/lib/postgresql/VERSION/bin`), if installed.
+    static let binaries: String? = {
+        let base = "/usr/lib/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).compactMap(Int.init).sorted()
+        return versions.last.map { "\(base)/\($0)/bin" }.flatMap { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") ? $0 : nil }
+    }()
+    static var available: Bool { binaries != nil }
+
+    private static let template = Mutex<String?>(nil)
+
+    init() throws {
+        guard let binaries = Self.binaries else { throw TestFailure("PostgreSQL is not installed (apt-get install postgresql)") }
+        let template = try Self.makeTemplate(binaries)
+        folder = try temporaryDirectory()
+        try Self.run("/bin/cp", ["-a", template, folder + "/data"])
+        try Self.own(folder)
+        port = try freePort()
+        try Self.run(binaries + "/pg_ctl", ["-D", folder + "/data", "-l", folder + "/log", "-w", "-t", "30", "-o",
+                                            "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1", "start"], asPostgres: true)
+    }
+
+    /// Stops the server at once (no checkpoint) and removes its folder.
+    func stop() {
+        guard let binaries = Self.binaries, FileManager.default.fileExists(atPath: folder + "/data/postmaster.pid") else {
+            try? FileManager.default.removeItem(atPath: folder)
+            return
+        }
+        try? Self.run(binaries + "/pg_ctl", ["-D", folder + "/data", "-m", "immediate", "-w", "stop"], asPostgres: true)
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    /// Stops the server but keeps its data, for ``start()`` (a database that goes away and comes back).
+    func pause() throws {
+        try Self.run(Self.binaries! + "/pg_ctl", ["-D", folder + "/data", "-m", "fast", "-w", "stop"], asPostgres: true)
+    }
+
+    /// Starts a paused server again on the same port.
+    func start() throws {
+        try Self.run(Self.binaries! + "/pg_ctl", ["-D", folder + "/data", "-l", folder + "/log", "-w", "-t", "30", "-o",
+                                                  "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1", "start"], asPostgres: true)
+    }
+
+    /// `psql` on this server; its output.
+    @discardableResult
+    func psql(_ sql: String) throws -> String {
+        try Self.run(Self.binaries! + "/psql", ["-X", "-q", "-A", "-t", "-h", "127.0.0.1", "-p", "\(port)", "-U", "carrier", "-d", "postgres",
+                                                "-v", "ON_ERROR_STOP=1", "-c", sql])
+    }
+
+    /// `initdb` once per test run: user `carrier` trusted on loopback, no fsync while it is made.
+    private static func makeTemplate(_ binaries: String) throws -> String {
+        try template.withLock { made in
+            if let made { return made }
+            let folder = try temporaryDirectory()
+            try own(folder)
+            try run(binaries + "/initdb", ["-D", folder + "/data", "-U", "carrier", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"],
+                    asPostgres: true)
+            made = folder + "/data"
+            return folder + "/data"
+        }
+    }
+
+    private static var asRoot: Bool { getuid() == 0 }
+
+    /// Makes a folder the `postgres` user's when running as root.
+    private static func own(_ folder: String) throws {
+        guard asRoot else { return }
+        try run("/bin/chown", ["-R", "postgres:postgres", folder])
+    }
+
+    /// Runs a program to its end; its standard output, or an error with its standard error.
+    @discardableResult
+    private static func run(_ program: String, _ arguments: [String], asPostgres: Bool = false) throws -> String {
+        let process = Process()
+        if asPostgres && asRoot {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            process.arguments = ["-u", "postgres", "--", program] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = arguments
+        }
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestFailure("\((program as NSString).lastPathComponent) failed (\(process.terminationStatus)): \(String(decoding: err + out, as: UTF8.self))")
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A TCP port nothing listens on now, on 127.0.0.1 (the kernel's choice).
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestFailure("no socket") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    guard bound == 0 else { throw TestFailure("cannot bind a port") }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
