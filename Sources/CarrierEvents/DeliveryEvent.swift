@@ -29,6 +29,27 @@ public struct DeliveryEvent: Sendable, Equatable {
     /// The ESP's own event, as it came.
     public var raw: Value
 
+    /// An event as a provider file's `map` makes it; what it does not say stays empty.
+    public init(event: Kind, bounce: String? = nil, provider: String, account: String, messageID: String?, recipient: String? = nil,
+                timestamp: String? = nil, eventID: String, reason: String? = nil, url: String? = nil, userAgent: String? = nil,
+                ip: String? = nil, tags: [String] = [], metadata: OrderedObject = OrderedObject(), raw: Value = .null) {
+        self.event = event
+        self.bounce = bounce
+        self.provider = provider
+        self.account = account
+        self.messageID = messageID
+        self.recipient = recipient
+        self.timestamp = timestamp
+        self.eventID = eventID
+        self.reason = reason
+        self.url = url
+        self.userAgent = userAgent
+        self.ip = ip
+        self.tags = tags
+        self.metadata = metadata
+        self.raw = raw
+    }
+
     /// The event with the account's secrets masked in the texts a map may have taken from anywhere
     /// in the request (its `raw` event is masked before it is read). Ids, addresses and times are
     /// left whole: masking part of one could make two events one.

@@ -177,6 +177,9 @@ public final class FileQueue: MessageQueue {
 
     public func add(event: DeliveryEvent, receivedAt now: Double) async throws(StorageError) -> String? {
         guard let providerID = event.messageID, var record = try await record(providerID: providerID) else { return nil }
+        // Once per (account, event id): a provider's retried webhook adds nothing.
+        let key = (Value.string(event.account), Value.string(event.eventID))
+        guard !record.events.contains(where: { ($0["account"], $0["event_id"]) == key }) else { return nil }
         record.events.append(event.value)
         try await store([record], new: false)
         return record.id

@@ -74,6 +74,9 @@ public final class PostgresStore: Service, Sendable {
     /// A storage error for a database failure: what failed, never the URL's password.
     func failure(_ what: String, _ error: any Error) -> StorageError {
         let reason: String
+        if let error = error as? PostgresTransactionError, let inner = error.closureError ?? error.beginError ?? error.commitError {
+            return failure(what, inner)
+        }
         if let error = error as? PSQLError {
             reason = error.serverInfo?[.message].map { "the database said: \($0)" } ?? "\(error.code)"
         } else if let error = error as? TimedOut {
@@ -121,9 +124,10 @@ public final class PostgresStore: Service, Sendable {
                 }
                 return applied
             }
-        } catch let error as NewerSchema {
+        } catch let error as PostgresTransactionError where error.closureError is NewerSchema {
+            let found = (error.closureError as? NewerSchema)?.found ?? 0
             throw StorageError("the database", path: settings.url.description,
-                               reason: "its schema is version \(error.found), newer than this Carrier's \(Schema.current)",
+                               reason: "its schema is version \(found), newer than this Carrier's \(Schema.current)",
                                hint: "upgrade Carrier on this machine; it does not run against a newer schema")
         } catch {
             throw failure("the schema could not be migrated", error)

@@ -61,16 +61,24 @@ final class PostgresServer: @unchecked Sendable {
                                                 "-v", "ON_ERROR_STOP=1", "-c", sql])
     }
 
-    /// `initdb` once per test run: user `carrier` trusted on loopback, no fsync while it is made.
+    /// `initdb` once per machine (user `carrier` trusted on loopback, no fsync while it is made),
+    /// kept in the temporary folder and copied for each server; made under another name and
+    /// renamed, so concurrent test runs never copy a half-made one.
     private static func makeTemplate(_ binaries: String) throws -> String {
         try template.withLock { made in
             if let made { return made }
-            let folder = try temporaryDirectory()
-            try own(folder)
-            try run(binaries + "/initdb", ["-D", folder + "/data", "-U", "carrier", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"],
-                    asPostgres: true)
-            made = folder + "/data"
-            return folder + "/data"
+            let version = (binaries as NSString).deletingLastPathComponent
+            let path = NSTemporaryDirectory() + "carrier-test-postgres-template-\((version as NSString).lastPathComponent)"
+            if !FileManager.default.fileExists(atPath: path + "/PG_VERSION") {
+                let folder = try temporaryDirectory()
+                try own(folder)
+                try run(binaries + "/initdb", ["-D", folder + "/data", "-U", "carrier", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"],
+                        asPostgres: true)
+                if rename(folder + "/data", path) != 0 { try? FileManager.default.removeItem(atPath: folder) }  // another run made it first
+                try? FileManager.default.removeItem(atPath: folder)
+            }
+            made = path
+            return path
         }
     }
 
@@ -83,26 +91,31 @@ final class PostgresServer: @unchecked Sendable {
     }
 
     /// Runs a program to its end; its standard output, or an error with its standard error.
+    /// posix_spawn and waitpid, not Foundation's `Process`: `Process` learns of an exit from a socket
+    /// the child inherits, and the server `pg_ctl start` leaves running would hold it open forever.
     @discardableResult
     private static func run(_ program: String, _ arguments: [String], asPostgres: Bool = false) throws -> String {
-        let process = Process()
-        if asPostgres && asRoot {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--", program] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = arguments
-        }
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestFailure("\((program as NSString).lastPathComponent) failed (\(process.terminationStatus)): \(String(decoding: err + out, as: UTF8.self))")
+        let argv = asPostgres && asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--", program] + arguments : [program] + arguments
+        let outputs = try temporaryDirectory()
+        chmod(outputs, 0o777)  // written by `runuser`'s child, the postgres user
+        defer { try? FileManager.default.removeItem(atPath: outputs) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputs + "/out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, outputs + "/err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { for pointer in cArguments { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
+        guard spawned == 0 else { throw TestFailure("cannot start \(argv[0]): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let out = FileManager.default.contents(atPath: outputs + "/out") ?? Data()
+        let err = FileManager.default.contents(atPath: outputs + "/err") ?? Data()
+        guard status == 0 else {
+            throw TestFailure("\((program as NSString).lastPathComponent) failed (status \(status)): \(String(decoding: err + out, as: UTF8.self))")
         }
         return String(decoding: out, as: UTF8.self)
     }
