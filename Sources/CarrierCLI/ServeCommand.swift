@@ -48,10 +48,10 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "carrier.serve")
         logger.logLevel = ProcessInfo.processInfo.environment["CARRIER_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let registry = ConfigOptions.registry(for: configuration)
-        let runtime = CarrierRuntime(shutdownGrace: .seconds(settings.shutdownGrace))
         var services: [any Service] = []
-        // With `store:`, the queue is the database's, shared with every node naming it.
+        // With `store:`, the queue, route state and rate limits are the database's, shared with every node naming it.
         var queue: (any MessageQueue)?
+        var sharedState: (any SharedStateStore)?
         if let storeSettings {
             do { try await DatabaseCommand.open(storeSettings, logger: logger).withRunning { store in try await store.checkSchema() } } catch {
                 throw Failure(message: "carrier: \(error)", code: 2).exitCode
@@ -59,7 +59,9 @@ struct ServeCommand: AsyncParsableCommand {
             let store = try DatabaseCommand.open(storeSettings, logger: logger)
             services.append(store)
             queue = PostgresQueue(store: store)
+            sharedState = PostgresSharedState(store: store)
         }
+        let runtime = CarrierRuntime(shutdownGrace: .seconds(settings.shutdownGrace), sharedState: sharedState)
         let gateway: Gateway
         do {
             gateway = try Gateway(configuration: configuration, settings: settings, queue: queue, registry: registry, runtime: runtime,

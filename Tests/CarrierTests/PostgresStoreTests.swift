@@ -126,4 +126,46 @@ struct PostgresStoreTests {
             }
         }
     }
+
+    @Test("Three processes' mailers share a round robin and a rate limit through the store, as one would")
+    func sharedRouteStateAndLimits() async throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let yaml = """
+            accounts:
+              a: {provider: file, directory: ./a}
+              b: {provider: file, directory: ./b}
+              c: {provider: file, directory: ./c}
+              capped: {provider: file, directory: ./capped, limits: {per_hour: 4}}
+            routes:
+              default: {strategy: round_robin, accounts: [a, b, c]}
+              capped: {accounts: [capped], retry: {attempts: 1}}
+            """
+        let configuration = try Configuration.parse(yaml, file: folder.path + "/carrier.yaml", environment: [:])
+        try await withPostgresStores(server, count: 3) { stores in
+            try await stores[0].migrate()
+            let mailers = stores.map { store in
+                Mailer(configuration: configuration, runtime: CarrierRuntime(sharedState: PostgresSharedState(store: store)), logger: .silent)
+            }
+            for n in 0..<30 {
+                var message = QueueContractTests.record(n, created: 1_000).message
+                message.messageID = nil
+                _ = try await mailers[n % 3].send(message)
+            }
+            var refused = 0
+            for n in 0..<6 {
+                do { _ = try await mailers[n % 3].send(QueueContractTests.record(100 + n, created: 1_000).message, route: "capped") } catch {
+                    refused += 1
+                }
+            }
+            for mailer in mailers { await mailer.runtime.shutdown() }
+            func count(_ name: String) -> Int {
+                ((try? FileManager.default.contentsOfDirectory(atPath: folder.path + "/" + name)) ?? []).filter { $0.hasSuffix(".eml") }.count
+            }
+            #expect(["a", "b", "c"].map(count) == [10, 10, 10], "one round robin across three mailers")
+            #expect(count("capped") == 4 && refused == 2, "a limit of 4 an hour holds across the three: \(count("capped")) sent, \(refused) refused")
+        }
+    }
 }

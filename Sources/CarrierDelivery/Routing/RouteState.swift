@@ -3,21 +3,32 @@ import Foundation
 /// The state a route keeps between messages: its strategy's (`strategy`) and its breaker's
 /// circuits (`circuits`), as one JSON object (in a state file, under the route's name).
 ///
-/// In memory by default. With a `state_file` every change is a read-modify-write of that file
-/// under an exclusive `flock`, so processes on one machine share it; a file that cannot be opened
-/// falls back to this process's memory.
+/// In memory by default. With a ``SharedStateStore`` (`store:`) every change is an atomic step in
+/// that store, shared by every machine. With a `state_file` every change is a read-modify-write
+/// of that file under an exclusive `flock`, so processes on one machine share it. A store or file
+/// that cannot be used falls back to this process's memory.
 package actor RouteState {
     private let route: String
     private let file: String?
+    private let store: (any SharedStateStore)?
     private var memory: Value = .object(OrderedObject())
 
-    package init(route: String, file: String?) {
+    package init(route: String, file: String?, store: (any SharedStateStore)? = nil) {
         self.route = route
         self.file = file
+        self.store = store
     }
 
+    /// Whether other processes see this state (a store or a state file): rate limits are then counted in it.
+    nonisolated var isShared: Bool { store != nil || file != nil }
+
     /// Runs a change on one key of the state and returns its result.
-    package func update<T>(_ key: String, _ change: (inout Value) -> T) -> T {
+    package func update<T: Sendable>(_ key: String, _ change: @Sendable (inout Value) -> T) async -> T {
+        if let store {
+            do { return try await store.update(route: route, key: key, change) } catch {
+                return Self.apply(key, change, to: &memory)
+            }
+        }
         guard let file else { return Self.apply(key, change, to: &memory) }
         // Never through a symlink, never a file of another user (it could be made to point anywhere).
         let fd = open(file, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
@@ -67,11 +78,14 @@ package actor RouteState {
 /// One ``RouteState`` per route (and state file) in a runtime.
 actor RouteStates {
     private var states: [String: RouteState] = [:]
+    private let store: (any SharedStateStore)?
+
+    init(store: (any SharedStateStore)?) { self.store = store }
 
     func state(for route: Route) -> RouteState {
         let key = route.name + "|" + (route.stateFile ?? "")
         if let existing = states[key] { return existing }
-        let state = RouteState(route: route.name, file: route.stateFile)
+        let state = RouteState(route: route.name, file: route.stateFile, store: store)
         states[key] = state
         return state
     }

@@ -34,7 +34,7 @@ extension Router {
         for retries in 0... {
             guard !pending.isEmpty else { break }
             let results = await dispatcher.attemptBatch(pending.map { messages[$0] }, account: account, ignoreUnsupported: route.ignoreUnsupported,
-                                                        state: route.stateFile == nil ? nil : state)
+                                                        state: state.isShared ? state : nil)
             for attempt in results { record(attempt, route: route) }
             if runtime.engine.isShutDown {  // as in deliver(_:route:): settle what is left, record nothing against the account
                 for (i, attempt) in zip(pending, results) where attempt.outcome != .sent {

@@ -36,7 +36,7 @@ package struct Router: Sendable {
             var retries = 0
             while true {
                 let attempt = await dispatcher.attempt(message, account: name, ignoreUnsupported: route.ignoreUnsupported,
-                                                       state: route.stateFile == nil ? nil : state)
+                                                       state: state.isShared ? state : nil)
                 attempts.append(attempt)
                 record(attempt, route: route)
                 // The runtime is shutting down: a failure now says nothing about the account, and

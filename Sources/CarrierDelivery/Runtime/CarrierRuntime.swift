@@ -17,7 +17,9 @@ public final class CarrierRuntime: Sendable {
     public let secrets: ObtainedSecrets
     /// How long a shutdown waits for sends under way before it cuts their transfers.
     public let shutdownGrace: Duration
-    let routeStates = RouteStates()
+    /// Where route state and rate limits are shared with other machines (`store:`), if anywhere.
+    public let sharedState: (any SharedStateStore)?
+    let routeStates: RouteStates
     let rateLimiters: RateLimiters
     let connectionLimits = ConnectionLimits()
     package let certificates: CertificateCache
@@ -28,8 +30,12 @@ public final class CarrierRuntime: Sendable {
     ///   - random: weighted draws, jitter and round-robin starts (seeded in tests).
     ///   - shutdownGrace: how long ``shutdown()`` lets sends under way finish.
     ///   - engine: the libcurl engine; default a new one (its thread starts with the first transfer).
+    ///   - sharedState: where routes' state and accounts' rate limits are shared with other
+    ///     processes (a `PostgresSharedState`); default none: this runtime's memory, or a route's `state_file`.
     public init(clock: any WallClock = SystemClock(), random: RandomSource = RandomSource(),
-                shutdownGrace: Duration = .seconds(30), engine: CurlEngine = CurlEngine()) {
+                shutdownGrace: Duration = .seconds(30), engine: CurlEngine = CurlEngine(), sharedState: (any SharedStateStore)? = nil) {
+        self.sharedState = sharedState
+        self.routeStates = RouteStates(store: sharedState)
         self.engine = engine
         self.clock = clock
         self.random = random
