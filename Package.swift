@@ -102,7 +102,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "CarrierBench", dependencies: [
-            "Carrier", .product(name: "Logging", package: "swift-log"),
+            "Carrier", "CarrierGateway", "CarrierPostgres", .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/CarrierBench"),
         .executableTarget(name: "CarrierExample", dependencies: ["Carrier"], path: "examples/library"),
         // Fuzz targets (Fuzz/README.md): libFuzzer under `make fuzz`; replays saved inputs otherwise.

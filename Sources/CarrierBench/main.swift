@@ -1,4 +1,6 @@
 import Carrier
+import CarrierGateway
+import CarrierPostgres
 import Foundation
 import Logging
 
@@ -10,10 +12,13 @@ import Logging
 ///   carrier-bench router COUNT DIRECTORY MESSAGE x        per-message time of one account alone, of a
 ///                                                         three-account route with retry and breaker, and
 ///                                                         of that route with the write-ahead spool
+///   carrier-bench claim COUNT WORKERS URL MESSAGE         PostgreSQL store at URL: COUNT messages queued in
+///                                                         batches of 1,000, then WORKERS tasks claim one and
+///                                                         mark it sent until none is left (claims per second)
 let arguments = CommandLine.arguments
 func usage() -> Never {
     FileHandle.standardError.write(Data(("usage: carrier-bench render COUNT ACCOUNT CONFIG MESSAGE | smtp COUNT CONNECTIONS PORT MESSAGE"
-                                         + " | latency COUNT IN_FLIGHT URL MESSAGE | router COUNT DIRECTORY MESSAGE x\n").utf8))
+                                         + " | latency COUNT IN_FLIGHT URL MESSAGE | router COUNT DIRECTORY MESSAGE x | claim COUNT WORKERS URL MESSAGE\n").utf8))
     exit(2)
 }
 guard arguments.count == 6, let count = Int(arguments[2]) else { usage() }
@@ -37,7 +42,7 @@ func sendAll(_ count: Int, workers: Int, mailer: Mailer, message: Message) async
     }
 }
 
-func rate(_ label: String, _ count: Int, _ seconds: Double, _ unit: String = "messages") {
+@Sendable func rate(_ label: String, _ count: Int, _ seconds: Double, _ unit: String = "messages") {
     print(String(format: "%@ %d %@ in %.3f s = %.0f %@/s (%.2f µs each)", label, count, unit, seconds, Double(count) / seconds,
                  unit, seconds / Double(count) * 1e6))
 }
@@ -111,6 +116,45 @@ case "router":
     }
     print(String(format: "the route adds %.2f µs per message; the write-ahead spool adds %.2f µs more",
                  (results[1].1 - results[0].1) / Double(count) * 1e6, (results[2].1 - results[1].1) / Double(count) * 1e6))
+case "claim":
+    guard let workers = Int(arguments[3]) else { usage() }
+    let message = try Message.parse(String(contentsOfFile: arguments[5], encoding: .utf8))
+    let settings = StoreSettings(url: try PostgresURL(arguments[4]), connections: workers + 2, node: "bench")
+    let store = try PostgresStore(settings: settings, logger: quiet)
+    try await store.withRunning { store in
+        try await store.migrate()
+        let queue = PostgresQueue(store: store)
+        let random = RandomSource()
+        let enqueueStart = Date()
+        for first in stride(from: 0, to: count, by: 1_000) {
+            let records = (first..<min(count, first + 1_000)).map { n -> QueuedMessage in
+                var copy = message
+                copy.messageID = "bench-\(n)@example.com"
+                return QueuedMessage(id: QueueIDs.make(now: 1_000 + Double(n) / 1e6, random: random), client: "bench", intake: "http",
+                                     route: nil, created: 1_000 + Double(n) / 1e6, message: copy)
+            }
+            try await queue.enqueue(batch: records)
+        }
+        rate("enqueue (batches of 1,000):", count, Date().timeIntervalSince(enqueueStart))
+        let start = Date()
+        let claimed = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<workers {
+                group.addTask {
+                    var done = 0
+                    while let record = try await queue.claimDue(now: 2_000, limit: 1).first {
+                        var sent = record
+                        sent.status = .sent
+                        sent.providerIDs = [record.message.messageID ?? record.id]
+                        try await queue.update(sent)
+                        done += 1
+                    }
+                    return done
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        rate("claim → mark sent (\(workers) workers):", claimed, Date().timeIntervalSince(start), "cycles")
+    }
 default:
     usage()
 }

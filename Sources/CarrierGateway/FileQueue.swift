@@ -125,7 +125,7 @@ public final class FileQueue: MessageQueue {
         guard var record = try read(id) else { return nil }
         // Claimed for sending in the meantime: too late.
         let cancellable = index.withLock { index -> Bool in
-            guard var entry = index.entries[id], entry.isWaiting else { return false }
+            guard var entry = index.entries[id], entry.isWaiting || entry.status == .unknown else { return false }
             entry.status = .cancelled
             index.set(id, entry)
             return true

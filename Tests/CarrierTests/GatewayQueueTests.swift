@@ -143,7 +143,7 @@ struct GatewayQueueTests {
         }
     }
 
-    @Test("A restarted gateway finds its queue: what was left sending is due again, what was sent stays sent")
+    @Test("A restarted gateway finds its queue: what was queued is sent, what was left sending is 'unknown' (its provider keeps no idempotency key), what was sent stays sent")
     func restart() async throws {
         let server = try CaptureServer()
         defer { server.stop() }
@@ -152,29 +152,33 @@ struct GatewayQueueTests {
         try await server.script(["*": [Self.ok]])
         let clock = ManualClock(now: WallTime(secondsSince1970: 1_800_000_000))
         let queue = try FileQueue(directory: folder.path + "/queue")
-        var stuck = QueuedMessage(id: QueueIDs.make(now: clock.seconds, random: RandomSource(seed: 1)), client: "shop", intake: "smtp",
-                                  route: nil, created: clock.seconds, message: Self.message)
-        stuck.status = .sending  // as a gateway killed mid-send leaves it
-        try await queue.enqueue(stuck)
-        var done = QueuedMessage(id: QueueIDs.make(now: clock.seconds, random: RandomSource(seed: 2)), client: "shop", intake: "http",
-                                 route: nil, created: clock.seconds, message: Self.message)
-        done.status = .sent
-        try await queue.enqueue(done)
+        func record(_ seed: UInt64, _ status: QueuedMessage.Status) -> QueuedMessage {
+            var record = QueuedMessage(id: QueueIDs.make(now: clock.seconds, random: RandomSource(seed: seed)), client: "shop", intake: "smtp",
+                                       route: nil, created: clock.seconds, message: Self.message)
+            record.status = status
+            return record
+        }
+        let stuck = record(1, .sending)  // as a gateway killed mid-send leaves it: the provider may have it
+        let done = record(2, .sent), waiting = record(3, .queued)
+        try await queue.enqueue(batch: [stuck, done, waiting])
 
         let gateway = try Self.gateway(server, folder: folder, clock: clock)
         let running = Task { try await gateway.run() }
         defer { running.cancel() }
-        try await Self.status(gateway, stuck.id, is: .sent)
+        try await Self.status(gateway, waiting.id, is: .sent)
+        try await Self.status(gateway, stuck.id, is: .unknown)
         let shop = try #require(gateway.client(apiKey: "key-shop"))
-        #expect(try await gateway.status(stuck.id, client: shop)?.attempts.count == 1)
+        #expect(try await gateway.status(stuck.id, client: shop)?.lastError?.contains("--resend-unknown") == true)
         #expect(try await gateway.status(done.id, client: shop)?.status == .sent)
-        #expect(try await server.requests().count == 1, "only the interrupted message was sent")
+        #expect(try await server.requests().count == 1, "only the message never tried was sent; the interrupted one is not sent twice")
 
         // Final records go after serve.queue.keep (7 days); what is not final stays.
         #expect(await queue.purge(finalAcceptedBefore: clock.seconds - 7 * 86_400) == 0)
         let reopened = try FileQueue(directory: folder.path + "/queue")
         #expect(await reopened.purge(finalAcceptedBefore: clock.seconds + 1) == 2)
         #expect(try await reopened.record(done.id) == nil)
-        #expect(await reopened.depth().count == 0)
+        #expect(await reopened.depth().count == 1, "the unknown one waits for an operator")
+        // An operator cancels it.
+        #expect(try await reopened.cancel(stuck.id, now: clock.seconds)?.status == .cancelled)
     }
 }

@@ -152,7 +152,7 @@ public struct GatewayHTTP: Sendable {
         do {
             guard let record = try await gateway.cancel(id, client: client) else { return Self.notFound(id) }
             guard record.status == .cancelled else {
-                return Self.json(.conflict, ["error": .string("message \(id) is \(record.status.rawValue); only a queued or deferred message can be cancelled"),
+                return Self.json(.conflict, ["error": .string("message \(id) is \(record.status.rawValue); only a queued, deferred or unknown message can be cancelled"),
                                              "id": .string(id), "status": .string(record.status.rawValue)])
             }
             return Self.json(.ok, record.value(includingMessage: false).objectValue!)

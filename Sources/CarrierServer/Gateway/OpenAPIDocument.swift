@@ -123,7 +123,7 @@ enum OpenAPIDocument {
       },
       "AddressField": {"oneOf": [{"type": "string"}, {"type": "object", "required": ["email"], "properties": {"email": {"type": "string"}, "name": {"type": "string"}}}]},
       "AddressList": {"oneOf": [{"$ref": "#/components/schemas/AddressField"}, {"type": "array", "items": {"$ref": "#/components/schemas/AddressField"}}]},
-      "Status": {"type": "string", "enum": ["queued", "sending", "sent", "deferred", "failed", "expired", "cancelled"]},
+      "Status": {"type": "string", "enum": ["queued", "sending", "sent", "deferred", "failed", "expired", "cancelled", "unknown"]},
       "Accepted": {
         "type": "object",
         "required": ["id", "status", "message_id"],
