@@ -3,6 +3,7 @@
  * connections. Since every answer waits the same time, due answers form a FIFO queue.
  *
  *   cc -O2 -o sink bench/sink.c && ./sink PORT DELAY_MS [batch]     (prints READY when listening)
+ * SIGUSR1 prints `REQUESTS n`: the requests taken so far (bench/store.sh counts duplicates with it).
  * With `batch`, every answer is instead a JSON list of 1000 Postmark-style results (ErrorCode 0),
  * enough for any batch of up to 1000 messages.
  */
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -71,7 +73,12 @@ static int take_request(struct conn *c) {
     return 1;
 }
 
+static volatile sig_atomic_t report = 0;
+static void on_usr1(int signal) { (void)signal; report = 1; }
+
 int main(int argc, char **argv) {
+    long requests = 0;
+    signal(SIGUSR1, on_usr1);
     if (argc < 3) { fprintf(stderr, "usage: sink PORT DELAY_MS [batch]\n"); return 2; }
     if (argc > 3 && strcmp(argv[3], "batch") == 0) make_batch_answer();
     double delay = atof(argv[2]) / 1000.0;
@@ -87,6 +94,7 @@ int main(int argc, char **argv) {
         int timeout = -1;
         if (qhead < qtail) { double wait = queue[qhead].at - now(); timeout = wait <= 0 ? 0 : (int)(wait * 1000) + 1; }
         int n = epoll_wait(ep, events, 1024, timeout);
+        if (report) { printf("REQUESTS %ld\n", requests); fflush(stdout); report = 0; }
         for (int i = 0; i < n; i++) {
             int fd = events[i].data.fd;
             if (fd == ls) {
@@ -108,7 +116,7 @@ int main(int argc, char **argv) {
                 if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) { epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL); close(fd); c->len = 0; }
                 break;
             }
-            while (take_request(c)) push(fd, now() + delay);
+            while (take_request(c)) { push(fd, now() + delay); requests++; }
         }
         double t = now();
         while (qhead < qtail && queue[qhead].at <= t) {

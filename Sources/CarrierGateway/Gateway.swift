@@ -218,7 +218,12 @@ public final class Gateway: Service, Sendable {
             }
             timer?.cancel()
             var next = await queue.nextDue()
-            if let poll = queue.pollInterval { next = min(next ?? .infinity, clock.seconds + poll) }
+            if let poll = queue.pollInterval {
+                // A shared queue: other nodes change it, and a lease that ran out (a due time
+                // already past) is taken at the next look for abandoned messages.
+                let look = lookedForAbandoned + poll
+                if let due = next, due > clock.seconds { next = min(due, look) } else { next = look }
+            }
             if let next, next > clock.seconds {
                 let clock = self.clock, wake = self.wake
                 timer = Task { if (try? await clock.sleep(until: WallTime(secondsSince1970: next), tolerance: nil)) != nil { wake.yield() } }

@@ -168,4 +168,31 @@ struct PostgresStoreTests {
             #expect(count("capped") == 4 && refused == 2, "a limit of 4 an hour holds across the three: \(count("capped")) sent, \(refused) refused")
         }
     }
+
+    @Test("sslmode=verify-full with the server's CA connects over TLS; another CA, or require against a server without TLS, is refused")
+    func tls() async throws {
+        let server = try PostgresServer(tls: true)
+        defer { server.stop() }
+        let plain = try PostgresServer()
+        defer { plain.stop() }
+        let other = try TemporaryFolder()
+        defer { other.remove() }
+        _ = try run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", other.path + "/k.pem", "-out", other.path + "/ca.pem",
+                                         "-days", "1", "-subj", "/CN=127.0.0.1"])
+        func store(_ url: String) throws -> PostgresStore {
+            var settings = StoreSettings(url: try PostgresURL(url), connections: 2, node: "tls")
+            settings.timeout = 2
+            return try PostgresStore(settings: settings, logger: .silent)
+        }
+        let trusted = try store("postgres://carrier@127.0.0.1:\(server.port)/postgres?sslmode=verify-full&sslrootcert=\(server.certificate)")
+        try await trusted.withRunning { store in
+            #expect(try await store.migrate() == [1])
+            let encrypted = try server.psql("SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE s.ssl AND a.usename = 'carrier'")
+            #expect((Int(encrypted.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) >= 1, "the store's connection uses TLS")
+        }
+        let wrongCA = try store("postgres://carrier@127.0.0.1:\(server.port)/postgres?sslmode=verify-full&sslrootcert=\(other.path)/ca.pem")
+        await #expect(throws: StorageError.self) { try await wrongCA.withRunning { store in try await store.schemaVersion() } }
+        let noTLS = try store("postgres://carrier@127.0.0.1:\(plain.port)/postgres?sslmode=require")
+        await #expect(throws: StorageError.self) { try await noTLS.withRunning { store in try await store.schemaVersion() } }
+    }
 }

@@ -1,4 +1,6 @@
 import Carrier
+import CarrierGateway
+import CarrierPostgres
 import Foundation
 import Testing
 
@@ -82,5 +84,37 @@ struct ServePostgresTests {
         let counts = try carrier(["db", "status", "--config", second + "/carrier.yaml"])
         #expect(counts.stdout.contains("sent 2"), "\(counts.stdout)")
         #expect(!(a.stderr + b.stderr).contains("s3cret"))
+    }
+
+    @Test("carrier queue retry: an unknown message is sent again only with --resend-unknown; a missing id exits 1")
+    func operatorRetry() async throws {
+        let database = try PostgresServer()
+        defer { database.stop() }
+        let capture = try CaptureServer()
+        defer { capture.stop() }
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let node = try Self.node(folder.path, "a", database: database, capture: capture)
+        let config = node + "/carrier.yaml"
+        #expect(try carrier(["db", "migrate", "--config", config]).status == 0)
+        let record = QueueContractTests.record(1, created: Date().timeIntervalSince1970)
+        try await withPostgresStores(database, count: 1) { stores in
+            let queue = PostgresQueue(store: stores[0])
+            try await queue.enqueue(record)
+            var unknown = try #require(try await queue.claimDue(now: Date().timeIntervalSince1970, limit: 1).first)
+            unknown.status = .unknown
+            try await queue.update(unknown)
+        }
+        let refused = try carrier(["queue", "retry", "--config", config, record.id])
+        #expect(refused.status == 1 && refused.stdout.contains("--resend-unknown"), "\(refused.stdout)")
+        let missing = try carrier(["queue", "retry", "--config", config, "01MCC5RM0016Q4G4JX73VXRJ5M"])
+        #expect(missing.status == 1 && missing.stdout.contains("no such message"), "\(missing.stdout)")
+        let resent = try carrier(["queue", "retry", "--resend-unknown", "--config", config, record.id])
+        #expect(resent.status == 0 && resent.stdout.contains("due now"), "\(resent.stdout)\(resent.stderr)")
+        try await capture.script(["*": [Answer.json(200, .object(["success": true, "message_ids": ["mt-1"]]))]])
+        let gateway = try GatewayProcess(folder: node)
+        defer { gateway.stop() }
+        try await poll("sent after the operator's retry") { try await capture.requests().count == 1 }
+        try await poll("its status sent") { try database.psql("SELECT status FROM carrier_messages").trimmingCharacters(in: .whitespacesAndNewlines) == "sent" }
     }
 }

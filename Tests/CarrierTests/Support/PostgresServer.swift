@@ -22,15 +22,28 @@ final class PostgresServer: @unchecked Sendable {
 
     private static let template = Mutex<String?>(nil)
 
-    init() throws {
+    /// Its certificate (`tls`): self-signed for 127.0.0.1, so it is also the CA a client trusts.
+    var certificate: String { folder + "/server.crt" }
+    private let options: String
+
+    /// - Parameter tls: serve TLS with a certificate made now with `openssl` (``certificate``).
+    init(tls: Bool = false) throws {
         guard let binaries = Self.binaries else { throw TestFailure("PostgreSQL is not installed (apt-get install postgresql)") }
         let template = try Self.makeTemplate(binaries)
         folder = try temporaryDirectory()
         try Self.run("/bin/cp", ["-a", template, folder + "/data"])
+        var options = "-c listen_addresses=127.0.0.1"
+        if tls {
+            try Self.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", folder + "/server.key", "-out", folder + "/server.crt",
+                                              "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+            chmod(folder + "/server.key", 0o600)
+            options += " -c ssl=on -c ssl_cert_file=\(folder)/server.crt -c ssl_key_file=\(folder)/server.key"
+        }
+        self.options = options
         try Self.own(folder)
+        chmod(folder, 0o755)  // the certificate is read by the client too
         port = try freePort()
-        try Self.run(binaries + "/pg_ctl", ["-D", folder + "/data", "-l", folder + "/log", "-w", "-t", "30", "-o",
-                                            "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1", "start"], asPostgres: true)
+        try start()
     }
 
     /// Stops the server at once (no checkpoint) and removes its folder.
@@ -51,14 +64,14 @@ final class PostgresServer: @unchecked Sendable {
     /// Starts a paused server again on the same port.
     func start() throws {
         try Self.run(Self.binaries! + "/pg_ctl", ["-D", folder + "/data", "-l", folder + "/log", "-w", "-t", "30", "-o",
-                                                  "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1", "start"], asPostgres: true)
+                                                  "-p \(port) -k \(folder) \(options)", "start"], asPostgres: true)
     }
 
     /// `psql` on this server; its output.
     @discardableResult
     func psql(_ sql: String) throws -> String {
-        try Self.run(Self.binaries! + "/psql", ["-X", "-q", "-A", "-t", "-h", "127.0.0.1", "-p", "\(port)", "-U", "carrier", "-d", "postgres",
-                                                "-v", "ON_ERROR_STOP=1", "-c", sql])
+        try Self.run(Self.binaries! + "/psql", ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql,
+                                                "host=127.0.0.1 port=\(port) user=carrier dbname=postgres sslmode=disable"])
     }
 
     /// `initdb` once per machine (user `carrier` trusted on loopback, no fsync while it is made),
