@@ -41,7 +41,9 @@ actor RateLimiter {
     static func step(_ buckets: inout [Bucket], count: Double, now: Double) -> Decision {
         for i in buckets.indices {
             buckets[i].tokens = min(buckets[i].capacity, buckets[i].tokens + max(0, now - buckets[i].updated) * buckets[i].perSecond)
-            buckets[i].updated = now
+            // Never back in time: a process that read its clock before waiting for a shared
+            // bucket would otherwise refill the same interval twice.
+            buckets[i].updated = max(buckets[i].updated, now)
         }
         var wait = 0.0
         for bucket in buckets where bucket.tokens < count {
