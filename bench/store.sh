@@ -66,8 +66,8 @@ SQL
 SQL "DELETE FROM carrier_provider_ids" >/dev/null
 "$PGBIN/pgbench" -M extended -n -h 127.0.0.1 -p "$PG" -U carrier -c 8 -j 2 -t $((N / 8)) -f "$WORK/claim.sql" postgres 2>&1 \
   | grep -E "^tps|error" | sed 's/^/pgbench, the same two statements: /'
-fi
 SQL "TRUNCATE carrier_messages CASCADE" >/dev/null
+fi
 
 # The sink, and N-node gateways on the store.
 cc -O2 -o "$WORK/sink" bench/sink.c
