@@ -217,13 +217,11 @@ public final class Gateway: Service, Sendable {
                 if due.count == room { continue }
             }
             timer?.cancel()
-            var next = await queue.nextDue()
-            if let poll = queue.pollInterval {
-                // A shared queue: other nodes change it, and a lease that ran out (a due time
-                // already past) is taken at the next look for abandoned messages.
-                let look = lookedForAbandoned + poll
-                if let due = next, due > clock.seconds { next = min(due, look) } else { next = look }
-            }
+            // A shared queue is looked at again every `pollInterval` (other nodes change it; a
+            // lease that ran out is taken then) and on every NOTIFY: no query for the next due
+            // time after each send. A queue of this process's own knows its next due time.
+            let next: Double?
+            if let poll = queue.pollInterval { next = max(lookedForAbandoned + poll, clock.seconds + 0.1) } else { next = await queue.nextDue() }
             if let next, next > clock.seconds {
                 let clock = self.clock, wake = self.wake
                 timer = Task { if (try? await clock.sleep(until: WallTime(secondsSince1970: next), tolerance: nil)) != nil { wake.yield() } }
