@@ -77,8 +77,8 @@ struct ServePostgresTests {
             again = try Self.post(a)
             return again.status == 202
         }
-        let second_id = try #require(try JSONParser.parse(Array(again.body.utf8))["id"].stringValue)
-        try await poll("the second message sent") { try Self.status(b, second_id) == "sent" }
+        let secondID = try #require(try JSONParser.parse(Array(again.body.utf8))["id"].stringValue)
+        try await poll("the second message sent") { try Self.status(b, secondID) == "sent" }
         let sends = try await capture.requests().filter { $0.method == "POST" }
         #expect(sends.count == 2, "each accepted message sent once by one of the nodes: \(sends.count)")
         let counts = try carrier(["db", "status", "--config", second + "/carrier.yaml"])
