@@ -43,7 +43,9 @@ func withQueue(_ store: QueueStore, _ body: @Sendable (QueueUnderTest) async thr
 /// `count` stores on one server, as `count` nodes (each its own pool and node name), running while `body` runs.
 func withPostgresStores(_ server: PostgresServer, count: Int, lease: Double = 60, _ body: @Sendable ([PostgresStore]) async throws -> Void) async throws {
     let stores = try (0..<count).map { index in
-        try PostgresStore(settings: StoreSettings(url: try PostgresURL(server.url), lease: lease, connections: 4, node: "node-\(index)"), logger: .silent)
+        var settings = StoreSettings(url: try PostgresURL(server.url), lease: lease, connections: 4, node: "node-\(index)")
+        settings.timeout = 30  // the whole suite on two cores can hold a statement past the default 5 s
+        return try PostgresStore(settings: settings, logger: .silent)
     }
     try await withThrowingTaskGroup(of: Void.self) { group in
         for store in stores { group.addTask { await store.run() } }

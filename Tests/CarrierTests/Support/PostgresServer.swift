@@ -42,7 +42,7 @@ final class PostgresServer: @unchecked Sendable {
         self.options = options
         try Self.own(folder)
         chmod(folder, 0o755)  // the certificate is read by the client too
-        port = try freePort()
+        port = closedPort()
         try start()
     }
 
@@ -132,20 +132,4 @@ final class PostgresServer: @unchecked Sendable {
         }
         return String(decoding: out, as: UTF8.self)
     }
-}
-
-/// A TCP port nothing listens on now, on 127.0.0.1 (the kernel's choice).
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw TestFailure("no socket") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    guard bound == 0 else { throw TestFailure("cannot bind a port") }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
