@@ -69,7 +69,7 @@ extension Mailer {
     ///
     /// - Throws: before anything is sent, when the template reads a field the recipients lack.
     /// - Parameter batching: send through the account's batch endpoint when it has one.
-    public func bulk(_ template: BulkTemplate, recipients reader: RecipientReader, journal: BulkJournal?, route: String? = nil,
+    public func bulk(_ template: BulkTemplate, recipients reader: RecipientReader, journal: (any BulkJournalStore)?, route: String? = nil,
                      account: String? = nil, inFlight: Int = 64, resendUnknown: Bool = false, dryRun: Bool = false, batching: Bool = true,
                      total: Int? = nil, progress: @escaping @Sendable (BulkProgress) -> Void = { _ in }) async throws(CarrierError) -> BulkSummary {
         let rows = reader.makeIterator()
@@ -88,7 +88,7 @@ extension Mailer {
     /// The same over recipients that arrive asynchronously (a database cursor, a queue): `fields`
     /// names what each recipient carries, for the template check before anything is sent. An error
     /// thrown by the sequence ends the run and is reported as a row that could not be read.
-    public func bulk<Recipients: AsyncSequence>(_ template: BulkTemplate, recipients: Recipients, fields: [String], journal: BulkJournal?,
+    public func bulk<Recipients: AsyncSequence>(_ template: BulkTemplate, recipients: Recipients, fields: [String], journal: (any BulkJournalStore)?,
                                                 route: String? = nil, account: String? = nil, inFlight: Int = 64, resendUnknown: Bool = false,
                                                 dryRun: Bool = false, batching: Bool = true, total: Int? = nil,
                                                 progress: @escaping @Sendable (BulkProgress) -> Void = { _ in }) async throws(CarrierError) -> BulkSummary
@@ -109,20 +109,20 @@ extension Mailer {
     }
 
     private func bulk(_ template: BulkTemplate, fields: [String], next: () async -> Result<BulkRecipient, BulkRowError>?,
-                      journal: BulkJournal?, route: String?, account: String?, inFlight: Int, resendUnknown: Bool, dryRun: Bool,
+                      journal: (any BulkJournalStore)?, route: String?, account: String?, inFlight: Int, resendUnknown: Bool, dryRun: Bool,
                       batching: Bool, total: Int?, progress: @escaping @Sendable (BulkProgress) -> Void) async throws(CarrierError) -> BulkSummary {
         let started = Date()
         try template.check(columns: fields)
-        let history = journal.map { BulkJournal.history(at: $0.path) } ?? BulkJournal.History()
+        let history = await journal?.history() ?? BulkJournal.History()
         let plan = try resolveRoute(route, account: account)
         // A journal belongs to one run: this message through this route or account.
         let run = template.fingerprint + "|" + (account.map { "account:" + $0 } ?? plan.name)
         if let journal, !dryRun {
             if let earlier = history.run, earlier != run {
-                throw .configuration(ConfigurationError("the journal \(journal.path) belongs to another run (another message, route or account)",
+                throw .configuration(ConfigurationError("the journal \(journal.name) belongs to another run (another message, route or account)",
                                                         hint: "give this run its own journal with --journal FILE"))
             }
-            if history.run == nil { journal.record(["run": .string(run)]) }
+            if history.run == nil { await journal.record(["run": .string(run)]) }
         }
         var summary = BulkSummary()
         summary.dryRun = dryRun
@@ -147,7 +147,7 @@ extension Mailer {
             return nil
         }
         let renderAccount = account ?? plan.members.first?.name ?? ""
-        func settle(_ recipient: BulkRecipient, _ outcome: BulkOutcome) {
+        func settle(_ recipient: BulkRecipient, _ outcome: BulkOutcome) async {
             var entry: OrderedObject = ["line": .int(recipient.line), "email": .string(recipient.address.email)]
             switch outcome {
             case .sent(let via, let ids), .partial(let via, let ids):
@@ -168,7 +168,7 @@ extension Mailer {
                 entry["error"] = .string(error)
                 if let spoolPath { entry["spool_path"] = .string(spoolPath) }
             }
-            if !dryRun { journal?.record(entry) }
+            if !dryRun { await journal?.record(entry) }
             progress(BulkProgress(done: summary.sent + summary.partial + summary.failedCount + summary.alreadyDone + summary.unknown.count
                                     + summary.badRows.count, total: total, failed: summary.failed,
                                   elapsed: Date().timeIntervalSince(started)))
@@ -186,17 +186,17 @@ extension Mailer {
                 await self.bulkBatch(chunk, template: template, journal: journal, route: plan, run: run,
                                      singlesInFlight: max(1, inFlight / max(1, min(inFlight, 8))))
             } report: { _, results in
-                for (recipient, outcome) in results { settle(recipient, outcome) }
+                for (recipient, outcome) in results { await settle(recipient, outcome) }
             }
         } else {
             await InOrderWindow.run(next: nextToSend, inFlight: inFlight) { recipient -> (BulkRecipient, BulkOutcome) in
                 (recipient, await self.bulkSend(recipient, template: template, journal: journal, route: route, account: account,
                                                  dryRun: dryRun, renderAccount: renderAccount, run: run))
             } report: { _, result in
-                settle(result.0, result.1)
+                await settle(result.0, result.1)
             }
         }
-        journal?.flush()
+        await journal?.flush()
         summary.seconds = Date().timeIntervalSince(started)
         return summary
     }
@@ -205,7 +205,7 @@ extension Mailer {
     ///
     /// Messages the answer refused for a passing reason (`retry`, `rate_limited`) are sent again in
     /// one batch as the route's retry policy says (its backoff, or the provider's Retry-After).
-    private func bulkBatch(_ chunk: [BulkRecipient], template: BulkTemplate, journal: BulkJournal?,
+    private func bulkBatch(_ chunk: [BulkRecipient], template: BulkTemplate, journal: (any BulkJournalStore)?,
                            route: Route, run: String, singlesInFlight: Int) async -> [(BulkRecipient, BulkOutcome)] {
         if let failure = journal?.writeFailure { return chunk.map { ($0, .failed(.journal, failure)) } }
         var outcomes: [Int: BulkOutcome] = [:]
@@ -217,7 +217,7 @@ extension Mailer {
             } catch { outcomes[i] = .failed(.input, error.description) }
         }
         for (i, _) in messages {
-            journal?.record(["line": .int(chunk[i].line), "email": .string(chunk[i].address.email), "state": .string(BulkJournal.State.started.rawValue)])
+            await journal?.record(["line": .int(chunk[i].line), "email": .string(chunk[i].address.email), "state": .string(BulkJournal.State.started.rawValue)])
         }
         runtime.sends.enter()
         let deliveries = await router.deliver(batch: messages.map(\.1), route: route)
@@ -263,7 +263,7 @@ extension Mailer {
     }
 
     /// Builds, journals and sends one recipient's message (or only renders it, for a dry run).
-    private func bulkSend(_ recipient: BulkRecipient, template: BulkTemplate, journal: BulkJournal?, route: String?, account: String?,
+    private func bulkSend(_ recipient: BulkRecipient, template: BulkTemplate, journal: (any BulkJournalStore)?, route: String?, account: String?,
                           dryRun: Bool, renderAccount: String, run: String) async -> BulkOutcome {
         if let failure = journal?.writeFailure { return .failed(.journal, failure) }  // no send without its record
         let message: Message
@@ -272,7 +272,7 @@ extension Mailer {
             do { _ = try render(message, account: renderAccount) } catch { return .failed(.input, error.description) }
             return .sent(nil, [])
         }
-        journal?.record(["line": .int(recipient.line), "email": .string(recipient.address.email), "state": .string(BulkJournal.State.started.rawValue)])
+        await journal?.record(["line": .int(recipient.line), "email": .string(recipient.address.email), "state": .string(BulkJournal.State.started.rawValue)])
         do {
             return Self.outcome(of: try await send(message, route: route, account: account))
         } catch {

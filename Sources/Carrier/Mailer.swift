@@ -25,14 +25,17 @@ public struct Mailer: Sendable {
     let dispatcher: Dispatcher
     let router: Router
     let logger: Logger
+    /// Where messages no account took are kept: the given store, else `spool:`'s folder, else nowhere.
+    let spool: (any SpoolStore)?
 
     /// - Parameters:
     ///   - configuration: accounts, routes and spool (``Configuration/load(path:environment:)``).
     ///   - registry: the provider definitions; default: the configuration's folders, then the built-ins.
     ///   - runtime: the engine, caches, state, clock and random source it sends with; default its own.
     ///   - logger: one line per attempt at `info`, secrets redacted.
+    ///   - spool: where unsent messages are kept (a database's, with `store:`); default `spool:`'s folder.
     public init(configuration: Configuration, registry: ProviderRegistry? = nil, runtime: CarrierRuntime = CarrierRuntime(),
-                logger: Logger = Logger(label: "carrier")) {
+                logger: Logger = Logger(label: "carrier"), spool: (any SpoolStore)? = nil) {
         let registry = registry ?? .standard(extraDirectories: configuration.providerDirectories)
         for warning in registry.warnings { logger.warning("\(warning)") }
         self.configuration = configuration
@@ -41,12 +44,11 @@ public struct Mailer: Sendable {
         self.dispatcher = Dispatcher(configuration: configuration, registry: registry, runtime: runtime)
         self.router = Router(dispatcher: dispatcher, logger: logger)
         self.logger = logger
+        self.spool = spool ?? configuration.spoolDirectory.map(Spool.init(directory:))
     }
 
     private var outbox: Outbox? {
-        configuration.spoolDirectory.map {
-            Outbox(spool: Spool(directory: $0), writeAhead: configuration.spoolWriteAhead, clock: runtime.clock, logger: logger)
-        }
+        spool.map { Outbox(spool: $0, writeAhead: configuration.spoolWriteAhead, clock: runtime.clock, logger: logger) }
     }
 
     /// Sends a message through a route (or one account).
@@ -76,10 +78,10 @@ public struct Mailer: Sendable {
         defer { runtime.sends.leave() }
         var prepared = message
         if prepared.messageID == nil { prepared.messageID = MessageIDs.make(domain: message.from.domain) }
-        let started = try outbox?.begin(prepared, route: spoolRoute, queued: queued)
-        defer { started?.lock?.release(removeFile: true) }
+        let started = try await outbox?.begin(prepared, route: spoolRoute, queued: queued)
         var receipt = await router.deliver(prepared, route: plan)
-        if let outbox, let started { outbox.finish(started, receipt: &receipt) }
+        if let outbox, let started { await outbox.finish(started, receipt: &receipt) }
+        await started?.lock?.release()
         if receipt.status == .sent || receipt.status == .partial { return receipt }
         throw .notSent(receipt)
     }
@@ -100,7 +102,7 @@ public struct Mailer: Sendable {
         try Self.refuseDuplicateIDs(prepared)
         for message in prepared { try Self.check(message) }
         _ = try resolveRoute(route, account: account)  // a wrong route name queues nothing
-        let queued = try outbox?.queue(prepared, route: route) ?? prepared.map { _ in nil }
+        let queued = try await outbox?.queue(prepared, route: route) ?? prepared.map { _ in nil }
         var results: [Result<Receipt, CarrierError>] = []
         results.reserveCapacity(prepared.count)
         await InOrderWindow.run(Array(zip(prepared, queued)), inFlight: inFlight) { item in
@@ -195,7 +197,7 @@ public struct Mailer: Sendable {
                 return await router.deliver(entry.message, route: route)
             }
         } catch {
-            throw .storage(StorageError("the spool", path: outbox.spool.directory, reason: error.description,
+            throw .storage(StorageError("the spool", path: outbox.spool.location, reason: error.description,
                                         hint: "nothing was sent; fix the folder and retry"))
         }
     }

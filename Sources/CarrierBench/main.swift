@@ -151,7 +151,9 @@ case "claim":
                     return done
                 }
             }
-            return try await group.reduce(0, +)
+            var total = 0
+            for try await done in group { total += done }
+            return total
         }
         rate("claim → mark sent (\(workers) workers):", claimed, Date().timeIntervalSince(start), "cycles")
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Carrier
+import CarrierPostgres
 import Foundation
 import Synchronization
 
@@ -19,7 +20,8 @@ struct BulkCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
     @Option(help: "Send through this route (default: $CARRIER_ROUTE, else the route named default).") var route: String?
     @Option(help: "Send through this account only.") var account: String?
-    @Option(help: "The journal (default: RECIPIENTS.journal.ndjson beside the list).") var journal: String?
+    @Option(help: "The journal (default: RECIPIENTS.journal.ndjson beside the list; with store:, the list's absolute path names it in the database).")
+    var journal: String?
     @Option(help: "Messages in flight at once (each account's concurrency bounds its share).") var inFlight = 64
     @Flag(help: "Print the summary as JSON.") var json = false
     @Flag(help: "Build and render every message and check every row; send nothing.") var dryRun = false
@@ -30,16 +32,25 @@ struct BulkCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        let mailer = ConfigOptions.mailer(for: configuration, logger: .quiet)
+        try await CommandStore.run(configuration) { store in
+            try await send(CommandStore.mailer(for: configuration, store: store, logger: .quiet), configuration: configuration, store: store)
+        }
+    }
+
+    private func send(_ mailer: Mailer, configuration: Configuration, store: PostgresStore?) async throws {
         var template: BulkTemplate
         do { template = try BulkTemplate.load(path: message) } catch { throw Failure(error).exitCode }
         template.attachmentFolders = configuration.attachmentFolders
         let reader: RecipientReader
         do { reader = try RecipientReader(path: recipients) } catch { throw Failure(message: "carrier: \(recipients): \(error)", code: 2).exitCode }
-        let journalPath = journal ?? (recipients == "-" ? nil : recipients + ".journal.ndjson")
-        var journalFile: BulkJournal?
+        // In a database, the list's absolute path names the journal unless --journal does.
+        let journalPath = journal ?? (recipients == "-" ? nil : store == nil ? recipients + ".journal.ndjson" : Self.absolute(recipients))
+        var journalFile: (any BulkJournalStore)?
         if !dryRun, let journalPath {
-            do { journalFile = try BulkJournal(path: journalPath) } catch { throw Failure(error).exitCode }
+            do {
+                if let store { journalFile = try await PostgresJournal.open(name: journalPath, store: store) }
+                else { journalFile = try BulkJournal(path: journalPath) }
+            } catch { throw Failure(error).exitCode }
         }
         let total = recipients == "-" ? nil : Self.countRows(recipients, csv: reader.format == .csv)
         let meter = ProgressMeter(terminal: isatty(2) == 1)
@@ -84,6 +95,11 @@ struct BulkCommand: AsyncParsableCommand {
 
     /// Lines in the file, less the header: the total for progress and the ETA (approximate when
     /// quoted CSV fields span lines).
+    /// A path made absolute against the current folder.
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
     static func countRows(_ path: String, csv: Bool) -> Int? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Carrier
+import CarrierPostgres
 import CarrierServer
 import Foundation
 
@@ -24,7 +25,7 @@ struct EventsCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
         @Option(help: ArgumentHelp("Where to listen (port 0 picks a free one, printed on stderr).", valueName: "host:port"))
         var listen: String
-        @Option(help: ArgumentHelp("The NDJSON file events are appended to, or - for standard output.", valueName: "file"))
+        @Option(help: ArgumentHelp("The NDJSON file events are appended to, or - for standard output (with store:, the database's table instead).", valueName: "file"))
         var output: String = "events.ndjson"
         @Option(name: .customLong("max-body"), help: ArgumentHelp("The largest body taken, in bytes.", valueName: "bytes"))
         var maxBody: Int = 1 << 20
@@ -39,12 +40,22 @@ struct EventsCommand: AsyncParsableCommand {
                 throw Failure(message: "carrier: --listen '\(listen)' is not HOST:PORT (such as 127.0.0.1:8025)", code: 2).exitCode
             }
             let host = String(listen[..<colon])
-            let receiver = WebhookReceiver(configuration: try options.load(), registry: try options.registry())
-            let log: EventLog
-            do { log = try EventLog(path: output) } catch { throw Failure(message: "carrier: \(error)", code: 2).exitCode }
             guard idleTimeout > 0, maxConnections > 0 else {
                 throw Failure(message: "carrier: --idle-timeout and --max-connections must be above 0", code: 2).exitCode
             }
+            let configuration = try options.load()
+            let receiver = WebhookReceiver(configuration: configuration, registry: ConfigOptions.registry(for: configuration))
+            // With store:, events go to the database's carrier_events (shared with every node); else to --output.
+            try await CommandStore.run(configuration) { store in
+                let log: any EventStore
+                if let store { log = PostgresEventLog(store: store) } else {
+                    do { log = try EventLog(path: output) } catch { throw Failure(message: "carrier: \(error)", code: 2).exitCode }
+                }
+                try await serve(receiver: receiver, log: log, host: host, port: port)
+            }
+        }
+
+        private func serve(receiver: WebhookReceiver, log: any EventStore, host: String, port: Int) async throws {
             let server = EventServer(receiver: receiver, log: log, maxBody: maxBody, idleTimeout: .seconds(idleTimeout),
                                      maxConnections: maxConnections)
             try await server.run(host: host, port: port) { bound in

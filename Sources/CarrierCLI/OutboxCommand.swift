@@ -21,11 +21,11 @@ struct OutboxCommand: AsyncParsableCommand {
         return try merged.load()
     }
 
-    static func spool(_ configuration: Configuration) throws -> Spool {
-        guard let directory = configuration.spoolDirectory else {
-            throw Failure(message: "carrier: the configuration has no spool; add spool: ./spool to carrier.yaml", code: 2).exitCode
-        }
-        return Spool(directory: directory)
+    /// Runs `body` with the spool the configuration names: the store's, else `spool:`'s folder.
+    static func withSpool<T: Sendable>(_ parent: OutboxCommand, _ options: ConfigOptions,
+                                       _ body: (any SpoolStore) async throws -> T) async throws -> T {
+        let configuration = try configuration(parent, options)
+        return try await CommandStore.run(configuration) { store in try await body(try CommandStore.spool(for: configuration, store: store)) }
     }
 
     struct List: AsyncParsableCommand {
@@ -35,9 +35,12 @@ struct OutboxCommand: AsyncParsableCommand {
         @Flag(help: "One JSON object per message.") var json = false
 
         func run() async throws {
-            let spool = try OutboxCommand.spool(try OutboxCommand.configuration(outbox, options))
+            try await OutboxCommand.withSpool(outbox, options) { spool in try await list(spool) }
+        }
+
+        private func list(_ spool: any SpoolStore) async throws {
             let (entries, unreadable): ([Spool.Entry], [Spool.Unreadable])
-            do { (entries, unreadable) = try spool.entries() } catch { throw Failure(message: "carrier: \(error)", code: 2).exitCode }
+            do { (entries, unreadable) = try await spool.entries() } catch { throw Failure(message: "carrier: \(error)", code: 2).exitCode }
             if json {
                 Output.print(.array(entries.map(\.summary)))
             } else {
@@ -61,13 +64,14 @@ struct OutboxCommand: AsyncParsableCommand {
         @Argument(help: "The message id (see list).") var id: String
 
         func run() async throws {
-            let spool = try OutboxCommand.spool(try OutboxCommand.configuration(outbox, options))
-            do {
-                let entry = try spool.load(id)
-                // Shown as stored; JSON output escapes control characters.
-                Output.print(.object(["summary": entry.summary, "attempts": .array(entry.attempts), "message": entry.message.value]))
-            } catch {
-                throw Failure(message: "carrier: \(error)", code: 2).exitCode
+            try await OutboxCommand.withSpool(outbox, options) { spool in
+                do {
+                    let entry = try await spool.load(id)
+                    // Shown as stored; JSON output escapes control characters.
+                    Output.print(.object(["summary": entry.summary, "attempts": .array(entry.attempts), "message": entry.message.value]))
+                } catch {
+                    throw Failure(message: "carrier: \(error)", code: 2).exitCode
+                }
             }
         }
     }
@@ -80,9 +84,10 @@ struct OutboxCommand: AsyncParsableCommand {
         @Flag(help: "Also send messages whose sender stopped while sending them (they may have been sent).") var resendUnknown = false
 
         func run() async throws {
-            let mailer = ConfigOptions.mailer(for: try OutboxCommand.configuration(outbox, options), logger: .quiet)
-            let outcomes: [Outbox.RetryOutcome]
-            do { outcomes = try await mailer.retrySpooled(ids, resendUnknown: resendUnknown) } catch { throw Failure(error).exitCode }
+            let configuration = try OutboxCommand.configuration(outbox, options)
+            let outcomes = try await CommandStore.run(configuration) { store in
+                try await retry(CommandStore.mailer(for: configuration, store: store, logger: .quiet))
+            }
             for outcome in outcomes {
                 let via = outcome.receipt.flatMap { $0.status == .sent || $0.status == .partial ? " via \($0.account ?? "")" : nil } ?? ""
                 Output.line("\(outcome.id): \(outcome.note)\(via)")
@@ -90,6 +95,10 @@ struct OutboxCommand: AsyncParsableCommand {
             let open = outcomes.filter(\.needsAttention).count
             print("\(outcomes.count - open) sent, skipped or gone; \(open) need attention")
             if open > 0 { throw Failure(message: "carrier: \(open) message(s) were not sent (see above)", code: 1).exitCode }
+        }
+
+        private func retry(_ mailer: Mailer) async throws -> [Outbox.RetryOutcome] {
+            do { return try await mailer.retrySpooled(ids, resendUnknown: resendUnknown) } catch { throw Failure(error).exitCode }
         }
     }
 
@@ -100,20 +109,21 @@ struct OutboxCommand: AsyncParsableCommand {
         @Argument(help: "The message id.") var id: String
 
         func run() async throws {
-            let spool = try OutboxCommand.spool(try OutboxCommand.configuration(outbox, options))
-            do {
-                guard let lock = try spool.lock(id) else { throw Failure(message: "carrier: \(id) is being sent by another process", code: 1).exitCode }
-                defer { lock.release(removeFile: true) }
-                // An entry that cannot be read is purged too (that is what purge is for), and said so.
-                var note = ""
-                do { _ = try spool.load(id) } catch {
-                    if case .missing = error { throw error }
-                    note = " (it could not be read: \(error))"
+            try await OutboxCommand.withSpool(outbox, options) { spool in
+                do {
+                    guard let hold = try await spool.hold(id) else { throw Failure(message: "carrier: \(id) is being sent by another process", code: 1).exitCode }
+                    // An entry that cannot be read is purged too (that is what purge is for), and said so.
+                    var note = ""
+                    do throws(SpoolError) { _ = try await spool.load(id) } catch {
+                        if case .missing = error { await hold.release(); throw error }
+                        note = " (it could not be read: \(error))"
+                    }
+                    do { try await spool.remove(id) } catch { await hold.release(); throw error }
+                    await hold.release()
+                    Output.line("purged \(id)\(note)")
+                } catch let error as SpoolError {
+                    throw Failure(message: "carrier: \(error)", code: 2).exitCode
                 }
-                try spool.remove(id)
-                Output.line("purged \(id)\(note)")
-            } catch let error as SpoolError {
-                throw Failure(message: "carrier: \(error)", code: 2).exitCode
             }
         }
     }

@@ -83,7 +83,12 @@ struct SendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        let mailer = ConfigOptions.mailer(for: configuration, logger: .cli(verbose: verbose))
+        try await CommandStore.run(configuration) { store in
+            try await send(CommandStore.mailer(for: configuration, store: store, logger: .cli(verbose: verbose)), configuration: configuration)
+        }
+    }
+
+    private func send(_ mailer: Mailer, configuration: Configuration) async throws {
         let source = MessageSource(arguments: allMessages, ndjson: ndjson, attachmentFolders: configuration.attachmentFolders,
                                    maximumBytes: maxMessageBytes)
         if !ndjson && allMessages.count == 1 {

@@ -138,13 +138,12 @@ public final class PostgresQueue: MessageQueue {
     }
 
     public func add(event: DeliveryEvent, receivedAt now: Double) async throws(StorageError) -> String? {
-        guard let providerID = event.messageID else { return nil }
         let what = "the delivery event could not be stored"
         // Kept once per (account, event id): a provider's retried webhook adds nothing.
         guard let row = try await store.rows("""
             WITH added AS (
                 INSERT INTO carrier_events (account, event_id, provider_message_id, received, event)
-                VALUES (\(event.account), \(event.eventID), \(providerID), \(now), \(JSONWriter.string(event.value))::json)
+                VALUES (\(event.account), \(event.eventID), \(event.messageID), \(now), \(JSONWriter.string(event.value))::json)
                 ON CONFLICT (account, event_id) DO NOTHING RETURNING provider_message_id)
             SELECT p.message FROM added JOIN carrier_provider_ids p ON p.provider_id = added.provider_message_id
             """, what).first else { return nil }

@@ -31,7 +31,7 @@ public final class PostgresStore: Service, Sendable {
     }
 
     /// Runs `body` with the pool working, then stops it.
-    public func withRunning<T: Sendable>(_ body: @Sendable (PostgresStore) async throws -> T) async throws -> T {
+    public func withRunning<T: Sendable>(_ body: (PostgresStore) async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { await self.client.run(); return nil }
             defer { group.cancelAll() }

@@ -56,6 +56,33 @@ enum Schema {
             PRIMARY KEY (scope, address)
         );
         """,
+        // 2: `carrier send`'s spool and `carrier bulk`'s journals.
+        """
+        CREATE TABLE carrier_spool (
+            id text PRIMARY KEY,
+            state text NOT NULL,
+            created double precision NOT NULL,
+            holder text,
+            locked_until double precision,
+            entry json NOT NULL
+        );
+        CREATE INDEX carrier_spool_created ON carrier_spool (created);
+        CREATE TABLE carrier_bulk_journals (
+            name text PRIMARY KEY,
+            run text,
+            holder text,
+            locked_until double precision
+        );
+        CREATE TABLE carrier_bulk_rows (
+            journal text NOT NULL REFERENCES carrier_bulk_journals (name) ON DELETE CASCADE,
+            line integer NOT NULL,
+            email text NOT NULL,
+            state text NOT NULL,
+            recorded double precision NOT NULL,
+            entry json NOT NULL,
+            PRIMARY KEY (journal, line, email)
+        );
+        """,
     ]
 
     /// Migration `number`'s statements, one at a time (the extended protocol takes one per query).

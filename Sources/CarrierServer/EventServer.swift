@@ -13,7 +13,7 @@ import NIOCore
 /// activation checks some ESPs make, and `OPTIONS` CloudEvents' webhook validation.
 public struct EventServer: Sendable {
     public let receiver: WebhookReceiver
-    public let log: EventLog
+    public let log: any EventStore
     public let maxBody: Int
     /// How long a connection may send nothing — between requests, or in the middle of one (its
     /// headers or body unfinished) — before it is closed.
@@ -24,7 +24,7 @@ public struct EventServer: Sendable {
     /// Called with each webhook's events once they are written (the gateway keeps them with their messages).
     public let received: @Sendable ([DeliveryEvent]) async -> Void
 
-    public init(receiver: WebhookReceiver, log: EventLog, maxBody: Int = 1 << 20, idleTimeout: Duration = .seconds(30),
+    public init(receiver: WebhookReceiver, log: any EventStore, maxBody: Int = 1 << 20, idleTimeout: Duration = .seconds(30),
                 maxConnections: Int = 512, logger: Logger = Logger(label: "carrier.events"),
                 received: @escaping @Sendable ([DeliveryEvent]) async -> Void = { _ in }) {
         self.receiver = receiver

@@ -52,7 +52,8 @@ struct PostgresStoreTests {
             try await store.checkSchema()
             let tables = try server.psql("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE tablename LIKE 'carrier_%'")
             #expect(tables.trimmingCharacters(in: .whitespacesAndNewlines)
-                    == "carrier_events,carrier_messages,carrier_provider_ids,carrier_rate_buckets,carrier_route_state,carrier_schema,carrier_suppressions")
+                    == "carrier_bulk_journals,carrier_bulk_rows,carrier_events,carrier_messages,carrier_provider_ids,carrier_rate_buckets,"
+                    + "carrier_route_state,carrier_schema,carrier_spool,carrier_suppressions")
             try server.psql("INSERT INTO carrier_schema VALUES (99, 0)")
             do {
                 try await store.migrate()
@@ -186,7 +187,7 @@ struct PostgresStoreTests {
         }
         let trusted = try store("postgres://carrier@127.0.0.1:\(server.port)/postgres?sslmode=verify-full&sslrootcert=\(server.certificate)")
         try await trusted.withRunning { store in
-            #expect(try await store.migrate() == [1])
+            #expect(try await store.migrate() == Array(1...PostgresStore.schemaVersion))
             let encrypted = try server.psql("SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE s.ssl AND a.usename = 'carrier'")
             #expect((Int(encrypted.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) >= 1, "the store's connection uses TLS")
         }

@@ -33,7 +33,7 @@ public final class BulkJournal: Sendable {
             self.run = run
         }
 
-        static func key(_ line: Int, _ email: String) -> String { "\(line)|\(email.lowercased())" }
+        package static func key(_ line: Int, _ email: String) -> String { "\(line)|\(email.lowercased())" }
         /// Whether an earlier run sent this row or refused it for good.
         public func isDone(_ line: Int, _ email: String) -> Bool { done.contains(Self.key(line, email)) }
         /// Whether an earlier run started this row without an outcome.

@@ -5,13 +5,13 @@ import Metrics
 /// The spool as the mailer uses it: a message is written before its first attempt (write-ahead),
 /// kept when no account took it, removed once a provider accepted it, and sent again by `retry`.
 public struct Outbox: Sendable {
-    package let spool: Spool
+    package let spool: any SpoolStore
     let writeAhead: Bool
     /// What entries' creation times read.
     let clock: any WallClock
     let logger: Logger
 
-    package init(spool: Spool, writeAhead: Bool, clock: any WallClock, logger: Logger) {
+    package init(spool: any SpoolStore, writeAhead: Bool, clock: any WallClock, logger: Logger) {
         self.spool = spool
         self.writeAhead = writeAhead
         self.clock = clock
@@ -73,20 +73,20 @@ public struct Outbox: Sendable {
     /// `outbox retry` off it meanwhile.
     package struct Started {
         var entry: Spool.Entry
-        package var lock: SpoolLock?
+        package var lock: (any SpoolHold)?
     }
 
     /// Writes the message before its first attempt, or takes over its queued entry (a batch).
-    package func begin(_ message: Message, route: String?, queued: Spool.Entry?) throws(CarrierError) -> Started {
+    package func begin(_ message: Message, route: String?, queued: Spool.Entry?) async throws(CarrierError) -> Started {
         var entry = queued ?? Spool.Entry(id: "", message: message, route: route, created: clock.seconds,
                                           attempts: [], state: .inFlight, owner: getpid())
         entry.state = .inFlight
         entry.owner = getpid()
         guard writeAhead else { return Started(entry: entry, lock: nil) }
         do {
-            if queued == nil { try spool.create(&entry) }
-            let lock = try spool.lock(entry.id)
-            if queued != nil { try spool.write(entry) }
+            if queued == nil { try await spool.create(&entry) }
+            let lock = try await spool.hold(entry.id)
+            if queued != nil { try await spool.write(entry) }
             return Started(entry: entry, lock: lock)
         } catch {
             throw unusable(error)
@@ -94,21 +94,21 @@ public struct Outbox: Sendable {
     }
 
     private func unusable(_ error: SpoolError) -> CarrierError {
-        .storage(StorageError("the spool", path: spool.directory, reason: error.description,
+        .storage(StorageError("the spool", path: spool.location, reason: error.description,
                               hint: "check the folder's permissions and free space, or remove spool: from the configuration"))
     }
 
     /// Writes a batch whole before the first send, so a process killed anywhere in it loses nothing.
     /// When one entry cannot be written, those already written are removed again: the batch is
     /// refused whole, and nothing of it is left for a later retry to send.
-    package func queue(_ messages: [Message], route: String?) throws(CarrierError) -> [Spool.Entry?] {
+    package func queue(_ messages: [Message], route: String?) async throws(CarrierError) -> [Spool.Entry?] {
         guard writeAhead, messages.count > 1 else { return messages.map { _ in nil } }
         var entries: [Spool.Entry?] = []
         for message in messages {
             var entry = Spool.Entry(id: "", message: message, route: route, created: clock.seconds,
                                     attempts: [], state: .queued, owner: getpid())
-            do { try spool.create(&entry) } catch {
-                for written in entries.compactMap({ $0 }) { try? spool.remove(written.id) }
+            do { try await spool.create(&entry) } catch {
+                for written in entries.compactMap({ $0 }) { try? await spool.remove(written.id) }
                 throw unusable(error)
             }
             entries.append(entry)
@@ -119,23 +119,23 @@ public struct Outbox: Sendable {
     /// Settles a message after its route: removed when sent or when keeping it cannot help
     /// (a permanent refusal, an ambiguous stop, no account able to carry it), kept for its
     /// deferred recipients when partly sent, else kept as failed.
-    package func finish(_ started: Started, receipt: inout Receipt) {
+    package func finish(_ started: Started, receipt: inout Receipt) async {
         var entry = started.entry
         let nobodyCanCarry = receipt.attempts.allSatisfy { $0.skipReason == .capability }
         switch receipt.status {
         case .sent:
-            removeSent(entry, receipt: &receipt)
+            await removeSent(entry, receipt: &receipt)
             return
         case .partial where receipt.deferred.isEmpty:
             // Refused for good by the provider (listed in the receipt): nothing to send again.
-            removeSent(entry, receipt: &receipt)
+            await removeSent(entry, receipt: &receipt)
             return
         case .partial:
             entry.message = entry.message.restricted(to: receipt.deferred)
             entry.lastError = "deferred by the server: " + receipt.deferred.joined(separator: ", ")
         default:
             guard !receipt.stoppedOnPurpose, !nobodyCanCarry else {
-                removeSent(entry, receipt: &receipt)
+                await removeSent(entry, receipt: &receipt)
                 return
             }
             entry.lastError = receipt.attempts.last?.error
@@ -143,7 +143,7 @@ public struct Outbox: Sendable {
         entry.state = .failed
         entry.attempts += receipt.attempts.map(\.value)
         do {
-            let path = entry.id.isEmpty ? try spool.create(&entry) : try spool.write(entry)
+            let path = entry.id.isEmpty ? try await spool.create(&entry) : try await spool.write(entry)
             receipt.spoolPath = path
             if receipt.status == .failed { receipt.status = .spooled }
             Counter(label: "carrier_spooled_total").increment()
@@ -153,16 +153,16 @@ public struct Outbox: Sendable {
                 // The entry on disk still lists the recipients that got the message: settle it,
                 // so no retry sends to them twice. The deferred ones are named in the receipt.
                 receipt.spoolError! += "; not sent to " + receipt.deferred.joined(separator: ", ")
-                try? spool.settleSent(started.entry)
+                try? await spool.settleSent(started.entry)
             }
-            logger.error("cannot keep the message in the spool", metadata: ["directory": .string(spool.directory), "error": .string("\(error)")])
+            logger.error("cannot keep the message in the spool", metadata: ["spool": .string(spool.location), "error": .string("\(error)")])
         }
     }
 
     /// Removes a written-ahead entry (it is marked sent first when it cannot be removed).
-    private func removeSent(_ entry: Spool.Entry, receipt: inout Receipt) {
+    private func removeSent(_ entry: Spool.Entry, receipt: inout Receipt) async {
         guard !entry.id.isEmpty else { return }
-        do { try spool.settleSent(entry) } catch {
+        do { try await spool.settleSent(entry) } catch {
             receipt.spoolError = error.description
             logger.error("cannot remove a settled message from the spool", metadata: ["error": .string("\(error)")])
         }
@@ -176,11 +176,11 @@ public struct Outbox: Sendable {
     ///   process gone), which may have reached the provider; without it they are reported `unknown`.
     package func retry(_ ids: [String], resendUnknown: Bool = false,
                        deliver: (Spool.Entry) async throws(CarrierError) -> Receipt) async throws(SpoolError) -> [RetryOutcome] {
-        let listing = ids.isEmpty ? try spool.entries() : (entries: [], unreadable: [])
+        let listing = ids.isEmpty ? try await spool.entries() : (entries: [], unreadable: [])
         var outcomes = listing.unreadable.map { RetryOutcome(id: $0.id, disposition: .failed($0.reason)) }
         let wanted = ids.isEmpty ? listing.entries.map(\.id) : ids
         guard !wanted.isEmpty else { return outcomes }
-        try spool.checkWritable()
+        try await spool.checkWritable()
         for id in wanted {
             outcomes.append(await retryOne(id, resendUnknown: resendUnknown, deliver: deliver))
         }
@@ -188,24 +188,30 @@ public struct Outbox: Sendable {
     }
 
     private func retryOne(_ id: String, resendUnknown: Bool, deliver: (Spool.Entry) async throws(CarrierError) -> Receipt) async -> RetryOutcome {
-        let lock: SpoolLock?
-        do { lock = try spool.lock(id) } catch {
+        let lock: (any SpoolHold)?
+        do { lock = try await spool.hold(id) } catch {
             if case .missing = error { return RetryOutcome(id: id, disposition: .gone) }
             return RetryOutcome(id: id, disposition: .failed(error.description))
         }
         guard let lock else { return RetryOutcome(id: id, disposition: .skipped("another process is sending it")) }
-        defer { lock.release(removeFile: true) }
+        let outcome = await retryHeld(id, lock: lock, resendUnknown: resendUnknown, deliver: deliver)
+        await lock.release()
+        return outcome
+    }
+
+    private func retryHeld(_ id: String, lock: any SpoolHold, resendUnknown: Bool,
+                           deliver: (Spool.Entry) async throws(CarrierError) -> Receipt) async -> RetryOutcome {
         var entry: Spool.Entry
-        do { entry = try spool.load(id) } catch {
+        do { entry = try await spool.load(id) } catch {
             if case .missing = error { return RetryOutcome(id: id, disposition: .gone) }
             return RetryOutcome(id: id, disposition: .failed(error.description))
         }
         if entry.state == .sent {
-            let reason = "it was sent already and could not be removed; remove \(spool.path(id)) by hand"
-            do { try spool.remove(id) } catch { return RetryOutcome(id: id, disposition: .failed(reason)) }
+            let reason = "it was sent already and could not be removed; remove \(spool.place(of: id)) by hand"
+            do { try await spool.remove(id) } catch { return RetryOutcome(id: id, disposition: .failed(reason)) }
             return RetryOutcome(id: id, disposition: .gone)
         }
-        if entry.isOwnedByAnotherLiveProcess {
+        if spool.heldElsewhere(entry) {
             return RetryOutcome(id: id, disposition: .skipped("process \(entry.owner ?? 0) is still sending it"))
         }
         if entry.state == .inFlight && !resendUnknown { return RetryOutcome(id: id, disposition: .unknown) }
@@ -214,15 +220,15 @@ public struct Outbox: Sendable {
         let previous = entry.state
         entry.state = .inFlight
         entry.owner = getpid()
-        do { try spool.write(entry) } catch { return RetryOutcome(id: id, disposition: .failed(error.description)) }
+        do { try await spool.write(entry) } catch { return RetryOutcome(id: id, disposition: .failed(error.description)) }
         var receipt: Receipt
         do { receipt = try await deliver(entry) } catch {
             entry.state = previous
-            _ = try? spool.write(entry)
+            _ = try? await spool.write(entry)
             return RetryOutcome(id: id, disposition: .kept(error.description))
         }
         if previous == .inFlight { receipt.possibleDuplicate = true }  // its first sender died mid-send
-        finish(Started(entry: entry, lock: lock), receipt: &receipt)
+        await finish(Started(entry: entry, lock: lock), receipt: &receipt)
         if let problem = receipt.spoolError { return RetryOutcome(id: id, receipt: receipt, disposition: .failed(problem)) }
         switch receipt.status {
         case .sent: return RetryOutcome(id: id, receipt: receipt, disposition: .sent)

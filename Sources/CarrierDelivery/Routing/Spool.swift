@@ -46,7 +46,8 @@ public struct Spool: Sendable {
             return kill(owner, 0) == 0 || errno == EPERM
         }
 
-        var value: Value {
+        /// The entry as stored.
+        package var value: Value {
             var object = OrderedObject()
             object["id"] = .string(id)
             object["state"] = .string(state.rawValue)
@@ -73,6 +74,12 @@ public struct Spool: Sendable {
         public var id: String
         public var path: String
         public var reason: String
+
+        package init(id: String, path: String, reason: String) {
+            self.id = id
+            self.path = path
+            self.reason = reason
+        }
     }
 
     /// The file of an entry.
@@ -86,7 +93,7 @@ public struct Spool: Sendable {
     }
 
     /// A new id for a message: 12 hex digits of its Message-ID's hash, then a unique suffix.
-    static func newID(for messageID: String?) -> String {
+    package static func newID(for messageID: String?) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in (messageID ?? "").utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         let prefix = String(String(hash, radix: 16).suffix(12))
@@ -112,7 +119,7 @@ public struct Spool: Sendable {
 
     /// Throws unless entries can be created and removed here: checked before a kept message is
     /// sent again, so a message is never sent when its entry could not be removed afterwards.
-    func checkWritable() throws(SpoolError) {
+    public func checkWritable() throws(SpoolError) {
         try ensureDirectory()
         guard access(directory, W_OK | X_OK) == 0 else {
             throw .unwritable(path: directory, reason: String(cString: strerror(errno)))
@@ -157,7 +164,7 @@ public struct Spool: Sendable {
 
     /// Removes a sent message's entry. When the file cannot be removed it is marked `sent` in
     /// place, so no retry sends it again; the error says what to remove by hand.
-    func settleSent(_ entry: Entry) throws(SpoolError) {
+    public func settleSent(_ entry: Entry) throws(SpoolError) {
         do { try remove(entry.id) } catch {
             var sent = entry
             sent.state = .sent
@@ -187,20 +194,7 @@ public struct Spool: Sendable {
         do { value = try JSONParser.parse(Array(data)) } catch {
             throw .unreadable(path: file, reason: "not valid JSON (\(error)); the file may be truncated")
         }
-        let message: Message
-        do { message = try Message.decode(value["message"], source: file) } catch {
-            throw .unreadable(path: file, reason: error.description)
-        }
-        guard let state = State(rawValue: value["state"].text) else {
-            throw .unreadable(path: file, reason: "unknown state '\(value["state"].text)'")
-        }
-        guard let created = Double(value["created"].text), created.isFinite, abs(created) < 1e12 else {
-            throw .unreadable(path: file, reason: "'created' is not a time")
-        }
-        let owner = value["owner"].intValue.flatMap { Int32(exactly: $0) }.flatMap { $0 > 0 ? $0 : nil }
-        return Entry(id: id, message: message, route: value["route"].stringValue, created: created,
-                     attempts: value["attempts"].arrayValue ?? [], state: state, lastError: value["last_error"].stringValue,
-                     owner: owner)
+        return try Entry(stored: value, id: id, source: file)
     }
 
     /// Every entry, oldest first, and the files that cannot be read (never skipped silently).
@@ -276,5 +270,29 @@ public enum SpoolError: Error, Sendable, CustomStringConvertible {
                 + (marked ? "it is marked sent and will not be sent again; remove it by hand"
                           : "remove it by hand now, or the next retry sends it again")
         }
+    }
+}
+
+extension Spool.Entry {
+    /// A new entry; its id is given when a spool creates it.
+    public init(message: Message, route: String?, created: Double, state: Spool.State, lastError: String? = nil) {
+        self.init(id: "", message: message, route: route, created: created, attempts: [], state: state, lastError: lastError, owner: getpid())
+    }
+
+    /// Reads an entry as stored; errors name `source` (its file, or its row).
+    package init(stored value: Value, id: String, source: String) throws(SpoolError) {
+        let message: Message
+        do { message = try Message.decode(value["message"], source: source) } catch {
+            throw .unreadable(path: source, reason: error.description)
+        }
+        guard let state = Spool.State(rawValue: value["state"].text) else {
+            throw .unreadable(path: source, reason: "unknown state '\(value["state"].text)'")
+        }
+        guard let created = Double(value["created"].text), created.isFinite, abs(created) < 1e12 else {
+            throw .unreadable(path: source, reason: "'created' is not a time")
+        }
+        let owner = value["owner"].intValue.flatMap { Int32(exactly: $0) }.flatMap { $0 > 0 ? $0 : nil }
+        self.init(id: id, message: message, route: value["route"].stringValue, created: created,
+                  attempts: value["attempts"].arrayValue ?? [], state: state, lastError: value["last_error"].stringValue, owner: owner)
     }
 }

@@ -1,0 +1,43 @@
+import Carrier
+import CarrierPostgres
+import Foundation
+import Logging
+
+/// The database `store:` names, open for the length of one command (`send`, `bulk`, `outbox`,
+/// `events serve`), so their spool, journals, route state, limits and events are shared with every
+/// host naming it. Without `store:`, commands keep them in local files.
+enum CommandStore {
+    /// Runs `body` with the store open and its schema checked (exit 2 when it is not this
+    /// binary's: "run `carrier db migrate`"); `nil` without `store:`.
+    static func run<T: Sendable>(_ configuration: Configuration, _ body: (PostgresStore?) async throws -> T) async throws -> T {
+        let settings: StoreSettings?
+        do { settings = try StoreSettings.read(configuration) } catch {
+            throw Failure(.configuration(ConfigurationError(error.description))).exitCode
+        }
+        guard let settings else { return try await body(nil) }
+        if configuration.spoolDirectory != nil {
+            Output.warn(["spool: is not used with store: (the database keeps the spool)"])
+        }
+        return try await DatabaseCommand.open(settings, logger: .quiet).withRunning { store in
+            do { try await store.checkSchema() } catch { throw Failure(message: "carrier: \(error)", code: 2).exitCode }
+            return try await body(store)
+        }
+    }
+
+    /// A mailer whose spool, route state and rate limits are the store's when there is one.
+    static func mailer(for configuration: Configuration, store: PostgresStore?, logger: Logger) -> Mailer {
+        guard let store else { return ConfigOptions.mailer(for: configuration, logger: logger) }
+        return Mailer(configuration: configuration, registry: ConfigOptions.registry(for: configuration),
+                      runtime: CarrierRuntime(sharedState: PostgresSharedState(store: store)), logger: logger,
+                      spool: PostgresSpool(store: store))
+    }
+
+    /// The spool `outbox` works on: the store's, else `spool:`'s folder.
+    static func spool(for configuration: Configuration, store: PostgresStore?) throws -> any SpoolStore {
+        if let store { return PostgresSpool(store: store) }
+        guard let directory = configuration.spoolDirectory else {
+            throw Failure(message: "carrier: the configuration has no spool; add spool: ./spool (or store:) to carrier.yaml", code: 2).exitCode
+        }
+        return Spool(directory: directory)
+    }
+}
