@@ -128,7 +128,7 @@ struct PostgresStoreTests {
         }
     }
 
-    @Test("Three processes' mailers share a round robin and a rate limit through the store, as one would")
+    @Test("Three processes' mailers share a round robin and a rate limit (one bucket for every route) through the store, as one would")
     func sharedRouteStateAndLimits() async throws {
         let server = try PostgresServer()
         defer { server.stop() }
@@ -143,6 +143,7 @@ struct PostgresStoreTests {
             routes:
               default: {strategy: round_robin, accounts: [a, b, c]}
               capped: {accounts: [capped], retry: {attempts: 1}}
+              also_capped: {accounts: [capped], retry: {attempts: 1}}
             """
         let configuration = try Configuration.parse(yaml, file: folder.path + "/carrier.yaml", environment: [:])
         try await withPostgresStores(server, count: 3) { stores in
@@ -157,7 +158,9 @@ struct PostgresStoreTests {
             }
             var refused = 0
             for n in 0..<6 {
-                do { _ = try await mailers[n % 3].send(QueueContractTests.record(100 + n, created: 1_000).message, route: "capped") } catch {
+                // Two routes naming one account share its bucket.
+                let route = n % 2 == 0 ? "capped" : "also_capped"
+                do { _ = try await mailers[n % 3].send(QueueContractTests.record(100 + n, created: 1_000).message, route: route) } catch {
                     refused += 1
                 }
             }
@@ -166,7 +169,7 @@ struct PostgresStoreTests {
                 ((try? FileManager.default.contentsOfDirectory(atPath: folder.path + "/" + name)) ?? []).filter { $0.hasSuffix(".eml") }.count
             }
             #expect(["a", "b", "c"].map(count) == [10, 10, 10], "one round robin across three mailers")
-            #expect(count("capped") == 4 && refused == 2, "a limit of 4 an hour holds across the three: \(count("capped")) sent, \(refused) refused")
+            #expect(count("capped") == 4 && refused == 2, "a limit of 4 an hour holds across the three and both routes: \(count("capped")) sent, \(refused) refused")
         }
     }
 

@@ -80,7 +80,7 @@ package struct Dispatcher: Sendable {
                            errorClass: .failover, error: reasons.joined(separator: "; "), skipReason: .capability)
         case .carry(let carried, let dropped):
             if let rate = await runtime.rateLimiters.limiter(for: name, limits: prepared.limits),
-               let spent = await rate.take(1, shared: state, key: "limits:" + name) {
+               let spent = await rate.take(1, shared: state, key: RouteState.limitsPrefix + name) {
                 return Attempt(account: name, provider: prepared.provider, channel: prepared.account.channel, outcome: .skipped,
                                errorClass: .failover, error: "\(spent.reason); next send possible at \(ISO8601.format(epochSeconds: Int(spent.until)))",
                                skipReason: .limitSpent(until: spent.until))
@@ -125,7 +125,7 @@ package struct Dispatcher: Sendable {
             }
         }
         if !carried.isEmpty {
-            if let rate = await runtime.rateLimiters.limiter(for: name, limits: prepared.limits), let spent = await rate.take(carried.count, shared: state, key: "limits:" + name) {
+            if let rate = await runtime.rateLimiters.limiter(for: name, limits: prepared.limits), let spent = await rate.take(carried.count, shared: state, key: RouteState.limitsPrefix + name) {
                 let skipped = Attempt(account: name, provider: prepared.provider, channel: prepared.account.channel, outcome: .skipped,
                                       errorClass: .failover, error: spent.reason, skipReason: .limitSpent(until: spent.until))
                 return messages.indices.map { results[$0] ?? skipped }

@@ -19,13 +19,20 @@ package actor RouteState {
         self.store = store
     }
 
+    /// Keys of accounts' rate-limit buckets (`limits:ACCOUNT`).
+    package static let limitsPrefix = "limits:"
+    /// The route name a shared store keeps accounts' buckets under: no route's own.
+    static let everyRoute = "*"
+
     /// Whether other processes see this state (a store or a state file): rate limits are then counted in it.
     nonisolated var isShared: Bool { store != nil || file != nil }
 
     /// Runs a change on one key of the state and returns its result.
     package func update<T: Sendable>(_ key: String, _ change: @Sendable (inout Value) -> T) async -> T {
         if let store {
-            do { return try await store.update(route: route, key: key, change) } catch {
+            // An account's rate limit is one bucket, whichever route sends through it.
+            let owner = key.hasPrefix(Self.limitsPrefix) ? Self.everyRoute : route
+            do { return try await store.update(route: owner, key: key, change) } catch {
                 return Self.apply(key, change, to: &memory)
             }
         }
