@@ -7,7 +7,8 @@ BIN = .build/$(CONFIGURATION)/carrier
 # System packages: the C libraries, and the real servers and parsers the tests talk to.
 APT_PACKAGES = libcurl4-openssl-dev libyaml-dev libssl-dev pkg-config openssl ca-certificates \
                python3 python3-aiosmtpd python3-jsonschema python3-yaml python3-botocore python3-cryptography python3-venv postfix time \
-               swaks libnet-ssleay-perl python3-prometheus-client curl postgresql
+               swaks libnet-ssleay-perl python3-prometheus-client curl postgresql \
+               python3-dkim python3-nacl
 # Test peers from PyPI, in a virtual environment that also sees Debian's packages.
 PIP_PACKAGES = moto[server]==5.2.5
 VENV = .build/test-venv

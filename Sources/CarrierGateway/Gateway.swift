@@ -209,9 +209,12 @@ public final class Gateway: Service, Sendable {
                 for record in due {
                     inFlight.add(1, ordering: .relaxed)
                     group.addTask {
-                        await self.deliver(record)
+                        let outcome = await self.attempt(record)
+                        // The slot is free once the provider answered: the next claim need not wait
+                        // for this outcome's write.
                         self.inFlight.subtract(1, ordering: .relaxed)
                         self.wake.yield()
+                        await self.write(outcome)
                     }
                 }
                 if due.count == room { continue }
@@ -257,8 +260,8 @@ public final class Gateway: Service, Sendable {
         if !found.isEmpty { wake.yield() }
     }
 
-    /// One try along the client's route, and its outcome written to the queue.
-    func deliver(_ claimed: QueuedMessage) async {
+    /// One try along the client's route: the record with its outcome, not yet written.
+    func attempt(_ claimed: QueuedMessage) async -> QueuedMessage {
         var record = claimed
         let started = clock.seconds
         var logger = self.logger
@@ -295,9 +298,14 @@ public final class Gateway: Service, Sendable {
                     factory: metrics).increment()
             logger.warning("\(record.status.rawValue)", metadata: ["error": "\(outcome.reason)", "next_attempt": "\(record.nextAttempt)"])
         }
+        return record
+    }
+
+    /// Writes a record's outcome to the queue.
+    func write(_ record: QueuedMessage) async {
         do { try await queue.update(record) } catch {
             // Left `sending` on disk: tried again at the next start.
-            logger.error("outcome not written to the queue", metadata: ["error": "\(error)"])
+            logger.error("outcome not written to the queue", metadata: ["id": "\(record.id)", "error": "\(error)"])
         }
     }
 

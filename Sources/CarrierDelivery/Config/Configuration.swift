@@ -51,6 +51,9 @@ public struct Configuration: Sendable {
         var limits: RateLimits?
         var webhookSecret: Value = .null
         var webhookURL: String?
+        var dkim: DKIMSettings?
+        /// The route the account's `dkim:` comes from, when it is a route's.
+        var dkimRoute: String?
     }
 
     /// The embedded default: one account that writes `.eml` files into `./outbox/`.
@@ -108,7 +111,20 @@ public struct Configuration: Sendable {
         }
         var routes: [String: Route] = [:]
         for (name, node) in top.entries("routes") ?? [] {
-            if let route = RouteReader(file: file, sink: sink, known: names, absolute: absolute).read(name, node) { routes[name] = route }
+            guard let route = RouteReader(file: file, sink: sink, known: names, absolute: absolute).read(name, node) else { continue }
+            routes[name] = route
+            // A route's `dkim:` signs for its accounts that have none of their own.
+            guard let dkim = route.dkim, let dkimNode = node["dkim"] else { continue }
+            for member in route.members where accounts[member.name] != nil {
+                if accounts[member.name]!.dkim == nil {
+                    accounts[member.name]!.dkim = dkim
+                    accounts[member.name]!.dkimRoute = name
+                } else if let other = accounts[member.name]!.dkimRoute, accounts[member.name]!.dkim != dkim {
+                    sink.add(Diagnostic(file: file, mark: dkimNode.mark,
+                                        message: "account '\(member.name)' is in routes '\(other)' and '\(name)', which sign with different dkim: keys",
+                                        hint: "give the account its own dkim:, or the routes the same"))
+                }
+            }
         }
         var gatewaySections: [String: YAMLNode] = [:]
         for key in ["serve", "clients", "store"] { gatewaySections[key] = top.node(key) }
@@ -121,7 +137,7 @@ public struct Configuration: Sendable {
         try sink.check()
         let secrets = SecretSource(environment: environment, baseDirectory: base)
         let warnings = accounts.values.sorted { $0.name < $1.name }.flatMap { account in
-            secrets.exposedFiles(in: account.credentials).map {
+            (secrets.exposedFiles(in: account.credentials) + (account.dkim?.keys ?? []).flatMap { secrets.exposedFiles(in: $0.privateKey) }).map {
                 "\($0) holds a credential of account '\(account.name)' and can be read by other users; chmod 600 it"
             }
         }
@@ -169,11 +185,12 @@ public struct Configuration: Sendable {
         let from = r.string("from")
         let webhookSecret = r.node("webhook_secret").map(Value.init(yaml:)) ?? .null
         let webhookURL = r.string("webhook_url")
+        let dkim = r.node("dkim").flatMap { DKIMSettings.read($0, file: file, context: "account '\(name)'", sink: sink) }
         guard let provider else { return nil }
         return UnresolvedAccount(name: name, provider: provider, channel: channel, credentials: credentials, settings: settings,
                           endpoint: endpoint, options: options, from: from, transferOptions: transfer,
                           ignoreUnsupported: ignoreUnsupported, concurrency: concurrency, limits: limits,
-                          webhookSecret: webhookSecret, webhookURL: webhookURL)
+                          webhookSecret: webhookSecret, webhookURL: webhookURL, dkim: dkim)
     }
 
     /// The error for an account name the configuration does not have, with a suggestion.
@@ -215,6 +232,7 @@ public struct Configuration: Sendable {
             account.webhookSecret = secret
         }
         account.webhookURL = raw.webhookURL
+        account.dkim = try raw.dkim?.signer(secrets: secrets, place: raw.dkimRoute.map { "routes.\($0)" } ?? place)
         return account
     }
 }

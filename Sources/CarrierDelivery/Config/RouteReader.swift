@@ -67,9 +67,12 @@ struct RouteReader {
             r.error(node, "state_file \(stateFile) \(problem)", hint: "name a regular file of your own (it is created when missing)")
         }
         let ignoreUnsupported = r.bool("ignore_unsupported") ?? false
+        let dkim = r.node("dkim").flatMap { DKIMSettings.read($0, file: file, context: "route '\(name)'", sink: sink) }
         let onAmbiguous = r.oneOf("on_ambiguous", Route.AmbiguousPolicy.allCases.map(\.rawValue)).flatMap(Route.AmbiguousPolicy.init(rawValue:)) ?? .stop
-        return Route(name: name, strategy: strategy, members: accounts, retry: retry, breaker: breaker, onAmbiguous: onAmbiguous,
-                     stateFile: stateFile, ignoreUnsupported: ignoreUnsupported)
+        var route = Route(name: name, strategy: strategy, members: accounts, retry: retry, breaker: breaker, onAmbiguous: onAmbiguous,
+                          stateFile: stateFile, ignoreUnsupported: ignoreUnsupported)
+        route.dkim = dkim
+        return route
     }
 
     private func checked(_ node: YAMLNode) -> String? {

@@ -31,6 +31,8 @@ public struct Route: Sendable {
     /// Send what an account can carry and list the rest under the attempt's `dropped`, instead of
     /// skipping the account.
     public var ignoreUnsupported: Bool
+    /// `dkim:` of the route, which its accounts without their own sign with.
+    var dkim: DKIMSettings?
 
     public init(name: String, strategy: any RoutingStrategy = FailoverStrategy(), members: [Member], retry: RetryPolicy = RetryPolicy(),
                 breaker: BreakerPolicy? = nil, onAmbiguous: AmbiguousPolicy = .stop, stateFile: String? = nil,

@@ -13,10 +13,13 @@ public struct MIMEWriter: Sendable {
     public var includeBcc: Bool
     /// Extra header fields a channel adds (provider tag and metadata headers over SMTP).
     public var extraHeaders: [(name: String, value: String)]
+    /// Signs the finished message with DKIM (an account's or route's `dkim:`).
+    public var dkim: DKIMSigner?
 
-    public init(includeBcc: Bool = false, extraHeaders: [(name: String, value: String)] = []) {
+    public init(includeBcc: Bool = false, extraHeaders: [(name: String, value: String)] = [], dkim: DKIMSigner? = nil) {
         self.includeBcc = includeBcc
         self.extraHeaders = extraHeaders
+        self.dkim = dkim
     }
 
     /// The message as MIME text (UTF-8 where headers allow it never occurs: all non-ASCII is encoded).
@@ -56,7 +59,10 @@ public struct MIMEWriter: Sendable {
         try header("MIME-Version", "1.0")
         let seed = Self.seed(message, messageID: messageID)
         out += body(message, seed: seed)
-        return out
+        guard let dkim else { return out }
+        do { return try dkim.sign(out, fromDomain: message.from.domain) } catch {
+            throw HeaderInjectionError(place: "MIME", name: "DKIM-Signature", problem: error.description)
+        }
     }
 
     private func body(_ message: Message, seed: UInt64) -> String {

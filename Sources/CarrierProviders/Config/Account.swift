@@ -29,6 +29,8 @@ public struct Account: Sendable {
     public var webhookSecret: String?
     /// The public URL the ESP calls (`webhook_url:`), for ESPs that sign it (Mandrill).
     public var webhookURL: String?
+    /// Signs the MIME the account sends (SMTP, raw-MIME APIs, `.eml` files) with DKIM (`dkim:`).
+    public var dkim: DKIMSigner?
 
     public init(name: String, provider: String, channel: ChannelKind, credentials: OrderedObject = OrderedObject(),
                 settings: OrderedObject = OrderedObject(), endpoint: String? = nil, options: [ChannelKind: any Sendable] = [:],

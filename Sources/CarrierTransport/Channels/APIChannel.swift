@@ -24,6 +24,11 @@ package struct APIChannel: Channel {
     package init(_ setup: ChannelContext) throws(CarrierError) {
         self.setup = setup
         (context, spec) = try setup.providerSection(Self.kind, as: APISpec.self)
+        if setup.account.dkim != nil && !spec.sendsMIME {
+            throw .configuration(ConfigurationError(
+                "account '\(setup.account.name)' has dkim:, but \(context.definition.id)'s API takes the message as JSON fields, not as MIME Carrier could sign",
+                hint: "set up DKIM for your domain at \(context.definition.id) (it signs what it builds), or send through its smtp channel"))
+        }
     }
 
     package var capabilities: Capabilities { context.definition.capabilities }
@@ -41,7 +46,7 @@ package struct APIChannel: Channel {
     /// Step 1: the request for a message, before authentication.
     func request(for message: Message, scope: inout Scope) throws(CarrierError) -> RenderedRequest {
         let mimeHeaders = try spec.mimeHeaders.map { t throws(CarrierError) in ProviderBinding.headerFields(try context.render(t, in: scope)) } ?? []
-        let writer = MIMEWriter(includeBcc: spec.mimeIncludesBcc, extraHeaders: mimeHeaders)
+        let writer = MIMEWriter(includeBcc: spec.mimeIncludesBcc, extraHeaders: mimeHeaders, dkim: context.account.dkim)
         scope.lazy["mime"] = { .string(try writer.write(message)) }
         let url = context.rewrite(url: (try context.render(spec.url, in: scope)).text)
         guard url.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else {

@@ -16,6 +16,8 @@ package struct APISpec: Sendable {
     var auth: any AuthScheme
     var body: any BodyEncoding
     var mimeIncludesBcc: Bool
+    /// Whether the API takes the whole message as MIME (`mime:` in the file): only then can Carrier sign it.
+    var sendsMIME: Bool
     /// Extra header fields written into the `mime` variable (where the API has no field for tags or metadata).
     var mimeHeaders: Mapping?
     package var response: ResponseSpec
@@ -64,6 +66,7 @@ extension ProviderFileReader {
         let body = body(in: r)
         var mimeIncludesBcc = false
         var mimeHeaders: Mapping?
+        let sendsMIME = r.node("mime") != nil
         if let mime = r.mapping("mime") {
             mimeIncludesBcc = mime.bool("bcc") ?? false
             mimeHeaders = template(mime, "headers")
@@ -76,7 +79,7 @@ extension ProviderFileReader {
         let batch = r.mapping("batch").flatMap(readBatch)
         r.finish()
         guard let url, let body else { return nil }
-        return APISpec(method: method, url: url, headers: headers, auth: auth, body: body, mimeIncludesBcc: mimeIncludesBcc,
+        return APISpec(method: method, url: url, headers: headers, auth: auth, body: body, mimeIncludesBcc: mimeIncludesBcc, sendsMIME: sendsMIME,
                        mimeHeaders: mimeHeaders, response: response, idempotencyHeader: idempotency, concurrency: concurrency, batch: batch)
     }
 

@@ -49,7 +49,7 @@ struct FileChannel: Channel {
         if !message.tags.isEmpty { headers.append(("X-Carrier-Tags", message.tags.joined(separator: ", "))) }
         if !message.metadata.isEmpty { headers.append(("X-Carrier-Metadata", JSONWriter.string(.object(message.metadata)))) }
         let mime: String
-        do { mime = try MIMEWriter(includeBcc: true, extraHeaders: headers).write(stamped) } catch {
+        do { mime = try MIMEWriter(includeBcc: true, extraHeaders: headers, dkim: account.dkim).write(stamped) } catch {
             return Attempt(account: account.name, provider: "file", channel: Self.kind, outcome: .failed, errorClass: .permanent,
                            error: error.description)
         }

@@ -67,7 +67,7 @@ struct SMTPChannel: Channel {
         let scope = context.scope(for: message)
         let headers = try spec.headers.map { t throws(CarrierError) in ProviderBinding.headerFields(try context.render(t, in: scope)) } ?? []
         let mime: String
-        do { mime = try MIMEWriter(includeBcc: false, extraHeaders: headers).write(message) } catch { throw .header(error) }
+        do { mime = try MIMEWriter(includeBcc: false, extraHeaders: headers, dkim: context.account.dkim).write(message) } catch { throw .header(error) }
         let host: String
         if let configured = override?.host { host = configured } else { host = (try context.render(spec.host, in: scope)).text }
         var ports: [SMTPPort]
