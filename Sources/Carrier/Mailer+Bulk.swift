@@ -213,8 +213,15 @@ extension Mailer {
         for (i, recipient) in chunk.enumerated() {
             do {
                 let message = try template.message(for: recipient, run: run, now: Int(runtime.clock.seconds))
-                messages.append((i, message))
-            } catch { outcomes[i] = .failed(.input, error.description) }
+                let (screened, suppressed) = try await screen(message, route: route)
+                if !suppressed.isEmpty && screened.recipients.isEmpty {
+                    outcomes[i] = Self.outcome(of: Self.allSuppressed(suppressed))
+                } else {
+                    messages.append((i, screened))
+                }
+            } catch let error as CarrierError {
+                outcomes[i] = Self.outcome(of: error)
+            } catch { outcomes[i] = .failed(.input, "\(error)") }
         }
         for (i, _) in messages {
             await journal?.record(["line": .int(chunk[i].line), "email": .string(chunk[i].address.email), "state": .string(BulkJournal.State.started.rawValue)])
@@ -248,6 +255,7 @@ extension Mailer {
         case .sent: return .sent(receipt.account, receipt.messageIDs)
         case .partial: return .partial(receipt.account, receipt.messageIDs)
         default:
+            if receipt.attempts.isEmpty && !receipt.suppressed.isEmpty { return .failed(.suppressed, receipt.failureSummary) }
             let last = receipt.attempts.last
             return .failed(last?.errorClass.map(BulkOutcome.Cause.attempt) ?? .unsent, last?.error ?? "not sent", spoolPath: receipt.spoolPath)
         }

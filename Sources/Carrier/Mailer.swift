@@ -27,6 +27,8 @@ public struct Mailer: Sendable {
     let logger: Logger
     /// Where messages no account took are kept: the given store, else `spool:`'s folder, else nowhere.
     let spool: (any SpoolStore)?
+    /// The addresses not sent to: the given list, else `suppressions:`'s file, else none.
+    let suppressions: (any SuppressionStore)?
 
     /// - Parameters:
     ///   - configuration: accounts, routes and spool (``Configuration/load(path:environment:)``).
@@ -34,8 +36,9 @@ public struct Mailer: Sendable {
     ///   - runtime: the engine, caches, state, clock and random source it sends with; default its own.
     ///   - logger: one line per attempt at `info`, secrets redacted.
     ///   - spool: where unsent messages are kept (a database's, with `store:`); default `spool:`'s folder.
+    ///   - suppressions: the addresses not sent to (a database's, with `store:`); default `suppressions:`'s file.
     public init(configuration: Configuration, registry: ProviderRegistry? = nil, runtime: CarrierRuntime = CarrierRuntime(),
-                logger: Logger = Logger(label: "carrier"), spool: (any SpoolStore)? = nil) {
+                logger: Logger = Logger(label: "carrier"), spool: (any SpoolStore)? = nil, suppressions: (any SuppressionStore)? = nil) {
         let registry = registry ?? .standard(extraDirectories: configuration.providerDirectories)
         for warning in registry.warnings { logger.warning("\(warning)") }
         self.configuration = configuration
@@ -45,6 +48,7 @@ public struct Mailer: Sendable {
         self.router = Router(dispatcher: dispatcher, logger: logger)
         self.logger = logger
         self.spool = spool ?? configuration.spoolDirectory.map(Spool.init(directory:))
+        self.suppressions = suppressions ?? configuration.suppressionsFile.map(SuppressionFile.init(path:))
     }
 
     private var outbox: Outbox? {
@@ -78,8 +82,17 @@ public struct Mailer: Sendable {
         defer { runtime.sends.leave() }
         var prepared = message
         if prepared.messageID == nil { prepared.messageID = MessageIDs.make(domain: message.from.domain) }
-        let started = try await outbox?.begin(prepared, route: spoolRoute, queued: queued)
+        let suppressed: [SuppressedRecipient]
+        (prepared, suppressed) = try await screen(prepared, route: plan)
+        if !suppressed.isEmpty && prepared.recipients.isEmpty {
+            if let queued { try? await outbox?.spool.remove(queued.id) }
+            throw .notSent(Self.allSuppressed(suppressed))
+        }
+        var entry = queued
+        entry?.message = prepared
+        let started = try await outbox?.begin(prepared, route: spoolRoute, queued: entry)
         var receipt = await router.deliver(prepared, route: plan)
+        receipt.suppressed = suppressed
         if let outbox, let started { await outbox.finish(started, receipt: &receipt) }
         await started?.lock?.release()
         if receipt.status == .sent || receipt.status == .partial { return receipt }
@@ -192,9 +205,13 @@ public struct Mailer: Sendable {
         do {
             return try await outbox.retry(ids, resendUnknown: resendUnknown) { entry throws(CarrierError) in
                 let route = try resolveRoute(entry.route?.hasPrefix("account:") == true ? nil : entry.route, account: nil)
+                let (message, suppressed) = try await screen(entry.message, route: route)
+                if !suppressed.isEmpty && message.recipients.isEmpty { return Self.allSuppressed(suppressed) }
                 runtime.sends.enter()
                 defer { runtime.sends.leave() }
-                return await router.deliver(entry.message, route: route)
+                var receipt = await router.deliver(message, route: route)
+                receipt.suppressed = suppressed
+                return receipt
             }
         } catch {
             throw .storage(StorageError("the spool", path: outbox.spool.location, reason: error.description,

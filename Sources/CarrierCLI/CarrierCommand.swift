@@ -16,7 +16,8 @@ struct CarrierCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [SendCommand.self, BulkCommand.self, RenderCommand.self, ProvidersCommand.self, OutboxCommand.self, EventsCommand.self,
-                      ServeCommand.self, ClientsCommand.self, QueueCommand.self, DatabaseCommand.self, DKIMCommand.self]
+                      ServeCommand.self, ClientsCommand.self, QueueCommand.self, DatabaseCommand.self, DKIMCommand.self,
+                      SuppressionsCommand.self]
     )
 
     /// Runs the command. Commands report their own failures and throw argument-parser's

@@ -24,12 +24,23 @@ enum CommandStore {
         }
     }
 
-    /// A mailer whose spool, route state and rate limits are the store's when there is one.
+    /// A mailer whose spool, suppression list, route state and rate limits are the store's when there is one.
     static func mailer(for configuration: Configuration, store: PostgresStore?, logger: Logger) -> Mailer {
         guard let store else { return ConfigOptions.mailer(for: configuration, logger: logger) }
         return Mailer(configuration: configuration, registry: ConfigOptions.registry(for: configuration),
                       runtime: CarrierRuntime(sharedState: PostgresSharedState(store: store)), logger: logger,
-                      spool: PostgresSpool(store: store))
+                      spool: PostgresSpool(store: store), suppressions: PostgresSuppressions(store: store))
+    }
+
+    /// The suppression list: the store's, else `suppressions:`'s file, else none.
+    static func suppressions(for configuration: Configuration, store: PostgresStore?) -> (any SuppressionStore)? {
+        if let store { return PostgresSuppressions(store: store) }
+        return configuration.suppressionsFile.map(SuppressionFile.init(path:))
+    }
+
+    /// What adds bounces, complaints and unsubscribes to that list, when there is one.
+    static func recorder(for configuration: Configuration, store: PostgresStore?) -> SuppressionRecorder? {
+        suppressions(for: configuration, store: store).map { SuppressionRecorder(store: $0, softBounceLimit: configuration.softBounceLimit) }
     }
 
     /// The spool `outbox` works on: the store's, else `spool:`'s folder.

@@ -51,13 +51,13 @@ struct EventsCommand: AsyncParsableCommand {
                 if let store { log = PostgresEventLog(store: store) } else {
                     do { log = try EventLog(path: output) } catch { throw Failure(message: "carrier: \(error)", code: 2).exitCode }
                 }
-                try await serve(receiver: receiver, log: log, host: host, port: port)
+                try await serve(receiver: receiver, log: log, suppressions: CommandStore.recorder(for: configuration, store: store), host: host, port: port)
             }
         }
 
-        private func serve(receiver: WebhookReceiver, log: any EventStore, host: String, port: Int) async throws {
+        private func serve(receiver: WebhookReceiver, log: any EventStore, suppressions: SuppressionRecorder?, host: String, port: Int) async throws {
             let server = EventServer(receiver: receiver, log: log, maxBody: maxBody, idleTimeout: .seconds(idleTimeout),
-                                     maxConnections: maxConnections)
+                                     maxConnections: maxConnections, suppressions: suppressions)
             try await server.run(host: host, port: port) { bound in
                 FileHandle.standardError.write(Data("carrier: listening on http://\(host):\(bound)/events/ACCOUNT\n".utf8))
             }

@@ -52,6 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
         // With `store:`, the queue, route state and rate limits are the database's, shared with every node naming it.
         var queue: (any MessageQueue)?
         var sharedState: (any SharedStateStore)?
+        var suppressions = configuration.suppressionsFile.map { SuppressionFile(path: $0) as any SuppressionStore }
         if let storeSettings {
             do { try await DatabaseCommand.open(storeSettings, logger: logger).withRunning { store in try await store.checkSchema() } } catch {
                 throw Failure(message: "carrier: \(error)", code: 2).exitCode
@@ -60,12 +61,13 @@ struct ServeCommand: AsyncParsableCommand {
             services.append(store)
             queue = PostgresQueue(store: store)
             sharedState = PostgresSharedState(store: store)
+            suppressions = PostgresSuppressions(store: store)
         }
         let runtime = CarrierRuntime(shutdownGrace: .seconds(settings.shutdownGrace), sharedState: sharedState)
         let gateway: Gateway
         do {
             gateway = try Gateway(configuration: configuration, settings: settings, queue: queue, registry: registry, runtime: runtime,
-                                  metrics: PrometheusMetricsFactory(registry: prometheus), logger: logger)
+                                  metrics: PrometheusMetricsFactory(registry: prometheus), logger: logger, suppressions: suppressions)
         } catch {
             throw Failure(message: "carrier: \(error)", code: 2).exitCode
         }
@@ -80,7 +82,10 @@ struct ServeCommand: AsyncParsableCommand {
                 throw Failure(message: "carrier: \(error)", code: 2).exitCode
             }
             let receiver = WebhookReceiver(configuration: configuration, registry: registry, runtime: runtime)
-            let eventServer = EventServer(receiver: receiver, log: log, logger: logger) { events in await gateway.record(events: events) }
+            let recorder = suppressions.map { SuppressionRecorder(store: $0, softBounceLimit: configuration.softBounceLimit) }
+            let eventServer = EventServer(receiver: receiver, log: log, logger: logger, suppressions: recorder) { events in
+                await gateway.record(events: events)
+            }
             let api = GatewayHTTP(gateway: gateway, events: eventServer, metrics: prometheus, settings: http)
             services.append(api.application { port in
                 Output.error("carrier: HTTP on http://\(http.listen.host):\(port)/v1/messages")

@@ -30,14 +30,16 @@ public final class Gateway: Service, Sendable {
     ///   - configuration: accounts and routes to send with (the gateway's queue replaces the spool).
     ///   - queue: where accepted messages are kept; default a ``FileQueue`` at `serve.queue.path`.
     ///   - runtime: engine, clock and random source; tests pass a ``ManualClock``.
+    ///   - suppressions: the addresses not sent to; default `suppressions:`'s file.
     public init(configuration: Configuration, settings: GatewayConfiguration, queue: (any MessageQueue)? = nil,
                 registry: ProviderRegistry? = nil, runtime: CarrierRuntime = CarrierRuntime(),
-                metrics: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "carrier.serve")) throws(StorageError) {
+                metrics: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "carrier.serve"),
+                suppressions: (any SuppressionStore)? = nil) throws(StorageError) {
         var sending = configuration
         sending.spoolDirectory = nil  // the queue keeps every message until an account took it
         self.settings = settings
         if let queue { self.queue = queue } else { self.queue = try FileQueue(directory: settings.queue.path) }
-        self.mailer = Mailer(configuration: sending, registry: registry, runtime: runtime, logger: logger)
+        self.mailer = Mailer(configuration: sending, registry: registry, runtime: runtime, logger: logger, suppressions: suppressions)
         self.logger = logger
         self.metrics = metrics
         self.rates = ClientRate(clock: runtime.clock)

@@ -10,6 +10,12 @@ struct RetryOutcome {
 
     init(_ error: CarrierError) {
         reason = error.description
+        if case .storage = error {
+            // A store that cannot be read now (the suppression list): tried again later.
+            retryable = true
+            errorClass = "storage"
+            return
+        }
         guard case .notSent(let receipt) = error else {
             // The message or the configuration is wrong: trying again changes nothing.
             retryable = false
@@ -23,7 +29,10 @@ struct RetryOutcome {
             default: false
             }
         }
-        if classes.contains(.ambiguous) || receipt.possibleDuplicate {
+        if receipt.attempts.isEmpty && !receipt.suppressed.isEmpty {
+            retryable = false
+            errorClass = "suppressed"
+        } else if classes.contains(.ambiguous) || receipt.possibleDuplicate {
             // It may have reached the provider: sending again could deliver it twice.
             retryable = false
             errorClass = "ambiguous"

@@ -83,6 +83,16 @@ enum Schema {
             PRIMARY KEY (journal, line, email)
         );
         """,
+        // 3: soft bounces counted towards the suppression list's limit.
+        """
+        CREATE TABLE carrier_soft_bounces (
+            scope text NOT NULL,
+            address text NOT NULL,
+            count integer NOT NULL,
+            last double precision NOT NULL,
+            PRIMARY KEY (scope, address)
+        );
+        """,
     ]
 
     /// Migration `number`'s statements, one at a time (the extended protocol takes one per query).

@@ -23,9 +23,11 @@ public struct EventServer: Sendable {
     public let logger: Logger
     /// Called with each webhook's events once they are written (the gateway keeps them with their messages).
     public let received: @Sendable ([DeliveryEvent]) async -> Void
+    /// Adds bounces, complaints and unsubscribes to the suppression list, before the events are written.
+    public let suppressions: SuppressionRecorder?
 
     public init(receiver: WebhookReceiver, log: any EventStore, maxBody: Int = 1 << 20, idleTimeout: Duration = .seconds(30),
-                maxConnections: Int = 512, logger: Logger = Logger(label: "carrier.events"),
+                maxConnections: Int = 512, logger: Logger = Logger(label: "carrier.events"), suppressions: SuppressionRecorder? = nil,
                 received: @escaping @Sendable ([DeliveryEvent]) async -> Void = { _ in }) {
         self.receiver = receiver
         self.log = log
@@ -34,6 +36,7 @@ public struct EventServer: Sendable {
         self.maxConnections = maxConnections
         self.logger = logger
         self.received = received
+        self.suppressions = suppressions
     }
 
     /// Serves until the process is stopped; `ready` gets the port once it listens (for port 0).
@@ -96,6 +99,12 @@ public struct EventServer: Sendable {
             return Self.answer(.ok, delivery.answer?.objectValue ?? ["handshake": .string(handshake)])
         }
         do {
+            // On the list before the 2xx: an ESP that gets an error sends the webhook again.
+            if let suppressions {
+                for entry in try await suppressions.record(delivery.events) {
+                    logger.info("suppressed", metadata: ["account": .string(account), "reason": .string(entry.reason.rawValue)])
+                }
+            }
             let counts = try await log.append(delivery.events)
             await received(delivery.events)
             return Self.answer(.ok, ["written": .int(counts.written), "repeated": .int(counts.repeated)])

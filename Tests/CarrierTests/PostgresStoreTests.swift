@@ -53,7 +53,7 @@ struct PostgresStoreTests {
             let tables = try server.psql("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE tablename LIKE 'carrier_%'")
             #expect(tables.trimmingCharacters(in: .whitespacesAndNewlines)
                     == "carrier_bulk_journals,carrier_bulk_rows,carrier_events,carrier_messages,carrier_provider_ids,carrier_rate_buckets,"
-                    + "carrier_route_state,carrier_schema,carrier_spool,carrier_suppressions")
+                    + "carrier_route_state,carrier_schema,carrier_soft_bounces,carrier_spool,carrier_suppressions")
             try server.psql("INSERT INTO carrier_schema VALUES (99, 0)")
             do {
                 try await store.migrate()

@@ -3,6 +3,7 @@
 (timestamp + token, HMAC-SHA256, hex) — a peer independent of Carrier.
 
   post_events.py one URL SECRET --id ID [--stale] [--bad-signature] [--pad BYTES] [--token T --stamp S]
+                 [--event failed --severity permanent --recipient ann@example.com]
       one webhook; prints {"status": …, "body": …}
   post_events.py burst URL SECRET --clients N --events N [--repeats N]
       N distinct events (ids evt-0 …) from N clients at once, each client on its own keep-alive
@@ -10,15 +11,17 @@
 """
 import hashlib, hmac, http.client, json, secrets, sys, threading, time, urllib.parse
 
-def webhook(secret, event_id, stamp=None, bad=False, pad=0, token=None):
+def webhook(secret, event_id, stamp=None, bad=False, pad=0, token=None, event="delivered", recipient=None, severity=None):
     stamp = str(int(stamp if stamp is not None else time.time()))
     token = token or secrets.token_hex(25)
     signature = hmac.new(secret.encode(), (stamp + token).encode(), hashlib.sha256).hexdigest()
     if bad:
         signature = "0" * len(signature)
     body = {"signature": {"timestamp": stamp, "token": token, "signature": signature},
-            "event-data": {"event": "delivered", "id": event_id, "timestamp": float(stamp), "recipient": f"{event_id}@example.com",
+            "event-data": {"event": event, "id": event_id, "timestamp": float(stamp), "recipient": recipient or f"{event_id}@example.com",
                            "message": {"headers": {"message-id": f"{event_id}@mg.example.com"}}, "padding": "x" * pad}}
+    if severity:
+        body["event-data"]["severity"] = severity
     return json.dumps(body).encode()
 
 def post(connection, path, body):
@@ -35,7 +38,8 @@ def main():
     if mode == "one":
         stamp = time.time() - 3600 if "--stale" in args else (float(option("--stamp")) if "--stamp" in args else None)
         body = webhook(secret, option("--id"), stamp=stamp, bad="--bad-signature" in args, pad=int(option("--pad", "0")),
-                       token=option("--token"))
+                       token=option("--token"), event=option("--event", "delivered"), recipient=option("--recipient"),
+                       severity=option("--severity"))
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         status, text = post(connection, parts.path, body)
         print(json.dumps({"status": status, "body": text}))

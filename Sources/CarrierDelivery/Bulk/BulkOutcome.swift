@@ -18,6 +18,8 @@ package enum BulkOutcome: Sendable {
         case error
         /// No attempt was made.
         case unsent
+        /// Every address of the row is on the suppression list.
+        case suppressed
 
         /// The name in the summary's `failed` counts and the journal's `class`.
         package var label: String {
@@ -27,6 +29,7 @@ package enum BulkOutcome: Sendable {
             case .journal: "journal"
             case .error: "error"
             case .unsent: "failed"
+            case .suppressed: "suppressed"
             }
         }
     }

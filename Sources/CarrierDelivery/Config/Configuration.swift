@@ -26,6 +26,11 @@ public struct Configuration: Sendable {
     public var spoolDirectory: String?
     /// Write each message to the spool before sending, so a killed process loses nothing.
     public var spoolWriteAhead = true
+    /// The suppression list's file (`suppressions:` or `suppressions: {file: …}`); with `store:`
+    /// the list is the database's instead.
+    public var suppressionsFile: String?
+    /// Soft bounces of an address that suppress it like a hard bounce (`soft_bounce_limit`, default 3; 0: never).
+    public var softBounceLimit = 3
     /// Folders attachment `path`s may read from besides the message file's own (`attachment_folders:`).
     public var attachmentFolders: [String] = []
     /// Things worth fixing that do not stop Carrier (a secret file others can read).
@@ -109,6 +114,21 @@ public struct Configuration: Sendable {
                 r.finish()
             }
         }
+        var suppressionsFile: String?
+        var softBounceLimit = 3
+        if let node = top.node("suppressions") {
+            if case .scalar(let path, _) = node.kind {
+                suppressionsFile = absolute(path)
+            } else {
+                let r = NodeReader(file: file, node: node, context: "'suppressions'", sink: sink)
+                suppressionsFile = r.string("file").map(absolute)
+                if let limit = r.int("soft_bounce_limit") {
+                    if limit < 0, let n = r.node("soft_bounce_limit") { r.error(n, "soft_bounce_limit must be 0 (never) or more") }
+                    softBounceLimit = max(0, limit)
+                }
+                r.finish()
+            }
+        }
         var routes: [String: Route] = [:]
         for (name, node) in top.entries("routes") ?? [] {
             guard let route = RouteReader(file: file, sink: sink, known: names, absolute: absolute).read(name, node) else { continue }
@@ -142,7 +162,8 @@ public struct Configuration: Sendable {
             }
         }
         return Configuration(file: file, providerDirectories: providerDirectories, accountNames: names, unresolvedAccounts: accounts,
-                             routes: routes, spoolDirectory: spool, spoolWriteAhead: writeAhead, attachmentFolders: attachmentFolders,
+                             routes: routes, spoolDirectory: spool, spoolWriteAhead: writeAhead, suppressionsFile: suppressionsFile,
+                             softBounceLimit: softBounceLimit, attachmentFolders: attachmentFolders,
                              warnings: warnings, gatewaySections: gatewaySections, secrets: secrets)
     }
 

@@ -72,6 +72,18 @@ struct RouteReader {
         var route = Route(name: name, strategy: strategy, members: accounts, retry: retry, breaker: breaker, onAmbiguous: onAmbiguous,
                           stateFile: stateFile, ignoreUnsupported: ignoreUnsupported)
         route.dkim = dkim
+        if let s = r.mapping("suppressions") {
+            let reasons = Suppression.Reason.allCases.map(\.rawValue)
+            for item in s.list("ignore") ?? [] {
+                guard let text = s.scalarString(item, name: "ignore") else { continue }
+                guard let reason = Suppression.Reason(rawValue: text) else {
+                    s.error(item, "'\(text)' is not a suppression reason", hint: "write one of: \(reasons.joined(separator: ", "))")
+                    continue
+                }
+                route.ignoredSuppressions.insert(reason)
+            }
+            s.finish()
+        }
         return route
     }
 

@@ -235,7 +235,7 @@ public struct Outbox: Sendable {
         case .partial: return RetryOutcome(id: id, receipt: receipt, disposition: .partial(receipt.deferred))
         default:
             if receipt.spoolPath == nil {
-                return RetryOutcome(id: id, receipt: receipt, disposition: .refused(receipt.attempts.last?.error ?? "not sent"))
+                return RetryOutcome(id: id, receipt: receipt, disposition: .refused(receipt.attempts.last?.error ?? receipt.failureSummary))
             }
             return RetryOutcome(id: id, receipt: receipt, disposition: .kept(receipt.attempts.last?.error ?? "not sent"))
         }

@@ -33,6 +33,9 @@ public struct Route: Sendable {
     public var ignoreUnsupported: Bool
     /// `dkim:` of the route, which its accounts without their own sign with.
     var dkim: DKIMSettings?
+    /// Suppression reasons this route sends despite (`suppressions: {ignore: [unsubscribed]}`):
+    /// a password reset still reaches someone who left the newsletter.
+    public var ignoredSuppressions: Set<Suppression.Reason> = []
 
     public init(name: String, strategy: any RoutingStrategy = FailoverStrategy(), members: [Member], retry: RetryPolicy = RetryPolicy(),
                 breaker: BreakerPolicy? = nil, onAmbiguous: AmbiguousPolicy = .stop, stateFile: String? = nil,

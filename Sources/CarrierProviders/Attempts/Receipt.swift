@@ -23,6 +23,8 @@ public struct Receipt: Sendable {
     public var deferred: [String] = []
     /// A spool problem after the message was settled (an entry that could not be removed or kept).
     public var spoolError: String?
+    /// Recipients left out because the suppression list names them (never silently).
+    public var suppressed: [SuppressedRecipient] = []
 
     public init(status: Status, account: String? = nil, provider: String? = nil, channel: ChannelKind? = nil,
                 messageIDs: [String] = [], attempts: [Attempt] = [], spoolPath: String? = nil, possibleDuplicate: Bool = false) {
@@ -51,6 +53,7 @@ public struct Receipt: Sendable {
             object["recipients"] = .array(results.map(\.value))
         }
         if let spoolError { object["spool_error"] = .string(spoolError) }
+        if !suppressed.isEmpty { object["suppressed"] = .array(suppressed.map(\.value)) }
         if possibleDuplicate { object["possible_duplicate"] = .bool(true) }
         if attempts.last?.outcome == .sent && attempts.last?.acceptedForLater == true {
             object["accepted_for_later"] = .bool(true)  // the ESP queued it for processing; the id is its operation
@@ -65,7 +68,11 @@ public struct Receipt: Sendable {
                 + (a.errorClass.map { " [\($0.rawValue)]" } ?? "") + (a.status.map { " status \($0)" } ?? "")
                 + (a.error.map { ": \($0)" } ?? "")
         }
-        let head = spoolPath.map { "not sent; the message is kept in \($0) (retry with: carrier outbox retry)" } ?? "not sent"
+        var head = spoolPath.map { "not sent; the message is kept in \($0) (retry with: carrier outbox retry)" } ?? "not sent"
+        if attempts.isEmpty && !suppressed.isEmpty {
+            head = "not sent: every recipient is on the suppression list: " + suppressed.map(\.summary).joined(separator: ", ")
+                + " (carrier suppressions remove ADDRESS takes one off)"
+        }
         return ([head] + lines + (spoolError.map { ["  spool: \($0)"] } ?? [])).joined(separator: "\n")
     }
 }
