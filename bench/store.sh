@@ -129,12 +129,25 @@ mkdir -p "$WORK/m" && printf 'accounts:\n  out: {provider: file}\nstore: "%s"\n'
 if want 2; then
 echo "== 2. $N messages posted to node 1, sent by 1, 2, 3 nodes ($CONCURRENCY sends at once each) to a sink answering after 50 ms"
 declare -A RATE
+# CPU seconds (user + system) of the nodes and of PostgreSQL's processes so far.
+cpu() {  # cpu PID...: the sum over those processes
+  local total=0 pid
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] && total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  python3 -c "print('%.1f' % ($total / $(getconf CLK_TCK)))"
+}
+pg_pids() { local master; master=$(head -1 "$WORK/pg/postmaster.pid"); echo "$master" $(ps -o pid= --ppid "$master"); }
 for count in 1 2 3; do
   SQL "TRUNCATE carrier_messages CASCADE" >/dev/null
+  SQL "VACUUM ANALYZE carrier_messages" >/dev/null
   for i in $(seq "$count"); do start_node "n$i"; done
+  PG_BEFORE=$(cpu $(pg_pids))
   S=$(date +%s.%N); submit "$N"; wait_sent "$N"; E=$(date +%s.%N)
+  NODE_CPU=$(cpu "${NODES[@]}"); PG_CPU=$(python3 -c "print('%.1f' % ($(cpu $(pg_pids)) - $PG_BEFORE))")
   RATE[$count]=$(python3 -c "print('%.0f' % ($N / ($E - $S)))")
-  echo "$count node(s): $N messages in $(python3 -c "print('%.1f' % ($E - $S))") s = ${RATE[$count]} messages/s"
+  echo "$count node(s): $N messages in $(python3 -c "print('%.1f' % ($E - $S))") s = ${RATE[$count]} messages/s" \
+       "(CPU: nodes $NODE_CPU s, PostgreSQL $PG_CPU s, of $(python3 -c "print('%.0f' % (2 * ($E - $S)))") core-seconds)"
   stop_nodes
 done
 python3 -c "print('3 nodes / 1 node = %.2fx (goal >= 2.5x); 2 nodes / 1 node = %.2fx' % (${RATE[3]} / ${RATE[1]}, ${RATE[2]} / ${RATE[1]}))"

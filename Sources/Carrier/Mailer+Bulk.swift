@@ -113,6 +113,11 @@ extension Mailer {
                       batching: Bool, total: Int?, progress: @escaping @Sendable (BulkProgress) -> Void) async throws(CarrierError) -> BulkSummary {
         let started = Date()
         try template.check(columns: fields)
+        var linked = template
+        if linked.unsubscribe == nil {
+            do { linked.unsubscribe = try configuration.unsubscribeLinks() } catch { throw .configuration(error) }
+        }
+        let template = linked
         let history = await journal?.history() ?? BulkJournal.History()
         let plan = try resolveRoute(route, account: account)
         // A journal belongs to one run: this message through this route or account.

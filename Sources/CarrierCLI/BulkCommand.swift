@@ -22,6 +22,8 @@ struct BulkCommand: AsyncParsableCommand {
     @Option(help: "Send through this account only.") var account: String?
     @Option(help: "The journal (default: RECIPIENTS.journal.ndjson beside the list; with store:, the list's absolute path names it in the database).")
     var journal: String?
+    @Option(help: "The list one-click unsubscribe links name (with unsubscribe: in carrier.yaml; default: the message file's name).")
+    var list: String?
     @Option(help: "Messages in flight at once (each account's concurrency bounds its share).") var inFlight = 64
     @Flag(help: "Print the summary as JSON.") var json = false
     @Flag(help: "Build and render every message and check every row; send nothing.") var dryRun = false
@@ -41,6 +43,7 @@ struct BulkCommand: AsyncParsableCommand {
         var template: BulkTemplate
         do { template = try BulkTemplate.load(path: message) } catch { throw Failure(error).exitCode }
         template.attachmentFolders = configuration.attachmentFolders
+        if let list { template.list = list }
         let reader: RecipientReader
         do { reader = try RecipientReader(path: recipients) } catch { throw Failure(message: "carrier: \(recipients): \(error)", code: 2).exitCode }
         // In a database, the list's absolute path names the journal unless --journal does.

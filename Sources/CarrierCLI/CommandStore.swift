@@ -1,5 +1,6 @@
 import Carrier
 import CarrierPostgres
+import CarrierServer
 import Foundation
 import Logging
 
@@ -36,6 +37,18 @@ enum CommandStore {
     static func suppressions(for configuration: Configuration, store: PostgresStore?) -> (any SuppressionStore)? {
         if let store { return PostgresSuppressions(store: store) }
         return configuration.suppressionsFile.map(SuppressionFile.init(path:))
+    }
+
+    /// The one-click unsubscribe endpoint, when `unsubscribe:` and a suppression list are configured.
+    static func unsubscribe(for configuration: Configuration, list: (any SuppressionStore)?) throws -> UnsubscribeEndpoint? {
+        let links: UnsubscribeLinks?
+        do { links = try configuration.unsubscribeLinks() } catch { throw Failure(.configuration(error)).exitCode }
+        guard let links else { return nil }
+        guard let list else {
+            throw Failure(message: "carrier: unsubscribe: needs a suppression list to add to; add suppressions: ./suppressions.ndjson (or store:)",
+                          code: 2).exitCode
+        }
+        return UnsubscribeEndpoint(links: links, list: list)
     }
 
     /// What adds bounces, complaints and unsubscribes to that list, when there is one.

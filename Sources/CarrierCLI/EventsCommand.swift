@@ -51,13 +51,15 @@ struct EventsCommand: AsyncParsableCommand {
                 if let store { log = PostgresEventLog(store: store) } else {
                     do { log = try EventLog(path: output) } catch { throw Failure(message: "carrier: \(error)", code: 2).exitCode }
                 }
-                try await serve(receiver: receiver, log: log, suppressions: CommandStore.recorder(for: configuration, store: store), host: host, port: port)
+                let list = CommandStore.suppressions(for: configuration, store: store)
+                let server = EventServer(receiver: receiver, log: log, maxBody: maxBody, idleTimeout: .seconds(idleTimeout),
+                                         maxConnections: maxConnections, suppressions: CommandStore.recorder(for: configuration, store: store),
+                                         unsubscribe: try CommandStore.unsubscribe(for: configuration, list: list))
+                try await serve(server, host: host, port: port)
             }
         }
 
-        private func serve(receiver: WebhookReceiver, log: any EventStore, suppressions: SuppressionRecorder?, host: String, port: Int) async throws {
-            let server = EventServer(receiver: receiver, log: log, maxBody: maxBody, idleTimeout: .seconds(idleTimeout),
-                                     maxConnections: maxConnections, suppressions: suppressions)
+        private func serve(_ server: EventServer, host: String, port: Int) async throws {
             try await server.run(host: host, port: port) { bound in
                 FileHandle.standardError.write(Data("carrier: listening on http://\(host):\(bound)/events/ACCOUNT\n".utf8))
             }

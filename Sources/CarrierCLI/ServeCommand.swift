@@ -83,7 +83,8 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let receiver = WebhookReceiver(configuration: configuration, registry: registry, runtime: runtime)
             let recorder = suppressions.map { SuppressionRecorder(store: $0, softBounceLimit: configuration.softBounceLimit) }
-            let eventServer = EventServer(receiver: receiver, log: log, logger: logger, suppressions: recorder) { events in
+            let eventServer = EventServer(receiver: receiver, log: log, logger: logger, suppressions: recorder,
+                                          unsubscribe: try CommandStore.unsubscribe(for: configuration, list: suppressions)) { events in
                 await gateway.record(events: events)
             }
             let api = GatewayHTTP(gateway: gateway, events: eventServer, metrics: prometheus, settings: http)

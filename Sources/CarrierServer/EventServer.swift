@@ -25,10 +25,12 @@ public struct EventServer: Sendable {
     public let received: @Sendable ([DeliveryEvent]) async -> Void
     /// Adds bounces, complaints and unsubscribes to the suppression list, before the events are written.
     public let suppressions: SuppressionRecorder?
+    /// One-click unsubscribe links (`/unsubscribe/TOKEN`), when `unsubscribe:` is configured.
+    public let unsubscribe: UnsubscribeEndpoint?
 
     public init(receiver: WebhookReceiver, log: any EventStore, maxBody: Int = 1 << 20, idleTimeout: Duration = .seconds(30),
                 maxConnections: Int = 512, logger: Logger = Logger(label: "carrier.events"), suppressions: SuppressionRecorder? = nil,
-                received: @escaping @Sendable ([DeliveryEvent]) async -> Void = { _ in }) {
+                unsubscribe: UnsubscribeEndpoint? = nil, received: @escaping @Sendable ([DeliveryEvent]) async -> Void = { _ in }) {
         self.receiver = receiver
         self.log = log
         self.maxBody = maxBody
@@ -37,6 +39,7 @@ public struct EventServer: Sendable {
         self.logger = logger
         self.received = received
         self.suppressions = suppressions
+        self.unsubscribe = unsubscribe
     }
 
     /// Serves until the process is stopped; `ready` gets the port once it listens (for port 0).
@@ -57,6 +60,7 @@ public struct EventServer: Sendable {
 
     /// The webhook routes (`/events/ACCOUNT`), for this server or another one (`carrier serve`).
     public func addRoutes(to router: Hummingbird.Router<BasicRequestContext>) {
+        unsubscribe?.addRoutes(to: router)
         router.post("events/:account") { request, context -> Response in
             let account = try context.parameters.require("account")
             return try await self.handle(request, account: account)

@@ -14,6 +14,11 @@ public struct BulkTemplate: Sendable {
     public var attachmentFolders: [String] = []
     /// A hash of the template's text: a journal belongs to one template.
     public let fingerprint: String
+    /// Adds one-click unsubscribe headers to each recipient's message (`unsubscribe:` in
+    /// carrier.yaml), unless the template writes its own `List-Unsubscribe`.
+    public var unsubscribe: UnsubscribeLinks?
+    /// The list the links unsubscribe from (`carrier bulk --list`; default the template's file name).
+    public var list: String
 
     /// Variables a bulk template may read.
     static let variables: Set<String> = ["recipient", "now"]
@@ -55,8 +60,9 @@ public struct BulkTemplate: Sendable {
         do { try sink.check() } catch { throw .definition(error) }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        let name = ((source as NSString).lastPathComponent as NSString).deletingPathExtension
         return BulkTemplate(mapping: mapping, source: source, fieldsRead: mapping.membersRead(of: "recipient"),
-                            fingerprint: String(hash, radix: 16))
+                            fingerprint: String(hash, radix: 16), list: name.isEmpty ? "bulk" : name)
     }
 
     /// Refuses a template that reads a field the recipients do not have, before anything is sent.
@@ -92,9 +98,14 @@ public struct BulkTemplate: Sendable {
         }
         value = .object(object)
         let folder = (source as NSString).deletingLastPathComponent
+        var message: Message
         do {
-            return try Message.decode(value, source: "\(source) for line \(recipient.line)", baseDirectory: folder.isEmpty ? "." : folder,
-                                      attachmentFolders: attachmentFolders)
+            message = try Message.decode(value, source: "\(source) for line \(recipient.line)", baseDirectory: folder.isEmpty ? "." : folder,
+                                         attachmentFolders: attachmentFolders)
         } catch { throw .message(error) }
+        if let unsubscribe, !message.headers.contains(where: { $0.name.lowercased() == "list-unsubscribe" }) {
+            message.headers += unsubscribe.headers(email: recipient.address.email, list: list)
+        }
+        return message
     }
 }

@@ -31,6 +31,8 @@ public struct Configuration: Sendable {
     public var suppressionsFile: String?
     /// Soft bounces of an address that suppress it like a hard bounce (`soft_bounce_limit`, default 3; 0: never).
     public var softBounceLimit = 3
+    /// `unsubscribe:` as written (its key not yet resolved): ``unsubscribeLinks()`` reads it.
+    var unsubscribe: (url: String, key: Value, mailto: String?)?
     /// Folders attachment `path`s may read from besides the message file's own (`attachment_folders:`).
     public var attachmentFolders: [String] = []
     /// Things worth fixing that do not stop Carrier (a secret file others can read).
@@ -129,6 +131,12 @@ public struct Configuration: Sendable {
                 r.finish()
             }
         }
+        var unsubscribe: (url: String, key: Value, mailto: String?)?
+        if let u = top.mapping("unsubscribe") {
+            let url = u.string("url", required: true), key = u.requiredNode("key").map(Value.init(yaml:)), mailto = u.string("mailto")
+            if let url, let key { unsubscribe = (url, key, mailto) }
+            u.finish()
+        }
         var routes: [String: Route] = [:]
         for (name, node) in top.entries("routes") ?? [] {
             guard let route = RouteReader(file: file, sink: sink, known: names, absolute: absolute).read(name, node) else { continue }
@@ -163,7 +171,7 @@ public struct Configuration: Sendable {
         }
         return Configuration(file: file, providerDirectories: providerDirectories, accountNames: names, unresolvedAccounts: accounts,
                              routes: routes, spoolDirectory: spool, spoolWriteAhead: writeAhead, suppressionsFile: suppressionsFile,
-                             softBounceLimit: softBounceLimit, attachmentFolders: attachmentFolders,
+                             softBounceLimit: softBounceLimit, unsubscribe: unsubscribe, attachmentFolders: attachmentFolders,
                              warnings: warnings, gatewaySections: gatewaySections, secrets: secrets)
     }
 
@@ -228,6 +236,13 @@ public struct Configuration: Sendable {
 
     private static func isURL(_ text: String) -> Bool { URLComponents(string: text)?.host != nil }
     private static let endpointHint = "write it like http://127.0.0.1:8080"
+
+    /// The one-click unsubscribe links `unsubscribe:` describes (its key resolved), or nil without one.
+    public func unsubscribeLinks() throws(ConfigurationError) -> UnsubscribeLinks? {
+        guard let unsubscribe else { return nil }
+        let key = try secrets.resolve(unsubscribe.key, place: "unsubscribe.key").text
+        return try UnsubscribeLinks(url: try secrets.expand(unsubscribe.url, place: "unsubscribe.url"), key: key, mailto: unsubscribe.mailto)
+    }
 
     /// The account with this name, its credentials and settings resolved.
     public func account(named name: String) throws(ConfigurationError) -> Account {
