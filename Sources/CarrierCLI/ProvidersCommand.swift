@@ -101,6 +101,10 @@ struct TestProviders: AsyncParsableCommand {
                 Output.line("FAIL \(id): the file has no examples")
                 failures += 1
             }
+            if let missing = ExampleRunner.missingJoin(definition) {
+                Output.line("FAIL \(id): \(missing)")
+                failures += 1
+            }
             for result in ExampleRunner.run(definition) {
                 if result.passed {
                     passed += 1

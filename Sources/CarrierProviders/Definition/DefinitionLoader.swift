@@ -221,10 +221,11 @@ package struct ProviderFileReader {
             let request = r.node("request").map(Value.init(yaml:))
             let response = r.node("response").map(Value.init(yaml:))
             let expect = r.node("expect").map(Value.init(yaml:))
+            let event = r.node("event").map(Value.init(yaml:))
             r.finish()
             guard let message else { return nil }
             return ProviderExample(name: name, mark: node.mark, channel: channel, message: message, credentials: credentials,
-                                   settings: settings, request: request, response: response, expect: expect)
+                                   settings: settings, request: request, response: response, expect: expect, event: event)
         }
     }
 }

@@ -100,4 +100,7 @@ package struct ProviderExample: Sendable {
     package var request: Value?
     package var response: Value?
     package var expect: Value?
+    /// A delivery event for the message, as the ESP's webhook posts it (`{body, headers}`): the id
+    /// its events `map:` reads must be the receipt's, or events never find their message.
+    package var event: Value?
 }

@@ -22,6 +22,15 @@ public enum ExampleRunner {
         }
     }
 
+    /// Why a provider with both send examples and events proves no join, or nil: one answered
+    /// send example must carry an `event:`.
+    public static func missingJoin(_ definition: ProviderDefinition) -> String? {
+        guard definition.events != nil, definition.examples.contains(where: { $0.response != nil }),
+              !definition.examples.contains(where: { $0.event != nil }) else { return nil }
+        return "it has events and answered send examples, but no example with an event: — add event: (the webhook for that "
+            + "message) to one, so providers test checks that receipts and delivery events join"
+    }
+
     /// What the examples' channels are lent; nothing is sent, so the engine never starts its thread.
     private struct Lent {
         let clock = SystemClock()
@@ -55,12 +64,62 @@ public enum ExampleRunner {
             if let response = example.response {
                 let interpretation = try ResponseInterpreter(spec: channel.spec.response, context: context).interpret(httpResponse(response))
                 failures += compareOutcome(expected: example.expect ?? .null, actual: interpretation)
+                if let event = example.event {
+                    failures += joinFailures(event, receiptIDs: interpretation.messageIDs, definition: definition, settings: example.settings)
+                }
+            } else if example.event != nil {
+                failures.append("event: needs a response: (the receipt's id comes from the answer)")
             }
             return failures
         } catch let error as CarrierError {
             return ["cannot render: \(error)"]
         } catch {
             return ["cannot render: \(error)"]
+        }
+    }
+
+    /// Whether the events the provider's `map:` makes of an example's webhook name the receipt's id:
+    /// `GET /v1/messages/ID` and suppressions find a message by it.
+    static func joinFailures(_ event: Value, receiptIDs: [String], definition: ProviderDefinition, settings: Value) -> [String] {
+        guard let spec = definition.events else { return ["event: the provider file has no events: section"] }
+        let eventIDs: [String]
+        do { eventIDs = try eventMessageIDs(event, spec: spec, settings: settings) } catch {
+            return ["event: the events map cannot read it: \(error)"]
+        }
+        guard !eventIDs.isEmpty else { return ["event: the events map makes no event of it"] }
+        return eventIDs.filter { !receiptIDs.contains($0) }.map { id in
+            "event: its message_id '\(id)' is not the receipt's \(receiptIDs.map { "'\($0)'" }.joined(separator: ", ")): "
+                + "events would never find their message (make events.map.message_id read the id response.message_ids gives)"
+        }
+    }
+
+    /// The `message_id` of each event the `map:` makes of a webhook written as `{body, headers, url}`
+    /// (not verified: the example shows the payload, not a signature).
+    static func eventMessageIDs(_ event: Value, spec: EventsSpec, settings: Value) throws -> [String] {
+        let headers = (event["headers"].objectValue ?? OrderedObject()).entries.map { (name: $0.key, value: $0.value.text) }
+        let bytes: Data
+        switch event["body"] {
+        case .string(let text): bytes = Data(text.utf8)
+        case let other: bytes = Data(JSONWriter.string(other).utf8)
+        }
+        let hasType = headers.contains { $0.name.lowercased() == "content-type" }
+        let request = WebhookRequest(headers: hasType || event["body"].stringValue != nil ? headers : headers + [("Content-Type", "application/json")],
+                                     body: bytes, url: event["url"].stringValue)
+        let read = request.read(maximumJSONDepth: 64)
+        let scope = Scope(values: ["body": read.body, "text": .string(String(decoding: bytes, as: UTF8.self)), "headers": .object(request.headerObject),
+                                   "query": .object(request.queryObject), "url": .string(event["url"].text), "secret": .null,
+                                   "settings": settings, "now": .int(0)])
+        let items: [Value]
+        if let template = spec.events {
+            let listed = try template.render(in: scope)
+            items = listed.arrayValue ?? (listed.isNull ? [] : [listed])
+        } else {
+            items = read.body.arrayValue ?? [read.body]
+        }
+        return try items.compactMap { item in
+            guard let template = spec.map["message_id"] else { return nil }
+            let id = try template.render(in: scope.with("item", item))
+            return id.isEmpty ? nil : id.text
         }
     }
 
