@@ -69,7 +69,15 @@ struct LintProviders: AsyncParsableCommand {
         for file in files {
             do {
                 let d = try DefinitionLoader.load(file: file)
-                Output.line("\(file): ok (\(d.id), \(d.exampleCount) example(s))")
+                // A provider is found by its file's name: one whose id differs lints but never loads.
+                let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+                guard d.id == name else {
+                    failed = true
+                    Output.error("\(file): error: the id '\(d.id)' is not the file's name '\(name)'; Carrier finds a provider by its file name\n"
+                                 + "  hint: rename the file to \(d.id).yaml, or write id: \(name)")
+                    continue
+                }
+                Output.line("\(file): ok (\(d.id); \(d.exampleCount) example(s), not run here: carrier providers test runs them)")
             } catch {
                 failed = true
                 Output.error(error.description)

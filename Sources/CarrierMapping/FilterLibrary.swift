@@ -111,6 +111,37 @@ package enum FilterLibrary {
             if case .array(let items) = v { return .array(items.map(rename)) }
             return v.isNull ? .null : rename(v)
         },
+        "contains": Filter(arguments: 1...1, summary: "a list → whether an item equals the argument (text compared case-insensitively); text → whether it contains it") { v, args in
+            let wanted = args[0]
+            if case .array(let items) = v {
+                return .bool(items.contains { item in
+                    if case .string(let a) = item, case .string(let b) = wanted { return a.caseInsensitiveCompare(b) == .orderedSame }
+                    return MappingExpression.looselyEqual(item, wanted)
+                })
+            }
+            guard case .string(let text) = v else { return .bool(false) }
+            return .bool(text.localizedCaseInsensitiveContains(wanted.text))
+        },
+        "omit": Filter(arguments: 1...1, summary: "an object, or each object of a list → without the keys named (a name or a list of names); the rest kept") { v, args in
+            let names = Set((args[0].arrayValue ?? [args[0]]).map(\.text))
+            func omit(_ item: Value) -> Value {
+                guard let object = item.objectValue else { return item }
+                return .object(OrderedObject(object.entries.filter { !names.contains($0.key) }.map { ($0.key, $0.value) }))
+            }
+            if case .array(let items) = v { return .array(items.map(omit)) }
+            return omit(v)
+        },
+        "from_entries": Filter(arguments: 0...2, summary: "a list of [key, value] pairs, or of objects with a key and a value field (names default 'key' and 'value') → an object") { v, args throws(FilterError) in
+            let keyName = args.count > 0 ? args[0].text : "key", valueName = args.count > 1 ? args[1].text : "value"
+            var out = OrderedObject()
+            for entry in try list(v) {
+                if let pair = entry.arrayValue, pair.count == 2 { out[pair[0].text] = pair[1]; continue }
+                let key = entry[keyName]
+                guard !key.isEmpty else { throw FilterError(message: "an entry has no '\(keyName)'") }
+                out[key.text] = entry[valueName]
+            }
+            return .object(out)
+        },
         "string_values": Filter(arguments: 0...0, summary: "an object → the same object with every value as text") { v, _ in
             guard let object = v.objectValue else { return v }
             return .object(OrderedObject(object.entries.map { ($0.key, .string($0.value.text)) }))

@@ -106,7 +106,7 @@ struct CLITests {
         try await server.script(["*": [Answer.json(401, .object(["success": false, "errors": ["Unauthorized: token tok-very-secret is revoked"]]))]])
         let result = try carrier(["send", "--config", config, "--json", Repository.example("order-confirmation.json")])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("[failover] status 401"))
+        #expect(result.stderr.contains("[failover]: HTTP 401: ") && !result.stderr.contains("status 401"), "the status once: \(result.stderr)")
         #expect(!result.stderr.contains("tok-very-secret") && !result.stdout.contains("tok-very-secret"))
         #expect(try JSONParser.parse(result.stdout)["status"] == "failed")
     }

@@ -40,6 +40,13 @@ struct ExpressionTests {
         #expect(try render(#""{{ o | rename({email: 'Email'}) }}""#, values) == .object(["Email": "e@x.io"]))
         #expect(try render(#""{{ {b: '2', a: '1'} | pairs('sorted') | join('') }}""#, values) == "a1b2")
         #expect(try render(#""{{ {b: '2', a: '1'} | pairs }}""#, values) == ["b", "2", "a", "1"])
+        // omit keeps what it does not name (rename keeps only what it names); from_entries builds objects.
+        #expect(try render(#""{{ {email: 'e', event: 'x', order_id: '7'} | omit(['email', 'event']) }}""#, values) == .object(["order_id": "7"]))
+        #expect(try render(#""{{ [{Key: 'a', Value: '1'}, {Key: 'b', Value: '2'}] | from_entries('Key', 'Value') }}""#, values)
+                == .object(["a": "1", "b": "2"]))
+        #expect(try render(#""{{ [['a', 1]] | from_entries }}""#, values) == .object(["a": 1]))
+        #expect(try render(#""{{ ['Ann@Example.com'] | contains('ann@example.com') }}""#, values) == true)
+        #expect(try render(#""{{ tags | contains('z') }}""#, values) == false)
     }
 
     @Test func evaluationErrorsPointAtTheFile() throws {

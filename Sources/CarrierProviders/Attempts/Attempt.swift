@@ -94,7 +94,7 @@ public struct Attempt: Sendable {
 
         public var accepted: Bool { disposition == .accepted }
 
-        var value: Value {
+        package var value: Value {
             var object = OrderedObject()
             object["email"] = .string(email)
             object["status"] = .string(status)

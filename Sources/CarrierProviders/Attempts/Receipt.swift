@@ -65,7 +65,8 @@ public struct Receipt: Sendable {
     public var failureSummary: String {
         let lines = attempts.map { a in
             "  \(a.account) (\(a.provider) \(a.channel.rawValue)): \(a.outcome.rawValue)"
-                + (a.errorClass.map { " [\($0.rawValue)]" } ?? "") + (a.status.map { " status \($0)" } ?? "")
+                + (a.errorClass.map { " [\($0.rawValue)]" } ?? "")
+                + (a.status.map { status in a.error?.hasPrefix("HTTP \(status)") == true ? "" : " status \(status)" } ?? "")
                 + (a.error.map { ": \($0)" } ?? "")
         }
         var head = spoolPath.map { "not sent; the message is kept in \($0) (retry with: carrier outbox retry)" } ?? "not sent"

@@ -9,7 +9,7 @@ public enum DefinitionLoader {
     static let requestVariables: Set<String> = Set(Message.fieldNames).subtracting(["category", "custom_variables", "template_uuid", "template_variables"])
         .union(["settings", "credentials", "mime", "message", "now", "channel"])
     /// Variables a response rule may read.
-    package static let responseVariables: Set<String> = ["status", "headers", "body", "text", "settings"]
+    package static let responseVariables: Set<String> = ["status", "headers", "body", "text", "settings", "message"]
 
     package static func load(file path: String, format: ProviderFormat) throws(DiagnosticsError) -> ProviderDefinition {
         guard let data = FileManager.default.contents(atPath: path) else {

@@ -291,7 +291,7 @@ extension APIChannel: BatchChannel {
             request.url = context.rewrite(url: (try context.render(url, in: scope)).text)
             request.body = try spec.body.body(body)
             switch await transfer(&request, scope: scope, started: started) {
-            case .answered(let response): return settle(response, started: started)
+            case .answered(let response): return settle(response, started: started, message: message)
             case .failed(let failed): return failed
             }
         } catch {

@@ -96,7 +96,7 @@ package struct APIChannel: Channel {
                 try request.headers.append(.checked(header, key, sensitive: false))
             }
             switch await transfer(&request, scope: scope, started: started) {
-            case .answered(let response): return settle(response, started: started)
+            case .answered(let response): return settle(response, started: started, message: message)
             case .failed(let failed): return failed
             }
         } catch {
@@ -137,9 +137,9 @@ package struct APIChannel: Channel {
     }
 
     /// What an answer means for the message, by the provider's response rules.
-    func settle(_ response: CurlHTTPResponse, started: Date) -> Attempt {
+    func settle(_ response: CurlHTTPResponse, started: Date, message: Message? = nil) -> Attempt {
         let outcome: ResponseInterpreter.Interpretation
-        do { outcome = try ResponseInterpreter(spec: spec.response, context: context).interpret(response) } catch {
+        do { outcome = try ResponseInterpreter(spec: spec.response, context: context).interpret(response, message: message) } catch {
             // The request went out and an answer came that the file's rules cannot read:
             // a success status leaves it unknown whether the message was taken.
             let errorClass: ErrorClass = (200..<300).contains(response.status) ? .ambiguous : .forHTTPStatus(response.status)

@@ -25,21 +25,29 @@ package struct ResponseInterpreter {
     package static let maximumErrorLength = 500
 
     /// What response rules read of an answer: `status`, `headers` (lower-case names), `body` (the
-    /// JSON when it is JSON, else the text, else null), `text` (the raw body) and `settings`.
-    /// Single sends and batches read answers through this one scope.
-    static func scope(of response: CurlHTTPResponse, settings: OrderedObject) -> Scope {
+    /// JSON when it is JSON, else the text, else null), `text` (the raw body) and `settings`; for a
+    /// single send also `message` — the message sent: `to`, `cc`, `bcc`, `recipients` (every
+    /// address) and `message_id` — so an answer that lists only the refused addresses, or has no
+    /// id, can be read against what was sent. Single sends and batches read answers through this one scope.
+    static func scope(of response: CurlHTTPResponse, settings: OrderedObject, message: Message? = nil) -> Scope {
         let text = String(decoding: response.body, as: UTF8.self)
         let body = (try? JSONParser.parse(Array(response.body))) ?? (text.isEmpty ? .null : .string(text))
         var headers = OrderedObject()
         for header in response.headers { headers[header.name.lowercased()] = .string(header.value) }
-        return Scope(values: ["status": .int(response.status), "headers": .object(headers), "body": body,
-                              "text": .string(text), "settings": .object(settings)])
+        var values: [String: Value] = ["status": .int(response.status), "headers": .object(headers), "body": body,
+                                       "text": .string(text), "settings": .object(settings)]
+        if let message {
+            values["message"] = .object(["to": .array(message.to.map(\.value)), "cc": .array(message.cc.map(\.value)),
+                                         "bcc": .array(message.bcc.map(\.value)), "recipients": .array(message.recipients.map { .string($0.email) }),
+                                         "message_id": message.messageID.map(Value.string) ?? .null])
+        }
+        return Scope(values: values)
     }
 
-    package func interpret(_ response: CurlHTTPResponse) throws(CarrierError) -> Interpretation {
+    package func interpret(_ response: CurlHTTPResponse, message: Message? = nil) throws(CarrierError) -> Interpretation {
         if response.truncated { return oversized(response) }
         let text = String(decoding: response.body, as: UTF8.self)
-        let scope = Self.scope(of: response, settings: context.settings)
+        let scope = Self.scope(of: response, settings: context.settings, message: message)
         let accepted: Bool
         switch spec.success {
         case nil: accepted = (200..<300).contains(response.status)

@@ -62,10 +62,11 @@ public enum ExampleRunner {
                 failures += compareRequest(expected: expected, actual: rendered)
             }
             if let response = example.response {
-                let interpretation = try ResponseInterpreter(spec: channel.spec.response, context: context).interpret(httpResponse(response))
-                failures += compareOutcome(expected: example.expect ?? .null, actual: interpretation)
+                // The answer is settled as a real send's is: the same rules, the same per-recipient reading.
+                let attempt = channel.settle(httpResponse(response), started: Date(), message: message)
+                failures += compareOutcome(expected: example.expect ?? .null, actual: attempt)
                 if let event = example.event {
-                    failures += joinFailures(event, receiptIDs: interpretation.messageIDs, definition: definition, settings: example.settings)
+                    failures += joinFailures(event, receiptIDs: attempt.messageIDs, definition: definition, settings: example.settings)
                 }
             } else if example.event != nil {
                 failures.append("event: needs a response: (the receipt's id comes from the answer)")
@@ -166,9 +167,9 @@ public enum ExampleRunner {
         return failures
     }
 
-    private static func compareOutcome(expected: Value, actual: ResponseInterpreter.Interpretation) -> [String] {
+    private static func compareOutcome(expected: Value, actual: Attempt) -> [String] {
         var failures: [String] = []
-        let status = actual.accepted ? "sent" : "failed"
+        let status = actual.outcome == .sent ? "sent" : "failed"
         if let want = expected["outcome"].stringValue, want != status {
             failures.append("expect.outcome: expected \(want), got \(status)" + (actual.error.map { " (\($0))" } ?? ""))
         }
@@ -183,6 +184,9 @@ public enum ExampleRunner {
         }
         if let want = expected["retry_after"].intValue, Int(actual.retryAfter ?? -1) != want {
             failures.append("expect.retry_after: expected \(want), got \(actual.retryAfter.map { String($0) } ?? "none")")
+        }
+        if let want = expected["recipients"].arrayValue {
+            failures += differences(.array(want), .array(actual.recipients.map(\.value)), path: "expect.recipients")
         }
         return failures
     }
