@@ -1,3 +1,5 @@
+import Foundation
+
 extension Mailer {
     /// The message without the recipients the suppression list names for its From domain (less
     /// the reasons the route ignores), and those it left out. Without a list, the message as it is.
@@ -26,5 +28,34 @@ extension Mailer {
         receipt.suppressed = suppressed
         receipt.stoppedOnPurpose = true
         return receipt
+    }
+}
+
+extension Mailer {
+    /// A message header that asks for one-click unsubscribe headers (`unsubscribe:` in carrier.yaml)
+    /// for the message's one recipient, naming the list: `Carrier-Unsubscribe: newsletter`. Apps
+    /// sending through `carrier send` or the gateway use it; `carrier bulk` adds them itself.
+    public static let unsubscribeRequestHeader = "Carrier-Unsubscribe"
+
+    /// The message with the request header replaced by `List-Unsubscribe` and `List-Unsubscribe-Post`.
+    func applyingUnsubscribeRequest(_ message: Message) throws(CarrierError) -> Message {
+        guard let index = message.headers.firstIndex(where: { $0.name.caseInsensitiveCompare(Self.unsubscribeRequestHeader) == .orderedSame }) else {
+            return message
+        }
+        var copy = message
+        let list = copy.headers.remove(at: index).value.trimmingCharacters(in: .whitespaces)
+        let links: UnsubscribeLinks?
+        do { links = try configuration.unsubscribeLinks() } catch { throw .configuration(error) }
+        guard let links else {
+            throw .configuration(ConfigurationError("the message asks for one-click unsubscribe (\(Self.unsubscribeRequestHeader)), but the configuration has no unsubscribe:",
+                                                    hint: "add unsubscribe: {url: …, key: …} to carrier.yaml (docs/deliverability.md)"))
+        }
+        guard copy.recipients.count == 1, !list.isEmpty else {
+            throw .message(MessageError(source: nil, problems: [.init(field: "headers.\(Self.unsubscribeRequestHeader)",
+                message: copy.recipients.count == 1 ? "names no list" : "a one-click unsubscribe link names one recipient; this message has \(copy.recipients.count)",
+                hint: "send one message per recipient (or use carrier bulk), with the list's name as the header's value")]))
+        }
+        copy.headers += links.headers(email: copy.recipients[0].email, list: list)
+        return copy
     }
 }

@@ -82,6 +82,7 @@ public struct Mailer: Sendable {
         defer { runtime.sends.leave() }
         var prepared = message
         if prepared.messageID == nil { prepared.messageID = MessageIDs.make(domain: message.from.domain) }
+        prepared = try applyingUnsubscribeRequest(prepared)
         let suppressed: [SuppressedRecipient]
         (prepared, suppressed) = try await screen(prepared, route: plan)
         if !suppressed.isEmpty && prepared.recipients.isEmpty {

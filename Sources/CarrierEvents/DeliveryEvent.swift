@@ -5,7 +5,10 @@ import Foundation
 public struct DeliveryEvent: Sendable, Equatable {
     /// What happened. `unknown` is an ESP event the provider file does not name.
     public enum Kind: String, Sendable, CaseIterable {
-        case queued, sent, delivered, deferred, bounced, rejected, failed, opened, clicked, complained, unsubscribed, subscribed, unknown
+        case queued, sent, delivered, deferred, bounced, rejected, failed, opened, clicked, complained, unsubscribed, subscribed
+        /// An automatic reply (out of office, vacation) came back: delivered, and not a bounce.
+        case autoresponded
+        case unknown
     }
 
     public var event: Kind

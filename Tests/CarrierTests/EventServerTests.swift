@@ -22,8 +22,8 @@ struct EventServerTests {
         return path
     }
 
-    func post(_ server: EventsServer, account: String = "mg", _ arguments: [String]) throws -> (status: Int, body: Value) {
-        let result = try Fixtures.python("post_events.py", ["one", server.url + "/events/" + account, Self.secret] + arguments, input: Data())
+    func post(_ server: EventsServer, account: String = "mg", _ arguments: [String], secret: String = Self.secret) throws -> (status: Int, body: Value) {
+        let result = try Fixtures.python("post_events.py", ["one", server.url + "/events/" + account, secret] + arguments, input: Data())
         let answer = try JSONParser.parse(result.stdout)
         return (answer["status"].intValue ?? 0, (try? JSONParser.parse(answer["body"].text)) ?? answer["body"])
     }
@@ -50,6 +50,23 @@ struct EventServerTests {
         defer { restarted.stop() }
         #expect(try post(restarted, account: "mg", ["--id", "evt-777"]).body["repeated"] == 1, "read back per account")
         #expect(lines(output).map { $0["account"].text }.sorted() == ["mg", "mg2"])
+    }
+
+    @Test("Mailgun's legacy form-encoded webhooks (signature in form fields) are verified and read, not refused")
+    func mailgunLegacyForms() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let output = folder.path + "/events.ndjson"
+        let server = try EventsServer(config: try configuration(folder), output: output)
+        defer { server.stop() }
+        let answer = try post(server, ["--id", "legacy-1", "--legacy", "--event", "bounced", "--recipient", "gone@example.com"])
+        #expect(answer.status == 200 && answer.body["written"] == 1, "\(answer)")
+        let event = try #require(lines(output).first)
+        #expect(event["event"] == "bounced" && event["bounce"] == "hard" && event["recipient"] == "gone@example.com", "\(event)")
+        #expect(event["message_id"] == "<legacy-1@mg.example.com>" && event["tags"] == ["welcome"], "\(event)")
+        #expect(event["reason"].text.contains("does not exist"), "\(event)")
+        let forged = try post(server, ["--id", "legacy-2", "--legacy"], secret: "key-not-the-one")
+        #expect(forged.status == 401, "a wrong signature in the form fields: \(forged)")
     }
 
     @Test("A second events server on the same --output refuses to start, naming the holder")

@@ -1,5 +1,6 @@
 import Carrier
 import Foundation
+import Logging
 import Testing
 
 /// What a new user writing provider files could not express or find: answers that list only the
@@ -29,6 +30,31 @@ struct ProviderFileTests {
                                           .object(["email": "gone@example.com", "status": "refused", "error": "InvalidAddress"])])
         let body = try JSONParser.parse(Array(try #require(try await capture.requests().first).body))
         #expect(body["Messages"][0]["MessageId"] == "hi-9@shop.example.com" && body["ServerId"] == 12345)
+    }
+
+    @Test("templates: required (Loops): a message without a template is refused before any request, and the route moves on")
+    func templatesRequired() async throws {
+        let capture = try CaptureServer()
+        defer { capture.stop() }
+        try await capture.script(["*": [Answer.json(200, .object(["success": true, "message_ids": ["mt-1"]]))]])
+        let configuration = try Configuration.parse("""
+            accounts:
+              loops: {provider: loops, endpoint: "\(capture.url)", credentials: {api_key: loops-key-1234}}
+              mt: {provider: mailtrap, endpoint: "\(capture.url)", credentials: {api_token: tok-123456}}
+            routes:
+              default: {accounts: [loops, mt], retry: {attempts: 1}}
+            """, file: "carrier.yaml")
+        let mailer = Mailer(configuration: configuration, registry: Fixtures.registry(), logger: .silent)
+        var plain = Message(from: Address(email: "a@shop.example.com"), to: [Address(email: "ann@example.com")], subject: "Hi", text: "t")
+        let receipt = try await mailer.send(plain)
+        #expect(receipt.account == "mt" && receipt.attempts.first?.error == "loops sends stored templates only; the message has no template",
+                "\(receipt.attempts)")
+        plain.template = Message.ProviderTemplate(id: "clfq6dinn000yl70fgwwyp82l", variables: ["name": "Ann"])
+        plain.messageID = "t-1@shop.example.com"
+        let templated = try await mailer.send(plain)
+        #expect(templated.account == "loops" && templated.messageIDs == ["t-1@shop.example.com"], "\(templated.attempts)")
+        let bodies = try await capture.requests().map { try JSONParser.parse(Array($0.body)) }
+        #expect(bodies.count == 2 && bodies[1]["transactionalId"] == "clfq6dinn000yl70fgwwyp82l" && bodies[1]["email"] == "ann@example.com")
     }
 
     @Test("lint refuses a file whose id is not its name (it would never load) and says the examples were not run")

@@ -58,5 +58,21 @@ struct UnsubscribeTests {
         let second = try carrier(["bulk", "--json", "--journal", folder.path + "/second.journal", "--config", config, folder.path + "/news.json", folder.path + "/list.csv"])
         let summary = try JSONParser.parse(second.stdout)
         #expect(summary["sent"] == 1 && summary["failed"]["suppressed"] == 1, "\(second.stdout) \(second.stderr)")
+
+        // An app asks for the links on one message (carrier send, the gateway): Carrier-Unsubscribe: LIST.
+        try #"{"from": "news@shop.example.com", "to": ["cy@example.com"], "subject": "Digest", "text": "t", "headers": {"Carrier-Unsubscribe": "digest"}}"#
+            .write(toFile: folder.path + "/one.json", atomically: true, encoding: .utf8)
+        let one = try carrier(["send", "--json", "--config", config, folder.path + "/one.json"])
+        let path = try JSONParser.parse(one.stdout)["attempts"][0]["path"].text
+        let headers = try Fixtures.parseMIME(try Data(contentsOf: URL(fileURLWithPath: path)))["headers"]
+        #expect(headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" && headers["Carrier-Unsubscribe"] == .null, "\(headers)")
+        let token = try #require(headers["List-Unsubscribe"].text.firstMatch(of: /unsubscribe\/([A-Za-z0-9_.-]+)>/)?.1)
+        #expect(try curl(["-X", "POST", server.url + "/unsubscribe/" + String(token)]).status == 200)
+        let cy = try JSONParser.parse(try carrier(["suppressions", "list", "--json", "--config", config]).stdout)
+        #expect(cy.arrayValue?.contains { $0["address"] == "cy@example.com" && $0["source"] == "unsubscribe:digest" } == true, "\(cy)")
+        try #"{"from": "news@shop.example.com", "to": ["a@example.com", "b@example.com"], "subject": "D", "text": "t", "headers": {"Carrier-Unsubscribe": "digest"}}"#
+            .write(toFile: folder.path + "/two.json", atomically: true, encoding: .utf8)
+        let two = try carrier(["send", "--config", config, folder.path + "/two.json"])
+        #expect(two.status == 2 && two.stderr.contains("names one recipient; this message has 2"), "\(two.stderr)")
     }
 }

@@ -3,7 +3,8 @@
 (timestamp + token, HMAC-SHA256, hex) — a peer independent of Carrier.
 
   post_events.py one URL SECRET --id ID [--stale] [--bad-signature] [--pad BYTES] [--token T --stamp S]
-                 [--event failed --severity permanent --recipient ann@example.com]
+                 [--event failed --severity permanent --recipient ann@example.com] [--legacy]
+      (--legacy: the form-encoded webhook older Mailgun routes post, signature fields beside the event's)
       one webhook; prints {"status": …, "body": …}
   post_events.py burst URL SECRET --clients N --events N [--repeats N]
       N distinct events (ids evt-0 …) from N clients at once, each client on its own keep-alive
@@ -24,8 +25,17 @@ def webhook(secret, event_id, stamp=None, bad=False, pad=0, token=None, event="d
         body["event-data"]["severity"] = severity
     return json.dumps(body).encode()
 
-def post(connection, path, body):
-    connection.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+def legacy_webhook(secret, event_id, event="delivered", recipient=None):
+    stamp = str(int(time.time()))
+    token = secrets.token_hex(25)
+    signature = hmac.new(secret.encode(), (stamp + token).encode(), hashlib.sha256).hexdigest()
+    fields = {"event": event, "recipient": recipient or f"{event_id}@example.com", "domain": "mg.example.com",
+              "Message-Id": f"<{event_id}@mg.example.com>", "timestamp": stamp, "token": token, "signature": signature,
+              "code": "550", "error": "5.1.1 The email account that you tried to reach does not exist", "X-Mailgun-Tag": "welcome"}
+    return urllib.parse.urlencode(fields).encode()
+
+def post(connection, path, body, content_type="application/json"):
+    connection.request("POST", path, body=body, headers={"Content-Type": content_type})
     answer = connection.getresponse()
     return answer.status, answer.read().decode()
 
@@ -40,8 +50,12 @@ def main():
         body = webhook(secret, option("--id"), stamp=stamp, bad="--bad-signature" in args, pad=int(option("--pad", "0")),
                        token=option("--token"), event=option("--event", "delivered"), recipient=option("--recipient"),
                        severity=option("--severity"))
+        content_type = "application/json"
+        if "--legacy" in args:
+            body = legacy_webhook(secret, option("--id"), event=option("--event", "delivered"), recipient=option("--recipient"))
+            content_type = "application/x-www-form-urlencoded"
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        status, text = post(connection, parts.path, body)
+        status, text = post(connection, parts.path, body, content_type)
         print(json.dumps({"status": status, "body": text}))
         return
     clients, events, repeats = int(option("--clients")), int(option("--events")), int(option("--repeats", "0"))

@@ -48,19 +48,38 @@ class Mailgun(Scheme):
         return json.dumps(payload).encode(), headers
 
 class Svix(Scheme):
-    """svix-signature: "v1,<base64 HMAC-SHA256(base64-decoded secret, id.timestamp.body)>" (Standard Webhooks)."""
+    """svix-signature: "v1,<base64 HMAC-SHA256(base64-decoded secret, id.timestamp.body)>" (Standard Webhooks).
+    Options: `prefix` of the header names (default "svix"); `key: text` to key the HMAC with the secret
+    exactly as issued, prefix included and not decoded (AhaSend), whose prefix is `secret_prefix`
+    (default "whsec_"). A case's own `<prefix>-id` header is kept as the message id (so `expect` can
+    name its event_id); otherwise the id is made from the body."""
     timestamped = True
-    def secret(self): return "whsec_" + b64(secrets.token_bytes(24))
+    def secret(self):
+        if self.options.get("key") == "text":
+            return self.options.get("secret_prefix", "whsec_") + secrets.token_urlsafe(24)
+        return "whsec_" + b64(secrets.token_bytes(24))
     def sign(self, case, body, headers, now, secret):
-        key = base64.b64decode(secret[len("whsec_"):])
-        msg_id = "msg_" + hashlib.sha256(body).hexdigest()[:24]
+        prefix = self.options.get("prefix", "svix")
+        key = secret.encode() if self.options.get("key") == "text" else base64.b64decode(secret[len("whsec_"):])
+        msg_id = headers.get(f"{prefix}-id") or "msg_" + hashlib.sha256(body).hexdigest()[:24]
         stamp = str(int(now))
         signature = b64(hmac.new(key, f"{msg_id}.{stamp}.".encode() + body, hashlib.sha256).digest())
-        prefix = self.options.get("prefix", "svix")
         headers[f"{prefix}-id"] = msg_id
         headers[f"{prefix}-timestamp"] = stamp
         # An old secret's signature first: any one that matches is enough.
         headers[f"{prefix}-signature"] = "v1," + b64(secrets.token_bytes(32)) + " v1," + signature
+        return body
+
+class Lettermint(Scheme):
+    """X-Lettermint-Signature: "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>", keyed by the
+    whsec_-prefixed secret used as text (not decoded); X-Lettermint-Delivery repeats the timestamp."""
+    timestamped = True
+    def secret(self): return "whsec_" + secrets.token_urlsafe(24)
+    def sign(self, case, body, headers, now, secret):
+        stamp = str(int(now))
+        signature = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        headers["X-Lettermint-Signature"] = f"t={stamp},v1={signature}"
+        headers["X-Lettermint-Delivery"] = stamp
         return body
 
 class Basic(Scheme):
@@ -231,7 +250,7 @@ class SNS(Scheme):
         message = json.loads(body); message.pop("Signature", None); return json.dumps(message).encode()
 
 SCHEMES = {"mailgun": Mailgun, "svix": Svix, "basic": Basic, "hmac_body": HMACBody, "mandrill": Mandrill, "public_key": PublicKey,
-           "zeptomail": ZeptoMail, "token_query": TokenQuery, "unisender": Unisender, "sns": SNS}
+           "zeptomail": ZeptoMail, "token_query": TokenQuery, "unisender": Unisender, "sns": SNS, "lettermint": Lettermint}
 
 def main():
     fixture = json.load(open(sys.argv[1]))

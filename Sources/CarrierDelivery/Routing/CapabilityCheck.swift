@@ -49,6 +49,9 @@ enum CapabilityCheck {
             found.append(Shortfall(reason: "\(provider) does not support metadata") { $0.metadata = OrderedObject() })
         }
         if message.template != nil && !c.templates { found.append(Shortfall(reason: "\(provider) does not support templates")) }
+        if message.template == nil && c.templatesRequired {
+            found.append(Shortfall(reason: "\(provider) sends stored templates only; the message has no template"))
+        }
         if message.sendAt != nil && !c.sendAt {
             found.append(Shortfall(reason: "\(provider) does not support send_at (scheduled sending)") { $0.sendAt = nil })
         }

@@ -133,7 +133,10 @@ package struct ProviderFileReader {
         var c = base
         if let t = limit("tags") { c.tags = t.supported ? (t.max ?? .max) : nil }
         if let m = limit("metadata") { c.metadata = m.supported }
-        if let t = limit("templates") { c.templates = t.supported }
+        if r.node("templates")?.scalar == "required" {
+            c.templates = true
+            c.templatesRequired = true
+        } else if let t = limit("templates") { c.templates = t.supported }
         if let s = limit("send_at") { c.sendAt = s.supported }
         if let a = limit("attachments") { c.attachments = a.supported; c.maxAttachments = a.max }
         if let i = limit("inline_images") { c.inlineImages = i.supported }

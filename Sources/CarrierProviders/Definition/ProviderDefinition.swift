@@ -53,6 +53,8 @@ public struct Capabilities: Sendable {
     public var tags: Int?
     public var metadata: Bool
     public var templates: Bool
+    /// The API sends stored templates only (`templates: required`): a message without one is refused.
+    public var templatesRequired = false
     public var sendAt: Bool
     public var attachments: Bool
     public var inlineImages: Bool
