@@ -224,9 +224,9 @@ extension Mailer {
                 } else {
                     messages.append((i, screened))
                 }
-            } catch let error as CarrierError {
+            } catch {
                 outcomes[i] = Self.outcome(of: error)
-            } catch { outcomes[i] = .failed(.input, "\(error)") }
+            }
         }
         for (i, _) in messages {
             await journal?.record(["line": .int(chunk[i].line), "email": .string(chunk[i].address.email), "state": .string(BulkJournal.State.started.rawValue)])

@@ -82,12 +82,15 @@ public struct Mailer: Sendable {
         defer { runtime.sends.leave() }
         var prepared = message
         if prepared.messageID == nil { prepared.messageID = MessageIDs.make(domain: message.from.domain) }
-        prepared = try applyingUnsubscribeRequest(prepared)
         let suppressed: [SuppressedRecipient]
-        (prepared, suppressed) = try await screen(prepared, route: plan)
-        if !suppressed.isEmpty && prepared.recipients.isEmpty {
-            if let queued { try? await outbox?.spool.remove(queued.id) }
-            throw .notSent(Self.allSuppressed(suppressed))
+        do throws(CarrierError) {
+            (prepared, suppressed) = try await screen(try applyingUnsubscribeRequest(prepared), route: plan)
+            if !suppressed.isEmpty && prepared.recipients.isEmpty { throw CarrierError.notSent(Self.allSuppressed(suppressed)) }
+        } catch {
+            // Refused for good (every recipient suppressed, a bad request header): a batch's
+            // written-ahead entry goes. A list that cannot be read now keeps it for a retry.
+            if let queued, !error.isStorage { try? await outbox?.spool.remove(queued.id) }
+            throw error
         }
         var entry = queued
         entry?.message = prepared
@@ -206,7 +209,7 @@ public struct Mailer: Sendable {
         do {
             return try await outbox.retry(ids, resendUnknown: resendUnknown) { entry throws(CarrierError) in
                 let route = try resolveRoute(entry.route?.hasPrefix("account:") == true ? nil : entry.route, account: nil)
-                let (message, suppressed) = try await screen(entry.message, route: route)
+                let (message, suppressed) = try await screen(try applyingUnsubscribeRequest(entry.message), route: route)
                 if !suppressed.isEmpty && message.recipients.isEmpty { return Self.allSuppressed(suppressed) }
                 runtime.sends.enter()
                 defer { runtime.sends.leave() }

@@ -1,4 +1,5 @@
 import Carrier
+import CarrierGateway
 import CarrierPostgres
 import CarrierServer
 import Foundation
@@ -53,7 +54,14 @@ enum CommandStore {
 
     /// What adds bounces, complaints and unsubscribes to that list, when there is one.
     static func recorder(for configuration: Configuration, store: PostgresStore?) -> SuppressionRecorder? {
-        suppressions(for: configuration, store: store).map { SuppressionRecorder(store: $0, softBounceLimit: configuration.softBounceLimit) }
+        guard let list = suppressions(for: configuration, store: store) else { return nil }
+        // Per sending domain: the gateways' messages in the store say which domain an event's came from.
+        var sendingDomain: (@Sendable (DeliveryEvent) async -> String?)? = nil
+        if configuration.suppressionsPerSendingDomain, let store {
+            let queue = PostgresQueue(store: store)
+            sendingDomain = { event in await Gateway.sendingDomain(of: event, in: queue) }
+        }
+        return SuppressionRecorder(store: list, softBounceLimit: configuration.softBounceLimit, sendingDomain: sendingDomain)
     }
 
     /// The spool `outbox` works on: the store's, else `spool:`'s folder.

@@ -7,12 +7,18 @@ public struct SuppressionRecorder: Sendable {
     public let store: any SuppressionStore
     /// Soft bounces that suppress an address (0: never).
     public let softBounceLimit: Int
+    /// The domain an event's message was sent from, where it can be found (the gateway's queue):
+    /// entries are then for that domain only (`suppressions: {scope: sending_domain}`); nil, or a
+    /// message not found, suppresses for every domain.
+    public let sendingDomain: (@Sendable (DeliveryEvent) async -> String?)?
     let clock: any WallClock
 
-    public init(store: any SuppressionStore, softBounceLimit: Int = 3, clock: any WallClock = SystemClock()) {
+    public init(store: any SuppressionStore, softBounceLimit: Int = 3, clock: any WallClock = SystemClock(),
+                sendingDomain: (@Sendable (DeliveryEvent) async -> String?)? = nil) {
         self.store = store
         self.softBounceLimit = softBounceLimit
         self.clock = clock
+        self.sendingDomain = sendingDomain
     }
 
     /// Records what the events say; returns the entries added.
@@ -21,21 +27,28 @@ public struct SuppressionRecorder: Sendable {
         var entries: [Suppression] = []
         let now = clock.seconds
         for event in events {
-            guard let recipient = event.recipient, !recipient.isEmpty else { continue }
-            let reason: Suppression.Reason
-            switch event.event {
-            case .bounced where event.bounce?.lowercased() == "soft", .deferred where event.bounce?.lowercased() == "soft":
-                let count = try await store.countSoftBounce(recipient, scope: Suppression.everyDomain, at: now)
+            guard let recipient = event.recipient, !recipient.isEmpty, let effect = Self.effect(of: event) else { continue }
+            let scope = await sendingDomain?(event) ?? Suppression.everyDomain
+            if effect.softBounce {
+                let count = try await store.countSoftBounce(recipient, scope: scope, at: now)
                 guard softBounceLimit > 0, count >= softBounceLimit else { continue }
-                reason = .bounced
-            case .bounced: reason = .bounced
-            case .complained: reason = .complained
-            case .unsubscribed: reason = .unsubscribed
-            default: continue
             }
-            entries.append(Suppression(address: recipient, reason: reason, source: event.account, event: event.value, created: now))
+            entries.append(Suppression(address: recipient, reason: effect.reason, scope: scope, source: event.account, event: event.value, created: now))
         }
         if !entries.isEmpty { try await store.add(entries) }
         return entries
+    }
+
+    /// What an event means for the list: a reason, and whether it is a soft bounce that only counts
+    /// towards `softBounceLimit`.
+    static func effect(of event: DeliveryEvent) -> (reason: Suppression.Reason, softBounce: Bool)? {
+        let soft = event.bounce?.lowercased() == "soft"
+        switch event.event {
+        case .bounced: return (.bounced, soft)
+        case .deferred where soft: return (.bounced, true)
+        case .complained: return (.complained, false)
+        case .unsubscribed: return (.unsubscribed, false)
+        default: return nil
+        }
     }
 }

@@ -667,7 +667,7 @@ struct BulkTests {
         process.arguments = ["bulk", "--no-batch", "--in-flight", "4", "message.yaml", "list.csv"]
         process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
         let errors = folder.path + "/stderr.txt"
-        FileManager.default.createFile(atPath: errors, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: errors)
         try process.run()

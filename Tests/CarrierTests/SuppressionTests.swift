@@ -105,6 +105,43 @@ struct SuppressionTests {
         #expect(domains.arrayValue?.contains { $0["address"] == "cy@example.com" && $0["scope"] == "other.example" } == true)
     }
 
+    @Test("scope: sending_domain — a bounce of a message the gateway sent from one domain suppresses the address for that domain only")
+    func perSendingDomain() async throws {
+        let capture = try CaptureServer()
+        defer { capture.stop() }
+        try await capture.script(["*": [Answer.json(200, .object(["id": "<gw-1@mg.example.com>", "message": "Queued. Thank you."]))]])
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try """
+            suppressions: {file: ./suppressions.ndjson, scope: sending_domain}
+            accounts:
+              mg: {provider: mailgun, endpoint: "\(capture.url)", credentials: {api_key: key-1234}, settings: {domain: mg.example.com},
+                   webhook_secret: "\(EventServerTests.secret)"}
+            routes:
+              default: {accounts: [mg], retry: {attempts: 1}}
+            serve:
+              http: {listen: 127.0.0.1:0}
+              queue: {path: queue}
+            clients:
+              shop: {api_key: key-shop}
+            """.write(toFile: folder.path + "/carrier.yaml", atomically: true, encoding: .utf8)
+        let gateway = try GatewayProcess(folder: folder.path)
+        defer { gateway.stop() }
+        let submitted = try curl(["-X", "POST", "-H", "Authorization: Bearer key-shop", "-H", "Content-Type: application/json", "--data-binary",
+                                  #"{"from": "orders@shop.example.com", "to": ["ann@example.com"], "subject": "Order", "text": "t"}"#,
+                                  gateway.url + "/v1/messages"])
+        let id = try #require(try JSONParser.parse(Array(submitted.body.utf8))["id"].stringValue, "\(submitted)")
+        try await poll("sent") {
+            try JSONParser.parse(Array(try curl(["-H", "Authorization: Bearer key-shop", gateway.url + "/v1/messages/" + id]).body.utf8))["status"] == "sent"
+        }
+        // Mailgun reports the bounce of that message (its Message-ID without brackets, as Mailgun's events carry it).
+        let result = try Fixtures.python("post_events.py", ["one", gateway.url + "/events/mg", EventServerTests.secret, "--id", "gw-1",
+                                                            "--event", "failed", "--severity", "permanent", "--recipient", "ann@example.com"], input: Data())
+        #expect(try JSONParser.parse(result.stdout)["status"] == 200, "\(result.stdout) \(result.stderr)")
+        let listed = try JSONParser.parse(try carrier(["suppressions", "list", "--json", "--config", folder.path + "/carrier.yaml"]).stdout)
+        #expect(listed.arrayValue?.map { "\($0["address"].text) \($0["scope"].text)" } == ["ann@example.com shop.example.com"], "\(listed)")
+    }
+
     @Test("The list's contract, in a file and in PostgreSQL: per-domain and global entries, first entry kept, soft bounces counted, removal",
           .enabled(if: PostgresServer.available))
     func storeContract() async throws {

@@ -175,6 +175,35 @@ class TokenQuery(Scheme):
             return body, {**headers, "Authorization": "Bearer wrong-" + secrets.token_hex(8)}
         return body, {**headers, ":url": headers[":url"].replace(self.param() + "=", self.param() + "=x")}
 
+class TokenBody(Scheme):
+    """A secret the ESP copies into the JSON body it posts (SocketLabs' SecretKey): every string value in the
+    case's body equal to the option `placeholder` (default "$SECRET") becomes the secret. `unsigned` drops
+    those fields; `tampered` puts a wrong secret in them (the body itself is not signed)."""
+    def placeholder(self): return self.options.get("placeholder", "$SECRET")
+    @staticmethod
+    def replace(value, old, new):
+        """The value with each object field holding `old` set to `new` (removed when `new` is None)."""
+        if isinstance(value, list):
+            return [TokenBody.replace(v, old, new) for v in value]
+        if isinstance(value, dict):
+            out = {}
+            for k, v in value.items():
+                if v != old:
+                    out[k] = TokenBody.replace(v, old, new)
+                elif new is not None:
+                    out[k] = new
+            return out
+        return value
+    def rewrite(self, body, old, new):
+        return json.dumps(self.replace(json.loads(body), old, new), separators=(",", ":"), ensure_ascii=False).encode()
+    def sign(self, case, body, headers, now, secret):
+        self.signed_with = secret
+        return self.rewrite(body, self.placeholder(), secret)
+    def tamper(self, body, headers):
+        return self.rewrite(body, self.signed_with, "wrong-" + secrets.token_hex(8)), headers
+    def unsign(self, body):
+        return self.rewrite(body, self.signed_with, None)
+
 class Unisender(Scheme):
     """auth = hex MD5 of the raw body with the auth value replaced by the API key (as django-anymail
     checks it: a string replacement in the raw bytes)."""
@@ -250,7 +279,8 @@ class SNS(Scheme):
         message = json.loads(body); message.pop("Signature", None); return json.dumps(message).encode()
 
 SCHEMES = {"mailgun": Mailgun, "svix": Svix, "basic": Basic, "hmac_body": HMACBody, "mandrill": Mandrill, "public_key": PublicKey,
-           "zeptomail": ZeptoMail, "token_query": TokenQuery, "unisender": Unisender, "sns": SNS, "lettermint": Lettermint}
+           "zeptomail": ZeptoMail, "token_query": TokenQuery, "unisender": Unisender, "sns": SNS, "lettermint": Lettermint,
+           "token_body": TokenBody}
 
 def main():
     fixture = json.load(open(sys.argv[1]))

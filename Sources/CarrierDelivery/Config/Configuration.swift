@@ -31,6 +31,9 @@ public struct Configuration: Sendable {
     public var suppressionsFile: String?
     /// Soft bounces of an address that suppress it like a hard bounce (`soft_bounce_limit`, default 3; 0: never).
     public var softBounceLimit = 3
+    /// Whether an address an event suppresses is suppressed for every sending domain (`scope: global`,
+    /// the default) or only for the domain its message was sent from (`scope: sending_domain`).
+    public var suppressionsPerSendingDomain = false
     /// `unsubscribe:` as written (its key not yet resolved): ``unsubscribeLinks()`` reads it.
     var unsubscribe: (url: String, key: Value, mailto: String?)?
     /// Folders attachment `path`s may read from besides the message file's own (`attachment_folders:`).
@@ -118,12 +121,14 @@ public struct Configuration: Sendable {
         }
         var suppressionsFile: String?
         var softBounceLimit = 3
+        var perDomain = false
         if let node = top.node("suppressions") {
             if case .scalar(let path, _) = node.kind {
                 suppressionsFile = absolute(path)
             } else {
                 let r = NodeReader(file: file, node: node, context: "'suppressions'", sink: sink)
                 suppressionsFile = r.string("file").map(absolute)
+                if let scope = r.oneOf("scope", ["global", "sending_domain"]) { perDomain = scope == "sending_domain" }
                 if let limit = r.int("soft_bounce_limit") {
                     if limit < 0, let n = r.node("soft_bounce_limit") { r.error(n, "soft_bounce_limit must be 0 (never) or more") }
                     softBounceLimit = max(0, limit)
@@ -171,7 +176,8 @@ public struct Configuration: Sendable {
         }
         return Configuration(file: file, providerDirectories: providerDirectories, accountNames: names, unresolvedAccounts: accounts,
                              routes: routes, spoolDirectory: spool, spoolWriteAhead: writeAhead, suppressionsFile: suppressionsFile,
-                             softBounceLimit: softBounceLimit, unsubscribe: unsubscribe, attachmentFolders: attachmentFolders,
+                             softBounceLimit: softBounceLimit, suppressionsPerSendingDomain: perDomain, unsubscribe: unsubscribe,
+                             attachmentFolders: attachmentFolders,
                              warnings: warnings, gatewaySections: gatewaySections, secrets: secrets)
     }
 

@@ -34,4 +34,10 @@ public enum CarrierError: Error, Sendable, CustomStringConvertible {
                 + " (remove those parts, choose another account, or set ignore_unsupported: true to send without them)"
         }
     }
+
+    /// Whether a store could not be used: passing, unlike the message's or the configuration's faults.
+    public var isStorage: Bool {
+        if case .storage = self { return true }
+        return false
+    }
 }
