@@ -37,6 +37,14 @@ extension Mailer {
     /// sending through `carrier send` or the gateway use it; `carrier bulk` adds them itself.
     public static let unsubscribeRequestHeader = "Carrier-Unsubscribe"
 
+    /// Why the message's unsubscribe request cannot be honoured (no `unsubscribe:` in the
+    /// configuration, several recipients, no list name), or nil: the gateway refuses such a message
+    /// at intake rather than accepting what it would then fail to send.
+    public func unsubscribeRequestProblem(_ message: Message) -> CarrierError? {
+        do { _ = try applyingUnsubscribeRequest(message) } catch { return error }
+        return nil
+    }
+
     /// The message with the request header replaced by `List-Unsubscribe` and `List-Unsubscribe-Post`.
     func applyingUnsubscribeRequest(_ message: Message) throws(CarrierError) -> Message {
         guard let index = message.headers.firstIndex(where: { $0.name.caseInsensitiveCompare(Self.unsubscribeRequestHeader) == .orderedSame }) else {

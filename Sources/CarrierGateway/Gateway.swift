@@ -121,6 +121,9 @@ public final class Gateway: Service, Sendable {
         if !problems.isEmpty {
             return .failure(SubmissionError(.invalid, MessageError(source: nil, problems: problems).description))
         }
+        if let problem = mailer.unsubscribeRequestProblem(message) {
+            return .failure(SubmissionError(.invalid, problem.description))
+        }
         var prepared = message
         if prepared.messageID == nil { prepared.messageID = MessageIDs.make(domain: message.from.domain) }
         return .success(prepared)

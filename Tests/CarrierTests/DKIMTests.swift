@@ -129,6 +129,57 @@ struct DKIMTests {
         #expect(try await capture.requests().count == 1, "nothing sent unsigned")
     }
 
+    @Test("APIs that also take MIME (Mailgun messages.mime, Graph sendMail as text/plain): the signed request replaces the fields one and verifies")
+    func signedRequests() async throws {
+        let keys = try Keys()
+        defer { keys.folder.remove() }
+        let capture = try CaptureServer()
+        defer { capture.stop() }
+        try await capture.script([
+            "/t1/oauth2/v2.0/token": [Answer.json(200, .object(["access_token": "graph-token", "expires_in": 3599, "token_type": "Bearer"]))],
+            "/v3/shop.example.com/messages.mime": [Answer.json(200, .object(["id": "<mg-1@shop.example.com>", "message": "Queued. Thank you."]))],
+            "*": [Answer.text(202, "")],
+        ])
+        let configuration = try Configuration.parse("""
+            accounts:
+              mg: {provider: mailgun, endpoint: "\(capture.url)", credentials: {api_key: key-1}, settings: {domain: shop.example.com},
+                   dkim: \(keys.yaml())}
+              graph: {provider: msgraph, endpoint: "\(capture.url)", credentials: {tenant_id: t1, client_id: c1, client_secret: s1},
+                      settings: {user: orders@shop.example.com}, dkim: \(keys.yaml())}
+            """, file: keys.folder.path + "/carrier.yaml")
+        let mailer = Mailer(configuration: configuration, registry: Fixtures.registry())
+
+        let mailgun = try await mailer.send(try Self.message(), account: "mg")
+        #expect(mailgun.messageIDs == ["<mg-1@shop.example.com>"])
+        let form = try #require(try await capture.requests().first { $0.path.hasSuffix("/messages.mime") })
+        let contentType = try #require(form.header("Content-Type"))
+        let parts = try MultipartNames.parse(form.body, contentType: contentType)
+        #expect(parts.filter { $0.name == "to" }.map(\.value)
+                == ["Alice Able <alice@example.com>", "Bob Bäcker <bob@example.com>", "Carol Cc <carol@example.com>", "dave@example.com"])
+        #expect(parts.first { $0.name == "o:tag" }?.value == "order-confirmation" && parts.first { $0.name == "v:customer_id" }?.value == "42")
+        let mime = try #require(parts.first { $0.name == "message" }?.data)
+        #expect(!String(decoding: mime, as: UTF8.self).contains("dave@example.com"), "Bcc is in no header of the message")
+        var signatures = try Self.verify(mime, keys)
+        #expect(signatures.count == 2 && signatures.allSatisfy { $0["valid"] == true }, "\(signatures)")
+        signatures = try Self.verify(Self.altered(mime, "Thanks for your order", "Thanks for your ordeR"), keys)
+        #expect(signatures.count == 2 && signatures.allSatisfy { $0["valid"] == false }, "altered: \(signatures)")
+        let spec = try Fixtures.python("check_spec.py", [Repository.spec("mailgun-openapi.yaml"), "/v3/{domain_name}/messages.mime", "post",
+                                                          "--multipart", contentType], input: form.body)
+        #expect(spec.status == 0, "the multipart body does not match Mailgun's spec: \(spec.stdout) \(spec.stderr)")
+
+        let graph = try await mailer.send(try Self.message(), account: "graph")
+        #expect(graph.status == .sent && graph.attempts.last?.dropped == [], "a MIME message carries text and HTML")
+        let send = try #require(try await capture.requests().first { $0.path.hasSuffix("/sendMail") })
+        #expect(send.header("Content-Type") == "text/plain" && send.header("Authorization") == "Bearer graph-token")
+        let raw = try #require(Data(base64Encoded: send.text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let parsed = try JSONParser.parse(try Fixtures.python("parse_mime.py", [], input: raw).stdout)
+        #expect(parsed["headers"]["Bcc"] == "dave@example.com", "Graph reads Bcc from the MIME: \(parsed["headers"])")
+        #expect(parsed["headers"]["X-Carrier-Tags"] == "order-confirmation")
+        #expect(Set((parsed["parts"].arrayValue ?? []).map { $0["content_type"].text }).isSuperset(of: ["text/plain", "text/html"]))
+        signatures = try Self.verify(raw, keys)
+        #expect(signatures.count == 2 && signatures.allSatisfy { $0["valid"] == true }, "\(signatures)")
+    }
+
     @Test("A key that cannot be used is an error naming the setting; mail from a domain no key covers is not sent unsigned")
     func badKeysAndDomains() async throws {
         let keys = try Keys()

@@ -331,7 +331,7 @@ struct RoutingTests {
         process.executableURL = URL(fileURLWithPath: Repository.binary)
         process.arguments = ["send", "--in-flight", "4", "--config", configPath] + paths
         let output = Pipe(), errors = directory + "/stderr.txt"
-        FileManager.default.createFile(atPath: errors, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
         process.standardOutput = output
         process.standardError = FileHandle(forWritingAtPath: errors)
         try process.run()

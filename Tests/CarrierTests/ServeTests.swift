@@ -104,6 +104,10 @@ struct ServeTests {
         let byPath = try curl(["-X", "POST", gateway.url + "/v1/messages", "-H", "Authorization: Bearer key-shop", "--data-binary",
                                #"{"from": "orders@shop.example.com", "to": "a@example.com", "subject": "s", "text": "t", "attachments": [{"path": "/etc/passwd"}]}"#])
         #expect(byPath.status == 422 && byPath.body.contains("not by path"), "\(byPath.body)")
+        // One-click unsubscribe asked for without unsubscribe: configured: refused now, not failed after the 202.
+        let unsubscribe = try curl(["-X", "POST", gateway.url + "/v1/messages", "-H", "Authorization: Bearer key-shop", "--data-binary",
+                                    #"{"from": "orders@shop.example.com", "to": "a@example.com", "subject": "s", "text": "t", "headers": {"Carrier-Unsubscribe": "news"}}"#])
+        #expect(unsubscribe.status == 422 && unsubscribe.body.contains("no unsubscribe:"), "\(unsubscribe.body)")
 
         // Raw MIME, and a batch with one bad line among good ones.
         let mime = "From: Shop <orders@shop.example.com>\r\nTo: bob@example.com\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n\r\nHello Bob\r\n"

@@ -84,7 +84,7 @@ struct SharedCommandsTests {
             var message = Message(from: Address(email: "a@example.com"), to: [Address(email: "b@example.com")], subject: "Mid-send", text: "t")
             message.messageID = "mid-send@example.com"
             var entry = Spool.Entry(message: message, route: nil, created: clock.seconds, state: .inFlight)
-            try await dead.create(&entry)  // written ahead and held by a process that then died
+            _ = try await dead.create(&entry)  // written ahead and held by a process that then died
             let configuration = try Configuration.parse("""
                 accounts:
                   mt: {provider: mailtrap, endpoint: "\(capture.url)", credentials: {api_token: tok-123456}}

@@ -14,7 +14,7 @@ package struct APIChannel: Channel {
     package static let section: String? = "api"
 
     package static func readSection(_ section: NodeReader, in file: ProviderFileReader, capabilities: Capabilities) -> (any Sendable)? {
-        file.readAPI(section)
+        file.readAPI(section, capabilities: capabilities)
     }
 
     let setup: ChannelContext
@@ -23,15 +23,21 @@ package struct APIChannel: Channel {
 
     package init(_ setup: ChannelContext) throws(CarrierError) {
         self.setup = setup
-        (context, spec) = try setup.providerSection(Self.kind, as: APISpec.self)
-        if setup.account.dkim != nil && !spec.sendsMIME {
+        let (context, spec) = try setup.providerSection(Self.kind, as: APISpec.self)
+        self.context = context
+        guard setup.account.dkim != nil else {
+            self.spec = spec
+            return
+        }
+        guard let signing = spec.forSigning else {
             throw .configuration(ConfigurationError(
                 "account '\(setup.account.name)' has dkim:, but \(context.definition.id)'s API takes the message as JSON fields, not as MIME Carrier could sign",
                 hint: "set up DKIM for your domain at \(context.definition.id) (it signs what it builds), or send through its smtp channel"))
         }
+        self.spec = signing
     }
 
-    package var capabilities: Capabilities { context.definition.capabilities }
+    package var capabilities: Capabilities { spec.capabilities ?? context.definition.capabilities }
 
     /// Requests most ESPs take at once from one key without throttling, when neither the account
     /// nor the provider file says.

@@ -26,6 +26,41 @@ package struct APISpec: Sendable {
     var concurrency: Int?
     /// The batch endpoint (`api: {batch: …}`), for bulk runs.
     var batch: BatchSpec?
+    /// The API's raw-MIME request (`signed:`), for accounts that sign with DKIM.
+    var signed: SignedRequest?
+    /// What this request carries when it differs from the provider's capabilities (a `signed:` request's own).
+    var capabilities: Capabilities?
+
+    /// The spec an account with `dkim:` sends by: this one when it takes MIME, else its `signed:`
+    /// request (one message per request: batches carry fields, not signed MIME); nil when it has neither.
+    var forSigning: APISpec? {
+        if sendsMIME { return self }
+        guard let signed else { return nil }
+        var spec = self
+        spec.url = signed.url ?? url
+        spec.headers = signed.headers ?? headers
+        spec.body = signed.body
+        spec.mimeIncludesBcc = signed.mimeIncludesBcc
+        spec.mimeHeaders = signed.mimeHeaders
+        spec.sendsMIME = true
+        spec.capabilities = signed.capabilities
+        spec.signed = nil
+        spec.batch = nil
+        return spec
+    }
+}
+
+/// `api: {signed: {url, headers, mime, body}}`: where an API that takes fields also takes the
+/// whole message as MIME (Mailgun's `messages.mime`, Graph's `sendMail` as `text/plain`), the
+/// request that carries the MIME Carrier writes and signs. `url` and `headers` default to the api's.
+struct SignedRequest: Sendable {
+    var url: Mapping?
+    var headers: Mapping?
+    var body: any BodyEncoding
+    var mimeIncludesBcc: Bool
+    var mimeHeaders: Mapping?
+    /// What the MIME request carries, written over the provider's (a MIME message has a text and an HTML part).
+    var capabilities: Capabilities?
 }
 
 /// Reads the provider's answer: did it accept, which ids, what went wrong, and what kind of failure.
@@ -58,20 +93,15 @@ struct StatusRule: Sendable {
 }
 
 extension ProviderFileReader {
-    func readAPI(_ r: NodeReader) -> APISpec? {
+    func readAPI(_ r: NodeReader, capabilities: Capabilities) -> APISpec? {
         let method = r.oneOf("method", ["POST", "PUT", "PATCH", "GET"]) ?? "POST"
         let url = template(r, "url", required: true)
         let headers = template(r, "headers")
         let auth = auth(in: r)
         let body = body(in: r)
-        var mimeIncludesBcc = false
-        var mimeHeaders: Mapping?
         let sendsMIME = r.node("mime") != nil
-        if let mime = r.mapping("mime") {
-            mimeIncludesBcc = mime.bool("bcc") ?? false
-            mimeHeaders = template(mime, "headers")
-            mime.finish()
-        }
+        let (mimeIncludesBcc, mimeHeaders) = readMIME(r)
+        let signed = r.mapping("signed").flatMap { readSigned($0, base: capabilities) }
         let response = r.mapping("response").map(readResponse)
             ?? ResponseSpec(success: nil, messageIDs: nil, error: nil, retryAfter: nil, classify: [], classifyWhen: [])
         let idempotency = r.string("idempotency_header")
@@ -80,7 +110,27 @@ extension ProviderFileReader {
         r.finish()
         guard let url, let body else { return nil }
         return APISpec(method: method, url: url, headers: headers, auth: auth, body: body, mimeIncludesBcc: mimeIncludesBcc, sendsMIME: sendsMIME,
-                       mimeHeaders: mimeHeaders, response: response, idempotencyHeader: idempotency, concurrency: concurrency, batch: batch)
+                       mimeHeaders: mimeHeaders, response: response, idempotencyHeader: idempotency, concurrency: concurrency, batch: batch,
+                       signed: signed, capabilities: nil)
+    }
+
+    /// `mime: {bcc, headers}`: whether the written MIME keeps Bcc, and extra header fields.
+    private func readMIME(_ r: NodeReader) -> (includesBcc: Bool, headers: Mapping?) {
+        guard let mime = r.mapping("mime") else { return (false, nil) }
+        defer { mime.finish() }
+        return (mime.bool("bcc") ?? false, template(mime, "headers"))
+    }
+
+    func readSigned(_ r: NodeReader, base: Capabilities) -> SignedRequest? {
+        let url = template(r, "url")
+        let headers = template(r, "headers")
+        let (mimeIncludesBcc, mimeHeaders) = readMIME(r)
+        let capabilities = r.mapping("capabilities").map { readCapabilities($0, base: base) }
+        let body = body(in: r)
+        r.finish()
+        guard let body else { return nil }
+        return SignedRequest(url: url, headers: headers, body: body, mimeIncludesBcc: mimeIncludesBcc, mimeHeaders: mimeHeaders,
+                             capabilities: capabilities)
     }
 
     func readResponse(_ r: NodeReader) -> ResponseSpec {
