@@ -2,39 +2,50 @@ import Carrier
 import Foundation
 import Synchronization
 
-/// The gateway's queue in a folder: one JSON file per message (`ID.json`, `0600`), written to a
-/// temporary name and renamed, then flushed to disk (file and rename) before it counts — several
-/// messages share one flush (``GroupSync``) — so an acknowledged message survives a crash or a
-/// power cut. An index in memory (built from the files at start) answers which are due, so the
-/// files are read only to be sent or shown; a message enters it only once it is durable.
+/// The gateway's queue in a folder: each record a JSON line appended to a segment file
+/// (``QueueLog``), flushed to disk before it counts — several messages share one flush
+/// (``GroupSync``) — so an acknowledged message survives a crash or a power cut. An index in
+/// memory (built from the segments at start) answers which are due, so records are read only to
+/// be sent or shown; a message enters it only once it is durable. One process uses a folder at a
+/// time (`carrier queue retry` wants the gateway stopped).
 public final class FileQueue: MessageQueue {
     public let directory: String
+    private let log: QueueLog
     private let index = Mutex(QueueIndex())
     private let byProviderID = Mutex<[String: String]>([:])
     private let durable: GroupSync
     /// Records found `sending` when the folder was opened: a process stopped while sending them.
     private let orphans = Mutex<[String]>([])
 
-    /// Opens (or creates, `0700`) the folder and reads the index from its files.
-    public init(directory: String) throws(StorageError) {
+    /// Opens (or creates, `0700`) the folder and reads the index from its segments. A folder
+    /// written by an earlier Carrier (one `ID.json` file a message) is moved into the log.
+    /// - Parameter segmentLimit: the size after which the next segment file is started.
+    public init(directory: String, segmentLimit: Int = 32 << 20) throws(StorageError) {
         self.directory = directory
-        self.durable = GroupSync(folder: directory)
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw StorageError("the queue", path: directory, reason: "\(error)", hint: "check the folder's owner and permissions")
-        }
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        for name in names where name.hasSuffix(".json") {
-            let id = String(name.dropLast(5))
-            guard let record = try? read(id) else { continue }
+        let (log, records) = try QueueLog.open(directory: directory, segmentLimit: segmentLimit)
+        self.log = log
+        self.durable = GroupSync(flush: log.flush)
+        for record in records + (try moveFilesIntoLog()) {
             remember(record)
-            if record.status == .sending { orphans.withLock { $0.append(id) } }
+            if record.status == .sending { orphans.withLock { $0.append(record.id) } }
         }
     }
 
-    private func path(_ id: String) -> String { directory + "/" + id + ".json" }
+    /// Records of the one-file-a-message folder, appended to the log (flushed) and their files removed.
+    private func moveFilesIntoLog() throws(StorageError) -> [QueuedMessage] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }
+        let records = names.compactMap { name -> QueuedMessage? in
+            guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { return nil }
+            return try? QueuedMessage(stored: try JSONParser.parse(Array(data)))
+        }
+        guard !names.isEmpty else { return [] }
+        try log.append(records)
+        guard log.flush() else {
+            throw StorageError("the queue", path: directory, reason: "the file system could not flush the queue to disk", hint: "check the disk (dmesg)")
+        }
+        for name in names { unlink(directory + "/" + name) }
+        return records
+    }
 
     private func remember(_ record: QueuedMessage) {
         index.withLock { $0.set(record.id, .init(status: record.status, created: record.created, nextAttempt: record.nextAttempt)) }
@@ -44,42 +55,22 @@ public final class FileQueue: MessageQueue {
     }
 
     private func read(_ id: String) throws(StorageError) -> QueuedMessage? {
-        guard QueueIDs.isValid(id) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path(id)) else { return nil }
+        guard QueueIDs.isValid(id), let line = log.line(id) else { return nil }
         do {
-            return try QueuedMessage(stored: try JSONParser.parse(Array(data)))
+            return try QueuedMessage(stored: try JSONParser.parse(Array(line.dropLast())))
         } catch {
-            throw StorageError("the queue", path: path(id), reason: "the record cannot be read: \(error)")
-        }
-    }
-
-    /// Writes a record's file (whole or not at all); durable only after ``durable``'s next flush.
-    private func write(_ record: QueuedMessage) throws(StorageError) {
-        let data = Data(JSONWriter.bytes(record.value(includingMessage: true)))
-        do {
-            _ = try AtomicFile.write(data, to: path(record.id), syncing: false)
-        } catch {
-            throw StorageError("the queue", path: path(record.id), reason: "\(error)", hint: "free disk space or fix the folder's permissions")
+            throw StorageError("the queue", path: directory, reason: "the record of \(id) cannot be read: \(error)")
         }
     }
 
     /// Writes records and returns once they are on disk. A new record counts (and may be sent)
-    /// only then, and a failed flush removes it: its client is told it was not taken. A changed
-    /// record counts at once — its file is whole either way, old or new.
+    /// only then, and a failed flush withdraws it: its client is told it was not taken. A changed
+    /// record counts at once — its newest line is whole either way.
     private func store(_ records: [QueuedMessage], new: Bool) async throws(StorageError) {
-        var written: [String] = []
-        do {
-            for record in records {
-                try write(record)
-                written.append(record.id)
-                if !new { remember(record) }
-            }
-        } catch {
-            if new { for id in written { unlink(path(id)) } }  // nothing of a refused batch stays behind
-            throw error
-        }
+        try log.append(records)
+        if !new { for record in records { remember(record) } }
         guard await durable.waitForFlush() else {
-            if new { for id in written { unlink(path(id)) } }
+            if new { log.withdraw(records.map(\.id)) }
             throw StorageError("the queue", path: directory, reason: "the file system could not flush the queue to disk",
                                hint: "check the disk (dmesg) and free space")
         }
@@ -167,7 +158,8 @@ public final class FileQueue: MessageQueue {
             for id in ids { index.remove(id) }
             return ids
         }
-        for id in old { unlink(path(id)) }
+        log.withdraw(old)
+        log.compact()
         if !old.isEmpty {
             let gone = Set(old)
             byProviderID.withLock { map in map = map.filter { !gone.contains($0.value) } }

@@ -3,7 +3,7 @@ import Carrier
 /// Where the gateway keeps what it accepted until it is sent, and what became of it. A submission
 /// is acknowledged only after ``enqueue(_:)`` returns: the record is durable by then.
 ///
-/// ``FileQueue`` keeps one file per message; a database can keep them for several machines.
+/// ``FileQueue`` keeps them in a folder (an append-only log); a database can keep them for several machines.
 public protocol MessageQueue: Sendable {
     /// Stores a new record durably (fsync'd) before it returns.
     func enqueue(_ record: QueuedMessage) async throws(StorageError)

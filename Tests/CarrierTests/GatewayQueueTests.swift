@@ -181,4 +181,53 @@ struct GatewayQueueTests {
         // An operator cancels it.
         #expect(try await reopened.cancel(stuck.id, now: clock.seconds)?.status == .cancelled)
     }
+
+    @Test("The file queue's log: records across segments come back after a restart, newest first; a torn last line is not a record; an old one-file-a-message folder is moved in; purged segments go, sparse ones are compacted")
+    func log() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.path + "/queue"
+        func segments() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".log") }.sorted() }
+        let random = RandomSource(seed: 7)
+        var records = (0..<40).map { n in
+            QueuedMessage(id: QueueIDs.make(now: 1_800_000_000 + Double(n), random: random), client: "shop", intake: "http", route: nil,
+                          created: 1_800_000_000 + Double(n), message: Self.message)
+        }
+        // An earlier Carrier's folder: one record a file.
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try Data(JSONWriter.bytes(records[0].value(includingMessage: true))).write(to: URL(fileURLWithPath: path + "/\(records[0].id).json"))
+        var queue = try FileQueue(directory: path, segmentLimit: 4096)
+        #expect(try await queue.record(records[0].id)?.id == records[0].id)
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: path).contains { $0.hasSuffix(".json") }), "moved into the log")
+        try await queue.enqueue(batch: Array(records[1...]))
+        for n in 0..<40 where n % 4 != 3 {
+            records[n].status = .sent
+            try await queue.update(records[n])
+        }
+        #expect(try segments().count > 3, "the segments turn over at the limit")
+
+        // A crash cut the last write short: the torn line is not a record, and nothing is written after it.
+        let last = try #require(try segments().last)
+        let handle = try #require(FileHandle(forWritingAtPath: path + "/" + last))
+        handle.seekToEndOfFile()
+        handle.write(Data(#"{"id":"torn","status":"que"#.utf8))
+        try handle.close()
+        queue = try FileQueue(directory: path, segmentLimit: 4096)
+        for record in records {
+            #expect(try await queue.record(record.id)?.status == record.status)
+        }
+        #expect(await queue.depth().count == 10)
+
+        // Purged: segments holding only purged lines are deleted; those mostly dead are compacted.
+        let before = try segments().count
+        #expect(await queue.purge(finalAcceptedBefore: 1_900_000_000) == 30)
+        let after = try segments()
+        #expect(after.count < before, "\(after)")
+        queue = try FileQueue(directory: path, segmentLimit: 4096)
+        #expect(await queue.depth().count == 10)
+        for record in records where record.status == .queued {
+            #expect(try await queue.record(record.id)?.status == .queued)
+        }
+        #expect(try await queue.record(records[0].id) == nil, "purged stays purged after a restart")
+    }
 }

@@ -52,7 +52,7 @@ final class PostgresServer: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: folder)
             return
         }
-        try? Self.run(binaries + "/pg_ctl", ["-D", folder + "/data", "-m", "immediate", "-w", "stop"], asPostgres: true)
+        _ = try? Self.run(binaries + "/pg_ctl", ["-D", folder + "/data", "-m", "immediate", "-w", "stop"], asPostgres: true)
         try? FileManager.default.removeItem(atPath: folder)
     }
 
