@@ -15,13 +15,17 @@ import Logging
 ///   carrier-bench claim COUNT WORKERS URL MESSAGE         PostgreSQL store at URL: COUNT messages queued in
 ///                                                         batches of 1,000, then WORKERS tasks claim one and
 ///                                                         mark it sent until none is left (claims per second)
+///   carrier-bench intake COUNT MESSAGE                    the gateway's CPU per submission without HTTP or
+///                                                         disk: the body read into a message, and the queue
+///                                                         record written as the JSON line it stores
 let arguments = CommandLine.arguments
 func usage() -> Never {
     FileHandle.standardError.write(Data(("usage: carrier-bench render COUNT ACCOUNT CONFIG MESSAGE | smtp COUNT CONNECTIONS PORT MESSAGE"
-                                         + " | latency COUNT IN_FLIGHT URL MESSAGE | router COUNT DIRECTORY MESSAGE x | claim COUNT WORKERS URL MESSAGE\n").utf8))
+                                         + " | latency COUNT IN_FLIGHT URL MESSAGE | router COUNT DIRECTORY MESSAGE x | claim COUNT WORKERS URL MESSAGE"
+                                         + " | intake COUNT MESSAGE\n").utf8))
     exit(2)
 }
-guard arguments.count == 6, let count = Int(arguments[2]) else { usage() }
+guard arguments.count == 6 || (arguments.count == 4 && arguments[1] == "intake"), let count = Int(arguments[2]) else { usage() }
 let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
 /// Sends `count` copies of a message from `workers` tasks at once; returns how many failed.
@@ -48,6 +52,22 @@ func sendAll(_ count: Int, workers: Int, mailer: Mailer, message: Message) async
 }
 
 switch arguments[1] {
+case "intake":
+    let body = try Data(contentsOf: URL(fileURLWithPath: arguments[3]))
+    var bytes = 0
+    var start = Date()
+    for _ in 0..<count { bytes &+= try Message.parse(data: body, source: "the request body", readsPaths: false).subject?.utf8.count ?? 0 }
+    rate("parse:      ", count, Date().timeIntervalSince(start))
+    let message = try Message.parse(data: body, readsPaths: false)
+    let random = RandomSource(seed: 1)
+    start = Date()
+    for n in 0..<count {
+        let record = QueuedMessage(id: QueueIDs.make(now: Double(n), random: random), client: "bench", intake: "http", route: nil,
+                                   created: Double(n), message: message)
+        bytes &+= JSONWriter.bytes(record.value(includingMessage: true)).count
+    }
+    rate("record:     ", count, Date().timeIntervalSince(start))
+    if bytes == 42 { print(bytes) }
 case "render":
     let mailer = Mailer(configuration: try Configuration.load(path: arguments[4]))
     let message = try Message.parse(String(contentsOfFile: arguments[5], encoding: .utf8))

@@ -16,6 +16,32 @@ struct SecurityInputTests {
         } catch { return error.problems }
     }
 
+    @Test("Addresses: the shapes and characters refused, and the forms accepted (bytes or text in, the same answer)",
+          arguments: [
+              ("a@example.com", nil), ("Ann Able <a@example.com>", nil), (#""Able, Ann" <a@example.com>"#, nil),
+              ("  Ann <a@example.com>  ", nil), ("\u{00A0}a@example.com\u{00A0}", nil), ("Zoë <zoë@exämple.com>", nil),
+              ("a@b@example.com", "is not an e-mail address"), ("@example.com", "is not an e-mail address"),
+              ("a@", "is not an e-mail address"), ("example.com", "is not an e-mail address"), ("<>", "is not an e-mail address"),
+              ("a b@example.com", "cannot have"), ("a@exa(mple.com", "cannot have"), ("Ann <a\\@example.com>", "cannot have"),
+              ("a@example.com\u{7F}", "cannot have"), ("a\u{01}@example.com", "cannot have"),
+              ("a@.example.com", "malformed domain"), ("a@example.com.", "malformed domain"), ("a@example..com", "malformed domain"),
+          ] as [(String, String?)])
+    func addresses(_ text: String, _ refusal: String?) throws {
+        let json = #"{"from": \#(JSONWriter.string(.string(text))), "to": ["b@example.com"], "subject": "s", "text": "t"}"#
+        let problems = Self.problems(json)
+        if let refusal {
+            #expect(problems.count == 1 && problems[0].field == "from" && problems[0].message.contains(refusal), "\(text): \(problems)")
+        } else {
+            #expect(problems.isEmpty, "\(text): \(problems)")
+        }
+        // The gateway reads bytes: the same answer.
+        let fromBytes: [MessageError.FieldProblem]
+        do { _ = try Message.parse(data: Data(json.utf8), readsPaths: false); fromBytes = [] } catch { fromBytes = error.problems }
+        #expect(fromBytes.map(\.message) == problems.map(\.message))
+        #expect(Self.problems(#"{"from": "a@example.com", "to": ["b@example.com"], "subject": "s", "text": "t", "reply_to": {"email": "x@example.com", "name": "A\nB"}}"#)
+                .contains { $0.message.contains("line break") })
+    }
+
     // MARK: High 1 — message_id
 
     /// Found by the `response` fuzz target: a high surrogate followed by an escape that is not a

@@ -12,13 +12,15 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `email`, `Name <email>` or `"Quoted, Name" <email>`.
     public init(parsing text: String) throws(MessageError.Problem) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let open = trimmed.lastIndex(of: "<"), trimmed.hasSuffix(">") {
-            var name = trimmed[..<open].trimmingCharacters(in: .whitespaces)
-            if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") {
+        let trimmed = Self.trimmingSpaces(text)
+        let utf8 = trimmed.utf8
+        // `<` and `>` are ASCII: their UTF-8 positions are character boundaries of the text.
+        if utf8.last == UInt8(ascii: ">"), let open = utf8.lastIndex(of: UInt8(ascii: "<")) {
+            var name = Self.trimmingSpaces(String(trimmed[..<open]))
+            if name.utf8.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") {
                 name = String(name.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
             }
-            let email = String(trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)])
+            let email = String(trimmed[utf8.index(after: open)..<utf8.index(before: utf8.endIndex)])
             self.init(email: email, name: name)
         } else {
             self.init(email: trimmed)
@@ -26,21 +28,48 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
         try validate()
     }
 
+    /// The text without the spaces around it: at once when it starts and ends with a visible ASCII
+    /// character, as nearly every address does; else as Foundation trims (any Unicode space).
+    static func trimmingSpaces(_ text: String) -> String {
+        guard let first = text.utf8.first, let last = text.utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F else {
+            return text.trimmingCharacters(in: .whitespaces)
+        }
+        return text
+    }
+
+    /// A byte an address cannot have: a control character, or one of ` <>(),;:\"[]`.
+    private static func isForbidden(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0..<0x20, 0x7F, UInt8(ascii: " "), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "("), UInt8(ascii: ")"),
+             UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "["),
+             UInt8(ascii: "]"):
+            return true
+        default:
+            return false
+        }
+    }
+
     /// Checks the address the way an ESP would before accepting it.
     public func validate() throws(MessageError.Problem) {
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+        let utf8 = email.utf8
+        var at: String.UTF8View.Index?
+        var ats = 0
+        for index in utf8.indices where utf8[index] == UInt8(ascii: "@") {
+            ats += 1
+            at = index
+        }
+        guard ats == 1, let at, at != utf8.startIndex, utf8.index(after: at) != utf8.endIndex else {
             throw .init("'\(email)' is not an e-mail address", hint: "write it as user@example.com or \"Name <user@example.com>\"")
         }
-        let forbidden: Set<Character> = [" ", "<", ">", "(", ")", ",", ";", ":", "\\", "\"", "[", "]"]
-        guard !email.contains(where: { forbidden.contains($0) || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } ?? false }) else {
+        guard !utf8.contains(where: Self.isForbidden) else {
             throw .init("'\(email)' contains characters an address cannot have", hint: "remove spaces, brackets and commas")
         }
-        let domain = parts[1]
-        guard !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..") else {
+        let domain = utf8[utf8.index(after: at)...]
+        guard domain.first != UInt8(ascii: "."), domain.last != UInt8(ascii: "."),
+              !zip(domain, domain.dropFirst()).contains(where: { $0 == UInt8(ascii: ".") && $1 == UInt8(ascii: ".") }) else {
             throw .init("'\(email)' has a malformed domain")
         }
-        if let name, name.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) {
+        if let name, name.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) {
             throw .init("the name of '\(email)' contains a line break")
         }
     }

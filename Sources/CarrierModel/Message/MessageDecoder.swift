@@ -21,8 +21,20 @@ extension Message {
             throw MessageError(source: source, problems: [.init(field: "(file)", message: "invalid UTF-8 at byte offset \(offset)",
                                                                 hint: "save the message as UTF-8")])
         }
-        return try parse(String(decoding: data, as: UTF8.self), source: source, baseDirectory: baseDirectory, attachmentFolders: attachmentFolders,
-                         readsPaths: readsPaths)
+        // JSON (what the gateway is posted) is read from the bytes, without a string in between.
+        let bytes = Array(data)
+        if bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "{") {
+            return try decode(try json(bytes, source: source), source: source, baseDirectory: baseDirectory,
+                              attachmentFolders: attachmentFolders, readsPaths: readsPaths)
+        }
+        return try parse(String(decoding: bytes, as: UTF8.self), source: source, baseDirectory: baseDirectory,
+                         attachmentFolders: attachmentFolders, readsPaths: readsPaths)
+    }
+
+    private static func json(_ bytes: [UInt8], source: String) throws(MessageError) -> Value {
+        do { return try JSONParser.parse(bytes, duplicateKeys: .refuse) } catch {
+            throw MessageError(source: source, problems: [.init(field: "(json)", message: "not valid JSON at \(error)")])
+        }
     }
 
     /// Reads a message from JSON or YAML text (JSON is YAML, but JSON is tried first for exact errors).
@@ -37,9 +49,7 @@ extension Message {
         let value: Value
         let trimmed = text.drop { $0.isWhitespace }
         if trimmed.first == "{" {
-            do { value = try JSONParser.parse(Array(text.utf8), duplicateKeys: .refuse) } catch {
-                throw MessageError(source: source, problems: [.init(field: "(json)", message: "not valid JSON at \(error)")])
-            }
+            value = try json(Array(text.utf8), source: source)
         } else {
             let parsed: YAMLNode?
             do { parsed = try YAMLParser.parse(text, file: source) } catch {
