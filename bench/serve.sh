@@ -4,17 +4,19 @@
 #     listener, and the same into Postfix's own smtpd queueing to disk (a private instance whose
 #     transport discards). Carrier relays what it takes to smtp-sink. Goal: >= 1.0x Postfix.
 #  2. HTTP accept rate: wrk posting a 2 KB message to /v1/messages, and wrk on /health of the same
-#     server (Hummingbird's floor). Goal: >= 0.5x.
+#     server (Hummingbird's floor). Goal: >= 0.5x. Then the same into a gateway that sends almost
+#     nothing meanwhile (intake alone).
 #  3. End to end: N messages through the gateway to an API sink answering after 50 ms: throughput
 #     and peak RSS (/usr/bin/time -v).
-#   bench/serve.sh [SMTP_COUNT] [END_TO_END_COUNT]     (defaults 10000 and 100000); needs root for Postfix
+#   [CARRIER=BINARY] bench/serve.sh [SMTP_COUNT] [END_TO_END_COUNT]   (defaults 10000 and 100000); needs root for Postfix
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-10000}
 E2E=${2:-100000}
 scripts/install-deps.sh wrk postfix >/dev/null
-swift build -c release --product carrier >/dev/null
-CARRIER=$PWD/.build/release/carrier
+# CARRIER=/path/to/carrier bench/serve.sh measures another build (an earlier commit's) the same way.
+[ -n "${CARRIER:-}" ] || swift build -c release --product carrier >/dev/null
+CARRIER=${CARRIER:-$PWD/.build/release/carrier}
 WORK=$(mktemp -d /tmp/carrier-bench-serve.XXXXXX)
 chmod 755 "$WORK"
 PIDS=()
@@ -71,7 +73,7 @@ serve:
 clients:
   bench: {api_key: bench-key}
 CONF
-(cd "$WORK/carrier" && exec "$CARRIER" serve --config carrier.yaml 2> serve.err) & PIDS+=($!)
+(cd "$WORK/carrier" && exec "$CARRIER" serve --config carrier.yaml 2> serve.err) & PIDS+=($!); GATEWAY=$!
 for _ in $(seq 100); do grep -q "SMTP on" "$WORK/carrier/serve.err" 2>/dev/null && grep -q "HTTP on" "$WORK/carrier/serve.err" && break; sleep 0.1; done
 CS=$(grep -o 'SMTP on 127.0.0.1:[0-9]*' "$WORK/carrier/serve.err" | grep -o '[0-9]*$')
 CH=$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/carrier/serve.err" | head -1)
@@ -98,8 +100,34 @@ wrk -t2 -c8 -d10s "$CH/health" | grep -E "Requests/sec|Latency" | sed 's/^/GET \
 wrk -t2 -c8 -d10s -s "$WORK/post.lua" "$CH/v1/messages" | grep -E "Requests/sec|Latency|Non-2xx" | sed 's/^/POST \/v1\/messages: /'
 wrk -t2 -c64 -d10s -s "$WORK/post.lua" "$CH/v1/messages" | grep -E "Requests/sec|Latency|Non-2xx" | sed 's/^/POST, 64 connections: /'
 
-echo "== 3. End to end: $E2E messages posted in batches of 1000 through a gateway to a Mailtrap-like API answering after 50 ms"
+# That gateway's backlog would compete with what follows: stopped.
+kill "$GATEWAY"; wait "$GATEWAY" 2>/dev/null || true
+
+# The same intake while the gateway sends almost nothing (one send at a time, to an API answering
+# after a second): what taking messages costs alone, without the sends competing for the CPU.
 cc -O2 -o "$WORK/sink" bench/sink.c
+SLOW=$(port)
+"$WORK/sink" $SLOW 1000 > "$WORK/slow.out" & PIDS+=($!)
+mkdir -p "$WORK/intake"
+cat > "$WORK/intake/carrier.yaml" <<CONF
+accounts:
+  mt: {provider: mailtrap, endpoint: "http://127.0.0.1:$SLOW", credentials: {api_token: bench-token}}
+routes:
+  default: {accounts: [mt], retry: {attempts: 1}}
+serve:
+  http: {listen: 127.0.0.1:0}
+  queue: {path: queue, concurrency: 1}
+clients:
+  bench: {api_key: bench-key}
+CONF
+(cd "$WORK/intake" && exec "$CARRIER" serve --config carrier.yaml 2> serve.err) & PIDS+=($!); INTAKE=$!
+for _ in $(seq 100); do grep -q "HTTP on" "$WORK/intake/serve.err" 2>/dev/null && break; sleep 0.1; done
+IH=$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/intake/serve.err" | head -1)
+wrk -t2 -c8 -d10s -s "$WORK/post.lua" "$IH/v1/messages" | grep -E "Requests/sec|Non-2xx" | sed 's/^/POST, sends held back: /'
+wrk -t2 -c64 -d10s -s "$WORK/post.lua" "$IH/v1/messages" | grep -E "Requests/sec|Non-2xx" | sed 's/^/POST, 64 connections, sends held back: /'
+kill "$INTAKE"; wait "$INTAKE" 2>/dev/null || true
+
+echo "== 3. End to end: $E2E messages posted in batches of 1000 through a gateway to a Mailtrap-like API answering after 50 ms"
 API=$(port)
 "$WORK/sink" $API 50 > "$WORK/sink.out" & PIDS+=($!)
 for _ in $(seq 50); do grep -q READY "$WORK/sink.out" 2>/dev/null && break; sleep 0.05; done
