@@ -152,28 +152,23 @@ extension Mailer {
             return nil
         }
         let renderAccount = account ?? plan.members.first?.name ?? ""
+        // Each outcome is journaled as soon as its send ends (a row reported later, in order, is not
+        // left `started`: after a kill, only the sends under way are unknown); counted here, in order.
+        @Sendable func record(_ results: [(BulkRecipient, BulkOutcome)]) async {
+            guard !dryRun, let journal else { return }
+            for (recipient, outcome) in results { await journal.record(Self.journalEntry(recipient, outcome)) }
+        }
         func settle(_ recipient: BulkRecipient, _ outcome: BulkOutcome) async {
-            var entry: OrderedObject = ["line": .int(recipient.line), "email": .string(recipient.address.email)]
             switch outcome {
-            case .sent(let via, let ids), .partial(let via, let ids):
+            case .sent(let via, _), .partial(let via, _):
                 if case .partial = outcome { summary.partial += 1 } else { summary.sent += 1 }
-                if let via { summary.perAccount[via, default: 0] += 1; entry["account"] = .string(via) }
-                entry["state"] = .string(BulkJournal.State.sent.rawValue)
-                if !ids.isEmpty { entry["message_ids"] = .array(ids.map(Value.string)) }
-            case .failed(let cause, let error, let spoolPath):
+                if let via { summary.perAccount[via, default: 0] += 1 }
+            case .failed(let cause, let error, _):
                 summary.failed[cause.label, default: 0] += 1
                 if cause == .input, summary.inputProblems.count < BulkSummary.inputProblemsKept {
                     summary.inputProblems.append(BulkRowError(line: recipient.line, problem: error))
                 }
-                // Refused for good is final; kept in the spool, the spool sends it; a request that went
-                // out without an answer is unknown (not sent again unless asked); anything else is sent
-                // again by the next run.
-                entry["state"] = .string(BulkJournal.State(cause, spooled: spoolPath != nil).rawValue)
-                entry["class"] = .string(cause.label)
-                entry["error"] = .string(error)
-                if let spoolPath { entry["spool_path"] = .string(spoolPath) }
             }
-            if !dryRun { await journal?.record(entry) }
             progress(BulkProgress(done: summary.sent + summary.partial + summary.failedCount + summary.alreadyDone + summary.unknown.count
                                     + summary.badRows.count, total: total, failed: summary.failed,
                                   elapsed: Date().timeIntervalSince(started)))
@@ -188,15 +183,19 @@ extension Mailer {
                 return chunk.isEmpty ? nil : chunk
             }, inFlight: max(1, min(inFlight, 8))) { chunk -> [(BulkRecipient, BulkOutcome)] in
                 // Messages a batch account did not take go alone; all chunks together stay within `inFlight`.
-                await self.bulkBatch(chunk, template: template, journal: journal, route: plan, run: run,
-                                     singlesInFlight: max(1, inFlight / max(1, min(inFlight, 8))))
+                let results = await self.bulkBatch(chunk, template: template, journal: journal, route: plan, run: run,
+                                                   singlesInFlight: max(1, inFlight / max(1, min(inFlight, 8))))
+                await record(results)
+                return results
             } report: { _, results in
                 for (recipient, outcome) in results { await settle(recipient, outcome) }
             }
         } else {
             await InOrderWindow.run(next: nextToSend, inFlight: inFlight) { recipient -> (BulkRecipient, BulkOutcome) in
-                (recipient, await self.bulkSend(recipient, template: template, journal: journal, route: route, account: account,
-                                                 dryRun: dryRun, renderAccount: renderAccount, run: run))
+                let outcome = await self.bulkSend(recipient, template: template, journal: journal, route: route, account: account,
+                                                  dryRun: dryRun, renderAccount: renderAccount, run: run)
+                await record([(recipient, outcome)])
+                return (recipient, outcome)
             } report: { _, result in
                 await settle(result.0, result.1)
             }
@@ -204,6 +203,25 @@ extension Mailer {
         await journal?.flush()
         summary.seconds = Date().timeIntervalSince(started)
         return summary
+    }
+
+    /// A row's journal line for its outcome. Refused for good is final; kept in the spool, the spool
+    /// sends it; a request that went out without an answer is unknown (not sent again unless
+    /// asked); anything else is sent again by the next run.
+    static func journalEntry(_ recipient: BulkRecipient, _ outcome: BulkOutcome) -> OrderedObject {
+        var entry: OrderedObject = ["line": .int(recipient.line), "email": .string(recipient.address.email)]
+        switch outcome {
+        case .sent(let via, let ids), .partial(let via, let ids):
+            if let via { entry["account"] = .string(via) }
+            entry["state"] = .string(BulkJournal.State.sent.rawValue)
+            if !ids.isEmpty { entry["message_ids"] = .array(ids.map(Value.string)) }
+        case .failed(let cause, let error, let spoolPath):
+            entry["state"] = .string(BulkJournal.State(cause, spooled: spoolPath != nil).rawValue)
+            entry["class"] = .string(cause.label)
+            entry["error"] = .string(error)
+            if let spoolPath { entry["spool_path"] = .string(spoolPath) }
+        }
+        return entry
     }
 
     /// Builds and journals a chunk of recipients' messages and sends them in one batch request.
