@@ -6,10 +6,14 @@ package struct Scope {
     package var values: [String: Value]
     /// Values computed only when a template reads them (`mime`).
     package var lazy: [String: () throws -> Value] = [:]
+    /// Names bound by `$each`/`$as` and ``with(_:_:)``, innermost last: read before `values`, and
+    /// added without copying them (an `$each` binds one per item).
+    private var locals: [(name: String, value: Value)] = []
 
     package init(values: [String: Value]) { self.values = values }
 
     func lookup(_ name: String) throws -> Value {
+        for local in locals.reversed() where local.name == name { return local.value }
         if let value = values[name] { return value }
         if let compute = lazy[name] { return try compute() }
         return .null
@@ -17,7 +21,7 @@ package struct Scope {
 
     package func with(_ name: String, _ value: Value) -> Scope {
         var copy = self
-        copy.values[name] = value
+        copy.locals.append((name, value))
         return copy
     }
 }

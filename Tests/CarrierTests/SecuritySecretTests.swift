@@ -95,6 +95,31 @@ struct SecuritySecretTests {
         #expect(!failed.stderr.contains("k%2By%2Fs%3Dcr3t%21"), "\(failed.stderr)")
     }
 
+    @Test("render hides a secret inside a JSON body — plain, nested in a JSON string, or holding a quote and a backslash",
+          arguments: ["plain-Secret-123456", #"q"uo\\te-Secret-123456"#])
+    func secretsInJSONBodies(_ secret: String) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Self.write("""
+            schema: 1
+            id: inbody
+            name: In the body
+            credentials: {key: {secret: true}}
+            api:
+              url: "https://api.inbody.example/send"
+              auth: {none: {}}
+              body: {json: {key: "{{ credentials.key }}", nested: "{{ {'k': credentials.key} | json }}", subject: "{{ subject }}"}}
+            """, to: folder.path + "/inbody.yaml")
+        try Self.write("providers: [.]\naccounts:\n  b: {provider: inbody, credentials: {key: \(JSONWriter.string(.string(secret)))}}\n",
+                       to: folder.path + "/carrier.yaml")
+        try Self.write(SecurityInputTests.base + "}", to: folder.path + "/m.json")
+        let rendered = try carrier(["render", "m.json"], directory: folder.path)
+        #expect(rendered.status == 0, "\(rendered.stderr)")
+        let body = try JSONParser.parse(rendered.stdout)["body"]
+        #expect(body["key"] == "***" && body["subject"] == "s", "\(body)")
+        #expect(!rendered.stdout.contains("Secret-123456"), "\(rendered.stdout)")
+    }
+
     @Test("SMTP transcripts and replies that quote the password are redacted everywhere", .enabled(if: Peers.aiosmtpd, "needs Python's aiosmtpd: make test installs it"))
     func smtpTranscriptsAreRedacted() throws {
         let smtp = try SMTPServer(["--auth", "user:hunter2-secret", "--mail-reply", "451 4.7.1 password hunter2-secret is not welcome here"])

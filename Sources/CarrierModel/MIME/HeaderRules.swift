@@ -12,8 +12,11 @@ public enum HeaderRules {
     /// Whether text holds a control character (C0 but tab, or DEL) that no header may carry,
     /// encoded or not: a NUL or an escape in a display name reaches the provider as it is.
     public static func hasControlCharacters(_ value: String) -> Bool {
-        value.unicodeScalars.contains { ($0.value < 0x20 && $0.value != 0x09) || $0.value == 0x7F }
+        value.utf8.contains(where: isControlByte)
     }
+
+    /// A C0 control character but tab, or DEL (in UTF-8 these bytes are never part of another character).
+    static func isControlByte(_ byte: UInt8) -> Bool { (byte < 0x20 && byte != 0x09) || byte == 0x7F }
 
     /// A value that can stand on one header line: no CR, LF or NUL.
     public static func isOneLine(_ value: String) -> Bool {

@@ -90,8 +90,8 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
     /// The value templates see: `{email, name}`.
     package var value: Value {
         var object = OrderedObject()
-        object["email"] = .string(email)
-        if let name { object["name"] = .string(name) }
+        object.appendNew("email", .string(email))
+        if let name { object.appendNew("name", .string(name)) }
         return .object(object)
     }
 

@@ -32,12 +32,13 @@ public struct Attachment: Sendable, Hashable {
     /// `size` is left out of what is stored (the spool), so the value decodes back as it is.
     var value: Value {
         var object = OrderedObject()
-        object["filename"] = .string(filename)
-        object["type"] = .string(type)
-        object["content"] = .string(base64)
-        object["disposition"] = .string(disposition.rawValue)
-        if let contentID { object["content_id"] = .string(contentID) }
-        object["size"] = .int(content.count)
+        object.reserveCapacity(6)
+        object.appendNew("filename", .string(filename))
+        object.appendNew("type", .string(type))
+        object.appendNew("content", .string(base64))
+        object.appendNew("disposition", .string(disposition.rawValue))
+        if let contentID { object.appendNew("content_id", .string(contentID)) }
+        object.appendNew("size", .int(content.count))
         return .object(object)
     }
 }

@@ -16,15 +16,20 @@ extension Message {
                     "write unique-part@your-domain: letters, digits and !#$%&'*+-/=?^_`{|}~ on each side of one @, no spaces or line breaks")
         }
         // A line break in a subject is the header writers' to refuse or fold; other control characters no one can carry.
-        if let subject, HeaderRules.hasControlCharacters(subject.replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: "")) {
+        if let subject, subject.utf8.contains(where: { HeaderRules.isControlByte($0) && $0 != 0x0D && $0 != 0x0A }) {
             problem("subject", "contains a control character (a NUL or an escape)", "remove it from the subject or the value it was filled from")
         }
-        for (field, addresses) in [("from", [from]), ("to", to), ("cc", cc), ("bcc", bcc), ("reply_to", replyTo)] {
+        func names(_ field: String, _ addresses: [Address]) {
             for (i, address) in addresses.enumerated() where address.name.map(HeaderRules.hasControlCharacters) == true {
                 problem(field == "from" ? "from.name" : "\(field)[\(i)].name", "the display name contains a control character (a line break, NUL or escape)",
                         "a display name is one line of text; check the value it was filled from")
             }
         }
+        names("from", [from])
+        names("to", to)
+        names("cc", cc)
+        names("bcc", bcc)
+        names("reply_to", replyTo)
         for (i, file) in attachments.enumerated() {
             if !HeaderRules.isOneLine(file.filename) { problem("attachments[\(i)].filename", "contains a line break or NUL") }
             if !HeaderRules.isMediaType(file.type) {

@@ -83,26 +83,27 @@ public struct Message: Sendable, Hashable {
     /// The message as templates see it, and as it is written back to JSON (the spool, `carrier render`).
     public var value: Value {
         var object = OrderedObject()
-        object["from"] = from.value
-        object["to"] = .array(to.map(\.value))
-        object["cc"] = .array(cc.map(\.value))
-        object["bcc"] = .array(bcc.map(\.value))
-        object["reply_to"] = .array(replyTo.map(\.value))
-        object["subject"] = subject.map(Value.string) ?? .null
-        object["text"] = text.map(Value.string) ?? .null
-        object["html"] = html.map(Value.string) ?? .null
-        object["attachments"] = .array(attachments.map(\.value))
-        object["headers"] = .object(OrderedObject(headers.map { ($0.name, .string($0.value)) }))
-        object["tags"] = .array(tags.map(Value.string))
-        object["metadata"] = .object(metadata)
+        object.reserveCapacity(16)
+        object.appendNew("from", from.value)
+        object.appendNew("to", .array(to.map(\.value)))
+        object.appendNew("cc", .array(cc.map(\.value)))
+        object.appendNew("bcc", .array(bcc.map(\.value)))
+        object.appendNew("reply_to", .array(replyTo.map(\.value)))
+        object.appendNew("subject", subject.map(Value.string) ?? .null)
+        object.appendNew("text", text.map(Value.string) ?? .null)
+        object.appendNew("html", html.map(Value.string) ?? .null)
+        object.appendNew("attachments", .array(attachments.map(\.value)))
+        object.appendNew("headers", .object(OrderedObject(headers.map { ($0.name, .string($0.value)) })))
+        object.appendNew("tags", .array(tags.map(Value.string)))
+        object.appendNew("metadata", .object(metadata))
         if let template {
-            object["template"] = .object(["id": .string(template.id), "variables": .object(template.variables)])
+            object.appendNew("template", .object(["id": .string(template.id), "variables": .object(template.variables)]))
         } else {
-            object["template"] = .null
+            object.appendNew("template", .null)
         }
-        object["send_at"] = sendAt.map(Value.int) ?? .null
-        object["message_id"] = messageID.map(Value.string) ?? .null
-        object["date"] = date.map(Value.int) ?? .null
+        object.appendNew("send_at", sendAt.map(Value.int) ?? .null)
+        object.appendNew("message_id", messageID.map(Value.string) ?? .null)
+        object.appendNew("date", date.map(Value.int) ?? .null)
         return .object(object)
     }
 }

@@ -62,6 +62,25 @@ public struct Redactor: Sendable {
         return redactOwn(obtained.redactOwn(value))
     }
 
+    /// `value` redacted, where `json` is the value written by ``JSONWriter``: when none of the
+    /// secrets occurs in those bytes, none is inside the value — JSON escapes only `"`, `\` and
+    /// control characters, so a secret without them is written unchanged — and the value is
+    /// given back without walking it (a rendered request body is checked in one pass).
+    public func redact(_ value: Value, json: Data) -> Value {
+        let clean = json.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            return absent(in: bytes) && (obtained?.redactor.map { $0.absent(in: bytes) } ?? true)
+        }
+        return clean ? value : redact(value)
+    }
+
+    /// Whether every secret is written unchanged in JSON and none occurs in `bytes`.
+    private func absent(in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        patterns.allSatisfy { pattern in
+            !pattern.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } && !Self.occurs(pattern, in: bytes)
+        }
+    }
+
     private func redactOwn(_ text: String) -> String {
         guard !patterns.isEmpty, holdsSecret(text) else { return text }
         var bytes = Array(text.utf8)
@@ -99,16 +118,18 @@ public struct Redactor: Sendable {
     private static let mask = Array("***".utf8)
 
     private static func occurs(_ pattern: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard bytes.count >= pattern.count, let first = pattern.first else { return false }
-        var i = 0
-        let last = bytes.count - pattern.count
-        while i <= last {
-            if bytes[i] == first && pattern.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress! + i, pattern.count) == 0 }) {
-                return true
+        guard bytes.count >= pattern.count, let first = pattern.first, let base = bytes.baseAddress else { return false }
+        return pattern.withUnsafeBufferPointer { needle in
+            // memchr finds each candidate start (vectorised); memcmp checks it.
+            var start = 0
+            let last = bytes.count - pattern.count
+            while start <= last, let found = memchr(base + start, Int32(first), last - start + 1) {
+                let at = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self))
+                if memcmp(at, needle.baseAddress!, pattern.count) == 0 { return true }
+                start = at - base + 1
             }
-            i += 1
+            return false
         }
-        return false
     }
 
     private static func replace(_ pattern: [UInt8], in bytes: [UInt8]) -> [UInt8] {

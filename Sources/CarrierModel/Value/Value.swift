@@ -124,6 +124,13 @@ public struct OrderedObject: Sendable, Hashable, Sequence, ExpressibleByDictiona
         }
     }
 
+    package mutating func reserveCapacity(_ count: Int) { entries.reserveCapacity(count) }
+
+    /// Adds an entry whose key the caller knows is not there yet, without looking for it.
+    package mutating func appendNew(_ key: String, _ value: Value) {
+        entries.append(Entry(key: key, value: value))
+    }
+
     public func makeIterator() -> IndexingIterator<[Entry]> { entries.makeIterator() }
 
     public static func == (lhs: OrderedObject, rhs: OrderedObject) -> Bool {

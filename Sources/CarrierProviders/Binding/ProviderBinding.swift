@@ -83,8 +83,9 @@ package struct ProviderBinding: Sendable {
     /// The variables a request template reads for this message; `mime` (the rendered message)
     /// is written only if a template reads it, by `mime` (which may add provider headers).
     package func scope(for message: Message, mime: MIMEWriter = MIMEWriter()) -> Scope {
-        var values: [String: Value] = [:]
         let messageValue = message.value
+        var values: [String: Value] = [:]
+        values.reserveCapacity(messageValue.objectValue!.count + 5)
         for entry in messageValue.objectValue! { values[entry.key] = entry.value }
         values["message"] = messageValue
         values["settings"] = .object(settings)

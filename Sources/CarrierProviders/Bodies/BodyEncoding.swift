@@ -37,12 +37,15 @@ public struct RequestBody: Sendable {
     public var display: Value
     /// A multipart boundary, shown as `<boundary>` so a render reads the same each time.
     public var boundary: String?
+    /// Whether `bytes` are `display` written as JSON (a redactor then checks the bytes once).
+    public var bytesAreDisplayJSON: Bool
 
-    public init(contentType: String?, bytes: Data, display: Value, boundary: String? = nil) {
+    public init(contentType: String?, bytes: Data, display: Value, boundary: String? = nil, bytesAreDisplayJSON: Bool = false) {
         self.contentType = contentType
         self.bytes = bytes
         self.display = display
         self.boundary = boundary
+        self.bytesAreDisplayJSON = bytesAreDisplayJSON
     }
 }
 

@@ -11,6 +11,6 @@ struct JSONBody: BodyEncoding {
     }
 
     func body(_ rendered: Value) throws(CarrierError) -> RequestBody {
-        RequestBody(contentType: "application/json", bytes: Data(JSONWriter.bytes(rendered)), display: rendered)
+        RequestBody(contentType: "application/json", bytes: Data(JSONWriter.bytes(rendered)), display: rendered, bytesAreDisplayJSON: true)
     }
 }

@@ -58,7 +58,9 @@ public struct RenderedRequest: Sendable {
             headerObject[header.name] = .string(value)
         }
         return .object(["method": .string(method), "url": .string(showSecrets ? url : redactor.redact(url)),
-                        "headers": .object(headerObject), "body": showSecrets ? body.display : redactor.redact(body.display)])
+                        "headers": .object(headerObject),
+                        "body": showSecrets ? body.display
+                            : body.bytesAreDisplayJSON ? redactor.redact(body.display, json: body.bytes) : redactor.redact(body.display)])
     }
 
     /// `Bearer ***`, `Basic ***`, or `***`.
