@@ -12,6 +12,7 @@ struct DKIMCommand: ParsableCommand {
 
     struct Keygen: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "keygen",
             abstract: "Write a new private key (mode 0600) and print its DNS TXT record and the dkim: line for carrier.yaml."
         )
         @Option(help: "The signing domain (d=), the From domain or a parent of it.") var domain: String

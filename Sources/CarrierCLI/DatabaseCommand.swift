@@ -14,6 +14,7 @@ struct DatabaseCommand: AsyncParsableCommand {
 
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "migrate",
             abstract: "Apply the migrations this Carrier ships that the database lacks (safe to run again; refuses a newer schema)."
         )
         @OptionGroup var options: ConfigOptions
@@ -31,7 +32,7 @@ struct DatabaseCommand: AsyncParsableCommand {
     }
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the schema version and the queue's messages by status.")
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the schema version and the queue's messages by status.")
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {

@@ -15,6 +15,7 @@ struct EventsCommand: AsyncParsableCommand {
     /// `carrier events serve`: the webhook server.
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Serve POST /events/ACCOUNT; verified events are appended to the output as NDJSON.",
             discussion: """
                 Each event is on disk before the ESP gets its 2xx, and an event id already written is not \
@@ -69,6 +70,7 @@ struct EventsCommand: AsyncParsableCommand {
     /// `carrier events parse`: the same verification and mapping, offline.
     struct Parse: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "parse",
             abstract: "Verify and read one saved webhook, printing its events as NDJSON."
         )
         @OptionGroup var options: ConfigOptions

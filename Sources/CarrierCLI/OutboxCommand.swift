@@ -29,7 +29,7 @@ struct OutboxCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List kept messages, oldest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List kept messages, oldest first.")
         @OptionGroup var options: ConfigOptions
         @ParentCommand var outbox: OutboxCommand
         @Flag(help: "One JSON object per message.") var json = false
@@ -58,7 +58,7 @@ struct OutboxCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one kept message and its attempts.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one kept message and its attempts.")
         @OptionGroup var options: ConfigOptions
         @ParentCommand var outbox: OutboxCommand
         @Argument(help: "The message id (see list).") var id: String
@@ -77,7 +77,7 @@ struct OutboxCommand: AsyncParsableCommand {
     }
 
     struct Retry: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Send kept messages again; each leaves the spool once a provider accepts it.")
+        static let configuration = CommandConfiguration(commandName: "retry", abstract: "Send kept messages again; each leaves the spool once a provider accepts it.")
         @OptionGroup var options: ConfigOptions
         @ParentCommand var outbox: OutboxCommand
         @Argument(help: "Message ids (default: all).") var ids: [String] = []
@@ -103,7 +103,7 @@ struct OutboxCommand: AsyncParsableCommand {
     }
 
     struct Purge: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a kept message without sending it.")
+        static let configuration = CommandConfiguration(commandName: "purge", abstract: "Remove a kept message without sending it.")
         @OptionGroup var options: ConfigOptions
         @ParentCommand var outbox: OutboxCommand
         @Argument(help: "The message id.") var id: String

@@ -14,6 +14,7 @@ struct QueueCommand: AsyncParsableCommand {
 
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "retry",
             abstract: "Make deferred messages due now; with --resend-unknown also those a stopped gateway may have sent.",
             discussion: """
                 With store: (PostgreSQL) the running gateways pick them up within seconds. With the file \

@@ -149,6 +149,7 @@ struct ClientsCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Print a new API key (and with --smtp an SMTP password) once, with the clients: lines that hold only their hashes."
         )
         @Argument(help: "The client's name.")

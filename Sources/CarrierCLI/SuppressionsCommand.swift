@@ -42,7 +42,7 @@ struct SuppressionsCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the suppressed addresses, oldest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the suppressed addresses, oldest first.")
         @OptionGroup var options: ConfigOptions
         @Flag(help: "One JSON object per entry (with the event that added it).") var json = false
 
@@ -55,7 +55,7 @@ struct SuppressionsCommand: AsyncParsableCommand {
     }
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Suppress addresses (reason manual unless --reason).")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Suppress addresses (reason manual unless --reason).")
         @OptionGroup var options: ConfigOptions
         @Option(help: "Only for mail from this sending domain (default: every domain).") var domain: String?
         @Option(help: "bounced, complained, unsubscribed or manual.") var reason: String = "manual"
@@ -77,7 +77,7 @@ struct SuppressionsCommand: AsyncParsableCommand {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Take addresses off the list (every scope unless --domain).")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Take addresses off the list (every scope unless --domain).")
         @OptionGroup var options: ConfigOptions
         @Option(help: "Only the entry for this sending domain.") var domain: String?
         @Argument(help: "The addresses.") var addresses: [String]
@@ -94,7 +94,7 @@ struct SuppressionsCommand: AsyncParsableCommand {
     }
 
     struct Import: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add the addresses of a CSV file (an email column, as export writes; scope and reason optional).")
+        static let configuration = CommandConfiguration(commandName: "import", abstract: "Add the addresses of a CSV file (an email column, as export writes; scope and reason optional).")
         @OptionGroup var options: ConfigOptions
         @Option(help: "The reason for rows without one.") var reason: String = "manual"
         @Argument(help: "The CSV file, or - for standard input.") var file: String
@@ -124,7 +124,7 @@ struct SuppressionsCommand: AsyncParsableCommand {
     }
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write the list as CSV (email,scope,reason,created,source) to standard output.")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write the list as CSV (email,scope,reason,created,source) to standard output.")
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
