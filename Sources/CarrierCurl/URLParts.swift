@@ -12,13 +12,28 @@ public struct URLParts: Sendable, Equatable {
     /// Nil for text without `scheme://`.
     public init?(_ url: String) {
         let bytes = url.utf8
-        guard let separator = bytes.firstRange(of: "://".utf8) else { return nil }
+        guard let afterSeparator = Self.afterSchemeSeparator(bytes) else { return nil }
         self.url = url
-        schemeEnd = separator.lowerBound
-        end = bytes[separator.upperBound...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
-        pathStart = bytes[separator.upperBound..<end].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? end
-        authorityStart = bytes[separator.upperBound..<pathStart].lastIndex(of: UInt8(ascii: "@")).map(bytes.index(after:)) ?? separator.upperBound
+        schemeEnd = bytes.index(afterSeparator, offsetBy: -3)
+        end = bytes[afterSeparator...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
+        pathStart = bytes[afterSeparator..<end].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? end
+        authorityStart = bytes[afterSeparator..<pathStart].lastIndex(of: UInt8(ascii: "@")).map(bytes.index(after:)) ?? afterSeparator
         queryStart = bytes[pathStart..<end].firstIndex(of: UInt8(ascii: "?"))
+    }
+
+    /// Where the text after the first `://` starts, found byte by byte.
+    private static func afterSchemeSeparator(_ bytes: String.UTF8View) -> String.Index? {
+        var index = bytes.startIndex
+        while let colon = bytes[index...].firstIndex(of: UInt8(ascii: ":")) {
+            let first = bytes.index(after: colon)
+            guard first != bytes.endIndex else { return nil }
+            let second = bytes.index(after: first)
+            if bytes[first] == UInt8(ascii: "/"), second != bytes.endIndex, bytes[second] == UInt8(ascii: "/") {
+                return bytes.index(after: second)
+            }
+            index = first
+        }
+        return nil
     }
 
     /// The scheme, lower-cased (`https`).
