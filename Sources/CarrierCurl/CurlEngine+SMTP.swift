@@ -111,14 +111,14 @@ extension CurlHandle {
     func attachTranscript(_ pointer: UnsafeMutableRawPointer) {
         _ = carrier_curl_setopt_pointer(raw, CURLOPT_DEBUGDATA, pointer)
         _ = carrier_curl_setopt_debug_function(raw) { _, type, data, size, user in
-            guard let user, let data else { return 0 }
+            // Commands, replies and libcurl's notes; the message itself (DATA) is not decoded.
+            guard let user, let data, type == CURLINFO_HEADER_OUT || type == CURLINFO_HEADER_IN || type == CURLINFO_TEXT else { return 0 }
             let collector = Unmanaged<ResponseCollector>.fromOpaque(user).takeUnretainedValue()
             let text = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
             switch type {
             case CURLINFO_HEADER_OUT: collector.transcript?.client(text)
             case CURLINFO_HEADER_IN: collector.transcript?.server(text)
-            case CURLINFO_TEXT: collector.transcript?.info(text)
-            default: break
+            default: collector.transcript?.info(text)
             }
             return 0
         }
