@@ -24,7 +24,10 @@ struct ProviderRegistryTests {
     @Test func aCopiedBinaryListsAndUsesEveryBuiltInProvider() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try FileManager.default.copyItem(atPath: Repository.binary, toPath: folder + "/carrier")
+        // Copied by cp, not in this process: a process other tests start at that moment would
+        // inherit our open write descriptor, and running the copy would fail with "Text file busy".
+        let copied = try run("/bin/cp", [Repository.binary, folder + "/carrier"], environment: cleanEnvironment, directory: folder)
+        try #require(copied.status == 0, "\(copied.stderr)")
         let list = try run(folder + "/carrier", ["providers", "list", "--json"], environment: cleanEnvironment, directory: folder)
         #expect(list.status == 0, "\(list.stderr)")
         let listed = try JSONParser.parse(list.stdout).arrayValue ?? []
