@@ -47,8 +47,8 @@ extension Mailer {
 
     /// The message with the request header replaced by `List-Unsubscribe` and `List-Unsubscribe-Post`.
     func applyingUnsubscribeRequest(_ message: Message) throws(CarrierError) -> Message {
-        guard let index = message.headers.firstIndex(where: { $0.name.utf8.count == Self.unsubscribeRequestHeader.utf8.count
-                                                              && $0.name.lowercased() == "carrier-unsubscribe" }) else {
+        let key = Self.unsubscribeRequestHeader.lowercased()
+        guard let index = message.headers.firstIndex(where: { $0.name.utf8.count == key.utf8.count && $0.name.lowercased() == key }) else {
             return message
         }
         var copy = message

@@ -52,14 +52,14 @@ enum CommandStore {
         return UnsubscribeEndpoint(links: links, list: list)
     }
 
-    /// What adds bounces, complaints and unsubscribes to that list, when there is one.
-    static func recorder(for configuration: Configuration, store: PostgresStore?) -> SuppressionRecorder? {
-        guard let list = suppressions(for: configuration, store: store) else { return nil }
-        // Per sending domain: the gateways' messages in the store say which domain an event's came from.
+    /// What adds bounces, complaints and unsubscribes to `list`, when there is one. Per sending
+    /// domain, the messages in `queue` (the gateway's, or the gateways' store) say which domain
+    /// an event's message was sent from.
+    static func recorder(for configuration: Configuration, list: (any SuppressionStore)?, queue: (any MessageQueue)?) -> SuppressionRecorder? {
+        guard let list else { return nil }
         var sendingDomain: (@Sendable (DeliveryEvent) async -> String?)? = nil
-        if configuration.suppressionsPerSendingDomain, let store {
-            let queue = PostgresQueue(store: store)
-            sendingDomain = { event in await Gateway.sendingDomain(of: event, in: queue) }
+        if configuration.suppressionsPerSendingDomain, let queue {
+            sendingDomain = { event in await queue.sendingDomain(of: event) }
         }
         return SuppressionRecorder(store: list, softBounceLimit: configuration.softBounceLimit, sendingDomain: sendingDomain)
     }

@@ -54,7 +54,8 @@ struct EventsCommand: AsyncParsableCommand {
                 }
                 let list = CommandStore.suppressions(for: configuration, store: store)
                 let server = EventServer(receiver: receiver, log: log, maxBody: maxBody, idleTimeout: .seconds(idleTimeout),
-                                         maxConnections: maxConnections, suppressions: CommandStore.recorder(for: configuration, store: store),
+                                         maxConnections: maxConnections, suppressions: CommandStore.recorder(for: configuration, list: list,
+                                                                                      queue: store.map(PostgresQueue.init(store:))),
                                          unsubscribe: try CommandStore.unsubscribe(for: configuration, list: list))
                 try await serve(server, host: host, port: port)
             }

@@ -82,14 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
                 throw Failure(message: "carrier: \(error)", code: 2).exitCode
             }
             let receiver = WebhookReceiver(configuration: configuration, registry: registry, runtime: runtime)
-            var recorder: SuppressionRecorder? = nil
-            if let suppressions {
-                // Per sending domain: the message an event names says which domain it was sent from.
-                let sendingDomain: (@Sendable (DeliveryEvent) async -> String?)? =
-                    configuration.suppressionsPerSendingDomain ? { @Sendable event in await gateway.sendingDomain(of: event) } : nil
-                recorder = SuppressionRecorder(store: suppressions, softBounceLimit: configuration.softBounceLimit,
-                                               sendingDomain: sendingDomain)
-            }
+            let recorder = CommandStore.recorder(for: configuration, list: suppressions, queue: gateway.queue)
             let eventServer = EventServer(receiver: receiver, log: log, logger: logger, suppressions: recorder,
                                           unsubscribe: try CommandStore.unsubscribe(for: configuration, list: suppressions)) { events in
                 await gateway.record(events: events)

@@ -40,11 +40,14 @@ public final class FileQueue: MessageQueue {
         }
         guard !names.isEmpty else { return [] }
         try log.append(records)
-        guard log.flush() else {
-            throw StorageError("the queue", path: directory, reason: "the file system could not flush the queue to disk", hint: "check the disk (dmesg)")
-        }
+        guard log.flush() else { throw flushFailed }
         for name in names { unlink(directory + "/" + name) }
         return records
+    }
+
+    private var flushFailed: StorageError {
+        StorageError("the queue", path: directory, reason: "the file system could not flush the queue to disk",
+                     hint: "check the disk (dmesg) and free space")
     }
 
     private func remember(_ record: QueuedMessage) {
@@ -71,8 +74,7 @@ public final class FileQueue: MessageQueue {
         if !new { for record in records { remember(record) } }
         guard await durable.waitForFlush() else {
             if new { log.withdraw(records.map(\.id)) }
-            throw StorageError("the queue", path: directory, reason: "the file system could not flush the queue to disk",
-                               hint: "check the disk (dmesg) and free space")
+            throw flushFailed
         }
         if new { for record in records { remember(record) } }
     }

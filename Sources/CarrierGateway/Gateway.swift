@@ -145,18 +145,6 @@ public final class Gateway: Service, Sendable {
         return record
     }
 
-    /// The domain the message an event is about was sent from, when the queue holds it.
-    public func sendingDomain(of event: DeliveryEvent) async -> String? {
-        await Self.sendingDomain(of: event, in: queue)
-    }
-
-    /// The same, in any queue (`carrier events serve` reads the gateways' store).
-    public static func sendingDomain(of event: DeliveryEvent, in queue: any MessageQueue) async -> String? {
-        guard let id = event.messageID, let record = try? await queue.record(providerID: id) else { return nil }
-        let domain = record.message.from.domain.lowercased()
-        return domain.isEmpty ? nil : domain
-    }
-
     /// Adds delivery events to the messages their provider ids name.
     public func record(events: [DeliveryEvent]) async {
         for event in events {

@@ -50,4 +50,12 @@ extension MessageQueue {
     public func enqueue(batch records: [QueuedMessage]) async throws(StorageError) {
         for record in records { try await enqueue(record) }
     }
+
+    /// The domain the message an event is about was sent from, when this queue holds it
+    /// (`suppressions: {scope: sending_domain}`).
+    public func sendingDomain(of event: DeliveryEvent) async -> String? {
+        guard let id = event.messageID, let record = try? await record(providerID: id) else { return nil }
+        let domain = record.message.from.domain.lowercased()
+        return domain.isEmpty ? nil : domain
+    }
 }

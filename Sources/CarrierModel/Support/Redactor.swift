@@ -13,6 +13,8 @@ import Foundation
 public struct Redactor: Sendable {
     public private(set) var secrets: [String] = []
     private var patterns: [[UInt8]] = []
+    /// Whether JSON writes every secret unchanged (none has `"`, `\` or a control character).
+    private var patternsAreJSONPlain = true
     /// Values obtained at run time by the runtime this redactor belongs to.
     public var obtained: ObtainedSecrets?
 
@@ -28,6 +30,7 @@ public struct Redactor: Sendable {
         }
         secrets.sort { $0.utf8.count > $1.utf8.count }  // longest first, so a secret inside another is not half-masked
         patterns = secrets.map { Array($0.utf8) }
+        patternsAreJSONPlain = !patterns.contains { $0.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }
     }
 
     /// A secret as written raw, URL-escaped, JSON-escaped and (from 8 bytes on) in base64.
@@ -76,9 +79,7 @@ public struct Redactor: Sendable {
 
     /// Whether every secret is written unchanged in JSON and none occurs in `bytes`.
     private func absent(in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        patterns.allSatisfy { pattern in
-            !pattern.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } && !Self.occurs(pattern, in: bytes)
-        }
+        patternsAreJSONPlain && !patterns.contains { Self.occurs($0, in: bytes) }
     }
 
     private func redactOwn(_ text: String) -> String {
