@@ -21,8 +21,10 @@ deps:
 build: deps
 	$(SWIFT) build -c $(CONFIGURATION)
 
+# The binary to deploy: the Swift runtime and Foundation linked in (no libswiftCore.so to install,
+# and a start 1.5x faster: no symbols bound across Swift's shared libraries; docs/performance.md).
 release:
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 demo: build
 	@echo "== sending the example messages through the embedded default (.eml files in ./outbox/)"

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${1:-1000000}
 API_ROWS=${2:-100000}
-swift build -c release --product carrier >/dev/null
+swift build -c release --static-swift-stdlib --product carrier >/dev/null
 BIN=$PWD/.build/release/carrier
 BASE=$( [ -d /dev/shm ] && echo /dev/shm || echo /tmp )
 WORK=$(mktemp -d -p "$BASE")

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 SECONDS_RUN=${1:-10}
 CONNECTIONS=${2:-8}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
-swift build -c release --product carrier >/dev/null
+swift build -c release --static-swift-stdlib --product carrier >/dev/null
 BIN=$PWD/.build/release/carrier
 BASE=$( [ -d /dev/shm ] && echo /dev/shm || echo /tmp )
 WORK=$(mktemp -d -p "$BASE")

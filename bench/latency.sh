@@ -10,14 +10,14 @@ cd "$(dirname "$0")/.."
 DELAY=${1:-50}
 shift || true
 LIST=${*:-1 16 64 256 1024}
-swift build -c release --product carrier-bench >/dev/null
+swift build -c release --static-swift-stdlib --product carrier-bench >/dev/null
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 cc -O2 -o "$WORK/sink" bench/sink.c
 cc -O2 -o "$WORK/curl-multi" bench/curl-multi.c -lcurl
 MESSAGE=examples/messages/order-confirmation.json
 # The C program posts the very body Carrier renders for Mailtrap.
-swift build -c release --product carrier >/dev/null
+swift build -c release --static-swift-stdlib --product carrier >/dev/null
 printf 'accounts:\n  mt: {provider: mailtrap, credentials: {api_token: t}}\n' > "$WORK/mt.yaml"
 .build/release/carrier render --config "$WORK/mt.yaml" --account mt "$MESSAGE" \
   | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["body"]))' > "$WORK/body.json"

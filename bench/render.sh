@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-100000}
-swift build -c release --product carrier >/dev/null
-swift build -c release --product carrier-bench >/dev/null
+swift build -c release --static-swift-stdlib --product carrier >/dev/null
+swift build -c release --static-swift-stdlib --product carrier-bench >/dev/null
 CONFIG=$(mktemp --suffix=.yaml)
 trap 'rm -f "$CONFIG"' EXIT
 printf 'accounts:\n  sendgrid: {provider: sendgrid, credentials: {api_key: SG.bench-key}}\n' > "$CONFIG"

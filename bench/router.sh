@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-5000}
-swift build -c release --product carrier-bench >/dev/null
+swift build -c release --static-swift-stdlib --product carrier-bench >/dev/null
 DIR=$(mktemp -d -p /dev/shm carrier-router-XXXX)
 trap 'rm -rf "$DIR"' EXIT
 /usr/bin/time -v .build/release/carrier-bench router "$COUNT" "$DIR" bench/message-2k.json x 2> "$DIR/time.txt"

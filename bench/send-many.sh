@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 FILES=${1:-20000}
 LINES=${2:-100000}
 DELAY=${3:-50}
-swift build -c release --product carrier >/dev/null
+swift build -c release --static-swift-stdlib --product carrier >/dev/null
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 cc -O2 -o "$WORK/sink" bench/sink.c

@@ -15,7 +15,7 @@ COUNT=${1:-10000}
 E2E=${2:-100000}
 scripts/install-deps.sh wrk postfix >/dev/null
 # CARRIER=/path/to/carrier bench/serve.sh measures another build (an earlier commit's) the same way.
-[ -n "${CARRIER:-}" ] || swift build -c release --product carrier >/dev/null
+[ -n "${CARRIER:-}" ] || swift build -c release --static-swift-stdlib --product carrier >/dev/null
 CARRIER=${CARRIER:-$PWD/.build/release/carrier}
 WORK=$(mktemp -d /tmp/carrier-bench-serve.XXXXXX)
 chmod 755 "$WORK"

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-10000}
-swift build -c release --product carrier-bench >/dev/null
+swift build -c release --static-swift-stdlib --product carrier-bench >/dev/null
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # smtp-sink refuses to run as root without -u; nobody is always there.
 SINK_USER=()
@@ -17,7 +17,7 @@ SINK=$!
 trap 'kill $SINK 2>/dev/null || true' EXIT
 sleep 0.5
 MESSAGE=bench/message-2k.json
-swift build -c release --product carrier >/dev/null
+swift build -c release --static-swift-stdlib --product carrier >/dev/null
 WORK=$(mktemp -d)
 trap 'kill $SINK 2>/dev/null || true; rm -rf "$WORK"' EXIT
 cc -O2 -o "$WORK/curl-smtp" bench/curl-smtp.c -lcurl

@@ -20,8 +20,8 @@ SECTIONS=${SECTIONS:-1 2 3 4}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 CONCURRENCY=${2:-8}
 scripts/install-deps.sh postgresql >/dev/null
-swift build -c release --product carrier >/dev/null
-swift build -c release --product carrier-bench >/dev/null
+swift build -c release --static-swift-stdlib --product carrier >/dev/null
+swift build -c release --static-swift-stdlib --product carrier-bench >/dev/null
 CARRIER=$PWD/.build/release/carrier
 BENCH=$PWD/.build/release/carrier-bench
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)

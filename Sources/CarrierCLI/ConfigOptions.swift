@@ -13,7 +13,7 @@ struct ConfigOptions: ParsableArguments {
     /// names the route a send takes when it names none.
     func load() throws -> Configuration {
         let path = config ?? (FileManager.default.fileExists(atPath: "carrier.yaml") ? "carrier.yaml" : nil)
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.variables
         var configuration = Configuration.embeddedDefault
         if let path {
             do { configuration = try Configuration.load(path: path, environment: environment) } catch {
@@ -34,7 +34,7 @@ struct ConfigOptions: ParsableArguments {
     /// The providers of a configuration's folders, `$CARRIER_PROVIDERS` and the built-in ones.
     static func registry(for configuration: Configuration) -> ProviderRegistry {
         let registry = ProviderRegistry.standard(extraDirectories: configuration.providerDirectories,
-                                                 searchPath: ProcessInfo.processInfo.environment["CARRIER_PROVIDERS"])
+                                                 searchPath: ProcessEnvironment.value("CARRIER_PROVIDERS"))
         Output.warn(registry.warnings)
         return registry
     }
@@ -66,7 +66,9 @@ enum MessageInput {
             data = read
             directory = FileManager.default.currentDirectoryPath
         } else {
-            if let size = (try? FileManager.default.attributesOfItem(atPath: argument))?[.size] as? Int, size > maximumBytes { throw tooLarge }
+            // stat(2), not FileManager's attributes: those cast through `Any` (a scan of the binary's conformances at start).
+            var info = stat()
+            if stat(argument, &info) == 0, Int(info.st_size) > maximumBytes { throw tooLarge }
             guard let contents = FileManager.default.contents(atPath: argument) else {
                 throw .message(MessageError(source: argument, problems: [.init(field: "(file)", message: "cannot read the message file",
                                                                                hint: "check the path")]))

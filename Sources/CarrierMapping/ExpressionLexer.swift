@@ -1,4 +1,5 @@
-/// Splits expression text into tokens.
+/// Splits expression text into tokens. Works on Unicode scalars (a token's offset counts them);
+/// ASCII, which almost every expression is, is classified without Unicode's tables.
 struct ExpressionLexer {
     enum Kind: Equatable {
         case identifier(String), string(String), number(Value), symbol(String), end
@@ -8,28 +9,30 @@ struct ExpressionLexer {
         var offset: Int
     }
 
+    /// Two-character symbols first: the longest match wins.
     static let symbols = ["==", "!=", "<=", ">=", "??", "<", ">", "+", "-", "|", ".", ",", ":", "?", "(", ")", "[", "]", "{", "}", "!"]
+    private static let symbolScalars = symbols.map { Array($0.unicodeScalars) }
 
     static func tokenize(_ text: String) throws(ExpressionError) -> [Token] {
-        let chars = Array(text)
+        let chars = Array(text.unicodeScalars)
         var tokens: [Token] = []
         var i = 0
         while i < chars.count {
             let c = chars[i]
-            if c.isWhitespace { i += 1; continue }
+            if isWhitespace(c) { i += 1; continue }
             let start = i
-            if c.isLetter || c == "_" {
-                while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { i += 1 }
-                tokens.append(Token(kind: .identifier(String(chars[start..<i])), offset: start))
-            } else if c.isNumber {
-                while i < chars.count, chars[i].isNumber || chars[i] == "." { i += 1 }
-                let text = String(chars[start..<i])
+            if isLetter(c) || c == "_" {
+                while i < chars.count, isLetter(chars[i]) || isDigit(chars[i]) || chars[i] == "_" { i += 1 }
+                tokens.append(Token(kind: .identifier(string(chars[start..<i])), offset: start))
+            } else if isDigit(c) {
+                while i < chars.count, isDigit(chars[i]) || chars[i] == "." { i += 1 }
+                let text = string(chars[start..<i])
                 let value: Value = Int(text).map(Value.int) ?? Double(text).map(Value.double) ?? .null
                 guard !value.isNull else { throw ExpressionError(offset: start, message: "bad number '\(text)'") }
                 tokens.append(Token(kind: .number(value), offset: start))
             } else if c == "'" || c == "\"" {
                 i += 1
-                var out = ""
+                var out = String.UnicodeScalarView()
                 while i < chars.count, chars[i] != c {
                     if chars[i] == "\\", i + 1 < chars.count {
                         i += 1
@@ -46,10 +49,10 @@ struct ExpressionLexer {
                 }
                 guard i < chars.count else { throw ExpressionError(offset: start, message: "unterminated string") }
                 i += 1
-                tokens.append(Token(kind: .string(out), offset: start))
-            } else if let symbol = symbols.first(where: { matches($0, chars, at: i) }) {
-                i += symbol.count
-                tokens.append(Token(kind: .symbol(symbol), offset: start))
+                tokens.append(Token(kind: .string(String(out)), offset: start))
+            } else if let symbol = symbolScalars.firstIndex(where: { matches($0, chars, at: i) }) {
+                i += symbolScalars[symbol].count
+                tokens.append(Token(kind: .symbol(symbols[symbol]), offset: start))
             } else {
                 throw ExpressionError(offset: start, message: "unexpected character '\(c)'")
             }
@@ -58,8 +61,27 @@ struct ExpressionLexer {
         return tokens
     }
 
-    private static func matches(_ symbol: String, _ chars: [Character], at i: Int) -> Bool {
-        let s = Array(symbol)
-        return i + s.count <= chars.count && Array(chars[i..<i + s.count]) == s
+    private static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
+    }
+
+    private static func matches(_ symbol: [Unicode.Scalar], _ chars: [Unicode.Scalar], at i: Int) -> Bool {
+        guard i + symbol.count <= chars.count else { return false }
+        for (k, scalar) in symbol.enumerated() where chars[i + k] != scalar { return false }
+        return true
+    }
+
+    private static func isWhitespace(_ c: Unicode.Scalar) -> Bool {
+        c.isASCII ? (c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\u{0B}" || c == "\u{0C}") : c.properties.isWhitespace
+    }
+
+    private static func isLetter(_ c: Unicode.Scalar) -> Bool {
+        c.isASCII ? (("a"..."z").contains(c) || ("A"..."Z").contains(c)) : c.properties.isAlphabetic
+    }
+
+    private static func isDigit(_ c: Unicode.Scalar) -> Bool {
+        c.isASCII ? ("0"..."9").contains(c) : c.properties.numericType != nil
     }
 }

@@ -126,10 +126,9 @@ package struct MappingCompiler {
         do {
             let expression = try ExpressionParser.parse(text)
             let compiled = CompiledExpression(expression: expression, source: text, file: file, mark: mark)
-            let known = variables.union(locals)
-            for name in expression.referencedVariables where !known.contains(name) {
+            for name in expression.referencedVariables where !variables.contains(name) && !locals.contains(name) {
                 sink.add(Diagnostic(file: file, mark: mark, message: "unknown variable '\(name)' in '\(text)'",
-                                    hint: Suggest.hint(for: name, in: known.sorted())))
+                                    hint: Suggest.hint(for: name, in: variables.union(locals).sorted())))
             }
             return compiled
         } catch {
