@@ -44,7 +44,6 @@ struct EventsCommand: AsyncParsableCommand {
             guard idleTimeout > 0, maxConnections > 0 else {
                 throw Failure(message: "carrier: --idle-timeout and --max-connections must be above 0", code: 2).exitCode
             }
-            ServerThreads.runTasksOnEventLoops()
             let configuration = try options.load()
             let receiver = WebhookReceiver(configuration: configuration, registry: ConfigOptions.registry(for: configuration))
             // With store:, events go to the database's carrier_events (shared with every node); else to --output.

@@ -1,11 +1,19 @@
 import CarrierYAML
 
-/// An expression compiled from a provider file, with the place its text starts.
-package struct CompiledExpression: Sendable {
-    var expression: MappingExpression
-    var source: String
-    var file: String
-    var mark: SourceMark
+/// An expression compiled from a provider file, with the place its text starts. A class: a
+/// template holds many, and rendering passes them around (one reference, not four fields, a copy).
+package final class CompiledExpression: Sendable {
+    let expression: MappingExpression
+    let source: String
+    let file: String
+    let mark: SourceMark
+
+    init(expression: MappingExpression, source: String, file: String, mark: SourceMark) {
+        self.expression = expression
+        self.source = source
+        self.file = file
+        self.mark = mark
+    }
 
     /// The place of a character offset inside the expression text.
     func mark(at offset: Int) -> SourceMark {
@@ -75,12 +83,18 @@ package indirect enum Mapping: Sendable {
             return .string(out)
         case .object(let entries):
             var object = OrderedObject()
+            object.reserveCapacity(entries.count)
+            // A template's field names are unique (the compiler refuses a repeat): until a merge
+            // brings other keys, each field is new.
+            var merged = false
             for entry in entries {
                 switch entry {
                 case .field(let key, let template):
                     let value = try template.render(in: scope)
-                    if !value.isEmpty { object[key] = value }
+                    guard !value.isEmpty else { continue }
+                    if merged { object[key] = value } else { object.appendNew(key, value) }
                 case .merge(let templates):
+                    merged = true
                     for template in templates {
                         guard case .object(let spread) = try template.render(in: scope) else { continue }
                         for item in spread where !item.value.isEmpty { object[item.key] = item.value }

@@ -97,4 +97,10 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
 
     /// The part after the `@`.
     public var domain: String { String(email.split(separator: "@").last ?? "") }
+
+    /// An address in lower case, as two spellings of one mailbox compare; itself (no copy) when
+    /// it has no capital letter, as nearly every address.
+    package static func caseFolded(_ email: String) -> String {
+        email.utf8.contains(where: { $0 >= 0x80 || (0x41...0x5A).contains($0) }) ? email.lowercased() : email
+    }
 }

@@ -68,8 +68,11 @@ public struct Message: Sendable, Hashable {
 
     /// Every envelope recipient, each once, in the order to, cc, bcc.
     public var recipients: [Address] {
+        let all = to + cc + bcc
+        guard all.count > 1 else { return all }
         var seen = Set<String>()
-        return (to + cc + bcc).filter { seen.insert($0.email.lowercased()).inserted }
+        seen.reserveCapacity(all.count)
+        return all.filter { seen.insert(Address.caseFolded($0.email)).inserted }
     }
 
     public static func == (lhs: Message, rhs: Message) -> Bool {
