@@ -16,6 +16,9 @@ public final class FileQueue: MessageQueue {
     private let durable: GroupSync
     /// Records found `sending` when the folder was opened: a process stopped while sending them.
     private let orphans = Mutex<[String]>([])
+    /// The records delivery events were added to. Held while one of them is read, changed and
+    /// written, so two events arriving at once, or an event and the sender's update, both stay.
+    private let withEvents = Mutex<Set<String>>([])
 
     /// Opens (or creates, `0700`) the folder and reads the index from its segments. A folder
     /// written by an earlier Carrier (one `ID.json` file a message) is moved into the log.
@@ -111,7 +114,16 @@ public final class FileQueue: MessageQueue {
     }
 
     public func update(_ record: QueuedMessage) async throws(StorageError) {
-        try await store([record], new: false)
+        var record = record
+        try withEvents.withLock { ids throws(StorageError) in
+            // Events added since the caller read the record stay with it.
+            if ids.contains(record.id), let stored = try read(record.id) {
+                for event in stored.events where !record.events.contains(event) { record.events.append(event) }
+            }
+            try log.append([record])
+            remember(record)
+        }
+        guard await durable.waitForFlush() else { throw flushFailed }
     }
 
     public func cancel(_ id: String, now: Double) async throws(StorageError) -> QueuedMessage? {
@@ -170,13 +182,21 @@ public final class FileQueue: MessageQueue {
     }
 
     public func add(event: DeliveryEvent, receivedAt now: Double) async throws(StorageError) -> String? {
-        guard let providerID = event.messageID, var record = try await record(providerID: providerID) else { return nil }
-        // Once per (account, event id): a provider's retried webhook adds nothing.
-        let key = (Value.string(event.account), Value.string(event.eventID))
-        guard !record.events.contains(where: { ($0["account"], $0["event_id"]) == key }) else { return nil }
-        record.events.append(event.value)
-        try await store([record], new: false)
-        return record.id
+        guard let providerID = event.messageID, let id = byProviderID.withLock({ $0[providerID] }) else { return nil }
+        let added = try withEvents.withLock { ids throws(StorageError) -> Bool in
+            guard var record = try read(id) else { return false }
+            // Once per (account, event id): a provider's retried webhook adds nothing.
+            let key = (Value.string(event.account), Value.string(event.eventID))
+            guard !record.events.contains(where: { ($0["account"], $0["event_id"]) == key }) else { return false }
+            record.events.append(event.value)
+            try log.append([record])
+            remember(record)
+            ids.insert(id)
+            return true
+        }
+        guard added else { return nil }
+        guard await durable.waitForFlush() else { throw flushFailed }
+        return id
     }
 
     public func abandoned(now: Double) async throws(StorageError) -> [QueuedMessage] {

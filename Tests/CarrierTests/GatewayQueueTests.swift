@@ -230,4 +230,31 @@ struct GatewayQueueTests {
         }
         #expect(try await queue.record(records[0].id) == nil, "purged stays purged after a restart")
     }
+
+    @Test("Delivery events for one message arriving at once are all kept with it (the file queue adds each to the newest record, not to a copy another event replaced)")
+    func concurrentEvents() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.path + "/queue"
+        var record = QueuedMessage(id: QueueIDs.make(now: 1_800_000_000, random: RandomSource(seed: 3)), client: "shop", intake: "http",
+                                   route: nil, created: 1_800_000_000, message: Self.message)
+        record.status = .sent
+        record.providerIDs = ["provider-1"]
+        let queue = try FileQueue(directory: path)
+        try await queue.enqueue(record)
+        try await withThrowingTaskGroup(of: String?.self) { group in
+            for n in 0..<64 {
+                group.addTask {
+                    try await queue.add(event: DeliveryEvent(event: n % 2 == 0 ? .delivered : .opened, provider: "postmark", account: "pm",
+                                                             messageID: "provider-1", eventID: "event-\(n)"), receivedAt: 1_800_000_100)
+                }
+            }
+            for try await id in group { #expect(id == record.id) }
+        }
+        #expect(try await queue.record(record.id)?.events.count == 64)
+        #expect(try await FileQueue(directory: path).record(record.id)?.events.count == 64, "and so after a restart")
+        // The same event again adds nothing.
+        #expect(try await queue.add(event: DeliveryEvent(event: .delivered, provider: "postmark", account: "pm", messageID: "provider-1",
+                                                         eventID: "event-0"), receivedAt: 1_800_000_200) == nil)
+    }
 }
