@@ -52,17 +52,18 @@ struct ServeCommand: AsyncParsableCommand {
         // With `store:`, the queue, route state and rate limits are the database's, shared with every node naming it.
         var queue: (any MessageQueue)?
         var sharedState: (any SharedStateStore)?
-        var suppressions = configuration.suppressionsFile.map { SuppressionFile(path: $0) as any SuppressionStore }
+        var store: PostgresStore?
         if let storeSettings {
             do { try await DatabaseCommand.open(storeSettings, logger: logger).withRunning { store in try await store.checkSchema() } } catch {
                 throw Failure(message: "carrier: \(error)", code: 2).exitCode
             }
-            let store = try DatabaseCommand.open(storeSettings, logger: logger)
-            services.append(store)
-            queue = PostgresQueue(store: store)
-            sharedState = PostgresSharedState(store: store)
-            suppressions = PostgresSuppressions(store: store)
+            let opened = try DatabaseCommand.open(storeSettings, logger: logger)
+            services.append(opened)
+            queue = PostgresQueue(store: opened)
+            sharedState = PostgresSharedState(store: opened)
+            store = opened
         }
+        let suppressions = CommandStore.suppressions(for: configuration, store: store)
         let runtime = CarrierRuntime(shutdownGrace: .seconds(settings.shutdownGrace), sharedState: sharedState)
         let gateway: Gateway
         do {

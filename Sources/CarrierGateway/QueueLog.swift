@@ -127,7 +127,8 @@ final class QueueLog: Sendable {
 
     /// Takes records back: purged ones, and new ones whose flush failed (their client was told
     /// they were not taken; should those lines reach the disk after all, the withdrawal following
-    /// them says so at the next start).
+    /// them says so at the next start). Not flushed here: the next flush carries it, and one lost
+    /// with a crash only brings back a record that is purged, or was refused, again.
     func withdraw(_ ids: [String]) {
         guard !ids.isEmpty else { return }
         let lines = ids.map { JSONWriter.bytes(.object(["withdrawn": .string($0)])) + [UInt8(ascii: "\n")] }
@@ -140,7 +141,6 @@ final class QueueLog: Sendable {
             }
             for id in ids { Self.forget(id, in: &state) }
         }
-        _ = flush()
     }
 
     /// Makes every line appended so far durable: it was written to the active segment, or to one
@@ -170,9 +170,11 @@ final class QueueLog: Sendable {
         let sparse = state.withLock { state in
             state.segments.filter { $0.key != state.active && $0.value.liveBytes * 2 < $0.value.size }.map(\.key)
         }
+        let idsIn = state.withLock { state in
+            Dictionary(grouping: state.locations.filter { sparse.contains($0.value.segment) }, by: \.value.segment).mapValues { $0.map(\.key) }
+        }
         for number in sparse {
-            let ids = state.withLock { state in state.locations.filter { $0.value.segment == number }.map(\.key) }
-            let lines = ids.compactMap { id in line(id).map { (id, $0) } }
+            let lines = (idsIn[number] ?? []).compactMap { id in line(id).map { (id, $0) } }
             state.withLock { state in
                 for (id, line) in lines where state.locations[id]?.segment == number {
                     let segment = state.segments[state.active]!
