@@ -105,7 +105,7 @@ enum ExpressionScope {
         }
         return values
     }()
-    nonisolated(unsafe) static let scope = Scope(values: values)
+    nonisolated(unsafe) static let scope = Scope(values: OrderedObject(values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
 }
 
 /// Inputs some readers take only as files: one file per target in a private folder.

@@ -10,7 +10,7 @@ struct ExpressionTests {
         let sink = DiagnosticSink()
         let template = MappingCompiler(file: "t.yaml", variables: Set(values.keys), sink: sink).compile(node)
         #expect(sink.diagnostics.isEmpty, "\(sink.diagnostics)")
-        return try template.render(in: Scope(values: values))
+        return try template.render(in: Scope(values: OrderedObject(values.map { ($0.key, $0.value) })))
     }
 
     @Test func typedWholeExpressionsAndStringInterpolation() throws {

@@ -1,3 +1,4 @@
+import COpenSSL
 import Foundation
 
 /// Writes a ``Message`` as an RFC 5322 / MIME document with CRLF line ends.
@@ -139,6 +140,30 @@ public struct MIMEWriter: Sendable {
 package enum MessageIDs {
     package static func make(domain: String) -> String {
         let right = HeaderRules.isDotAtom(Substring(domain)) ? domain : "carrier.invalid"
-        return UUID().uuidString.lowercased() + "@" + right
+        return randomUUID() + "@" + right
+    }
+
+    /// A version-4 UUID in lower case, as `UUID().uuidString.lowercased()` writes it, from
+    /// OpenSSL's generator: no system call and no Foundation string work (a send makes one, so it
+    /// showed in profiles).
+    static func randomUUID() -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        if bytes.withUnsafeMutableBufferPointer({ RAND_bytes($0.baseAddress, 16) }) != 1 {
+            var random = SystemRandomNumberGenerator()
+            bytes = withUnsafeBytes(of: (random.next(), random.next())) { Array($0) }
+        }
+        bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
+        bytes[8] = bytes[8] & 0x3F | 0x80  // RFC 4122 variant
+        let hex = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 36) { out in
+            var n = 0
+            for (i, byte) in bytes.enumerated() {
+                if i == 4 || i == 6 || i == 8 || i == 10 { out[n] = UInt8(ascii: "-"); n += 1 }
+                out[n] = hex[Int(byte >> 4)]
+                out[n + 1] = hex[Int(byte & 0x0F)]
+                n += 2
+            }
+            return n
+        }
     }
 }

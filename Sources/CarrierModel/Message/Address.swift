@@ -96,11 +96,21 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The part after the `@`.
-    public var domain: String { String(email.split(separator: "@").last ?? "") }
+    public var domain: String {
+        if let at = email.utf8.lastIndex(of: UInt8(ascii: "@")), email.utf8.index(after: at) != email.utf8.endIndex {
+            return String(email[email.utf8.index(after: at)...])
+        }
+        return String(email.split(separator: "@").last ?? "")
+    }
 
     /// An address in lower case, as two spellings of one mailbox compare; itself (no copy) when
     /// it has no capital letter, as nearly every address.
     package static func caseFolded(_ email: String) -> String {
         email.utf8.contains(where: { $0 >= 0x80 || (0x41...0x5A).contains($0) }) ? email.lowercased() : email
+    }
+
+    /// Whether two addresses are one mailbox, as ``caseFolded(_:)`` compares them.
+    package static func sameMailbox(_ a: String, _ b: String) -> Bool {
+        a == b || (a.utf8.count == b.utf8.count && caseFolded(a) == caseFolded(b))
     }
 }

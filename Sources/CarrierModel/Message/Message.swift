@@ -70,6 +70,13 @@ public struct Message: Sendable, Hashable {
     public var recipients: [Address] {
         let all = to + cc + bcc
         guard all.count > 1 else { return all }
+        // Few addresses (nearly every message): compared pairwise, nothing hashed or copied.
+        guard all.count > 16 else {
+            var unique: [Address] = []
+            unique.reserveCapacity(all.count)
+            for address in all where !unique.contains(where: { Address.sameMailbox($0.email, address.email) }) { unique.append(address) }
+            return unique
+        }
         var seen = Set<String>()
         seen.reserveCapacity(all.count)
         return all.filter { seen.insert(Address.caseFolded($0.email)).inserted }

@@ -84,9 +84,8 @@ package struct ProviderBinding: Sendable {
     /// is written only if a template reads it, by `mime` (which may add provider headers).
     package func scope(for message: Message, mime: MIMEWriter = MIMEWriter()) -> Scope {
         let messageValue = message.value
-        var values: [String: Value] = [:]
-        values.reserveCapacity(messageValue.objectValue!.count + 5)
-        for entry in messageValue.objectValue! { values[entry.key] = entry.value }
+        var values = messageValue.objectValue!
+        values.reserveCapacity(values.count + 5)
         values["message"] = messageValue
         values["settings"] = .object(settings)
         values["credentials"] = .object(credentials)

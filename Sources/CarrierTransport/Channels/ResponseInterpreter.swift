@@ -34,7 +34,7 @@ package struct ResponseInterpreter {
         let body = (try? JSONParser.parse(Array(response.body))) ?? (text.isEmpty ? .null : .string(text))
         var headers = OrderedObject()
         for header in response.headers { headers[header.name.lowercased()] = .string(header.value) }
-        var values: [String: Value] = ["status": .int(response.status), "headers": .object(headers), "body": body,
+        var values: OrderedObject = ["status": .int(response.status), "headers": .object(headers), "body": body,
                                        "text": .string(text), "settings": .object(settings)]
         if let message {
             values["message"] = .object(["to": .array(message.to.map(\.value)), "cc": .array(message.cc.map(\.value)),
