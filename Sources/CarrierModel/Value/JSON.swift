@@ -67,12 +67,37 @@ public enum JSONWriter {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
+    /// Whether any byte is a control character, `"` or `\\`: eight bytes at a time, with the
+    /// word tricks of "Bit Twiddling Hacks" (`(v - 0x01…) & ~v & 0x80…` is non-zero exactly when
+    /// a byte of `v` is zero; with `0x20…` in place of `0x01…`, when one is under 0x20), the rest
+    /// one by one. Bodies are mostly strings, so this scan is much of writing JSON.
+    private static func needsEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        var i = 0
+        if let base = UnsafeRawPointer(bytes.baseAddress) {
+            while i + 8 <= bytes.count {
+                let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+                let control = (word &- (ones &* 0x20)) & ~word
+                let quotes = (quote &- ones) & ~quote, backslashes = (backslash &- ones) & ~backslash
+                if (control | quotes | backslashes) & highs != 0 { return true }
+                i += 8
+            }
+        }
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C { return true }
+            i += 1
+        }
+        return false
+    }
+
     private static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(0x22)
         // Most strings need no escape: copy them whole.
         var s = s
         let plain = s.withUTF8 { bytes -> Bool in
-            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+            guard !needsEscape(bytes) else { return false }
             out.append(contentsOf: bytes)
             return true
         }
