@@ -36,23 +36,24 @@ public enum JSONWriter {
         case .array(let items):
             if items.isEmpty { out += [0x5B, 0x5D]; return }
             out.append(0x5B)
-            for (i, item) in items.enumerated() {
+            for i in items.indices {
                 if i > 0 { out.append(0x2C) }
                 newline(&out, indent, level + 1)
-                write(item, into: &out, indent: indent, level: level + 1)
+                write(items[i], into: &out, indent: indent, level: level + 1)
             }
             newline(&out, indent, level)
             out.append(0x5D)
         case .object(let object):
             if object.isEmpty { out += [0x7B, 0x7D]; return }
             out.append(0x7B)
-            for (i, entry) in object.entries.enumerated() {
+            let entries = object.entries
+            for i in entries.indices {
                 if i > 0 { out.append(0x2C) }
                 newline(&out, indent, level + 1)
-                writeString(entry.key, into: &out)
+                writeString(entries[i].key, into: &out)
                 out.append(0x3A)
                 if indent != nil { out.append(0x20) }
-                write(entry.value, into: &out, indent: indent, level: level + 1)
+                write(entries[i].value, into: &out, indent: indent, level: level + 1)
             }
             newline(&out, indent, level)
             out.append(0x7D)
@@ -94,14 +95,14 @@ public enum JSONWriter {
 
     private static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(0x22)
-        // Most strings need no escape: copy them whole.
-        var s = s
-        let plain = s.withUTF8 { bytes -> Bool in
+        // Most strings need no escape: copy them whole (from the string's own storage, no copy
+        // of the string made to reach it).
+        let plain = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             guard !needsEscape(bytes) else { return false }
             out.append(contentsOf: bytes)
             return true
         }
-        if plain {
+        if plain == true {
             out.append(0x22)
             return
         }
