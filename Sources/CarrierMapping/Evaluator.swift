@@ -7,8 +7,8 @@
 /// instructions of hashing).
 package struct Scope {
     package var values: OrderedObject
-    /// Values computed only when a template reads them (`mime`).
-    package var lazy: [String: () throws -> Value] = [:]
+    /// Values computed only when a template reads them (`mime`; an answer's `message`).
+    private var lazy: [(name: String, compute: () throws -> Value)] = []
     /// Names bound by `$each`/`$as` and ``with(_:_:)``, innermost last: read before `values`, and
     /// added without copying them (an `$each` binds one per item).
     private var locals: [(name: String, value: Value)] = []
@@ -21,8 +21,14 @@ package struct Scope {
         // are passed over on their length, without a string comparison.
         let length = name.utf8.count
         for entry in values.entries where entry.key.utf8.count == length && entry.key == name { return entry.value }
-        if let compute = lazy[name] { return try compute() }
+        for entry in lazy where entry.name == name { return try entry.compute() }
         return .null
+    }
+
+    /// Adds a name whose value is computed each time a template reads it (and never when none does).
+    package mutating func setLazy(_ name: String, _ compute: @escaping () throws -> Value) {
+        lazy.removeAll { $0.name == name }
+        lazy.append((name, compute))
     }
 
     package func with(_ name: String, _ value: Value) -> Scope {

@@ -1,4 +1,3 @@
-import COpenSSL
 import Foundation
 
 /// Writes a ``Message`` as an RFC 5322 / MIME document with CRLF line ends.
@@ -143,15 +142,11 @@ package enum MessageIDs {
         return randomUUID() + "@" + right
     }
 
-    /// A version-4 UUID in lower case, as `UUID().uuidString.lowercased()` writes it, from
-    /// OpenSSL's generator: no system call and no Foundation string work (a send makes one, so it
-    /// showed in profiles).
+    /// A version-4 UUID in lower case, as `UUID().uuidString.lowercased()` writes it, from the
+    /// system's random bytes drawn in bulk, with no Foundation string work (a send makes one, so
+    /// it showed in profiles).
     static func randomUUID() -> String {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        if bytes.withUnsafeMutableBufferPointer({ RAND_bytes($0.baseAddress, 16) }) != 1 {
-            var random = SystemRandomNumberGenerator()
-            bytes = withUnsafeBytes(of: (random.next(), random.next())) { Array($0) }
-        }
+        var bytes = SystemRandomPool.bytes(16)
         bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
         bytes[8] = bytes[8] & 0x3F | 0x80  // RFC 4122 variant
         let hex = Array("0123456789abcdef".utf8)

@@ -92,7 +92,7 @@ package struct ProviderBinding: Sendable {
         values["now"] = .int(Int(clock.seconds))
         values["channel"] = .string(account.channel.rawValue)  // `api` or `smtp`: one auth section can serve both
         var scope = Scope(values: values)
-        scope.lazy["mime"] = { .string(try mime.write(message)) }
+        scope.setLazy("mime") { .string(try mime.write(message)) }
         return scope
     }
 

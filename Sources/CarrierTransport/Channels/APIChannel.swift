@@ -53,7 +53,7 @@ package struct APIChannel: Channel {
     func request(for message: Message, scope: inout Scope) throws(CarrierError) -> RenderedRequest {
         let mimeHeaders = try spec.mimeHeaders.map { t throws(CarrierError) in ProviderBinding.headerFields(try context.render(t, in: scope)) } ?? []
         let writer = MIMEWriter(includeBcc: spec.mimeIncludesBcc, extraHeaders: mimeHeaders, dkim: context.account.dkim)
-        scope.lazy["mime"] = { .string(try writer.write(message)) }
+        scope.setLazy("mime") { .string(try writer.write(message)) }
         let url = context.rewrite(url: (try context.render(spec.url, in: scope)).text)
         guard url.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else {
             throw .header(HeaderInjectionError(place: "HTTP request", name: "URL",

@@ -32,16 +32,22 @@ package struct ResponseInterpreter {
     static func scope(of response: CurlHTTPResponse, settings: OrderedObject, message: Message? = nil) -> Scope {
         let text = String(decoding: response.body, as: UTF8.self)
         let body = (try? JSONParser.parse(Array(response.body))) ?? (text.isEmpty ? .null : .string(text))
-        var headers = OrderedObject()
-        for header in response.headers { headers[header.name.lowercased()] = .string(header.value) }
-        var values: OrderedObject = ["status": .int(response.status), "headers": .object(headers), "body": body,
-                                       "text": .string(text), "settings": .object(settings)]
-        if let message {
-            values["message"] = .object(["to": .array(message.to.map(\.value)), "cc": .array(message.cc.map(\.value)),
-                                         "bcc": .array(message.bcc.map(\.value)), "recipients": .array(message.recipients.map { .string($0.email) }),
-                                         "message_id": message.messageID.map(Value.string) ?? .null])
+        let values: OrderedObject = ["status": .int(response.status), "body": body, "text": .string(text), "settings": .object(settings)]
+        var scope = Scope(values: values)
+        // Made only when a rule reads them: most read the body alone.
+        scope.setLazy("headers") {
+            var headers = OrderedObject()
+            for header in response.headers { headers[header.name.lowercased()] = .string(header.value) }
+            return .object(headers)
         }
-        return Scope(values: values)
+        if let message {
+            scope.setLazy("message") {
+                .object(["to": .array(message.to.map(\.value)), "cc": .array(message.cc.map(\.value)),
+                         "bcc": .array(message.bcc.map(\.value)), "recipients": .array(message.recipients.map { .string($0.email) }),
+                         "message_id": message.messageID.map(Value.string) ?? .null])
+            }
+        }
+        return scope
     }
 
     package func interpret(_ response: CurlHTTPResponse, message: Message? = nil) throws(CarrierError) -> Interpretation {
