@@ -79,6 +79,17 @@ package struct Router: Sendable {
 
     /// One structured log line and the metrics of an attempt; secrets were redacted by the channel.
     func record(_ attempt: Attempt, route: Route) {
+        if logger.logLevel <= .info { log(attempt, route: route) }
+        let dimensions = [("account", attempt.account), ("provider", attempt.provider), ("channel", attempt.channel.rawValue)]
+        Counter(label: "carrier_attempts_total", dimensions: dimensions + [("outcome", attempt.outcome.rawValue),
+                                                                          ("class", attempt.errorClass?.rawValue ?? "none")]).increment()
+        if attempt.outcome != .skipped {
+            Timer(label: "carrier_attempt_duration_seconds", dimensions: dimensions).recordMilliseconds(attempt.durationMs)
+        }
+    }
+
+    /// The attempt's log line (its metadata is built only when the line is written).
+    private func log(_ attempt: Attempt, route: Route) {
         var metadata: Logger.Metadata = [
             "route": .string(route.name), "account": .string(attempt.account), "provider": .string(attempt.provider),
             "channel": .string(attempt.channel.rawValue), "outcome": .string(attempt.outcome.rawValue),
@@ -90,11 +101,5 @@ package struct Router: Sendable {
         if !attempt.dropped.isEmpty { metadata["dropped"] = .string(attempt.dropped.joined(separator: "; ")) }
         if let e = attempt.error { metadata["error"] = .string(e) }
         logger.info("attempt", metadata: metadata)
-        let dimensions = [("account", attempt.account), ("provider", attempt.provider), ("channel", attempt.channel.rawValue)]
-        Counter(label: "carrier_attempts_total", dimensions: dimensions + [("outcome", attempt.outcome.rawValue),
-                                                                          ("class", attempt.errorClass?.rawValue ?? "none")]).increment()
-        if attempt.outcome != .skipped {
-            Timer(label: "carrier_attempt_duration_seconds", dimensions: dimensions).recordMilliseconds(attempt.durationMs)
-        }
     }
 }

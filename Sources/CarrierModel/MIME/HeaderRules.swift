@@ -43,11 +43,13 @@ public enum HeaderRules {
     /// An RFC 2045 media type: `type "/" subtype`, each a token, with optional `; name=value`
     /// parameters whose values are tokens or quoted strings on one line.
     public static func isMediaType(_ text: String) -> Bool {
-        // The common case, `type/subtype` alone, without splitting.
-        if let slash = text.utf8.firstIndex(of: UInt8(ascii: "/")), !text.utf8.contains(UInt8(ascii: ";")) {
-            let type = text.utf8[..<slash], subtype = text.utf8[text.utf8.index(after: slash)...]
-            return !type.isEmpty && !subtype.isEmpty && type.allSatisfy(isMIMETokenByte) && subtype.allSatisfy(isMIMETokenByte)
+        // The common case, `type/subtype` alone, read from the string's bytes without splitting.
+        let simple = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool? in
+            guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")), !bytes.contains(UInt8(ascii: ";")) else { return nil }
+            return slash > 0 && slash < bytes.count - 1
+                && bytes[..<slash].allSatisfy(isMIMETokenByte) && bytes[(slash + 1)...].allSatisfy(isMIMETokenByte)
         }
+        if let simple, let simple { return simple }
         let pieces = text.split(separator: ";", omittingEmptySubsequences: false)
         let type = pieces[0].split(separator: "/", omittingEmptySubsequences: false)
         guard type.count == 2, type.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(isMIMETokenByte) }) else { return false }

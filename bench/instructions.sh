@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Instructions per operation (valgrind's callgrind): repeatable where timings are not (a shared,
+# noisy machine moves wall-clock figures by 10-20% between runs; these move by well under 1%).
+# Each figure is the difference between two runs of different lengths, divided by the difference
+# in count, so start-up is left out. User-space instructions only: system calls and the kernel's
+# work are not counted, so a saved system call shows up in timings, not here.
+#   - a loopback send (carrier-bench latency, 16 in flight, to bench/sink.c answering at once),
+#     beside the same request made by bench/curl-multi.c (libcurl's multi interface, in C);
+#   - a SendGrid render plus serialising its body once more (carrier-bench render: one of each a count).
+# Release build (static), stripped of debug info (valgrind cannot read Swift's).
+#   bench/instructions.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v valgrind >/dev/null || scripts/install-deps.sh valgrind
+swift build -c release --static-swift-stdlib --product carrier-bench >/dev/null
+swift build -c release --static-swift-stdlib --product carrier >/dev/null
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+strip --strip-debug -o "$WORK/carrier-bench" .build/release/carrier-bench
+cc -O2 -o "$WORK/sink" bench/sink.c
+cc -O2 -o "$WORK/curl-multi" bench/curl-multi.c -lcurl
+MESSAGE=examples/messages/order-confirmation.json
+printf 'accounts:\n  mt: {provider: mailtrap, credentials: {api_token: t}}\n' > "$WORK/mt.yaml"
+printf 'accounts:\n  sendgrid: {provider: sendgrid, credentials: {api_key: SG.bench-key}}\n' > "$WORK/sg.yaml"
+.build/release/carrier render --config "$WORK/mt.yaml" --account mt "$MESSAGE" \
+  | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["body"]))' > "$WORK/body.json"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$WORK/sink" "$PORT" 0 > "$WORK/sink.out" &
+for _ in $(seq 50); do grep -q READY "$WORK/sink.out" 2>/dev/null && break; sleep 0.05; done
+export SWIFT_DETERMINISTIC_HASHING=1  # the same hash seeds each run
+# per NAME N1 N2 COMMAND... (COUNT in the command stands for the count)
+per() {
+  local name=$1 n1=$2 n2=$3; shift 3
+  local counts=()
+  for n in "$n1" "$n2"; do
+    counts+=("$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "${@//COUNT/$n}" 2>&1 | awk '/Collected/ {print $4}')")
+  done
+  python3 -c "print('%-48s %8.0f instructions each' % ('$name', (${counts[1]} - ${counts[0]}) / ($n2 - $n1)))"
+}
+per "loopback send, libcurl multi (C)" 1000 3000 "$WORK/curl-multi" "http://127.0.0.1:$PORT/api/send" COUNT 16 "$WORK/body.json"
+per "loopback send, carrier" 1000 3000 "$WORK/carrier-bench" latency COUNT 16 "http://127.0.0.1:$PORT" "$MESSAGE"
+per "SendGrid render + its body serialised once more" 1000 3000 "$WORK/carrier-bench" render COUNT sendgrid "$WORK/sg.yaml" "$MESSAGE"
