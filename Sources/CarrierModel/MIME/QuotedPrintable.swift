@@ -11,26 +11,25 @@ enum QuotedPrintable {
         var out: [UInt8] = []
         out.reserveCapacity(lines.reduce(0) { $0 + $1.count } * 11 / 10 + 16)
         for (index, line) in lines.enumerated() {
-            var lineLength = 0
-            var i = line.startIndex
-            while i < line.endIndex {
-                let byte = line[i]
-                let isLast = i == line.endIndex - 1
-                let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=")) || ((byte == 0x20 || byte == 0x09) && !isLast)
-                let width = literal ? 1 : 3
-                if lineLength + width > 75 {
-                    out += [UInt8(ascii: "="), 0x0D, 0x0A]
-                    lineLength = 0
+            line.withUnsafeBufferPointer { bytes in
+                var lineLength = 0
+                for i in bytes.indices {
+                    let byte = bytes[i]
+                    let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=")) || ((byte == 0x20 || byte == 0x09) && i != bytes.count - 1)
+                    let width = literal ? 1 : 3
+                    if lineLength + width > 75 {
+                        out.append(UInt8(ascii: "=")); out.append(0x0D); out.append(0x0A)
+                        lineLength = 0
+                    }
+                    if literal {
+                        out.append(byte)
+                    } else {
+                        out.append(UInt8(ascii: "=")); out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 0x0F)])
+                    }
+                    lineLength += width
                 }
-                if literal {
-                    out.append(byte)
-                } else {
-                    out += [UInt8(ascii: "="), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-                }
-                lineLength += width
-                i += 1
             }
-            if index < lines.count - 1 { out += [0x0D, 0x0A] }
+            if index < lines.count - 1 { out.append(0x0D); out.append(0x0A) }
         }
         return out
     }

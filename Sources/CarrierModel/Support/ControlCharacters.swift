@@ -3,6 +3,11 @@ extension StringProtocol {
     /// `keepingNewlines`, line feeds stay), so a server's reply or a message's subject cannot
     /// move the cursor, clear the screen or hide text on a terminal.
     public func escapingControlCharacters(keepingNewlines: Bool = false) -> String {
+        // Nearly every text has none: said from its bytes (a C1 control is 0xC2 then 0x80–0x9F).
+        let clean = utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains { $0 < 0x20 && $0 != 0x09 && !(keepingNewlines && $0 == 0x0A) || $0 == 0x7F || $0 == 0xC2 }
+        }
+        if clean == true { return String(self) }
         guard unicodeScalars.contains(where: { Self.isControl($0, keepingNewlines: keepingNewlines) }) else { return String(self) }
         var out = ""
         for scalar in unicodeScalars {
