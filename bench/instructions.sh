@@ -6,6 +6,8 @@
 # work are not counted, so a saved system call shows up in timings, not here.
 #   - a loopback send (carrier-bench latency, 16 in flight, to bench/sink.c answering at once),
 #     beside the same request made by bench/curl-multi.c (libcurl's multi interface, in C);
+#   - an SMTP send of a 2 KB message over one connection to Postfix's smtp-sink (carrier-bench
+#     smtp), beside bench/curl-smtp.c sending the same bytes;
 #   - a SendGrid render plus serialising its body once more (carrier-bench render: one of each a count).
 # Release build (static), stripped of debug info (valgrind cannot read Swift's).
 #   bench/instructions.sh
@@ -19,14 +21,22 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 strip --strip-debug -o "$WORK/carrier-bench" .build/release/carrier-bench
 cc -O2 -o "$WORK/sink" bench/sink.c
 cc -O2 -o "$WORK/curl-multi" bench/curl-multi.c -lcurl
+cc -O2 -o "$WORK/curl-smtp" bench/curl-smtp.c -lcurl
 MESSAGE=examples/messages/order-confirmation.json
 printf 'accounts:\n  mt: {provider: mailtrap, credentials: {api_token: t}}\n' > "$WORK/mt.yaml"
 printf 'accounts:\n  sendgrid: {provider: sendgrid, credentials: {api_key: SG.bench-key}}\n' > "$WORK/sg.yaml"
 .build/release/carrier render --config "$WORK/mt.yaml" --account mt "$MESSAGE" \
   | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["body"]))' > "$WORK/body.json"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
 "$WORK/sink" "$PORT" 0 > "$WORK/sink.out" &
 for _ in $(seq 50); do grep -q READY "$WORK/sink.out" 2>/dev/null && break; sleep 0.05; done
+SMTP_PORT=$(free_port)
+SINK_USER=(); [ "$(id -u)" -eq 0 ] && SINK_USER=(-u nobody)
+/usr/sbin/smtp-sink "${SINK_USER[@]}" 127.0.0.1:$SMTP_PORT 256 &
+.build/release/carrier render --account outbox bench/message-2k.json \
+  | python3 -c 'import json,sys; sys.stdout.write(json.load(sys.stdin)["message"])' > "$WORK/message.eml"
+sleep 0.5
 export SWIFT_DETERMINISTIC_HASHING=1  # the same hash seeds each run
 # per NAME N1 N2 COMMAND... (COUNT in the command stands for the count)
 per() {
@@ -40,3 +50,5 @@ per() {
 per "loopback send, libcurl multi (C)" 1000 3000 "$WORK/curl-multi" "http://127.0.0.1:$PORT/api/send" COUNT 16 "$WORK/body.json"
 per "loopback send, carrier" 1000 3000 "$WORK/carrier-bench" latency COUNT 16 "http://127.0.0.1:$PORT" "$MESSAGE"
 per "SendGrid render + its body serialised once more" 1000 3000 "$WORK/carrier-bench" render COUNT sendgrid "$WORK/sg.yaml" "$MESSAGE"
+per "SMTP send of 2 KB, libcurl (C)" 500 1500 "$WORK/curl-smtp" "$SMTP_PORT" COUNT 1 "$WORK/message.eml"
+per "SMTP send of 2 KB, carrier" 500 1500 "$WORK/carrier-bench" smtp COUNT 1 "$SMTP_PORT" bench/message-2k.json
