@@ -177,6 +177,7 @@ public final class FileQueue: MessageQueue {
         if !old.isEmpty {
             let gone = Set(old)
             byProviderID.withLock { map in map = map.filter { !gone.contains($0.value) } }
+            withEvents.withLock { $0.subtract(gone) }
         }
         return old.count
     }
