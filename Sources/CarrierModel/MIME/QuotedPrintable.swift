@@ -8,30 +8,39 @@ enum QuotedPrintable {
     }
 
     static func encode(lines: [ArraySlice<UInt8>]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(lines.reduce(0) { $0 + $1.count } * 11 / 10 + 16)
-        for (index, line) in lines.enumerated() {
-            line.withUnsafeBufferPointer { bytes in
-                var lineLength = 0
-                for i in bytes.indices {
-                    let byte = bytes[i]
-                    let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=")) || ((byte == 0x20 || byte == 0x09) && i != bytes.count - 1)
-                    let width = literal ? 1 : 3
-                    if lineLength + width > 75 {
-                        out.append(UInt8(ascii: "=")); out.append(0x0D); out.append(0x0A)
-                        lineLength = 0
+        // Written into room for the worst case (every byte `=XX`, a soft break every 73 bytes out,
+        // CRLF between lines), so the loop stores bytes with no growth or uniqueness checks.
+        let capacity = lines.reduce(0) { $0 + $1.count } * 4 + lines.count * 5 + 16
+        return [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
+            var o = 0
+            for (index, line) in lines.enumerated() {
+                line.withUnsafeBufferPointer { bytes in
+                    var lineLength = 0
+                    for i in bytes.indices {
+                        let byte = bytes[i]
+                        let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=")) || ((byte == 0x20 || byte == 0x09) && i != bytes.count - 1)
+                        let width = literal ? 1 : 3
+                        if lineLength + width > 75 {
+                            out[o] = UInt8(ascii: "="); out[o + 1] = 0x0D; out[o + 2] = 0x0A
+                            o += 3
+                            lineLength = 0
+                        }
+                        if literal {
+                            out[o] = byte
+                        } else {
+                            out[o] = UInt8(ascii: "="); out[o + 1] = hex[Int(byte >> 4)]; out[o + 2] = hex[Int(byte & 0x0F)]
+                        }
+                        o += width
+                        lineLength += width
                     }
-                    if literal {
-                        out.append(byte)
-                    } else {
-                        out.append(UInt8(ascii: "=")); out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 0x0F)])
-                    }
-                    lineLength += width
+                }
+                if index < lines.count - 1 {
+                    out[o] = 0x0D; out[o + 1] = 0x0A
+                    o += 2
                 }
             }
-            if index < lines.count - 1 { out.append(0x0D); out.append(0x0A) }
+            count = o
         }
-        return out
     }
 
     /// The lines of a text as UTF-8 bytes, whatever its line ends were (CRLF, LF or CR).
