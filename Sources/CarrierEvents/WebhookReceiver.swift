@@ -121,10 +121,12 @@ public struct WebhookReceiver: Sendable {
         // credentials), else the one the request came to.
         let url = account.webhookURL ?? request.url ?? ""
         let read = request.read(maximumJSONDepth: Self.maximumJSONDepth)
-        let scope = Scope(values: ["body": read.body, "text": .string(String(decoding: request.body, as: UTF8.self)),
-                                   "headers": .object(request.headerObject), "query": .object(request.queryObject), "url": .string(url),
+        var scope = Scope(values: ["body": read.body, "text": .string(String(decoding: request.body, as: UTF8.self)), "url": .string(url),
                                    "secret": account.webhookSecret.map(Value.string) ?? .null, "settings": .object(context.settings),
                                    "now": .int(Int(now.timeIntervalSince1970))])
+        // Made only when a rule reads them (the query takes a URL parse).
+        scope.setLazy("headers") { .object(request.headerObject) }
+        scope.setLazy("query") { .object(request.queryObject) }
         let input = VerifierContext(request: request, scope: scope, secret: account.webhookSecret, account: account, engine: runtime.engine,
                                       certificates: runtime.certificates,
                                       rewrite: { context.rewrite(url: $0) })

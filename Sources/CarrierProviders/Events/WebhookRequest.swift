@@ -15,7 +15,17 @@ public struct WebhookRequest: Sendable {
 
     /// The last value of a header, by case-insensitive name.
     public func header(_ name: String) -> String? {
-        headers.last { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.last { Self.sameFieldName($0.name, name) }?.value
+    }
+
+    /// Field names compared as HTTP does, in any case; ASCII compared byte by byte (a field name
+    /// is a token: ASCII), without Foundation's locale-aware comparison.
+    static func sameFieldName(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        for (x, y) in zip(a.utf8, b.utf8) where x != y {
+            guard x | 0x20 == y | 0x20, (0x61...0x7A).contains(x | 0x20) else { return false }
+        }
+        return true
     }
 
     /// The URL's query parameters (the last value of each), as templates read them (`query`).
