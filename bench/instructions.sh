@@ -8,7 +8,9 @@
 #     beside the same request made by bench/curl-multi.c (libcurl's multi interface, in C);
 #   - an SMTP send of a 2 KB message over one connection to Postfix's smtp-sink (carrier-bench
 #     smtp), beside bench/curl-smtp.c sending the same bytes;
-#   - a SendGrid render plus serialising its body once more (carrier-bench render: one of each a count).
+#   - a SendGrid render plus serialising its body once more (carrier-bench render: one of each a count);
+#   - a Postmark webhook to `carrier events serve` (verified, mapped, appended; HTTP handling
+#     included), posted one after another by a Python client.
 # Release build (static), stripped of debug info (valgrind cannot read Swift's).
 #   bench/instructions.sh
 set -euo pipefail
@@ -52,3 +54,32 @@ per "loopback send, carrier" 1000 3000 "$WORK/carrier-bench" latency COUNT 16 "h
 per "SendGrid render + its body serialised once more" 1000 3000 "$WORK/carrier-bench" render COUNT sendgrid "$WORK/sg.yaml" "$MESSAGE"
 per "SMTP send of 2 KB, libcurl (C)" 500 1500 "$WORK/curl-smtp" "$SMTP_PORT" COUNT 1 "$WORK/message.eml"
 per "SMTP send of 2 KB, carrier" 500 1500 "$WORK/carrier-bench" smtp COUNT 1 "$SMTP_PORT" bench/message-2k.json
+# The events server runs under valgrind; a keep-alive client posts COUNT webhooks, then SIGINT ends it.
+printf 'accounts:\n  pm: {provider: postmark, webhook_secret: "bench:pw-123456"}\n' > "$WORK/pm.yaml"
+cat > "$WORK/post.py" <<'PY'
+import base64, http.client, sys
+port, count, tag = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+connection = http.client.HTTPConnection("127.0.0.1", port)
+auth = "Basic " + base64.b64encode(b"bench:pw-123456").decode()
+for n in range(count):
+    body = ('{"RecordType":"Delivery","ServerID":23,"MessageStream":"outbound","MessageID":"%d-%s",'
+            '"Recipient":"john@example.com","Tag":"welcome-email","DeliveredAt":"2026-11-27T12:00:00Z",'
+            '"Details":"Test delivery webhook details","Metadata":{"a_key":"a_value"}}') % (n, tag)
+    connection.request("POST", "/events/pm", body, {"Content-Type": "application/json", "Authorization": auth})
+    answer = connection.getresponse(); answer.read()
+    assert answer.status == 200, answer.status
+PY
+strip --strip-debug -o "$WORK/carrier" .build/release/carrier
+events() {  # COUNT -> instructions the server ran
+  local port; port=$(free_port)
+  rm -f "$WORK/events.ndjson" "$WORK/events.err"
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$WORK/carrier" events serve --config "$WORK/pm.yaml" \
+    --listen "127.0.0.1:$port" --output "$WORK/events.ndjson" 2> "$WORK/events.err" &
+  local server=$!
+  for _ in $(seq 300); do grep -q "listening on" "$WORK/events.err" 2>/dev/null && break; sleep 0.1; done
+  python3 "$WORK/post.py" "$port" "$1" "run$1"
+  kill -INT "$server"; wait "$server" 2>/dev/null || true
+  awk '/Collected/ {print $4}' "$WORK/events.err"
+}
+A=$(events 500); B=$(events 1500)
+python3 -c "print('%-48s %8.0f instructions each' % ('Postmark webhook, carrier events serve', ($B - $A) / 1000))"
