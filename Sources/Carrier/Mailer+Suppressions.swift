@@ -47,8 +47,7 @@ extension Mailer {
 
     /// The message with the request header replaced by `List-Unsubscribe` and `List-Unsubscribe-Post`.
     func applyingUnsubscribeRequest(_ message: Message) throws(CarrierError) -> Message {
-        let key = Self.unsubscribeRequestHeader.lowercased()
-        guard let index = message.headers.firstIndex(where: { $0.name.utf8.count == key.utf8.count && $0.name.lowercased() == key }) else {
+        guard let index = message.headers.firstIndex(where: { HeaderRules.sameFieldName($0.name, Self.unsubscribeRequestHeader) }) else {
             return message
         }
         var copy = message

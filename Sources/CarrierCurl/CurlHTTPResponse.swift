@@ -1,3 +1,4 @@
+import CarrierModel
 import Foundation
 
 /// An HTTP answer.
@@ -19,6 +20,6 @@ public struct CurlHTTPResponse: Sendable {
 
     /// The first header with this name, case-insensitively.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.first { HeaderRules.sameFieldName($0.name, name) }?.value
     }
 }

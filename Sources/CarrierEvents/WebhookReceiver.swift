@@ -121,12 +121,8 @@ public struct WebhookReceiver: Sendable {
         // credentials), else the one the request came to.
         let url = account.webhookURL ?? request.url ?? ""
         let read = request.read(maximumJSONDepth: Self.maximumJSONDepth)
-        var scope = Scope(values: ["body": read.body, "text": .string(String(decoding: request.body, as: UTF8.self)), "url": .string(url),
-                                   "secret": account.webhookSecret.map(Value.string) ?? .null, "settings": .object(context.settings),
-                                   "now": .int(Int(now.timeIntervalSince1970))])
-        // Made only when a rule reads them (the query takes a URL parse).
-        scope.setLazy("headers") { .object(request.headerObject) }
-        scope.setLazy("query") { .object(request.queryObject) }
+        let scope = request.scope(body: read.body, url: url, secret: account.webhookSecret, settings: .object(context.settings),
+                                  now: Int(now.timeIntervalSince1970))
         let input = VerifierContext(request: request, scope: scope, secret: account.webhookSecret, account: account, engine: runtime.engine,
                                       certificates: runtime.certificates,
                                       rewrite: { context.rewrite(url: $0) })

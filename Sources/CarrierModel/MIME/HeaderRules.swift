@@ -9,6 +9,17 @@ public enum HeaderRules {
         !name.isEmpty && name.utf8.allSatisfy(isTokenByte)
     }
 
+    /// Whether two field names are the same header: compared in any case, as HTTP and RFC 5322
+    /// compare them. Field names are ASCII, so a byte comparison that folds letters does
+    /// (Foundation's case-insensitive compare was a cost on every request's lookups).
+    public static func sameFieldName(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        for (x, y) in zip(a.utf8, b.utf8) where x != y {
+            guard x | 0x20 == y | 0x20, (0x61...0x7A).contains(x | 0x20) else { return false }
+        }
+        return true
+    }
+
     /// Whether text holds a control character (C0 but tab, or DEL) that no header may carry,
     /// encoded or not: a NUL or an escape in a display name reaches the provider as it is.
     public static func hasControlCharacters(_ value: String) -> Bool {

@@ -111,6 +111,6 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether two addresses are one mailbox, as ``caseFolded(_:)`` compares them.
     package static func sameMailbox(_ a: String, _ b: String) -> Bool {
-        a == b || (a.utf8.count == b.utf8.count && caseFolded(a) == caseFolded(b))
+        a == b || caseFolded(a) == caseFolded(b)
     }
 }

@@ -30,7 +30,7 @@ public struct Redactor: Sendable {
         }
         secrets.sort { $0.utf8.count > $1.utf8.count }  // longest first, so a secret inside another is not half-masked
         patterns = secrets.map { Array($0.utf8) }
-        patternsAreJSONPlain = !patterns.contains { $0.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }
+        patternsAreJSONPlain = !patterns.contains { $0.withUnsafeBufferPointer(JSONWriter.needsEscape) }
     }
 
     /// A secret as written raw, URL-escaped, JSON-escaped and (from 8 bytes on) in base64.

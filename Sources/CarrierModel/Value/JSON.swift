@@ -98,7 +98,7 @@ public enum JSONWriter {
     /// word tricks of "Bit Twiddling Hacks" (`(v - 0x01…) & ~v & 0x80…` is non-zero exactly when
     /// a byte of `v` is zero; with `0x20…` in place of `0x01…`, when one is under 0x20), the rest
     /// one by one. Bodies are mostly strings, so this scan is much of writing JSON.
-    private static func needsEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func needsEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         var i = 0
         if let base = UnsafeRawPointer(bytes.baseAddress) {

@@ -15,17 +15,19 @@ public struct WebhookRequest: Sendable {
 
     /// The last value of a header, by case-insensitive name.
     public func header(_ name: String) -> String? {
-        headers.last { Self.sameFieldName($0.name, name) }?.value
+        headers.last { HeaderRules.sameFieldName($0.name, name) }?.value
     }
 
-    /// Field names compared as HTTP does, in any case; ASCII compared byte by byte (a field name
-    /// is a token: ASCII), without Foundation's locale-aware comparison.
-    static func sameFieldName(_ a: String, _ b: String) -> Bool {
-        guard a.utf8.count == b.utf8.count else { return false }
-        for (x, y) in zip(a.utf8, b.utf8) where x != y {
-            guard x | 0x20 == y | 0x20, (0x61...0x7A).contains(x | 0x20) else { return false }
-        }
-        return true
+    /// What a provider file's webhook rules read of this request: `body` (as ``read(maximumJSONDepth:)``
+    /// gave it), `text`, `url`, `secret`, `settings`, `now`; `headers` and `query` are made only
+    /// when a rule reads them (the query takes a URL parse). The receiver and `providers test`'s
+    /// examples read webhooks through this one scope.
+    package func scope(body: Value, url: String, secret: String?, settings: Value, now: Int) -> Scope {
+        var scope = Scope(values: ["body": body, "text": .string(String(decoding: self.body, as: UTF8.self)), "url": .string(url),
+                                   "secret": secret.map(Value.string) ?? .null, "settings": settings, "now": .int(now)])
+        scope.setLazy("headers") { .object(headerObject) }
+        scope.setLazy("query") { .object(queryObject) }
+        return scope
     }
 
     /// The URL's query parameters (the last value of each), as templates read them (`query`).

@@ -107,9 +107,7 @@ public enum ExampleRunner {
         let request = WebhookRequest(headers: hasType || event["body"].stringValue != nil ? headers : headers + [("Content-Type", "application/json")],
                                      body: bytes, url: event["url"].stringValue)
         let read = request.read(maximumJSONDepth: 64)
-        let scope = Scope(values: ["body": read.body, "text": .string(String(decoding: bytes, as: UTF8.self)), "headers": .object(request.headerObject),
-                                   "query": .object(request.queryObject), "url": .string(event["url"].text), "secret": .null,
-                                   "settings": settings, "now": .int(0)])
+        let scope = request.scope(body: read.body, url: event["url"].text, secret: nil, settings: settings, now: 0)
         let items: [Value]
         if let template = spec.events {
             let listed = try template.render(in: scope)
