@@ -12,11 +12,11 @@ enum SMTPReplyFuzzing {
 
     static func run(_ bytes: [UInt8]) {
         let transcript = SMTPTranscript()
-        let replies = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-        transcript.server(replies.first ?? "")
+        let replies = bytes.split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
+        (replies.first ?? []).withUnsafeBufferPointer(transcript.server)
         for (command, reply) in zip(commands, replies.dropFirst()) {
-            transcript.client(command + "\r\n")
-            transcript.server(reply)
+            Array((command + "\r\n").utf8).withUnsafeBufferPointer(transcript.client)
+            reply.withUnsafeBufferPointer(transcript.server)
         }
         for line in transcript.lines {
             // Tab is kept, as `escapingControlCharacters` documents; every other control character is escaped.

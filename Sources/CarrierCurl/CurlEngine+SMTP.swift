@@ -114,7 +114,7 @@ extension CurlHandle {
             // Commands, replies and libcurl's notes; the message itself (DATA) is not decoded.
             guard let user, let data, type == CURLINFO_HEADER_OUT || type == CURLINFO_HEADER_IN || type == CURLINFO_TEXT else { return 0 }
             let collector = Unmanaged<ResponseCollector>.fromOpaque(user).takeUnretainedValue()
-            let text = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
+            let text = UnsafeBufferPointer(start: UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: size)
             switch type {
             case CURLINFO_HEADER_OUT: collector.transcript?.client(text)
             case CURLINFO_HEADER_IN: collector.transcript?.server(text)

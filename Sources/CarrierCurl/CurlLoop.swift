@@ -9,7 +9,9 @@ import Synchronization
 /// Transfers share the multi handle's connection cache (HTTP keep-alive, SMTP sessions, HTTP/2
 /// multiplexing where the server offers it) and, through a share handle, DNS answers and TLS
 /// sessions. Only the loop thread touches the multi handle; other threads hand it work through
-/// ``submit(_:)`` and ``cancel(_:)``, which wake it with `curl_multi_wakeup`.
+/// ``submit(_:)`` and ``cancel(_:)``, which wake it with `curl_multi_wakeup` when it waits in
+/// `curl_multi_poll` (a busy loop finds the work before it waits again: a wakeup is a write and
+/// two reads on a socket pair, system calls the C anchor does not make).
 final class CurlLoop: @unchecked Sendable {
     /// A transfer handed to the loop: the handle, configured, and what to do when it ends.
     final class Transfer: @unchecked Sendable {
@@ -30,6 +32,10 @@ final class CurlLoop: @unchecked Sendable {
         var added: [Transfer] = []
         var cancelled: [Transfer] = []
         var stopping = false
+        /// The loop thread waits in (or is about to enter) `curl_multi_poll`: new work must wake it.
+        var polling = false
+
+        var isEmpty: Bool { added.isEmpty && cancelled.isEmpty && !stopping }
     }
     private let inbox = Mutex(Inbox())
     /// The loop thread's id while it runs; nil once it has ended.
@@ -71,12 +77,13 @@ final class CurlLoop: @unchecked Sendable {
     /// Starts a transfer; `complete` runs on the loop thread when it ends (at once, with
     /// `CURLE_FAILED_INIT`, after the loop was stopped).
     func submit(_ transfer: Transfer) {
-        let refused = inbox.withLock { inbox -> Bool in
-            if inbox.stopping { return true }
+        let (refused, wake) = inbox.withLock { inbox -> (Bool, Bool) in
+            if inbox.stopping { return (true, false) }
             inbox.added.append(transfer)
-            return false
+            defer { inbox.polling = false }  // one wakeup brings the loop to everything added
+            return (false, inbox.polling)
         }
-        if refused { transfer.complete(CURLE_FAILED_INIT) } else { carrier_curl_multi_wakeup(multi) }
+        if refused { transfer.complete(CURLE_FAILED_INIT) } else if wake { carrier_curl_multi_wakeup(multi) }
     }
 
     /// Ends every transfer still in flight (with `CURLE_ABORTED_BY_CALLBACK`), then the thread.
@@ -135,7 +142,11 @@ final class CurlLoop: @unchecked Sendable {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
                 finish(easy, carrier_curl_msg_result(message))
             }
-            carrier_curl_multi_poll(multi, 1000)
+            let idle = inbox.withLock { inbox -> Bool in
+                inbox.polling = inbox.isEmpty
+                return inbox.polling
+            }
+            if idle { carrier_curl_multi_poll(multi, 1000) }
         }
         let waiting = runningThread.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.id = nil

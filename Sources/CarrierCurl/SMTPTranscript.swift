@@ -2,12 +2,15 @@ import CarrierModel
 import CCurl
 import Foundation
 
-/// Collects the SMTP conversation from libcurl's debug callback.
+/// Collects the SMTP conversation from libcurl's debug callback. Read on the bytes libcurl passes:
+/// a conversation is a few lines a message, but every message has one, and libcurl's notes
+/// ("Re-using existing connection…") come in between.
 package final class SMTPTranscript {
     package var lines: [String] = []
     var inAuth = false
     package var dataSent = false
-    package var lastReply: String?
+    /// The server's last line (its index in ``lines``); the string is made when asked for.
+    private var lastReplyIndex: Int?
     /// The last reply with a 4xx or 5xx code: what the failure is about (later lines may be "221 Bye").
     var lastErrorReply: String?
     var pendingRecipient: String?
@@ -21,85 +24,112 @@ package final class SMTPTranscript {
     var offersSMTPUTF8 = false
     private var sawServerLine = false
     private var sawClientLine = false
-    private var lastCommand = ""
+    private var lastCommand = Command.other
+
+    /// The commands whose replies the transcript reads.
+    private enum Command {
+        case ehlo, data, other
+    }
 
     package init() {}
 
-    package func client(_ text: String) {
-        for line in Self.lines(text) {
+    package var lastReply: String? { lastReplyIndex.map { String(lines[$0].dropFirst(3)) } }
+
+    package func client(_ text: UnsafeBufferPointer<UInt8>) {
+        Self.forEachLine(text) { line in
             sawClientLine = true
-            if !inAuth { lastCommand = Self.asciiUppercased(line.utf8.prefix(4)) }
-            if Self.hasPrefix(line, "AUTH ") {
+            if !inAuth {
+                lastCommand = Self.starts(line, with: "EHLO") ? .ehlo : Self.starts(line, with: "DATA") ? .data : .other
+            }
+            if Self.starts(line, with: "AUTH ") {
                 inAuth = true
-                let parts = line.split(separator: " ")
+                let parts = String(decoding: line, as: UTF8.self).split(separator: " ")
                 lines.append("C: AUTH \(parts.count > 1 ? parts[1] : "")" + (parts.count > 2 ? " ***" : ""))
             } else if inAuth {
                 lines.append("C: ***")
             } else {
-                lines.append("C: " + line)
-                if Self.hasPrefix(line, "RCPT TO:") { pendingRecipient = Self.address(in: line) }
-                if line.utf8.count == 4 && lastCommand == "DATA" { dataSent = true }
+                lines.append(Self.line("C: ", line))
+                if Self.starts(line, with: "RCPT TO:") { pendingRecipient = Self.address(in: line) }
+                if line.count == 4 && lastCommand == .data { dataSent = true }
             }
         }
     }
 
-    package func server(_ text: String) {
-        // Control characters escaped: a server's lines are shown on terminals and kept in files.
-        for line in Self.lines(text).map({ $0.escapingControlCharacters() }) {
-            lines.append("S: " + line)
-            lastReply = line
-            let bytes = Array(line.utf8)
-            let code = Int(String(decoding: bytes.prefix(3), as: UTF8.self)) ?? 0
+    package func server(_ text: UnsafeBufferPointer<UInt8>) {
+        Self.forEachLine(text) { bytes in
+            // Control characters escaped: a server's lines are shown on terminals and kept in files.
+            lines.append(ControlCharacters.mayAppear(in: bytes) ? "S: " + String(decoding: bytes, as: UTF8.self).escapingControlCharacters()
+                                                               : Self.line("S: ", bytes))
+            lastReplyIndex = lines.count - 1
+            let code = Self.replyCode(bytes)
             if !sawServerLine {
                 sawServerLine = true
                 if code != 220 && !sawClientLine { greetingRefused = true }
             }
-            if lastCommand == "EHLO" && code == 250 {
+            if lastCommand == .ehlo && code == 250 {
                 ehloAnswered = true
-                if bytes.count >= 12 && Self.asciiUppercased(bytes[4..<12]) == "SMTPUTF8" { offersSMTPUTF8 = true }
+                if bytes.count >= 12 && Self.starts(UnsafeBufferPointer(rebasing: bytes[4...]), with: "SMTPUTF8") { offersSMTPUTF8 = true }
             }
-            if code >= 400 && pendingRecipient == nil { lastErrorReply = line }
+            if code >= 400 && pendingRecipient == nil { lastErrorReply = lastReply }
             if inAuth && code != 334 { inAuth = false }
             let isFinal = bytes.count < 4 || bytes[3] != UInt8(ascii: "-")
             if isFinal, let recipient = pendingRecipient {
-                if code >= 400 { rejected.append((recipient, line)) }
+                if code >= 400, let reply = lastReply { rejected.append((recipient, reply)) }
                 pendingRecipient = nil
             }
         }
     }
 
-    /// The CRLF-ended lines of what libcurl passed (empty ones left out), split on the bytes: an
-    /// SMTP conversation is a few lines a message, but every message has one.
-    static func lines(_ text: String) -> [String] {
-        var out: [String] = []
-        var text = text
-        text.withUTF8 { bytes in
-            var start = 0
-            for i in bytes.indices where bytes[i] == 0x0A && i > 0 && bytes[i - 1] == 0x0D {
-                if i - 1 > start { out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i - 1]), as: UTF8.self)) }
-                start = i + 1
-            }
-            if start < bytes.count { out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self)) }
+    func info(_ text: UnsafeBufferPointer<UInt8>) {
+        if Self.starts(text, with: "Re-using existing connection") || Self.starts(text, with: "Reusing existing connection") { reused = true }
+    }
+
+    /// Calls `body` with each CRLF-ended line of `text` (empty ones left out, a last line without CRLF included).
+    static func forEachLine(_ text: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var start = 0
+        for i in text.indices where text[i] == 0x0A && i > 0 && text[i - 1] == 0x0D {
+            if i - 1 > start { body(UnsafeBufferPointer(rebasing: text[start..<i - 1])) }
+            start = i + 1
         }
-        return out
+        if start < text.count { body(UnsafeBufferPointer(rebasing: text[start...])) }
     }
 
-    /// Whether a line starts with an ASCII word, in any case.
-    static func hasPrefix(_ line: String, _ word: String) -> Bool {
-        line.utf8.count >= word.utf8.count && asciiUppercased(line.utf8.prefix(word.utf8.count)) == word
+    /// Whether `line` starts with an ASCII word, in any case.
+    static func starts(_ line: UnsafeBufferPointer<UInt8>, with word: StaticString) -> Bool {
+        guard line.count >= word.utf8CodeUnitCount else { return false }
+        for k in 0..<word.utf8CodeUnitCount {
+            let byte = line[k], expected = word.utf8Start[k]
+            guard byte == expected || ((0x61...0x7A).contains(byte) && byte - 0x20 == expected) else { return false }
+        }
+        return true
     }
 
-    static func asciiUppercased<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
-        String(decoding: bytes.map { (0x61...0x7A).contains($0) ? $0 - 0x20 : $0 }, as: UTF8.self)
+    /// `prefix` and the line's bytes as one string, made once.
+    private static func line(_ prefix: StaticString, _ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let count = prefix.utf8CodeUnitCount + bytes.count
+        return String(unsafeUninitializedCapacity: count) { out in
+            guard let base = out.baseAddress else { return 0 }
+            base.update(from: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+            if let source = bytes.baseAddress { (base + prefix.utf8CodeUnitCount).update(from: source, count: bytes.count) }
+            return count
+        }
     }
 
-    func info(_ text: String) {
-        if text.hasPrefix("Re-using existing connection") || text.hasPrefix("Reusing existing connection") { reused = true }
+    /// The three-digit code a reply line starts with, or 0.
+    private static func replyCode(_ line: UnsafeBufferPointer<UInt8>) -> Int {
+        guard line.count >= 3 else { return 0 }
+        var code = 0
+        for byte in line[0..<3] {
+            guard (0x30...0x39).contains(byte) else { return 0 }
+            code = code * 10 + Int(byte - 0x30)
+        }
+        return code
     }
 
-    static func address(in line: String) -> String {
-        let bytes = line.utf8
-        guard let open = bytes.firstIndex(of: UInt8(ascii: "<")), let close = bytes.firstIndex(of: UInt8(ascii: ">")), open < close else { return line }
-        return String(line[bytes.index(after: open)..<close])
+    static func address(in line: UnsafeBufferPointer<UInt8>) -> String {
+        guard let open = line.firstIndex(of: UInt8(ascii: "<")), let close = line.firstIndex(of: UInt8(ascii: ">")), open < close else {
+            return String(decoding: line, as: UTF8.self)
+        }
+        return String(decoding: line[(open + 1)..<close], as: UTF8.self)
     }
 }

@@ -15,14 +15,16 @@ package enum HeaderEncoding {
     /// (`=?…?=` would be decoded), and nothing too long to fold within SMTP's 998-octet lines
     /// (``fold(_:)`` breaks only before a word, so a word with the spaces before it must fit).
     static func canStandAsWritten(_ text: String) -> Bool {
-        guard isPlainASCII(text), !text.contains("=?") else { return false }
         var unbreakable = 0
         var inWord = false
+        var previous: UInt8 = 0
         for byte in text.utf8 {
+            guard byte >= 0x20 && byte < 0x7F, !(previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?")) else { return false }
             if byte == 0x20 && inWord { unbreakable = 0 }
             inWord = byte != 0x20
             unbreakable += 1
             if unbreakable > 900 { return false }
+            previous = byte
         }
         return true
     }
@@ -50,8 +52,8 @@ package enum HeaderEncoding {
     /// A display name in an address header: as is, quoted, or encoded-words.
     package static func displayName(_ name: String) -> String {
         guard canStandAsWritten(name) else { return encodedWords(name) }
-        let atext = name.unicodeScalars.allSatisfy { CharacterSet.atext.contains($0) || $0 == " " }
-        if atext { return name }
+        // Plain ASCII by now, so its bytes are its characters.
+        if name.utf8.allSatisfy({ HeaderRules.isAtextByte($0) || $0 == 0x20 }) { return name }
         return "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
@@ -73,6 +75,18 @@ package enum HeaderEncoding {
             encoded += isAttributeChar ? String(UnicodeScalar(byte)) : String(format2: byte)
         }
         return name + "*=utf-8''" + encoded
+    }
+
+    /// Writes `name: value` and its CRLF into `out`, folded as ``fold(_:)`` folds it.
+    static func writeFolded(_ name: String, _ value: String, into out: ByteSink) {
+        if name.utf8.count + 2 + value.utf8.count <= 78 {
+            out.append(name)
+            out.append(": ")
+            out.append(value)
+        } else {
+            out.append(fold(name + ": " + value))
+        }
+        out.append("\r\n")
     }
 
     /// Folds a header line at white space so lines stay under 78 characters where possible;
@@ -101,11 +115,6 @@ extension String {
         let hex = Array("0123456789ABCDEF")
         self = "%" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 0x0F)])
     }
-}
-
-extension CharacterSet {
-    /// RFC 5322 atext: characters allowed in an unquoted display-name word.
-    static let atext = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~")
 }
 
 import Foundation

@@ -6,7 +6,7 @@ public enum HeaderRules {
     /// An RFC 5322 field name / RFC 9110 token: visible ASCII without `:` (and without the
     /// separators HTTP forbids), at least one character.
     public static func isFieldName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy(isTokenByte)
+        !name.isEmpty && name.withContiguousUTF8 { $0.allSatisfy(isTokenByte) }
     }
 
     /// Whether two field names are the same header: compared in any case, as HTTP and RFC 5322
@@ -31,18 +31,30 @@ public enum HeaderRules {
 
     /// A value that can stand on one header line: no CR, LF or NUL.
     public static func isOneLine(_ value: String) -> Bool {
-        !value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }
+        value.withContiguousUTF8 { bytes in
+            var i = 0
+            if let base = bytes.baseAddress {
+                while i + 8 <= bytes.count {
+                    let word = ByteWord(base + i)
+                    if word.contains(below: 0x0E) && (word.contains(0x0D) || word.contains(0x0A) || word.contains(0x00)) { return false }
+                    i += 8
+                }
+            }
+            return !bytes[i...].contains { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }
+        }
     }
 
     /// An RFC 5322 msg-id without its angle brackets: `dot-atom-text "@" (dot-atom-text / "[" dtext "]")`.
     public static func isMessageID(_ id: String) -> Bool {
-        guard let at = id.utf8.firstIndex(of: UInt8(ascii: "@")) else { return false }
-        let left = Substring(id[..<at]), right = Substring(id[id.utf8.index(after: at)...])
-        guard !right.utf8.contains(UInt8(ascii: "@")), isDotAtom(left) else { return false }
-        if right.hasPrefix("[") && right.hasSuffix("]") && right.count >= 2 {
-            return right.dropFirst().dropLast().utf8.allSatisfy { $0 >= 33 && $0 <= 126 && $0 != 0x5B && $0 != 0x5D && $0 != 0x5C }
+        id.withContiguousUTF8 { bytes in
+            guard let at = bytes.firstIndex(of: UInt8(ascii: "@")) else { return false }
+            let left = bytes[..<at], right = bytes[(at + 1)...]
+            guard !right.contains(UInt8(ascii: "@")), isDotAtom(bytes: left) else { return false }
+            if right.first == UInt8(ascii: "["), right.last == UInt8(ascii: "]"), right.count >= 2 {
+                return right.dropFirst().dropLast().allSatisfy { $0 >= 33 && $0 <= 126 && $0 != 0x5B && $0 != 0x5D && $0 != 0x5C }
+            }
+            return isDotAtom(bytes: right)
         }
-        return isDotAtom(right)
     }
 
     /// A Content-ID without angle brackets: a msg-id, or its left side alone (`logo123`), which
@@ -77,8 +89,12 @@ public enum HeaderRules {
 
     /// RFC 5322 dot-atom-text: atext runs separated by single dots, ASCII only.
     package static func isDotAtom(_ text: Substring) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { isDotAtom(bytes: $0) } ?? isDotAtom(bytes: text.utf8)
+    }
+
+    private static func isDotAtom<Bytes: Sequence<UInt8>>(bytes: Bytes) -> Bool {
         var previous: UInt8 = 0x2E  // a leading dot counts as following one
-        for byte in text.utf8 {
+        for byte in bytes {
             if byte == 0x2E {
                 if previous == 0x2E { return false }
             } else if !isAtextByte(byte) {
@@ -109,6 +125,16 @@ public enum HeaderRules {
     private static let tchar = table("!#$%&'*+-.^_`|~")
     private static let mimeToken = table(String((0x21...0x7E).map { Character(UnicodeScalar(UInt8($0))) }.filter { !"()<>@,;:\\\"/[]?=".contains($0) }),
                                          alphanumerics: false)
+}
+
+extension String {
+    /// Calls `body` with the string's UTF-8 bytes: its own storage when it has one (native
+    /// strings do), else a copy. Checks on every header go through here: walking a `UTF8View`
+    /// byte by byte costs several times more than walking a buffer.
+    func withContiguousUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(utf8).withUnsafeBufferPointer(body)
+    }
 }
 
 /// A header the engine was about to write that would break the header block.

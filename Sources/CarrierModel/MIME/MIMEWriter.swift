@@ -31,14 +31,15 @@ public struct MIMEWriter: Sendable {
         if let problem = message.headerProblems.first {
             throw HeaderInjectionError(place: "MIME", name: problem.field, problem: problem.message)
         }
-        var out = ""
+        let out = ByteSink(capacity: 1024 + (message.text?.utf8.count ?? 0) + (message.html?.utf8.count ?? 0))
         func header(_ name: String, _ value: String) throws(HeaderInjectionError) {
             try HeaderInjectionError.check(name, value, place: "MIME")
-            out += HeaderEncoding.fold(name + ": " + value) + "\r\n"
+            HeaderEncoding.writeFolded(name, value, into: out)
         }
         func addressHeader(_ name: String, _ addresses: [Address]) throws(HeaderInjectionError) {
             guard !addresses.isEmpty else { return }
-            try header(name, addresses.map(HeaderEncoding.address).joined(separator: ", "))
+            try header(name, addresses.count == 1 ? HeaderEncoding.address(addresses[0])
+                                                  : addresses.map(HeaderEncoding.address).joined(separator: ", "))
         }
         try addressHeader("From", [message.from])
         try addressHeader("To", message.to)
@@ -48,7 +49,7 @@ public struct MIMEWriter: Sendable {
         if let subject = message.subject { try header("Subject", HeaderEncoding.unstructured(subject)) }
         try header("Date", RFC2822Date.format(epochSeconds: message.date ?? Int(Date().timeIntervalSince1970)))
         let messageID = message.messageID ?? MessageIDs.make(domain: message.from.domain)
-        try header("Message-ID", "<\(messageID)>")
+        try header("Message-ID", "<" + messageID + ">")
         for (name, value) in extraHeaders {
             // A provider's header value with a line break is refused, not encoded into one line.
             try HeaderInjectionError.check(name, value, place: "MIME")
@@ -57,15 +58,16 @@ public struct MIMEWriter: Sendable {
             try header(name, HeaderEncoding.unstructured(value))
         }
         try header("MIME-Version", "1.0")
-        let seed = Self.seed(message, messageID: messageID)
-        out += body(message, seed: seed)
-        guard let dkim else { return out }
-        do { return try dkim.sign(out, fromDomain: message.from.domain) } catch {
+        var counter = 0
+        Self.body(of: message).write(into: out, seed: Self.seed(message, messageID: messageID), counter: &counter)
+        guard let dkim else { return out.string }
+        do { return try dkim.sign(out.string, fromDomain: message.from.domain) } catch {
             throw HeaderInjectionError(place: "MIME", name: "DKIM-Signature", problem: error.description)
         }
     }
 
-    private func body(_ message: Message, seed: UInt64) -> String {
+    /// The part tree: text and HTML as alternatives, inline files beside HTML, attachments around both.
+    private static func body(of message: Message) -> Part {
         var textParts: [Part] = []
         if let text = message.text, !text.isEmpty { textParts.append(.text(text, subtype: "plain")) }
         if let html = message.html, !html.isEmpty { textParts.append(.text(html, subtype: "html")) }
@@ -76,8 +78,7 @@ public struct MIMEWriter: Sendable {
         if !inline.isEmpty { core = .multipart("related", [core] + inline.map(Part.file)) }
         let attached = message.attachments.filter { !($0.disposition == .inline && hasHTML) }
         if !attached.isEmpty { core = .multipart("mixed", [core] + attached.map(Part.file)) }
-        var counter = 0
-        return core.render(seed: seed, counter: &counter)
+        return core
     }
 
     private static func seed(_ message: Message, messageID: String) -> UInt64 {
@@ -98,41 +99,37 @@ public struct MIMEWriter: Sendable {
         case file(Attachment)
         case multipart(String, [Part])
 
-        func render(seed: UInt64, counter: inout Int) -> String {
+        func write(into out: ByteSink, seed: UInt64, counter: inout Int) {
             switch self {
-            case .text(let text, let subtype):
-                // Read on the text's own bytes: a String.UTF8View walked a byte at a time costs ten times more.
-                let (hasNUL, isASCII) = text.utf8.withContiguousStorageIfAvailable { bytes in
-                    (bytes.contains(0), bytes.allSatisfy { $0 < 0x80 })
-                } ?? (text.utf8.contains(0), text.utf8.allSatisfy { $0 < 0x80 })
-                // NUL may not appear in 7bit or quoted-printable text (RFC 2045 §2.7): base64 carries it.
-                if hasNUL {
-                    return "Content-Type: text/\(subtype); charset=\"utf-8\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-                        + Base64.mimeWrapped(Data(text.utf8)) + "\r\n"
+            case .text(var text, let subtype):
+                out.append("Content-Type: text/")
+                out.append(subtype)
+                out.append("; charset=\"utf-8\"\r\nContent-Transfer-Encoding: ")
+                text.withUTF8 { bytes in
+                    let encoding = TextTransferEncoding(for: bytes)
+                    out.append(encoding.rawValue)
+                    out.append("\r\n\r\n")
+                    encoding.write(bytes, into: out)
                 }
-                let lines = QuotedPrintable.lines(text)
-                let dashes: [UInt8] = [0x2D, 0x2D], from = Array("From ".utf8)
-                let plain = isASCII && lines.allSatisfy { $0.count <= 76 }
-                    && !lines.contains { $0.starts(with: dashes) || $0.starts(with: from) }
-                let encoding = plain ? "7bit" : "quoted-printable"
-                let content: [UInt8] = plain ? Array(lines.joined(separator: [0x0D, 0x0A])) : QuotedPrintable.encode(lines: lines)
-                return "Content-Type: text/\(subtype); charset=\"utf-8\"\r\nContent-Transfer-Encoding: \(encoding)\r\n\r\n"
-                    + String(decoding: content, as: UTF8.self) + "\r\n"
+                out.append("\r\n")
             case .file(let attachment):
-                var headers = "Content-Type: \(attachment.type); " + HeaderEncoding.parameter("name", attachment.filename) + "\r\n"
-                headers += "Content-Transfer-Encoding: base64\r\n"
-                if let cid = attachment.contentID { headers += "Content-ID: <\(cid)>\r\n" }
-                headers += HeaderEncoding.fold("Content-Disposition: \(attachment.disposition.rawValue); "
-                                               + HeaderEncoding.parameter("filename", attachment.filename)) + "\r\n"
-                return headers + "\r\n" + Base64.mimeWrapped(attachment.content) + "\r\n"
+                out.append("Content-Type: \(attachment.type); " + HeaderEncoding.parameter("name", attachment.filename) + "\r\n")
+                out.append("Content-Transfer-Encoding: base64\r\n")
+                if let cid = attachment.contentID { out.append("Content-ID: <\(cid)>\r\n") }
+                out.append(HeaderEncoding.fold("Content-Disposition: \(attachment.disposition.rawValue); "
+                                               + HeaderEncoding.parameter("filename", attachment.filename)))
+                out.append("\r\n\r\n")
+                out.append(Base64.mimeWrapped(attachment.content))
+                out.append("\r\n")
             case .multipart(let subtype, let parts):
                 counter += 1
                 let boundary = "=_carrier_" + String(seed, radix: 16) + "_\(counter)"
-                var out = "Content-Type: multipart/\(subtype); boundary=\"\(boundary)\"\r\n\r\n"
+                out.append("Content-Type: multipart/\(subtype); boundary=\"\(boundary)\"\r\n\r\n")
                 for part in parts {
-                    out += "--\(boundary)\r\n" + part.render(seed: seed, counter: &counter)
+                    out.append("--\(boundary)\r\n")
+                    part.write(into: out, seed: seed, counter: &counter)
                 }
-                return out + "--\(boundary)--\r\n"
+                out.append("--\(boundary)--\r\n")
             }
         }
     }

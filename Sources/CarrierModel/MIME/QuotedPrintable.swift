@@ -1,65 +1,69 @@
 /// Quoted-printable (RFC 2045 §6.7) for text bodies, with CRLF line ends and soft breaks at 76.
 /// Works on UTF-8 bytes: text bodies are the hot path of every SMTP message.
 enum QuotedPrintable {
-    private static let hex = Array("0123456789ABCDEF".utf8)
-
-    static func encode(_ text: String) -> String {
-        String(decoding: encode(lines: lines(text)), as: UTF8.self)
-    }
-
-    static func encode(lines: [ArraySlice<UInt8>]) -> [UInt8] {
-        // Written into room for the worst case (every byte `=XX`, a soft break every 73 bytes out,
-        // CRLF between lines), so the loop stores bytes with no growth or uniqueness checks.
-        let capacity = lines.reduce(0) { $0 + $1.count } * 4 + lines.count * 5 + 16
-        return [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
-            var o = 0
-            for (index, line) in lines.enumerated() {
-                line.withUnsafeBufferPointer { bytes in
-                    var lineLength = 0
-                    for i in bytes.indices {
-                        let byte = bytes[i]
-                        let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=")) || ((byte == 0x20 || byte == 0x09) && i != bytes.count - 1)
-                        let width = literal ? 1 : 3
-                        if lineLength + width > 75 {
-                            out[o] = UInt8(ascii: "="); out[o + 1] = 0x0D; out[o + 2] = 0x0A
-                            o += 3
-                            lineLength = 0
-                        }
-                        if literal {
-                            out[o] = byte
-                        } else {
-                            out[o] = UInt8(ascii: "="); out[o + 1] = hex[Int(byte >> 4)]; out[o + 2] = hex[Int(byte & 0x0F)]
-                        }
-                        o += width
-                        lineLength += width
+    /// Writes `text` quoted-printable into `out`, every line end (CRLF, LF or CR) as CRLF.
+    static func encode(_ text: UnsafeBufferPointer<UInt8>, into out: ByteSink) {
+        guard let input = text.baseAddress else { return }
+        let n = text.count
+        // Room for the worst case (every byte `=XX`, a soft break every 25 bytes in), so the loop
+        // stores bytes with no checks for room.
+        out.write(upTo: n * 3 + (n / 25 + 1) * 3) { output in
+            var w = 0, lineLength = 0, i = 0
+            while i < n {
+                // Eight bytes that stand for themselves and fit on the line go in one store.
+                if i + 8 <= n && lineLength + 8 <= 75 {
+                    let word = ByteWord(input + i)
+                    if isLiteral(word) {
+                        word.store(to: output + w)
+                        w += 8
+                        i += 8
+                        lineLength += 8
+                        continue
                     }
                 }
-                if index < lines.count - 1 {
-                    out[o] = 0x0D; out[o + 1] = 0x0A
-                    o += 2
+                let byte = input[i]
+                if byte == 0x0A || byte == 0x0D {
+                    output[w] = 0x0D; output[w + 1] = 0x0A
+                    w += 2
+                    lineLength = 0
+                    if byte == 0x0D && i + 1 < n && input[i + 1] == 0x0A { i += 1 }
+                    i += 1
+                    continue
                 }
+                let literal: Bool
+                if byte &- 33 < 94 {  // printable ASCII, 33...126, but "="
+                    literal = byte != UInt8(ascii: "=")
+                } else if byte == 0x20 || byte == 0x09 {  // white space, but not at a line's end
+                    literal = i + 1 < n && input[i + 1] != 0x0A && input[i + 1] != 0x0D
+                } else {
+                    literal = false
+                }
+                let width = literal ? 1 : 3
+                if lineLength + width > 75 {
+                    output[w] = UInt8(ascii: "="); output[w + 1] = 0x0D; output[w + 2] = 0x0A
+                    w += 3
+                    lineLength = 0
+                }
+                if literal {
+                    output[w] = byte
+                } else {
+                    output[w] = UInt8(ascii: "="); output[w + 1] = hexDigit(byte >> 4); output[w + 2] = hexDigit(byte & 0x0F)
+                }
+                w += width
+                lineLength += width
+                i += 1
             }
-            count = o
+            return w
         }
     }
 
-    /// The lines of a text as UTF-8 bytes, whatever its line ends were (CRLF, LF or CR).
-    static func lines(_ text: String) -> [ArraySlice<UInt8>] {
-        let bytes = Array(text.utf8)
-        var lines: [ArraySlice<UInt8>] = []
-        var start = 0
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == 0x0A || bytes[i] == 0x0D {
-                lines.append(bytes[start..<i])
-                if bytes[i] == 0x0D && i + 1 < bytes.count && bytes[i + 1] == 0x0A { i += 1 }
-                start = i + 1
-            }
-            i += 1
-        }
-        lines.append(bytes[start..<bytes.count])
-        return lines
+    /// Whether all eight bytes are written as they are: printable ASCII but `=`, or a space with
+    /// more of the line after it (so not the last byte, whose follower is unknown here).
+    private static func isLiteral(_ word: ByteWord) -> Bool {
+        !word.contains(below: 0x20) && !word.contains(above: 0x7E) && !word.contains(UInt8(ascii: "=")) && word.last != 0x20
     }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? nibble + 0x30 : nibble + 0x37 }
 
     /// Quoted-printable bytes decoded: `=XX` is the byte, `=` at a line's end joins it to the next,
     /// white space before a line break goes (RFC 2045 §6.7); a malformed `=` stays as written.

@@ -5,17 +5,41 @@ package enum RFC2822Date {
     private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
+    /// "Wed, 18 Nov 2026 11:06:40 +0000", as the Date header has it.
     package static func format(epochSeconds: Int, offsetSeconds: Int = 0) -> String {
-        let c = CivilTime(epochSeconds: epochSeconds + offsetSeconds)
-        let sign = offsetSeconds < 0 ? "-" : "+"
         let offset = abs(offsetSeconds) / 60
-        return "\(days[c.weekday]), \(pad(c.day)) \(months[c.month - 1]) \(c.year) \(pad(c.hour)):\(pad(c.minute)):\(pad(c.second)) \(sign)\(pad(offset / 60))\(pad(offset % 60))"
+        let zone = (offsetSeconds < 0 ? "-" : "+") + pad(offset / 60) + pad(offset % 60)
+        return write(CivilTime(epochSeconds: epochSeconds + offsetSeconds), zone: zone)
     }
 
     /// The HTTP-date form (RFC 9110 IMF-fixdate): "Wed, 21 Oct 2015 07:28:00 GMT".
     package static func httpDate(epochSeconds: Int) -> String {
-        let c = CivilTime(epochSeconds: epochSeconds)
-        return "\(days[c.weekday]), \(pad(c.day)) \(months[c.month - 1]) \(c.year) \(pad(c.hour)):\(pad(c.minute)):\(pad(c.second)) GMT"
+        write(CivilTime(epochSeconds: epochSeconds), zone: "GMT")
+    }
+
+    /// Written digit by digit: every message's Date header comes through here, and interpolating
+    /// a dozen small strings cost more than the rest of the header block.
+    private static func write(_ c: CivilTime, zone: String) -> String {
+        guard (1000...9999).contains(c.year) else {
+            return "\(days[c.weekday]), \(pad(c.day)) \(months[c.month - 1]) \(c.year) \(pad(c.hour)):\(pad(c.minute)):\(pad(c.second)) \(zone)"
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        bytes += days[c.weekday].utf8
+        bytes += [UInt8(ascii: ","), 0x20]
+        func two(_ n: Int) { bytes += [UInt8(0x30 + n / 10), UInt8(0x30 + n % 10)] }
+        two(c.day)
+        bytes.append(0x20)
+        bytes += months[c.month - 1].utf8
+        bytes.append(0x20)
+        two(c.year / 100)
+        two(c.year % 100)
+        bytes.append(0x20)
+        two(c.hour); bytes.append(UInt8(ascii: ":"))
+        two(c.minute); bytes.append(UInt8(ascii: ":"))
+        two(c.second); bytes.append(0x20)
+        bytes += zone.utf8
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses "Wed, 21 Oct 2015 07:28:00 GMT" (the HTTP-date form used by Retry-After).

@@ -94,20 +94,14 @@ public enum JSONWriter {
         out.append(0x22)
     }
 
-    /// Whether any byte is a control character, `"` or `\\`: eight bytes at a time, with the
-    /// word tricks of "Bit Twiddling Hacks" (`(v - 0x01…) & ~v & 0x80…` is non-zero exactly when
-    /// a byte of `v` is zero; with `0x20…` in place of `0x01…`, when one is under 0x20), the rest
-    /// one by one. Bodies are mostly strings, so this scan is much of writing JSON.
+    /// Whether any byte is a control character, `"` or `\\`: eight bytes at a time (``ByteWord``),
+    /// the rest one by one. Bodies are mostly strings, so this scan is much of writing JSON.
     static func needsEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         var i = 0
-        if let base = UnsafeRawPointer(bytes.baseAddress) {
+        if let base = bytes.baseAddress {
             while i + 8 <= bytes.count {
-                let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
-                let control = (word &- (ones &* 0x20)) & ~word
-                let quotes = (quote &- ones) & ~quote, backslashes = (backslash &- ones) & ~backslash
-                if (control | quotes | backslashes) & highs != 0 { return true }
+                let word = ByteWord(base + i)
+                if word.contains(below: 0x20) || word.contains(0x22) || word.contains(0x5C) { return true }
                 i += 8
             }
         }
@@ -117,78 +111,6 @@ public enum JSONWriter {
             i += 1
         }
         return false
-    }
-
-    private static func writeString(_ s: String, into out: inout [UInt8]) {
-        out.append(0x22)
-        // Most strings need no escape: copy them whole (from the string's own storage, no copy
-        // of the string made to reach it).
-        let plain = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            guard !needsEscape(bytes) else { return false }
-            out.append(contentsOf: bytes)
-            return true
-        }
-        if plain == true {
-            out.append(0x22)
-            return
-        }
-        for byte in s.utf8 {
-            switch byte {
-            case 0x22: out += [0x5C, 0x22]
-            case 0x5C: out += [0x5C, 0x5C]
-            case 0x0A: out += [0x5C, 0x6E]
-            case 0x0D: out += [0x5C, 0x72]
-            case 0x09: out += [0x5C, 0x74]
-            case 0..<0x20: out += [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            default: out.append(byte)
-            }
-        }
-        out.append(0x22)
-    }
-}
-
-/// A growing byte buffer written through a pointer: an append checks for room and copies, no
-/// more (an array's append also checks that it is not shared and goes through generic sequence
-/// code — a third of what writing a request body cost).
-private final class ByteSink {
-    private var base: UnsafeMutablePointer<UInt8>
-    private var count = 0
-    private var capacity: Int
-
-    init(capacity: Int) {
-        self.capacity = max(capacity, 16)
-        base = .allocate(capacity: self.capacity)
-    }
-
-    deinit { base.deallocate() }
-
-    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
-    var string: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
-
-    func append(_ byte: UInt8) {
-        if count == capacity { grow(to: count + 1) }
-        base[count] = byte
-        count += 1
-    }
-
-    func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        if count + bytes.count > capacity { grow(to: count + bytes.count) }
-        (base + count).update(from: source, count: bytes.count)
-        count += bytes.count
-    }
-
-    func append(_ text: String) {
-        var text = text
-        text.withUTF8 { append($0) }
-    }
-
-    private func grow(to needed: Int) {
-        while capacity < needed { capacity *= 2 }
-        let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        larger.update(from: base, count: count)
-        base.deallocate()
-        base = larger
     }
 }
 
