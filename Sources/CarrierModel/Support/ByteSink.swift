@@ -16,6 +16,8 @@ final class ByteSink {
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
     var string: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
 
+    // Inlined: JSON's brackets, commas and colons are one-byte appends, a call each otherwise.
+    @inline(__always)
     func append(_ byte: UInt8) {
         if count == capacity { grow(to: count + 1) }
         base[count] = byte
@@ -42,6 +44,7 @@ final class ByteSink {
         count += written
     }
 
+    @inline(never)
     private func grow(to needed: Int) {
         while capacity < needed { capacity *= 2 }
         let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
