@@ -87,7 +87,7 @@ public struct EventServer: Sendable {
         var headers: [(name: String, value: String)] = []
         for field in request.headers { headers.append((field.name.canonicalName, field.value)) }
         let host = request.head.authority ?? "localhost"
-        let scheme = headers.last { $0.name.lowercased() == "x-forwarded-proto" }?.value ?? "http"
+        let scheme = headers.last { HeaderRules.sameFieldName($0.name, "x-forwarded-proto") }?.value ?? "http"
         let webhook = WebhookRequest(headers: headers, body: Data(body.readableBytesView), url: "\(scheme)://\(host)\(request.uri.path)" + (request.uri.query.map { "?" + $0 } ?? ""))
         let delivery: WebhookReceiver.Delivery
         do throws(WebhookError) { delivery = try await receiver.receive(account: account, request: webhook) } catch {

@@ -103,7 +103,7 @@ public struct BulkTemplate: Sendable {
             message = try Message.decode(value, source: "\(source) for line \(recipient.line)", baseDirectory: folder.isEmpty ? "." : folder,
                                          attachmentFolders: attachmentFolders)
         } catch { throw .message(error) }
-        if let unsubscribe, !message.headers.contains(where: { $0.name.lowercased() == "list-unsubscribe" }) {
+        if let unsubscribe, !message.headers.contains(where: { HeaderRules.sameFieldName($0.name, "list-unsubscribe") }) {
             message.headers += unsubscribe.headers(email: recipient.address.email, list: list)
         }
         return message

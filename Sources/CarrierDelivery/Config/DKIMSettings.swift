@@ -53,7 +53,7 @@ struct DKIMSettings: Sendable, Equatable {
         }
         if let list = r.list("headers") {
             settings.headers = list.compactMap { r.scalarString($0, name: "headers") }
-            if !settings.headers.contains(where: { $0.lowercased() == "from" }), let n = r.node("headers") {
+            if !settings.headers.contains(where: { HeaderRules.sameFieldName($0, "from") }), let n = r.node("headers") {
                 r.error(n, "the signed headers must include From (RFC 6376 requires it)")
             }
         }

@@ -67,7 +67,7 @@ public struct DKIMSigner: Sendable {
             remaining[name] = instances
             signedNames.append(name)
         }
-        if headers.contains(where: { $0.lowercased() == "from" }) { signedNames.append("from") }  // oversigned
+        if headers.contains(where: { HeaderRules.sameFieldName($0, "from") }) { signedNames.append("from") }  // oversigned
         let tags = [
             "v=1", "a=\(key.algorithm.rawValue)", "c=\(headerCanonicalization.rawValue)/\(bodyCanonicalization.rawValue)",
             "d=\(key.domain)", "s=\(key.selector)", "h=" + signedNames.joined(separator: ":"),

@@ -237,7 +237,7 @@ struct MIMEPart {
     }
 
     func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name }?.value
+        headers.first { HeaderRules.sameFieldName($0.name, name) }?.value
     }
 
     /// `Content-Type`, lower-cased, with its parameters (default `text/plain`).

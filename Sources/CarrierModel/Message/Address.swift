@@ -106,11 +106,6 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
     /// An address in lower case, as two spellings of one mailbox compare; itself (no copy) when
     /// it has no capital letter, as nearly every address.
     package static func caseFolded(_ email: String) -> String {
-        email.utf8.contains(where: { $0 >= 0x80 || (0x41...0x5A).contains($0) }) ? email.lowercased() : email
-    }
-
-    /// Whether two addresses are one mailbox, as ``caseFolded(_:)`` compares them.
-    package static func sameMailbox(_ a: String, _ b: String) -> Bool {
-        a == b || caseFolded(a) == caseFolded(b)
+        email.withContiguousUTF8 { $0.contains { $0 >= 0x80 || (0x41...0x5A).contains($0) } } ? email.lowercased() : email
     }
 }

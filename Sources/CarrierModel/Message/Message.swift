@@ -68,18 +68,28 @@ public struct Message: Sendable, Hashable {
 
     /// Every envelope recipient, each once, in the order to, cc, bcc.
     public var recipients: [Address] {
-        let all = to + cc + bcc
-        guard all.count > 1 else { return all }
-        // Few addresses (nearly every message): compared pairwise, nothing hashed or copied.
-        guard all.count > 16 else {
-            var unique: [Address] = []
-            unique.reserveCapacity(all.count)
-            for address in all where !unique.contains(where: { Address.sameMailbox($0.email, address.email) }) { unique.append(address) }
-            return unique
-        }
+        let total = to.count + cc.count + bcc.count
+        var unique: [Address] = []
+        unique.reserveCapacity(total)
+        // Each address case-folded once; few (nearly every message) are compared in a list, many hashed.
+        var keys: [String] = []
         var seen = Set<String>()
-        seen.reserveCapacity(all.count)
-        return all.filter { seen.insert(Address.caseFolded($0.email)).inserted }
+        func add(_ addresses: [Address]) {
+            for address in addresses {
+                let key = Address.caseFolded(address.email)
+                if total <= 16 {
+                    guard !keys.contains(key) else { continue }
+                    keys.append(key)
+                } else {
+                    guard seen.insert(key).inserted else { continue }
+                }
+                unique.append(address)
+            }
+        }
+        add(to)
+        add(cc)
+        add(bcc)
+        return unique
     }
 
     public static func == (lhs: Message, rhs: Message) -> Bool {

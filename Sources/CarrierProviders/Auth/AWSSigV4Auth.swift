@@ -39,7 +39,7 @@ enum AWSSigV4 {
         let (amzDate, day) = timestamps(date)
         let url = ParsedURL(request.url)
         var signed: [(String, String)] = [("host", url.host), ("x-amz-date", amzDate)]
-        if let type = request.headers.first(where: { $0.name.lowercased() == "content-type" })?.value {
+        if let type = request.headers.first(where: { HeaderRules.sameFieldName($0.name, "content-type") })?.value {
             signed.append(("content-type", type.trimmingCharacters(in: .whitespaces)))
         }
         if let sessionToken { signed.append(("x-amz-security-token", sessionToken)) }

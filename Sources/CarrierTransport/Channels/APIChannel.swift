@@ -73,9 +73,9 @@ package struct APIChannel: Channel {
             // `Basic base64(user:key)` and tokens are derived or obtained here: hidden from all output.
             if type(of: spec.auth).headerValuesAreSecret {
                 auth.secrets.remember(value)
-                if let space = value.firstIndex(of: " ") { auth.secrets.remember(String(value[value.index(after: space)...])) }
+                if let space = value.utf8.firstIndex(of: UInt8(ascii: " ")) { auth.secrets.remember(String(value[value.utf8.index(after: space)...])) }
             }
-            request.headers.removeAll { $0.name.lowercased() == name.lowercased() }
+            request.headers.removeAll { HeaderRules.sameFieldName($0.name, name) }
             try request.headers.append(.checked(name, value, sensitive: true))
         }
     }

@@ -24,7 +24,7 @@ public struct RenderedRequest: Sendable {
     /// multipart boundary must be the one in the header.
     public var body: RequestBody {
         didSet {
-            guard let type = body.contentType, let i = headers.firstIndex(where: { $0.name.lowercased() == "content-type" }) else { return }
+            guard let type = body.contentType, let i = headers.firstIndex(where: { HeaderRules.sameFieldName($0.name, "content-type") }) else { return }
             headers[i].value = type
         }
     }
@@ -34,10 +34,10 @@ public struct RenderedRequest: Sendable {
         self.url = url
         self.body = body
         var all = headers
-        if let type = body.contentType, !all.contains(where: { $0.name.lowercased() == "content-type" }) {
+        if let type = body.contentType, !all.contains(where: { HeaderRules.sameFieldName($0.name, "content-type") }) {
             all.append(Header(name: "Content-Type", value: type, sensitive: false))
         }
-        if !all.contains(where: { $0.name.lowercased() == "accept" }) {
+        if !all.contains(where: { HeaderRules.sameFieldName($0.name, "accept") }) {
             all.append(Header(name: "Accept", value: "application/json", sensitive: false))
         }
         self.headers = all

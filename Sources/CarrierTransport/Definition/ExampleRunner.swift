@@ -103,7 +103,7 @@ public enum ExampleRunner {
         case .string(let text): bytes = Data(text.utf8)
         case let other: bytes = Data(JSONWriter.string(other).utf8)
         }
-        let hasType = headers.contains { $0.name.lowercased() == "content-type" }
+        let hasType = headers.contains { HeaderRules.sameFieldName($0.name, "content-type") }
         let request = WebhookRequest(headers: hasType || event["body"].stringValue != nil ? headers : headers + [("Content-Type", "application/json")],
                                      body: bytes, url: event["url"].stringValue)
         let read = request.read(maximumJSONDepth: 64)
@@ -140,7 +140,7 @@ public enum ExampleRunner {
             failures += differences(expected[key], actual[key], path: "request.\(key)")
         }
         for header in expected["headers"].objectValue ?? OrderedObject() {
-            let found = actual["headers"].objectValue?.entries.first { $0.key.lowercased() == header.key.lowercased() }?.value
+            let found = actual["headers"].objectValue?.entries.first { HeaderRules.sameFieldName($0.key, header.key) }?.value
             if found != header.value {
                 failures.append("request.headers.\(header.key): expected \(JSONWriter.string(header.value)), got \(found.map(JSONWriter.string) ?? "nothing")")
             }
