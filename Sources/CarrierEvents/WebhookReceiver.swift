@@ -210,7 +210,7 @@ public struct WebhookReceiver: Sendable {
         // Beyond ±3000 years (or NaN) is not a time: Int(_:) of it would trap.
         func plausible(_ d: Double) -> Double? { d.isFinite && abs(d) < 1e11 ? d : nil }
         if let d = value.doubleValue { return plausible(d) }
-        guard let text = value.stringValue?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard let text = value.stringValue?.trimmingWhitespace(), !text.isEmpty else { return nil }
         if let d = Double(text) { return plausible(d) }
         return ISO8601.parse(text).map(Double.init)
     }

@@ -15,7 +15,7 @@ struct BasicAuthVerifier: WebhookVerifier {
     func verify(_ input: VerifierContext) async throws(WebhookError) -> Verification {
         let secret = try input.requiredSecret()
         guard let header = input.request.header("authorization"), header.lowercased().hasPrefix("basic "),
-              let decoded = Data(base64Encoded: header.dropFirst(6).trimmingCharacters(in: .whitespaces)) else {
+              let decoded = Data(base64Encoded: header.dropFirst(6).trimmingWhitespace()) else {
             throw WebhookError(.unverified, "the webhook has no basic-auth credentials")
         }
         guard ConstantTime.equal(Array(decoded), Array(secret.utf8)) else {

@@ -12,11 +12,11 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `email`, `Name <email>` or `"Quoted, Name" <email>`.
     public init(parsing text: String) throws(MessageError.Problem) {
-        let trimmed = Self.trimmingSpaces(text)
+        let trimmed = text.trimmingWhitespace()
         let utf8 = trimmed.utf8
         // `<` and `>` are ASCII: their UTF-8 positions are character boundaries of the text.
         if utf8.last == UInt8(ascii: ">"), let open = utf8.lastIndex(of: UInt8(ascii: "<")) {
-            var name = Self.trimmingSpaces(String(trimmed[..<open]))
+            var name = trimmed[..<open].trimmingWhitespace()
             if name.utf8.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") {
                 name = String(name.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
             }
@@ -26,15 +26,6 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
             self.init(email: trimmed)
         }
         try validate()
-    }
-
-    /// The text without the spaces around it: at once when it starts and ends with a visible ASCII
-    /// character, as nearly every address does; else as Foundation trims (any Unicode space).
-    static func trimmingSpaces(_ text: String) -> String {
-        guard let first = text.utf8.first, let last = text.utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F else {
-            return text.trimmingCharacters(in: .whitespaces)
-        }
-        return text
     }
 
     /// A byte an address cannot have: a control character, or one of ` <>(),;:\"[]`.

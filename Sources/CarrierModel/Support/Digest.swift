@@ -5,17 +5,21 @@ import Foundation
 package enum Digest {
     package static func sha256(_ data: some DataProtocol) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        let bytes = Array(data)
-        _ = SHA256(bytes, bytes.count, &out)
+        withBytes(of: data) { _ = SHA256($0.baseAddress, $0.count, &out) }
         return out
     }
 
     package static func hmacSHA256(key: [UInt8], _ data: some DataProtocol) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        let bytes = Array(data)
-        _ = HMAC(EVP_sha256(), key, Int32(key.count), bytes, bytes.count, &out, &length)
+        withBytes(of: data) { _ = HMAC(EVP_sha256(), key, Int32(key.count), $0.baseAddress, $0.count, &out, &length) }
         return Array(out.prefix(Int(length)))
+    }
+
+    /// The data's own bytes when they are contiguous (arrays, `Data`), else a copy: copying
+    /// through the generic collection went a byte at a time, more than the hash itself.
+    private static func withBytes(of data: some DataProtocol, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        if data.withContiguousStorageIfAvailable(body) == nil { Array(data).withUnsafeBufferPointer(body) }
     }
 
     package static func hex(_ bytes: [UInt8]) -> String {
