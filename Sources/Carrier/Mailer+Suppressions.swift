@@ -51,7 +51,7 @@ extension Mailer {
             return message
         }
         var copy = message
-        let list = copy.headers.remove(at: index).value.trimmingCharacters(in: .whitespaces)
+        let list = copy.headers.remove(at: index).value.trimmingWhitespace()
         let links: UnsubscribeLinks?
         do { links = try configuration.unsubscribeLinks() } catch { throw .configuration(error) }
         guard let links else {

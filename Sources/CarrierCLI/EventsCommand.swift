@@ -90,8 +90,8 @@ struct EventsCommand: AsyncParsableCommand {
                 guard let colon = header.firstIndex(of: ":") else {
                     throw Failure(message: "carrier: --header '\(header)' is not 'Name: value'", code: 2).exitCode
                 }
-                parsed.append((String(header[..<colon]).trimmingCharacters(in: .whitespaces),
-                               String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
+                parsed.append((String(header[..<colon]).trimmingWhitespace(),
+                               String(header[header.index(after: colon)...]).trimmingWhitespace()))
             }
             let body = payload == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: payload)
             guard let body else { throw Failure(message: "carrier: cannot read the payload \(payload)", code: 2).exitCode }

@@ -202,7 +202,7 @@ public struct GatewayConfiguration: Sendable {
 
     /// `127.0.0.1:8080`, `[::1]:2525`, `:587` (every address).
     static func address(_ text: String) -> Address? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingWhitespace()
         guard let colon = trimmed.lastIndex(of: ":"), let port = Int(trimmed[trimmed.index(after: colon)...]), (0...65_535).contains(port) else { return nil }
         var host = String(trimmed[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

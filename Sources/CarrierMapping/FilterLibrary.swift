@@ -157,7 +157,7 @@ package enum FilterLibrary {
         "split": Filter(arguments: 0...1, summary: "text → a list, split on the argument (default \",\") and trimmed") { v, args in
             guard case .string(let s) = v else { return v }
             let separator = args.first?.text ?? ","
-            return .array(s.components(separatedBy: separator).map { .string($0.trimmingCharacters(in: .whitespaces)) })
+            return .array(s.components(separatedBy: separator).map { .string($0.trimmingWhitespace()) })
         },
         "trim": Filter(arguments: 0...0, summary: "text without surrounding white space") { v, _ in
             .string(v.text.trimmingCharacters(in: .whitespacesAndNewlines))

@@ -26,14 +26,14 @@ package struct MappingCompiler {
         }
         var text = raw
         var offset = plain ? 0 : 1
-        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        let trimmed = raw.trimmingWhitespace()
         if trimmed.hasPrefix("{{"), trimmed.hasSuffix("}}") {
             offset += raw.distance(from: raw.startIndex, to: raw.range(of: "{{")!.upperBound)
             text = String(trimmed.dropFirst(2).dropLast(2))
         }
         let leading = text.prefix { $0 == " " }.count
         let start = SourceMark(line: node.mark.line, column: node.mark.column + offset + leading)
-        return parse(text.trimmingCharacters(in: .whitespaces), at: start, locals: locals)
+        return parse(text.trimmingWhitespace(), at: start, locals: locals)
     }
 
     private func compile(_ node: YAMLNode, locals: Set<String>) -> Mapping {
@@ -106,7 +106,7 @@ package struct MappingCompiler {
             }
             let inner = String(afterOpen[..<close.lowerBound])
             let leading = inner.prefix { $0 == " " }.count
-            if let expression = parse(inner.trimmingCharacters(in: .whitespaces),
+            if let expression = parse(inner.trimmingWhitespace(),
                                       at: column(node, quoted, consumed + leading), locals: locals) {
                 parts.append(.expression(expression))
             }

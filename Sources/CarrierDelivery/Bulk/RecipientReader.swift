@@ -62,7 +62,7 @@ public final class RecipientReader: Sequence {
         else { format = stream.peekFirstNonSpace() == UInt8(ascii: "{") ? .ndjson : .csv }
         if format == .csv {
             guard let header = try readRecord() else { throw BulkRowError(line: 1, problem: "the file is empty; it needs a header row with an email column") }
-            columns = header.map { $0.trimmingCharacters(in: .whitespaces) }
+            columns = header.map { $0.trimmingWhitespace() }
             guard columns.contains("email") else {
                 throw BulkRowError(line: 1, problem: "the header has no 'email' column (it has: \(columns.joined(separator: ", ")))")
             }
@@ -114,7 +114,7 @@ public final class RecipientReader: Sequence {
     }
 
     private func recipient(_ fields: OrderedObject, line: Int) -> Result<BulkRecipient, BulkRowError> {
-        let email = fields["email"]?.text.trimmingCharacters(in: .whitespaces) ?? ""
+        let email = fields["email"]?.text.trimmingWhitespace() ?? ""
         guard !email.isEmpty else { return .failure(BulkRowError(line: line, problem: "no email")) }
         let name = fields["name"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         let address = Address(email: email, name: name)

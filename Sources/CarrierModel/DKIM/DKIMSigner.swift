@@ -116,7 +116,7 @@ public struct DKIMSigner: Sendable {
 
     /// A header field's name, lowercased.
     static func name(of field: String) -> String {
-        String(field.prefix { $0 != ":" }).trimmingCharacters(in: .whitespaces).lowercased()
+        String(field.prefix { $0 != ":" }).trimmingWhitespace().lowercased()
     }
 
     /// The header fields (each unfolded into one string, CRLFs of its folds kept, without its

@@ -77,7 +77,7 @@ public enum HeaderRules {
         let type = pieces[0].split(separator: "/", omittingEmptySubsequences: false)
         guard type.count == 2, type.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(isMIMETokenByte) }) else { return false }
         for parameter in pieces.dropFirst() {
-            let pair = parameter.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let pair = parameter.trimmingWhitespace().split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard pair.count == 2, !pair[0].isEmpty, pair[0].utf8.allSatisfy(isMIMETokenByte) else { return false }
             let value = pair[1]
             let quoted = value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"")

@@ -38,13 +38,13 @@ public enum MIMEReader {
         message.bcc = try addresses(part.header("bcc"), field: "Bcc")
         message.replyTo = try addresses(part.header("reply-to"), field: "Reply-To")
         message.subject = part.header("subject").map { HeaderDecoding.unstructured($0) }
-        if let id = part.header("message-id")?.trimmingCharacters(in: .whitespaces) {
+        if let id = part.header("message-id")?.trimmingWhitespace() {
             let bare = id.hasPrefix("<") && id.hasSuffix(">") ? String(id.dropFirst().dropLast()) : id
             if !bare.isEmpty { message.messageID = bare }
         }
-        message.date = part.header("date").flatMap { RFC2822Date.parse($0.trimmingCharacters(in: .whitespaces)) }
+        message.date = part.header("date").flatMap { RFC2822Date.parse($0.trimmingWhitespace()) }
         message.headers = part.headers.filter { !transportHeaders.contains($0.name.lowercased()) }
-            .map { (name: $0.name, value: HeaderDecoding.unstructured($0.value).trimmingCharacters(in: .whitespaces)) }
+            .map { (name: $0.name, value: HeaderDecoding.unstructured($0.value).trimmingWhitespace()) }
         var body = Body()
         try collect(part, into: &body, inRelated: false)
         message.text = body.text
@@ -98,7 +98,7 @@ public enum MIMEReader {
         }
         let content = try part.decodedBody()
         let contentID = part.header("content-id").map { id -> String in
-            let trimmed = id.trimmingCharacters(in: .whitespaces)
+            let trimmed = id.trimmingWhitespace()
             return trimmed.hasPrefix("<") && trimmed.hasSuffix(">") ? String(trimmed.dropFirst().dropLast()) : trimmed
         }
         let inline = contentID != nil && (inRelated || disposition.type == "inline") && disposition.type != "attachment"
@@ -118,7 +118,7 @@ public enum MIMEReader {
         guard let header else { return [] }
         var result: [Address] = []
         for item in splitList(header) {
-            var text = item.trimmingCharacters(in: .whitespaces)
+            var text = item.trimmingWhitespace()
             // A group (`Team: a@x, b@y;`): its name goes, its members stay.
             if let colon = firstUnquoted(":", in: text), !text[..<colon].contains("<"), !text[..<colon].contains("\"") {
                 text = String(text[text.index(after: colon)...])
@@ -127,13 +127,13 @@ public enum MIMEReader {
             if text.isEmpty { continue }
             let withoutComments = removingComments(text)
             if let open = withoutComments.lastIndex(of: "<"), let close = withoutComments.lastIndex(of: ">"), open < close {
-                let email = withoutComments[withoutComments.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
-                let rawName = withoutComments[..<open].trimmingCharacters(in: .whitespaces)
+                let email = withoutComments[withoutComments.index(after: open)..<close].trimmingWhitespace()
+                let rawName = withoutComments[..<open].trimmingWhitespace()
                 let name = rawName.isEmpty ? nil : HeaderDecoding.displayName(rawName)
                 guard email.contains("@") else { throw Failure(message: "\(field) holds '\(item.escapingControlCharacters())', which is no address") }
                 result.append(Address(email: email, name: name?.isEmpty == false ? name : nil))
             } else {
-                let email = withoutComments.trimmingCharacters(in: .whitespaces)
+                let email = withoutComments.trimmingWhitespace()
                 guard email.contains("@"), !email.contains(" ") else {
                     throw Failure(message: "\(field) holds '\(item.escapingControlCharacters())', which is no address")
                 }
@@ -227,9 +227,9 @@ struct MIMEPart {
             if let first = line.first, first == " " || first == "\t", !headers.isEmpty {
                 headers[headers.count - 1].value += line
             } else if let colon = line.firstIndex(of: ":") {
-                let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+                let name = line[..<colon].trimmingWhitespace()
                 guard !name.isEmpty, !name.contains(" ") else { continue }  // not a header field (an mbox "From " line)
-                headers.append((name, String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
+                headers.append((name, String(line[line.index(after: colon)...]).trimmingWhitespace()))
             }
         }
         self.headers = headers
@@ -290,7 +290,7 @@ struct MIMEPart {
 
     /// The body with its transfer encoding undone.
     func decodedBody() throws(MIMEReader.Failure) -> Data {
-        switch (header("content-transfer-encoding") ?? "7bit").trimmingCharacters(in: .whitespaces).lowercased() {
+        switch (header("content-transfer-encoding") ?? "7bit").trimmingWhitespace().lowercased() {
         case "base64":
             let cleaned = body.filter { !($0 == 0x0D || $0 == 0x0A || $0 == 0x20 || $0 == 0x09) }
             var text = String(decoding: cleaned, as: UTF8.self)
@@ -329,14 +329,14 @@ struct ContentField {
 
     init(_ value: String, defaultType: String) {
         let pieces = MIMEReader.splitParameters(value)
-        let first = pieces.first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        let first = pieces.first?.trimmingWhitespace().lowercased() ?? ""
         type = first.isEmpty || (!first.contains("/") && defaultType.contains("/")) ? defaultType : first
         var plain: [String: String] = [:]
         var continued: [String: [(index: Int, value: String, encoded: Bool)]] = [:]
         for piece in pieces.dropFirst() {
             guard let equals = piece.firstIndex(of: "=") else { continue }
-            var name = piece[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
-            let raw = piece[piece.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            var name = piece[..<equals].trimmingWhitespace().lowercased()
+            let raw = piece[piece.index(after: equals)...].trimmingWhitespace()
             let extended = name.hasSuffix("*")
             if extended { name.removeLast() }
             if let star = name.firstIndex(of: "*"), let index = Int(name[name.index(after: star)...]) {

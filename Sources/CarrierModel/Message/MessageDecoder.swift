@@ -140,7 +140,7 @@ private struct FieldDecoder {
                 problem("\(field).email", "is required", hint: "write {\"email\": \"user@example.com\", \"name\": \"…\"}")
                 return nil
             }
-            let address = Address(email: email.trimmingCharacters(in: .whitespaces), name: object["name"]?.stringValue)
+            let address = Address(email: email.trimmingWhitespace(), name: object["name"]?.stringValue)
             do { try address.validate() } catch { problem(field, error.message, hint: error.hint); return nil }
             return address
         case let other?:

@@ -25,7 +25,7 @@ package enum DurationText {
         case .int(let i): return Double(i)
         case .double(let d): return d
         case .string(let s):
-            let t = s.trimmingCharacters(in: .whitespaces)
+            let t = s.trimmingWhitespace()
             if t.hasSuffix("ms"), let n = Double(t.dropLast(2)) { return n / 1000 }
             if t.hasSuffix("s"), let n = Double(t.dropLast()) { return n }
             if t.hasSuffix("m"), let n = Double(t.dropLast()) { return n * 60 }

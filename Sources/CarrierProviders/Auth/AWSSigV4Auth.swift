@@ -40,7 +40,7 @@ enum AWSSigV4 {
         let url = ParsedURL(request.url)
         var signed: [(String, String)] = [("host", url.host), ("x-amz-date", amzDate)]
         if let type = request.headers.first(where: { HeaderRules.sameFieldName($0.name, "content-type") })?.value {
-            signed.append(("content-type", type.trimmingCharacters(in: .whitespaces)))
+            signed.append(("content-type", type.trimmingWhitespace()))
         }
         if let sessionToken { signed.append(("x-amz-security-token", sessionToken)) }
         signed.sort { $0.0 < $1.0 }

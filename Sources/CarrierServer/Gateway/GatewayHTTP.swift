@@ -124,7 +124,7 @@ public struct GatewayHTTP: Sendable {
 
     /// A Carrier message (JSON or YAML, as `carrier send` reads) or raw MIME (`message/rfc822`).
     static func message(_ data: Data, contentType: String?) throws(SubmissionError) -> Message {
-        let type = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? "application/json"
+        let type = contentType?.split(separator: ";").first?.trimmingWhitespace().lowercased() ?? "application/json"
         if type == "message/rfc822" {
             do { return try MIMEReader.message(from: Array(data)) } catch {
                 throw SubmissionError(.invalid, error.description)
@@ -184,7 +184,7 @@ public struct GatewayHTTP: Sendable {
     /// `Authorization: Bearer KEY` → the client holding that key.
     private func authenticate(_ request: Request) -> GatewayClient? {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
-        return gateway.client(apiKey: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+        return gateway.client(apiKey: String(header.dropFirst(7)).trimmingWhitespace())
     }
 
     private static func unauthorized() -> Response {

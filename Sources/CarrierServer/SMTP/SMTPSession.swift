@@ -86,7 +86,7 @@ struct SMTPSession {
     mutating func command(_ line: String) -> [Action] {
         if let pending = pendingAuth { return authContinuation(pending, line) }
         let verb = line.prefix { $0 != " " }.uppercased()
-        let argument = line.dropFirst(verb.count).trimmingCharacters(in: .whitespaces)
+        let argument = line.dropFirst(verb.count).trimmingWhitespace()
         switch verb {
         case "EHLO": return ehlo(argument)
         case "HELO":
@@ -197,7 +197,7 @@ struct SMTPSession {
     }
 
     static func base64Text(_ text: String) -> String? {
-        Data(base64Encoded: text.trimmingCharacters(in: .whitespaces)).map { String(decoding: $0, as: UTF8.self) }
+        Data(base64Encoded: text.trimmingWhitespace()).map { String(decoding: $0, as: UTF8.self) }
     }
 
     // MARK: The envelope

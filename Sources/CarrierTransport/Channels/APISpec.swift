@@ -86,8 +86,8 @@ struct StatusRule: Sendable {
         if let n = Int(text) { return n...n }
         if text.count == 3, text.hasSuffix("xx"), let d = Int(text.prefix(1)) { return d * 100...d * 100 + 99 }
         let parts = text.split(separator: "-")
-        if parts.count == 2, let a = Int(parts[0].trimmingCharacters(in: .whitespaces)),
-           let b = Int(parts[1].trimmingCharacters(in: .whitespaces)), a <= b { return a...b }
+        if parts.count == 2, let a = Int(parts[0].trimmingWhitespace()),
+           let b = Int(parts[1].trimmingWhitespace()), a <= b { return a...b }
         return nil
     }
 }

@@ -123,7 +123,7 @@ package struct ResponseInterpreter {
 
     /// `Retry-After` as seconds or an HTTP date; a value that is not a sensible wait is no hint.
     static func retryAfterHeader(_ response: CurlHTTPResponse) -> Double? {
-        guard let header = response.header("Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
+        guard let header = response.header("Retry-After")?.trimmingWhitespace() else { return nil }
         if let seconds = DurationText.hint(.string(header)) { return seconds }
         if let date = RFC2822Date.parse(header) { return DurationText.hint(.double(Double(date) - Date().timeIntervalSince1970)) }
         return nil
