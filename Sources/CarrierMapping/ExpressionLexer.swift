@@ -9,9 +9,6 @@ struct ExpressionLexer {
         var offset: Int
     }
 
-    /// Two-character symbols first: the longest match wins.
-    static let symbols = ["==", "!=", "<=", ">=", "??", "<", ">", "+", "-", "|", ".", ",", ":", "?", "(", ")", "[", "]", "{", "}", "!"]
-    private static let symbolScalars = symbols.map { Array($0.unicodeScalars) }
 
     static func tokenize(_ text: String) throws(ExpressionError) -> [Token] {
         let chars = Array(text.unicodeScalars)
@@ -50,9 +47,9 @@ struct ExpressionLexer {
                 guard i < chars.count else { throw ExpressionError(offset: start, message: "unterminated string") }
                 i += 1
                 tokens.append(Token(kind: .string(String(out)), offset: start))
-            } else if let symbol = symbolScalars.firstIndex(where: { matches($0, chars, at: i) }) {
-                i += symbolScalars[symbol].count
-                tokens.append(Token(kind: .symbol(symbols[symbol]), offset: start))
+            } else if let symbol = symbol(chars, at: i) {
+                i += symbol.utf8.count
+                tokens.append(Token(kind: .symbol(symbol), offset: start))
             } else {
                 throw ExpressionError(offset: start, message: "unexpected character '\(c)'")
             }
@@ -67,10 +64,18 @@ struct ExpressionLexer {
         return String(view)
     }
 
-    private static func matches(_ symbol: [Unicode.Scalar], _ chars: [Unicode.Scalar], at i: Int) -> Bool {
-        guard i + symbol.count <= chars.count else { return false }
-        for (k, scalar) in symbol.enumerated() where chars[i + k] != scalar { return false }
-        return true
+    /// The symbol at `i`, two characters before one (`==` `!=` `<=` `>=` `??`; then `< > ! ? + - | . , : ( ) [ ] { }`).
+    private static func symbol(_ chars: [Unicode.Scalar], at i: Int) -> String? {
+        let next = i + 1 < chars.count ? chars[i + 1] : " "
+        switch chars[i] {
+        case "=": return next == "=" ? "==" : nil
+        case "!": return next == "=" ? "!=" : "!"
+        case "<": return next == "=" ? "<=" : "<"
+        case ">": return next == "=" ? ">=" : ">"
+        case "?": return next == "?" ? "??" : "?"
+        case "+", "-", "|", ".", ",", ":", "(", ")", "[", "]", "{", "}": return String(chars[i])
+        default: return nil
+        }
     }
 
     private static func isWhitespace(_ c: Unicode.Scalar) -> Bool {

@@ -92,30 +92,40 @@ package struct MappingCompiler {
     }
 
     private func compileInterpolation(_ text: String, node: YAMLNode, quoted: Bool, locals: Set<String>) -> Mapping {
+        // Read on the bytes (`{{` and `}}` are ASCII); columns count Unicode scalars, as libyaml's marks do.
+        let bytes = Array(text.utf8)
         var parts: [Mapping.InterpolationPart] = []
-        var rest = Substring(text)
+        var start = 0
         var consumed = 0
-        while let open = rest.range(of: "{{") {
-            let before = String(rest[..<open.lowerBound])
+        while let open = Self.find(0x7B, twiceIn: bytes, from: start) {
+            let before = String(decoding: bytes[start..<open], as: UTF8.self)
             if !before.isEmpty { parts.append(.text(before)) }
-            consumed += before.count + 2
-            let afterOpen = rest[open.upperBound...]
-            guard let close = afterOpen.range(of: "}}") else {
+            consumed += before.unicodeScalars.count + 2
+            guard let close = Self.find(0x7D, twiceIn: bytes, from: open + 2) else {
                 sink.add(Diagnostic(file: file, mark: column(node, quoted, consumed - 2), message: "'{{' without a closing '}}'"))
                 return .literal(.null)
             }
-            let inner = String(afterOpen[..<close.lowerBound])
-            let leading = inner.prefix { $0 == " " }.count
-            if let expression = parse(inner.trimmingWhitespace(),
-                                      at: column(node, quoted, consumed + leading), locals: locals) {
+            let inner = String(decoding: bytes[(open + 2)..<close], as: UTF8.self)
+            let leading = inner.utf8.prefix { $0 == 0x20 }.count
+            if let expression = parse(inner.trimmingWhitespace(), at: column(node, quoted, consumed + leading), locals: locals) {
                 parts.append(.expression(expression))
             }
-            consumed += inner.count + 2
-            rest = afterOpen[close.upperBound...]
+            consumed += inner.unicodeScalars.count + 2
+            start = close + 2
         }
-        if !rest.isEmpty { parts.append(.text(String(rest))) }
+        if start < bytes.count { parts.append(.text(String(decoding: bytes[start...], as: UTF8.self))) }
         if parts.count == 1, case .expression(let only) = parts[0] { return .expression(only) }
         return .interpolation(parts)
+    }
+
+    /// Where `byte` first stands twice in a row at or after `start` (`{{` or `}}`).
+    private static func find(_ byte: UInt8, twiceIn bytes: [UInt8], from start: Int) -> Int? {
+        var i = start
+        while i + 1 < bytes.count {
+            if bytes[i] == byte && bytes[i + 1] == byte { return i }
+            i += 1
+        }
+        return nil
     }
 
     private func column(_ node: YAMLNode, _ quoted: Bool, _ offset: Int) -> SourceMark {

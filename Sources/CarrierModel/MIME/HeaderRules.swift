@@ -113,18 +113,19 @@ public enum HeaderRules {
     /// RFC 2045 token: visible ASCII except tspecials.
     static func isMIMETokenByte(_ byte: UInt8) -> Bool { mimeToken[Int(byte)] }
 
-    /// Lookup tables over the 256 byte values: letters and digits plus the listed punctuation.
-    private static func table(_ punctuation: String, alphanumerics: Bool = true) -> [Bool] {
+    /// Lookup tables over the 256 byte values: letters and digits plus the listed punctuation
+    /// (atext, tchar), or visible ASCII but the tspecials (MIME tokens). Built on bytes: they are
+    /// made at the first header check, within a command's start.
+    private static func table(_ punctuation: String) -> [Bool] {
         (0...255).map { (byte: Int) -> Bool in
             let b = UInt8(byte)
             let alphanumeric = (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b)
-            return (alphanumerics && alphanumeric) || punctuation.utf8.contains(b)
+            return alphanumeric || punctuation.utf8.contains(b)
         }
     }
     private static let atext = table("!#$%&'*+-/=?^_`{|}~")
     private static let tchar = table("!#$%&'*+-.^_`|~")
-    private static let mimeToken = table(String((0x21...0x7E).map { Character(UnicodeScalar(UInt8($0))) }.filter { !"()<>@,;:\\\"/[]?=".contains($0) }),
-                                         alphanumerics: false)
+    private static let mimeToken = (0...255).map { byte in byte > 0x20 && byte < 0x7F && !"()<>@,;:\\\"/[]?=".utf8.contains(UInt8(byte)) }
 }
 
 extension String {

@@ -97,7 +97,7 @@ extension Message {
         message.sendAt = decoder.time(object["send_at"], field: "send_at")
         message.date = decoder.time(object["date"], field: "date")
         message.messageID = decoder.string(object["message_id"], field: "message_id").map {
-            $0.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
+            $0.trimming(ascii: "<> ")
         }
         if message.to.isEmpty && message.cc.isEmpty && message.bcc.isEmpty && decoder.problems.isEmpty {
             decoder.problem("to", "the message has no recipient", hint: "add at least one address to to, cc or bcc")
@@ -258,7 +258,7 @@ private struct FieldDecoder {
                 disposition = parsed
             }
             let contentID = string(object["content_id"], field: "\(field).content_id")?
-                .trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
+                .trimming(ascii: "<> ")
             guard let data else { continue }
             out.append(Attachment(filename: filename, type: type, content: data,
                                   disposition: disposition, contentID: contentID))

@@ -21,4 +21,15 @@ extension Substring {
 extension String {
     /// The text without the spaces and tabs around it; see ``Substring/trimmingWhitespace()``.
     package func trimmingWhitespace() -> String { self[...].trimmingWhitespace() }
+
+    /// The text without any of the ASCII characters `characters` at either end (`"<> "` for an
+    /// id written in brackets), without building a `CharacterSet`.
+    package func trimming(ascii characters: StaticString) -> String {
+        let set = UnsafeBufferPointer(start: characters.utf8Start, count: characters.utf8CodeUnitCount)
+        let bytes = utf8
+        var start = bytes.startIndex, end = bytes.endIndex
+        while start < end, set.contains(bytes[start]) { start = bytes.index(after: start) }
+        while start < end, set.contains(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
+        return String(self[start..<end])
+    }
 }
