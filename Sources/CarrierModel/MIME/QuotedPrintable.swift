@@ -23,11 +23,9 @@ enum QuotedPrintable {
                 }
                 let byte = input[i]
                 if byte == 0x0A || byte == 0x0D {
-                    output[w] = 0x0D; output[w + 1] = 0x0A
+                    i = TextTransferEncoding.writeLineEnd(input, at: i, count: n, to: output + w)
                     w += 2
                     lineLength = 0
-                    if byte == 0x0D && i + 1 < n && input[i + 1] == 0x0A { i += 1 }
-                    i += 1
                     continue
                 }
                 let literal: Bool

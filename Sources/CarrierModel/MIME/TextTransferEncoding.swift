@@ -68,18 +68,24 @@ enum TextTransferEncoding: String {
                     }
                     let byte = input[i]
                     if byte == 0x0A || byte == 0x0D {
-                        output[w] = 0x0D; output[w + 1] = 0x0A
+                        i = Self.writeLineEnd(input, at: i, count: n, to: output + w)
                         w += 2
-                        if byte == 0x0D && i + 1 < n && input[i + 1] == 0x0A { i += 1 }
                     } else {
                         output[w] = byte
                         w += 1
+                        i += 1
                     }
-                    i += 1
                 }
                 return w
             }
         }
+    }
+
+    /// Writes CRLF for the line end at `input[i]` (CR, LF or CRLF) and returns where the next line starts.
+    static func writeLineEnd(_ input: UnsafePointer<UInt8>, at i: Int, count n: Int, to output: UnsafeMutablePointer<UInt8>) -> Int {
+        output[0] = 0x0D
+        output[1] = 0x0A
+        return input[i] == 0x0D && i + 1 < n && input[i + 1] == 0x0A ? i + 2 : i + 1
     }
 
     private static func starts(_ text: UnsafeBufferPointer<UInt8>, at index: Int, with prefix: StaticString) -> Bool {
