@@ -23,7 +23,7 @@ public enum HeaderRules {
     /// Whether text holds a control character (C0 but tab, or DEL) that no header may carry,
     /// encoded or not: a NUL or an escape in a display name reaches the provider as it is.
     public static func hasControlCharacters(_ value: String) -> Bool {
-        value.utf8.contains(where: isControlByte)
+        value.withContiguousUTF8 { $0.contains(where: isControlByte) }
     }
 
     /// A C0 control character but tab, or DEL (in UTF-8 these bytes are never part of another character).
