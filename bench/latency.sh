@@ -3,8 +3,10 @@
 # calls through a Mailtrap account) beside a C program driving libcurl's multi interface with N
 # transfers (bench/curl-multi.c), in the same run, against the same sink (bench/sink.c, one
 # epoll thread — it answers 20k requests/s without being the bottleneck). Then the same at once
-# (no delay) for loopback throughput at 16. Peak memory of Carrier from /usr/bin/time -v.
-#   bench/latency.sh [DELAY_MS] [N...]       (default 50, and N = 1 16 64 256 1024)
+# (no delay) for loopback throughput at 16. Peak memory of Carrier from /usr/bin/time -v. With
+# PAIRS=N, N more loopback runs alternating C and Carrier, and the median of their ratios (one run
+# moves by ±20% on a shared machine).
+#   [PAIRS=N] bench/latency.sh [DELAY_MS] [N...]       (default 50, and N = 1 16 64 256 1024; no pairs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DELAY=${1:-50}
@@ -41,3 +43,11 @@ echo "== answers at once (loopback), 16 in flight"
 run_sink 0
 "$WORK/curl-multi" "$URL/api/send" 50000 16 "$WORK/body.json"
 .build/release/carrier-bench latency 50000 16 "$URL" "$MESSAGE"
+RATIOS=()
+for _ in $(seq "${PAIRS:-0}"); do
+  C=$("$WORK/curl-multi" "$URL/api/send" 50000 16 "$WORK/body.json" | sed -E 's/.*= ([0-9]+) requests.*/\1/')
+  S=$(.build/release/carrier-bench latency 50000 16 "$URL" "$MESSAGE" | sed -E 's/.*= ([0-9]+) messages.*/\1/')
+  RATIOS+=("$S/$C")
+done
+[ ${#RATIOS[@]} -eq 0 ] || python3 -c "import statistics, sys; r = [eval(x) for x in sys.argv[1:]]
+print('loopback, %d paired runs, carrier / C: %s, median %.2f' % (len(r), ' '.join('%.2f' % x for x in r), statistics.median(r)))" "${RATIOS[@]}"

@@ -2,8 +2,10 @@
 # SMTP throughput: COUNT messages of about 2 KB to Postfix's smtp-sink on 127.0.0.1, over 1 and over
 # 4 connections, beside Postfix's own smtp-source and a C program driving libcurl
 # (bench/curl-smtp.c, the same message bytes) with the same counts in the same run, and Carrier's
-# peak memory (/usr/bin/time -v). Release build.
-#   bench/smtp.sh [COUNT]     (default 10000)
+# peak memory (/usr/bin/time -v). Release build. With PAIRS=N, then N more runs that alternate the
+# C program and Carrier against the same server, and the median of their ratios: one run moves by
+# ±20% on a shared machine, the median of six much less.
+#   [PAIRS=N] bench/smtp.sh [COUNT]     (default 10000, no pairs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-10000}
@@ -32,4 +34,14 @@ for CONNECTIONS in 1 4; do
   "$WORK/curl-smtp" $PORT $COUNT $CONNECTIONS "$WORK/message.eml"
   /usr/bin/time -v .build/release/carrier-bench smtp $COUNT $CONNECTIONS $PORT "$MESSAGE" 2> /tmp/carrier-smtp-time.txt
   grep -E "Maximum resident set size" /tmp/carrier-smtp-time.txt
+done
+for CONNECTIONS in 1 4; do
+  RATIOS=()
+  for _ in $(seq "${PAIRS:-0}"); do
+    C=$("$WORK/curl-smtp" $PORT $COUNT $CONNECTIONS "$WORK/message.eml" | sed -E 's/.*= ([0-9]+) messages.*/\1/')
+    S=$(.build/release/carrier-bench smtp $COUNT $CONNECTIONS $PORT "$MESSAGE" | sed -E 's/.*= ([0-9]+) messages.*/\1/')
+    RATIOS+=("$S/$C")
+  done
+  [ ${#RATIOS[@]} -eq 0 ] || python3 -c "import statistics, sys; r = [eval(x) for x in sys.argv[1:]]
+print('%d connection(s), %d paired runs, carrier / C libcurl: %s, median %.2f' % ($CONNECTIONS, len(r), ' '.join('%.2f' % x for x in r), statistics.median(r)))" "${RATIOS[@]}"
 done
