@@ -39,10 +39,8 @@ enum WebhookFuzzing {
         guard let spec = (try? registry.definition(provider))?.events else { return }
         let read = request.read(maximumJSONDepth: WebhookReceiver.maximumJSONDepth)
         guard read.jsonProblem == nil else { return }
-        let scope = Scope(values: ["body": read.body, "text": .string(String(decoding: request.body, as: UTF8.self)),
-                                   "headers": .object(request.headerObject), "query": .object(request.queryObject),
-                                   "url": .string(request.url ?? ""), "secret": .string("c2VjcmV0"), "settings": .object(OrderedObject()),
-                                   "now": .int(Int(clock.seconds))])
+        let scope = request.scope(body: read.body, url: request.url ?? "", secret: "c2VjcmV0", settings: .object(OrderedObject()),
+                                  now: Int(clock.seconds))
         let items: [Value]
         if let template = spec.events {
             guard let listed = try? template.render(in: scope) else { return }

@@ -67,12 +67,12 @@ public enum HeaderRules {
     /// parameters whose values are tokens or quoted strings on one line.
     public static func isMediaType(_ text: String) -> Bool {
         // The common case, `type/subtype` alone, read from the string's bytes without splitting.
-        let simple = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool? in
+        let simple = text.withContiguousUTF8 { bytes -> Bool? in
             guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")), !bytes.contains(UInt8(ascii: ";")) else { return nil }
             return slash > 0 && slash < bytes.count - 1
                 && bytes[..<slash].allSatisfy(isMIMETokenByte) && bytes[(slash + 1)...].allSatisfy(isMIMETokenByte)
         }
-        if let simple, let simple { return simple }
+        if let simple { return simple }
         let pieces = text.split(separator: ";", omittingEmptySubsequences: false)
         let type = pieces[0].split(separator: "/", omittingEmptySubsequences: false)
         guard type.count == 2, type.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(isMIMETokenByte) }) else { return false }
@@ -126,16 +126,6 @@ public enum HeaderRules {
     private static let atext = table("!#$%&'*+-/=?^_`{|}~")
     private static let tchar = table("!#$%&'*+-.^_`|~")
     private static let mimeToken = (0...255).map { byte in byte > 0x20 && byte < 0x7F && !"()<>@,;:\\\"/[]?=".utf8.contains(UInt8(byte)) }
-}
-
-extension String {
-    /// Calls `body` with the string's UTF-8 bytes: its own storage when it has one (native
-    /// strings do), else a copy. Checks on every header go through here: walking a `UTF8View`
-    /// byte by byte costs several times more than walking a buffer.
-    func withContiguousUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        if let result = utf8.withContiguousStorageIfAvailable(body) { return result }
-        return Array(utf8).withUnsafeBufferPointer(body)
-    }
 }
 
 /// A header the engine was about to write that would break the header block.

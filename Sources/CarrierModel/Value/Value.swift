@@ -124,6 +124,12 @@ public struct OrderedObject: Sendable, Hashable, Sequence, ExpressibleByDictiona
         }
     }
 
+    /// Header fields by lower-case name, the last value of each: how templates read a webhook's
+    /// or an answer's `headers`.
+    package init(headers: [(name: String, value: String)]) {
+        for header in headers { self[header.name.lowercased()] = .string(header.value) }
+    }
+
     package mutating func reserveCapacity(_ count: Int) { entries.reserveCapacity(count) }
 
     /// Adds an entry whose key the caller knows is not there yet, without looking for it.

@@ -25,7 +25,7 @@ public struct WebhookRequest: Sendable {
     package func scope(body: Value, url: String, secret: String?, settings: Value, now: Int) -> Scope {
         var scope = Scope(values: ["body": body, "text": .string(String(decoding: self.body, as: UTF8.self)), "url": .string(url),
                                    "secret": secret.map(Value.string) ?? .null, "settings": settings, "now": .int(now)])
-        scope.setLazy("headers") { .object(headerObject) }
+        scope.setLazy("headers") { .object(OrderedObject(headers: headers)) }
         scope.setLazy("query") { .object(queryObject) }
         return scope
     }
@@ -39,12 +39,6 @@ public struct WebhookRequest: Sendable {
         return object
     }
 
-    /// Headers by lower-case name (the last value of each), as templates read them.
-    package var headerObject: OrderedObject {
-        var object = OrderedObject()
-        for header in headers { object[header.name.lowercased()] = .string(header.value) }
-        return object
-    }
 
     /// The body as templates read it: a form post's fields when the Content-Type says form (never
     /// JSON, so what is read is what the form signed), else JSON when it parses, JSON Lines for

@@ -35,11 +35,7 @@ package struct ResponseInterpreter {
         let values: OrderedObject = ["status": .int(response.status), "body": body, "text": .string(text), "settings": .object(settings)]
         var scope = Scope(values: values)
         // Made only when a rule reads them: most read the body alone.
-        scope.setLazy("headers") {
-            var headers = OrderedObject()
-            for header in response.headers { headers[header.name.lowercased()] = .string(header.value) }
-            return .object(headers)
-        }
+        scope.setLazy("headers") { .object(OrderedObject(headers: response.headers)) }
         if let message {
             scope.setLazy("message") {
                 .object(["to": .array(message.to.map(\.value)), "cc": .array(message.cc.map(\.value)),
