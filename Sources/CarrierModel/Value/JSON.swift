@@ -71,46 +71,63 @@ public enum JSONWriter {
 
     private static func writeString(_ s: String, into out: ByteSink) {
         out.append(0x22)
-        // Most strings need no escape: copied whole, from the string's own storage.
-        let plain = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            guard !needsEscape(bytes) else { return false }
-            out.append(bytes)
-            return true
-        }
-        if plain != true {
-            for byte in s.utf8 {
-                switch byte {
-                case 0x22, 0x5C: out.append(0x5C); out.append(byte)
-                case 0x0A: out.append(0x5C); out.append(0x6E)
-                case 0x0D: out.append(0x5C); out.append(0x72)
-                case 0x09: out.append(0x5C); out.append(0x74)
-                case 0..<0x20:
-                    out.append(0x5C); out.append(0x75); out.append(0x30); out.append(0x30)
-                    out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 0x0F)])
-                default: out.append(byte)
-                }
-            }
+        var s = s
+        s.withUTF8 { bytes in
+            // Most strings need no escape: copied whole, from the string's own storage.
+            let first = firstEscape(in: bytes, from: 0)
+            if first == bytes.count { out.append(bytes) } else { writeEscaped(bytes, from: first, into: out) }
         }
         out.append(0x22)
     }
 
-    /// Whether any byte is a control character, `"` or `\\`: eight bytes at a time (``ByteWord``),
-    /// the rest one by one. Bodies are mostly strings, so this scan is much of writing JSON.
+    /// Copies the runs that need no escape whole and escapes the bytes between them, from the
+    /// first byte to escape on (an HTML part has a quote every few dozen bytes).
+    @inline(never)
+    private static func writeEscaped(_ bytes: UnsafeBufferPointer<UInt8>, from first: Int, into out: ByteSink) {
+        var runStart = 0
+        var i = first
+        while true {
+            out.append(UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+            guard i < bytes.count else { return }
+            let byte = bytes[i]
+            switch byte {
+            case 0x22, 0x5C: out.append(0x5C); out.append(byte)
+            case 0x0A: out.append(0x5C); out.append(0x6E)
+            case 0x0D: out.append(0x5C); out.append(0x72)
+            case 0x09: out.append(0x5C); out.append(0x74)
+            default:
+                out.append(0x5C); out.append(0x75); out.append(0x30); out.append(0x30)
+                out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 0x0F)])
+            }
+            runStart = i + 1
+            i = firstEscape(in: bytes, from: runStart)
+        }
+    }
+
+    /// Whether any byte is a control character, `"` or `\\`.
     static func needsEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var i = 0
+        firstEscape(in: bytes, from: 0) < bytes.count
+    }
+
+    /// The index of the first control character, `"` or `\\` from `start` on (the count when
+    /// none): eight bytes at a time (``ByteWord``), the rest one by one. Bodies are mostly
+    /// strings, so this scan is much of writing JSON.
+    @inline(__always)
+    static func firstEscape(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var i = start
         if let base = bytes.baseAddress {
             while i + 8 <= bytes.count {
                 let word = ByteWord(base + i)
-                if word.contains(below: 0x20) || word.contains(0x22) || word.contains(0x5C) { return true }
+                if word.contains(below: 0x20) || word.contains(0x22) || word.contains(0x5C) { break }
                 i += 8
             }
         }
         while i < bytes.count {
             let byte = bytes[i]
-            if byte < 0x20 || byte == 0x22 || byte == 0x5C { return true }
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C { return i }
             i += 1
         }
-        return false
+        return i
     }
 }
 
