@@ -2,7 +2,8 @@
 each against the string the same rule makes here: every special character at every position
 of a 17-character string of 'a's (the writer scans 8 bytes at a time, then the rest one by one),
 then strings with several: a quote, a newline, 0-9 plain bytes and one of the first 35 characters,
-three times over, and an HTML attribute (plain runs copied whole between escapes)."""
+three times over, and an HTML attribute (plain runs copied whole between escapes).
+Then prints them as Python's json writes them, for Carrier's parser."""
 import json
 import sys
 
@@ -15,3 +16,6 @@ if got != expected:
     bad = [(i, e, g) for i, (e, g) in enumerate(zip(expected, got)) if e != g][:5]
     sys.exit("mismatch (%d vs %d strings): %r" % (len(got), len(expected), bad))
 print("ok %d" % len(got))
+# The same strings as Python writes them (every non-ASCII character as a \\u escape, surrogate
+# pairs included), for Carrier's parser to read back.
+print(json.dumps(expected, ensure_ascii=True))

@@ -16,15 +16,25 @@ struct ByteWord {
     }
 
     /// Whether one of the bytes is `byte`.
-    func contains(_ byte: UInt8) -> Bool {
-        let difference = value ^ (Self.ones &* UInt64(byte))
-        return (difference &- Self.ones) & ~difference & Self.highs != 0
-    }
+    func contains(_ byte: UInt8) -> Bool { matches(byte) != 0 }
 
     /// Whether one of the bytes is under `limit` (at most 128).
-    func contains(below limit: UInt8) -> Bool {
-        (value &- Self.ones &* UInt64(limit)) & ~value & Self.highs != 0
+    func contains(below limit: UInt8) -> Bool { matches(below: limit) != 0 }
+
+    /// The high bit of each byte that is `byte`. A borrow can mark a byte above a match too, never
+    /// one below the first: the lowest bit set is exact (``firstMatch(_:)``).
+    func matches(_ byte: UInt8) -> UInt64 {
+        let difference = value ^ (Self.ones &* UInt64(byte))
+        return (difference &- Self.ones) & ~difference & Self.highs
     }
+
+    /// The high bit of each byte under `limit` (at most 128); the lowest bit set is exact.
+    func matches(below limit: UInt8) -> UInt64 {
+        (value &- Self.ones &* UInt64(limit)) & ~value & Self.highs
+    }
+
+    /// The index (0-7) of the first byte a non-zero mask of ``matches(_:)`` marks.
+    static func firstMatch(_ mask: UInt64) -> Int { mask.trailingZeroBitCount >> 3 }
 
     /// Whether one of the bytes is over `limit` (at most 127).
     func contains(above limit: UInt8) -> Bool {

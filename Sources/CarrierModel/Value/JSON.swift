@@ -110,15 +110,16 @@ public enum JSONWriter {
     }
 
     /// The index of the first control character, `"` or `\\` from `start` on (the count when
-    /// none): eight bytes at a time (``ByteWord``), the rest one by one. Bodies are mostly
-    /// strings, so this scan is much of writing JSON.
+    /// none): eight bytes at a time (``ByteWord``; a word with one says where), the last few one
+    /// by one. Bodies are mostly strings, so this scan is much of writing JSON.
     @inline(__always)
     static func firstEscape(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         var i = start
         if let base = bytes.baseAddress {
             while i + 8 <= bytes.count {
                 let word = ByteWord(base + i)
-                if word.contains(below: 0x20) || word.contains(0x22) || word.contains(0x5C) { break }
+                let mask = word.matches(below: 0x20) | word.matches(0x22) | word.matches(0x5C)
+                if mask != 0 { return i + ByteWord.firstMatch(mask) }
                 i += 8
             }
         }
@@ -269,19 +270,19 @@ public struct JSONParser {
         index += 1  // opening quote
         // Most strings have no escape: made from the bytes at once.
         let start = index
-        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\"), bytes[index] >= 0x20 {
-            index += 1
-        }
+        index = plainRunEnd(from: index)
         if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
             index += 1
             return String(decoding: bytes[start..<index - 1], as: UTF8.self)
         }
-        var out = Array(bytes[start..<index])
+        // With escapes: the plain runs between them are copied whole into a byte buffer.
+        let out = ByteSink(capacity: 2 * (index - start) + 16)
+        append(start..<index, to: out)
         while index < bytes.count {
             let b = bytes[index]
             index += 1
             switch b {
-            case UInt8(ascii: "\""): return String(decoding: out, as: UTF8.self)
+            case UInt8(ascii: "\""): return out.string
             case UInt8(ascii: "\\"):
                 guard index < bytes.count else { throw error("unterminated string") }
                 let e = bytes[index]
@@ -308,15 +309,29 @@ public struct JSONParser {
                         }
                     }
                     let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
-                    out.append(contentsOf: Array(String(scalar).utf8))
+                    out.append(String(scalar))
                 default: out.append(e)
                 }
             default:
                 if b < 0x20 { throw error("control character in string") }
-                out.append(b)
+                // The plain run this byte starts is copied at once (an HTML part is long runs
+                // between quotes and line breaks).
+                let runStart = index - 1
+                index = plainRunEnd(from: index)
+                append(runStart..<index, to: out)
             }
         }
         throw error("unterminated string")
+    }
+
+    /// Where the plain run from `start` ends: at a quote, a backslash or a control character (the
+    /// bytes a writer must escape, found eight at a time), or at the end of the text.
+    private func plainRunEnd(from start: Int) -> Int {
+        bytes.withUnsafeBufferPointer { JSONWriter.firstEscape(in: $0, from: start) }
+    }
+
+    private func append(_ range: Range<Int>, to out: ByteSink) {
+        bytes.withUnsafeBufferPointer { out.append(UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
     private mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
