@@ -18,6 +18,7 @@ import Logging
 ///   carrier-bench intake COUNT MESSAGE                    the gateway's CPU per submission without HTTP or
 ///                                                         disk: the body read into a message, and the queue
 ///                                                         record written as the JSON line it stores
+///                                                         (MESSAGE: JSON, or MIME when it ends in .eml)
 let arguments = CommandLine.arguments
 func usage() -> Never {
     FileHandle.standardError.write(Data(("usage: carrier-bench render COUNT ACCOUNT CONFIG MESSAGE | smtp COUNT CONNECTIONS PORT MESSAGE"
@@ -55,10 +56,15 @@ switch arguments[1] {
 case "intake":
     let body = try Data(contentsOf: URL(fileURLWithPath: arguments[3]))
     var bytes = 0
+    // A .eml file is read as the SMTP listener and `message/rfc822` submissions read theirs.
+    let isMIME = arguments[3].hasSuffix(".eml")
+    func parse() throws -> Message {
+        isMIME ? try MIMEReader.message(from: Array(body)) : try Message.parse(data: body, source: "the request body", readsPaths: false)
+    }
     var start = Date()
-    for _ in 0..<count { bytes &+= try Message.parse(data: body, source: "the request body", readsPaths: false).subject?.utf8.count ?? 0 }
+    for _ in 0..<count { bytes &+= try parse().subject?.utf8.count ?? 0 }
     rate("parse:      ", count, Date().timeIntervalSince(start))
-    let message = try Message.parse(data: body, readsPaths: false)
+    let message = try parse()
     let random = RandomSource(seed: 1)
     start = Date()
     for n in 0..<count {

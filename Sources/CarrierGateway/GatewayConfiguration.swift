@@ -18,7 +18,7 @@ public struct GatewayConfiguration: Sendable {
     public struct Address: Sendable, CustomStringConvertible {
         public var host: String
         public var port: Int
-        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+        public var description: String { host.contains(ascii: ":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
         /// Whether only this machine can connect.
         public var isLoopback: Bool { host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.") }
     }

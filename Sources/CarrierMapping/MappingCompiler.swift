@@ -39,7 +39,7 @@ package struct MappingCompiler {
     private func compile(_ node: YAMLNode, locals: Set<String>) -> Mapping {
         switch node.kind {
         case .scalar(let text, let plain):
-            guard text.contains("{{") else { return .literal(Value(yaml: node)) }
+            guard text.contains(ascii: "{{") else { return .literal(Value(yaml: node)) }
             return compileInterpolation(text, node: node, quoted: !plain, locals: locals)
         case .sequence(let items):
             return .array(items.map { compile($0, locals: locals) })

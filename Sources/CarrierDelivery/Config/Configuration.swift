@@ -199,7 +199,7 @@ public struct Configuration: Sendable {
         let endpoint = r.string("endpoint")
         // `${…}` is filled in when the account is used, and the URL checked then; one written whole
         // is checked now.
-        if let endpoint, !endpoint.contains("${"), !isURL(endpoint), let n = node["endpoint"] {
+        if let endpoint, !endpoint.contains(ascii: "${"), !isURL(endpoint), let n = node["endpoint"] {
             r.error(n, "endpoint '\(endpoint)' is not a URL", hint: endpointHint)
         }
         var transfer = TransferOptions(caFile: r.string("ca_file").map(absolute))

@@ -34,7 +34,7 @@ struct SecretSource: Sendable {
     }
 
     func expand(_ text: String, place: String) throws(ConfigurationError) -> String {
-        guard text.contains("${") else { return text }
+        guard text.contains(ascii: "${") else { return text }
         var out = ""
         var rest = Substring(text)
         while let open = rest.range(of: "${") {

@@ -6,7 +6,7 @@ import Foundation
 package enum HeaderDecoding {
     /// Unfolds a header value: a line break followed by white space is the white space alone.
     package static func unfold(_ text: String) -> String {
-        guard text.contains("\n") else { return text }
+        guard text.contains(ascii: "\n") else { return text }
         var out = ""
         var scalars = text.unicodeScalars[...]
         while let scalar = scalars.popFirst() {

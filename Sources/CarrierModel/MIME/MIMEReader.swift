@@ -120,21 +120,21 @@ public enum MIMEReader {
         for item in splitList(header) {
             var text = item.trimmingWhitespace()
             // A group (`Team: a@x, b@y;`): its name goes, its members stay.
-            if let colon = firstUnquoted(":", in: text), !text[..<colon].contains("<"), !text[..<colon].contains("\"") {
+            if let colon = firstUnquoted(UInt8(ascii: ":"), in: text), !text[..<colon].contains(ascii: "<"), !text[..<colon].contains(ascii: "\"") {
                 text = String(text[text.index(after: colon)...])
             }
-            text = text.trimmingCharacters(in: CharacterSet(charactersIn: " ;"))
+            text = text.trimming(ascii: " ;")
             if text.isEmpty { continue }
             let withoutComments = removingComments(text)
             if let open = withoutComments.lastIndex(of: "<"), let close = withoutComments.lastIndex(of: ">"), open < close {
                 let email = withoutComments[withoutComments.index(after: open)..<close].trimmingWhitespace()
                 let rawName = withoutComments[..<open].trimmingWhitespace()
                 let name = rawName.isEmpty ? nil : HeaderDecoding.displayName(rawName)
-                guard email.contains("@") else { throw Failure(message: "\(field) holds '\(item.escapingControlCharacters())', which is no address") }
+                guard email.contains(ascii: "@") else { throw Failure(message: "\(field) holds '\(item.escapingControlCharacters())', which is no address") }
                 result.append(Address(email: email, name: name?.isEmpty == false ? name : nil))
             } else {
                 let email = withoutComments.trimmingWhitespace()
-                guard email.contains("@"), !email.contains(" ") else {
+                guard email.contains(ascii: "@"), !email.contains(ascii: " ") else {
                     throw Failure(message: "\(field) holds '\(item.escapingControlCharacters())', which is no address")
                 }
                 result.append(Address(email: email))
@@ -143,40 +143,46 @@ public enum MIMEReader {
         return result
     }
 
-    /// Splits at commas outside quotes, angle brackets and comments.
+    /// Splits at commas outside quotes, angle brackets and comments. The delimiters are ASCII, so
+    /// the list is read byte by byte (a multi-byte character never holds one) and cut into slices.
     static func splitList(_ text: String) -> [String] {
         var items: [String] = []
-        var current = ""
         var quoted = false, escaped = false, angle = 0, comment = 0
-        for character in text {
-            if escaped { current.append(character); escaped = false; continue }
-            switch character {
-            case "\\" where quoted || comment > 0: escaped = true
-            case "\"" where comment == 0: quoted.toggle()
-            case "<" where !quoted && comment == 0: angle += 1
-            case ">" where !quoted && comment == 0: angle = max(0, angle - 1)
-            case "(" where !quoted: comment += 1
-            case ")" where !quoted: comment = max(0, comment - 1)
-            case "," where !quoted && angle == 0 && comment == 0:
-                items.append(current)
-                current = ""
-                continue
-            default: break
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var index = start
+        while index < bytes.endIndex {
+            if escaped {
+                escaped = false
+            } else {
+                switch bytes[index] {
+                case UInt8(ascii: "\\") where quoted || comment > 0: escaped = true
+                case UInt8(ascii: "\"") where comment == 0: quoted.toggle()
+                case UInt8(ascii: "<") where !quoted && comment == 0: angle += 1
+                case UInt8(ascii: ">") where !quoted && comment == 0: angle = max(0, angle - 1)
+                case UInt8(ascii: "(") where !quoted: comment += 1
+                case UInt8(ascii: ")") where !quoted: comment = max(0, comment - 1)
+                case UInt8(ascii: ",") where !quoted && angle == 0 && comment == 0:
+                    items.append(String(text[start..<index]))
+                    start = bytes.index(after: index)
+                default: break
+                }
             }
-            current.append(character)
+            index = bytes.index(after: index)
         }
-        items.append(current)
+        items.append(String(text[start...]))
         return items
     }
 
-    private static func firstUnquoted(_ target: Character, in text: String) -> String.Index? {
+    private static func firstUnquoted(_ target: UInt8, in text: String) -> String.Index? {
         var quoted = false
-        var index = text.startIndex
-        while index < text.endIndex {
-            let character = text[index]
-            if character == "\"" { quoted.toggle() }
-            if character == target && !quoted { return index }
-            index = text.index(after: index)
+        let bytes = text.utf8
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") { quoted.toggle() }
+            if byte == target && !quoted { return index }
+            index = bytes.index(after: index)
         }
         return nil
     }
@@ -184,15 +190,17 @@ public enum MIMEReader {
     /// The text without `(comments)` outside quotes (as Python's `getaddresses` reads them, a
     /// comment is not a display name).
     private static func removingComments(_ text: String) -> String {
-        var out = ""
+        guard text.contains(ascii: "(") else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
         var depth = 0, quoted = false
-        for character in text {
-            if character == "\"" && depth == 0 { quoted.toggle() }
-            if !quoted && character == "(" { depth += 1; continue }
-            if !quoted && character == ")" && depth > 0 { depth -= 1; continue }
-            if depth == 0 { out.append(character) }
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "\"") && depth == 0 { quoted.toggle() }
+            if !quoted && byte == UInt8(ascii: "(") { depth += 1; continue }
+            if !quoted && byte == UInt8(ascii: ")") && depth > 0 { depth -= 1; continue }
+            if depth == 0 { out.append(byte) }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -201,6 +209,9 @@ struct MIMEPart {
     var headers: [(name: String, value: String)]
     var body: ArraySlice<UInt8>
     let depth: Int
+    /// `Content-Type`, lower-cased, with its parameters (default `text/plain`): read once, as
+    /// walking the tree asks for it several times a part.
+    let contentType: ContentField
 
     init(_ bytes: ArraySlice<UInt8>, depth: Int) throws(MIMEReader.Failure) {
         guard depth <= MIMEReader.maximumDepth else { throw MIMEReader.Failure(message: "multiparts nest deeper than \(MIMEReader.maximumDepth) levels") }
@@ -226,24 +237,22 @@ struct MIMEPart {
         for line in headerLines {
             if let first = line.first, first == " " || first == "\t", !headers.isEmpty {
                 headers[headers.count - 1].value += line
-            } else if let colon = line.firstIndex(of: ":") {
+            } else if let colon = line.utf8.firstIndex(of: UInt8(ascii: ":")) {
                 let name = line[..<colon].trimmingWhitespace()
-                guard !name.isEmpty, !name.contains(" ") else { continue }  // not a header field (an mbox "From " line)
+                guard !name.isEmpty, !name.contains(ascii: " ") else { continue }  // not a header field (an mbox "From " line)
                 headers.append((name, String(line[line.index(after: colon)...]).trimmingWhitespace()))
             }
         }
         self.headers = headers
         self.body = bodyStart <= bytes.endIndex ? bytes[bodyStart...] : []
+        contentType = ContentField(headers.first { HeaderRules.sameFieldName($0.name, "content-type") }?.value ?? "text/plain; charset=us-ascii",
+                                   defaultType: "text/plain")
     }
 
     func header(_ name: String) -> String? {
         headers.first { HeaderRules.sameFieldName($0.name, name) }?.value
     }
 
-    /// `Content-Type`, lower-cased, with its parameters (default `text/plain`).
-    var contentType: ContentField {
-        ContentField(header("content-type") ?? "text/plain; charset=us-ascii", defaultType: "text/plain")
-    }
 
     var disposition: ContentField {
         ContentField(header("content-disposition") ?? "", defaultType: "")
@@ -330,11 +339,11 @@ struct ContentField {
     init(_ value: String, defaultType: String) {
         let pieces = MIMEReader.splitParameters(value)
         let first = pieces.first?.trimmingWhitespace().lowercased() ?? ""
-        type = first.isEmpty || (!first.contains("/") && defaultType.contains("/")) ? defaultType : first
+        type = first.isEmpty || (!first.contains(ascii: "/") && defaultType.contains(ascii: "/")) ? defaultType : first
         var plain: [String: String] = [:]
         var continued: [String: [(index: Int, value: String, encoded: Bool)]] = [:]
         for piece in pieces.dropFirst() {
-            guard let equals = piece.firstIndex(of: "=") else { continue }
+            guard let equals = piece.utf8.firstIndex(of: UInt8(ascii: "=")) else { continue }
             var name = piece[..<equals].trimmingWhitespace().lowercased()
             let raw = piece[piece.index(after: equals)...].trimmingWhitespace()
             let extended = name.hasSuffix("*")
@@ -370,19 +379,28 @@ struct ContentField {
 }
 
 extension MIMEReader {
-    /// Splits `type; a=1; b="x;y"` at semicolons outside quotes.
+    /// Splits `type; a=1; b="x;y"` at semicolons outside quotes (byte by byte, as ``splitList(_:)``).
     static func splitParameters(_ text: String) -> [String] {
         var items: [String] = []
-        var current = ""
         var quoted = false, escaped = false
-        for character in text {
-            if escaped { current.append(character); escaped = false; continue }
-            if character == "\\" && quoted { escaped = true; current.append(character); continue }
-            if character == "\"" { quoted.toggle() }
-            if character == ";" && !quoted { items.append(current); current = ""; continue }
-            current.append(character)
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var index = start
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if escaped {
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") && quoted {
+                escaped = true
+            } else if byte == UInt8(ascii: "\"") {
+                quoted.toggle()
+            } else if byte == UInt8(ascii: ";") && !quoted {
+                items.append(String(text[start..<index]))
+                start = bytes.index(after: index)
+            }
+            index = bytes.index(after: index)
         }
-        items.append(current)
+        items.append(String(text[start...]))
         return items
     }
 }

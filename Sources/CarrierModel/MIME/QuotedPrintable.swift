@@ -66,41 +66,47 @@ enum QuotedPrintable {
     /// Quoted-printable bytes decoded: `=XX` is the byte, `=` at a line's end joins it to the next,
     /// white space before a line break goes (RFC 2045 §6.7); a malformed `=` stays as written.
     static func decode(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var i = bytes.startIndex
-        while i < bytes.endIndex {
-            let byte = bytes[i]
+        // Decoded text is never longer than its encoding: written straight into the result.
+        bytes.withUnsafeBufferPointer { input in
+            [UInt8](unsafeUninitializedCapacity: input.count) { output, written in
+                written = output.baseAddress.map { decode(input, into: $0) } ?? 0
+            }
+        }
+    }
+
+    private static func decode(_ b: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        let end = b.count
+        var i = 0, n = 0
+        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        while i < end {
+            let byte = b[i]
             if byte == UInt8(ascii: "=") {
                 var j = i + 1
-                while j < bytes.endIndex && (bytes[j] == 0x20 || bytes[j] == 0x09) { j += 1 }
-                if j < bytes.endIndex && bytes[j] == 0x0D && j + 1 < bytes.endIndex && bytes[j + 1] == 0x0A { i = j + 2; continue }
-                if j < bytes.endIndex && bytes[j] == 0x0A { i = j + 1; continue }
-                if j == bytes.endIndex { i = j; continue }  // a soft break at the very end
-                if i + 2 < bytes.endIndex, let high = HeaderDecoding.hexValue(bytes[i + 1]), let low = HeaderDecoding.hexValue(bytes[i + 2]) {
-                    out.append(high << 4 | low)
+                while j < end && isBlank(b[j]) { j += 1 }
+                if j < end && b[j] == 0x0D && j + 1 < end && b[j + 1] == 0x0A { i = j + 2; continue }
+                if j < end && b[j] == 0x0A { i = j + 1; continue }
+                if j == end { i = j; continue }  // a soft break at the very end
+                if i + 2 < end, let high = HeaderDecoding.hexValue(b[i + 1]), let low = HeaderDecoding.hexValue(b[i + 2]) {
+                    out[n] = high << 4 | low
+                    n += 1
                     i += 3
                     continue
                 }
-                out.append(byte)
-                i += 1
-                continue
-            }
-            if byte == 0x20 || byte == 0x09 {
+            } else if isBlank(byte) {
                 // Trailing white space before a line break was added in transit.
                 var j = i
-                while j < bytes.endIndex && (bytes[j] == 0x20 || bytes[j] == 0x09) { j += 1 }
-                if j == bytes.endIndex || bytes[j] == 0x0A || (bytes[j] == 0x0D && j + 1 < bytes.endIndex && bytes[j + 1] == 0x0A) {
+                while j < end && isBlank(b[j]) { j += 1 }
+                if j == end || b[j] == 0x0A || (b[j] == 0x0D && j + 1 < end && b[j + 1] == 0x0A) {
                     i = j
                     continue
                 }
-                out += bytes[i..<j]
-                i = j
+                while i < j { out[n] = b[i]; n += 1; i += 1 }
                 continue
             }
-            out.append(byte)
+            out[n] = byte
+            n += 1
             i += 1
         }
-        return out
+        return n
     }
 }

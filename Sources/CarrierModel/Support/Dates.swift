@@ -42,14 +42,73 @@ package enum RFC2822Date {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Parses "Wed, 21 Oct 2015 07:28:00 GMT" (the HTTP-date form used by Retry-After).
+    /// Parses a date as mail and HTTP write it (RFC 5322, RFC 9110): "Wed, 18 Nov 2026 11:06:40
+    /// +0100", "18 Nov 2026 11:06 GMT", "Wed, 21 Oct 2015 07:28:00 GMT". The day of the week and
+    /// the seconds may be missing, the month may come before the day, a comment like "(CET)" is
+    /// left out; the zone is an offset or an obsolete name (UT, GMT, EST, PDT…; none, an unknown
+    /// one or -0000 is read as UTC); a two-digit year is 20xx under 50 and 19xx from 50 (RFC 5322
+    /// §4.3). The instant in seconds since 1970, or nil when it is no date.
     package static func parse(_ text: String) -> Int? {
-        let parts = text.replacingOccurrences(of: ",", with: " ").split(separator: " ").map(String.init)
-        guard parts.count >= 5, let day = Int(parts[1]), let monthIndex = months.firstIndex(of: parts[2]),
-              let year = Int(parts[3]) else { return nil }
-        let time = parts[4].split(separator: ":").compactMap { Int($0) }
-        guard time.count == 3 else { return nil }
-        return CivilTime.epochSeconds(year: year, month: monthIndex + 1, day: day, hour: time[0], minute: time[1], second: time[2])
+        var tokens = dateTokens(text)
+        if let first = tokens.first, first.first?.isLetter == true, monthIndex(first) == nil {
+            tokens.removeFirst()  // the day of the week
+        }
+        if tokens.count >= 1, tokens[0].split(separator: "-").count == 3 {  // "18-Nov-2026" (RFC 850)
+            tokens = tokens[0].split(separator: "-") + tokens.dropFirst()
+        }
+        guard tokens.count >= 4 else { return nil }
+        var (day, month, year, time) = (tokens[0], tokens[1], tokens[2], tokens[3])
+        if month.first?.isNumber == true { swap(&day, &month) }  // "Nov 18 2026"
+        if year.contains(":") { swap(&year, &time) }              // "Nov 18 11:06:40 2026"
+        guard let monthIndex = monthIndex(month), let dayNumber = Int(day),
+              var yearNumber = Int(year), year.count >= 2 else { return nil }
+        if year.count == 2 { yearNumber += yearNumber < 50 ? 2000 : 1900 } else if year.count == 3 { yearNumber += 1900 }
+        let clock = time.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+        guard clock.count == 2 || clock.count == 3, let hour = clock[0], let minute = clock[1], let second = clock.count == 3 ? clock[2] : 0,
+              (0..<24).contains(hour), (0..<60).contains(minute), (0..<61).contains(second),
+              (1...CivilTime.days(inMonth: monthIndex + 1, of: yearNumber)).contains(dayNumber) else { return nil }
+        let offset = tokens.count > 4 ? zoneOffset(tokens[4]) : 0
+        return CivilTime.epochSeconds(year: yearNumber, month: monthIndex + 1, day: dayNumber, hour: hour, minute: minute, second: second) - offset
+    }
+
+    /// January is 0; a month's name may be written out or in any case ("NOV", "November").
+    private static func monthIndex(_ word: Substring) -> Int? {
+        let prefix = word.prefix(3).lowercased()
+        return months.firstIndex { $0.lowercased() == prefix }
+    }
+
+    /// The words of a date: split at spaces, tabs and commas, comments left out. Read on the
+    /// bytes (every separator is ASCII) and cut into slices of the text.
+    private static func dateTokens(_ text: String) -> [Substring] {
+        var tokens: [Substring] = []
+        var depth = 0
+        var start: String.Index?
+        let bytes = text.utf8
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "(") { depth += 1 } else if byte == UInt8(ascii: ")") { depth = max(0, depth - 1) }
+            let separates = depth > 0 || byte == UInt8(ascii: ")") || byte == 0x20 || byte == UInt8(ascii: ",") || (0x09...0x0D).contains(byte)
+            if separates, let wordStart = start {
+                tokens.append(text[wordStart..<index])
+                start = nil
+            } else if !separates, start == nil {
+                start = index
+            }
+            index = bytes.index(after: index)
+        }
+        if let wordStart = start { tokens.append(text[wordStart...]) }
+        return tokens
+    }
+
+    /// Seconds east of UTC for `+hhmm`/`-hhmm` or an RFC 5322 zone name; 0 for what is neither.
+    private static func zoneOffset(_ zone: Substring) -> Int {
+        if let sign = zone.first, sign == "+" || sign == "-", zone.count == 5, let digits = Int(zone.dropFirst()) {
+            let seconds = (digits / 100) * 3600 + (digits % 100) * 60
+            return sign == "-" ? -seconds : seconds
+        }
+        let hours = ["EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AST": -4, "ADT": -3]
+        return (hours[zone.uppercased()] ?? 0) * 3600
     }
 
     private static func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
@@ -82,9 +141,7 @@ package enum ISO8601 {
               let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
               let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
               (1...12).contains(month), hour < 24, minute < 60, second < 61 else { return nil }
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-        guard (1...days).contains(day) else { return nil }
+        guard (1...CivilTime.days(inMonth: month, of: year)).contains(day) else { return nil }
         var i = 19
         if i < b.count, b[i] == UInt8(ascii: ".") {
             i += 1
@@ -143,6 +200,11 @@ struct CivilTime {
         day = doy - (153 * mp + 2) / 5 + 1
         month = mp < 10 ? mp + 3 : mp - 9
         year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    }
+
+    static func days(inMonth month: Int, of year: Int) -> Int {
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
     }
 
     static func epochSeconds(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Int {

@@ -48,7 +48,7 @@ public struct WebhookRequest: Sendable {
     package func read(maximumJSONDepth: Int) -> (body: Value, jsonProblem: String?) {
         let type = (header("content-type") ?? "").lowercased()
         if type.hasPrefix("application/x-www-form-urlencoded") { return (formFields, nil) }
-        let saysJSON = type.hasPrefix("application/json") || type.contains("+json") || type.contains("jsonl") || type.contains("ndjson")
+        let saysJSON = type.hasPrefix("application/json") || type.contains(ascii: "+json") || type.contains(ascii: "jsonl") || type.contains(ascii: "ndjson")
         guard saysJSON, !body.isEmpty else { return (lenientBody(type), nil) }
         if let offset = UTF8Check.firstInvalidOffset(in: body) {
             return (lenientBody(type), "the JSON payload is not UTF-8 (byte \(offset))")
@@ -86,7 +86,7 @@ public struct WebhookRequest: Sendable {
     private func lenientBody(_ type: String) -> Value {
         if let json = try? JSONParser.parse(Array(body)) { return json }
         let text = String(decoding: body, as: UTF8.self)
-        if type.contains("jsonl") || type.contains("ndjson") {
+        if type.contains(ascii: "jsonl") || type.contains(ascii: "ndjson") {
             let lines = text.split(whereSeparator: \.isNewline).compactMap { try? JSONParser.parse(String($0)) }
             if !lines.isEmpty { return .array(lines) }
         }

@@ -237,7 +237,7 @@ struct SMTPSession {
         guard argument.uppercased().hasPrefix("TO:"), let (address, _) = Self.path(argument.dropFirst(3)), !address.isEmpty else {
             return [.reply("501 5.5.4 Syntax: RCPT TO:<address>")]
         }
-        guard address.contains("@"), !address.hasPrefix("@"), !address.hasSuffix("@") else {
+        guard address.contains(ascii: "@"), !address.hasPrefix("@"), !address.hasSuffix("@") else {
             return [.reply("501 5.1.3 Bad recipient address syntax")]
         }
         guard recipients.count < settings.maxRecipients else {
