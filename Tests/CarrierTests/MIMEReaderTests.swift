@@ -52,6 +52,28 @@ struct MIMEReaderTests {
         text?.replacingOccurrences(of: "\r\n", with: "\n")
     }
 
+    @Test("Quoted-printable as Python writes it is read back: '=', blanks and tabs at every place around the 8-byte words, trailing blanks, soft breaks, non-ASCII")
+    func quotedPrintableFromPython() throws {
+        let specials = ["=", " ", "\t", "  ", "= ", "é", "==", "=\t"]
+        var texts: [String] = []
+        for special in specials {
+            for position in 0..<18 {
+                texts.append(String(repeating: "a", count: position) + special + String(repeating: "b", count: 17 - position) + "\n")
+                texts.append(String(repeating: "x", count: position) + special + "\n" + String(repeating: "y", count: 90 + position) + special + "z\n")
+            }
+        }
+        texts.append(String(repeating: "0123456789=", count: 40) + "\n")
+        texts.append("trailing blanks   \nand a tab\t\nend\n")
+        let result = try Fixtures.python("qp_messages.py", input: Data(JSONWriter.bytes(.array(texts.map(Value.string)))))
+        #expect(result.status == 0, "\(result.stderr)")
+        let messages = try #require(try JSONParser.parse(result.stdout).arrayValue)
+        #expect(messages.count == texts.count)
+        for (text, raw) in zip(texts, messages) {
+            let message = try MIMEReader.message(from: Array(raw.text.utf8))
+            #expect(Self.lines(message.text) == Self.lines(text), "\(raw.text)")
+        }
+    }
+
     @Test func envelopeRecipientsOutsideTheHeadersAreBcc() throws {
         let raw = Array("From: a@example.com\r\nTo: b@example.com, c@example.com\r\nSubject: s\r\n\r\nhi\r\n".utf8)
         let message = try MIMEReader.message(from: raw, envelopeRecipients: ["b@example.com", "hidden@example.com"])

@@ -270,11 +270,11 @@ struct MIMEPart {
         var closed = false
         var lineStart = body.startIndex
         while lineStart < body.endIndex {
-            var lineEnd = body[lineStart...].firstIndex(of: 0x0A) ?? body.endIndex
+            var lineEnd = lineBreak(from: lineStart)
             let next = lineEnd < body.endIndex ? lineEnd + 1 : lineEnd
             if lineEnd > lineStart && body[lineEnd - 1] == 0x0D { lineEnd -= 1 }
             let line = body[lineStart..<lineEnd]
-            if line.starts(with: delimiter) {
+            if line.first == UInt8(ascii: "-"), line.starts(with: delimiter) {
                 let rest = line.dropFirst(delimiter.count)
                 let isClose = rest.starts(with: [0x2D, 0x2D])
                 if isClose || rest.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
@@ -295,6 +295,17 @@ struct MIMEPart {
             parts.append(try MIMEPart(body[ends[i]..<max(ends[i], end)], depth: depth + 1))
         }
         return parts
+    }
+
+    /// The index of the next line feed in the body from `start` (its end when none), found by
+    /// `memchr`: a multipart's body is searched line by line for its boundary.
+    private func lineBreak(from start: Int) -> Int {
+        body.withUnsafeBufferPointer { buffer in
+            let offset = start - body.startIndex
+            guard let base = buffer.baseAddress, offset < buffer.count,
+                  let found = memchr(base + offset, 0x0A, buffer.count - offset) else { return body.endIndex }
+            return body.startIndex + (UnsafeRawPointer(found) - UnsafeRawPointer(base))
+        }
     }
 
     /// The body with its transfer encoding undone.

@@ -79,6 +79,24 @@ enum QuotedPrintable {
         var i = 0, n = 0
         func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
         while i < end {
+            // Bytes with nothing to undo (no `=`, space or tab) are copied eight at a time.
+            if let base = b.baseAddress {
+                while i + 8 <= end {
+                    let word = ByteWord(base + i)
+                    let mask = word.matches(UInt8(ascii: "=")) | word.matches(0x20) | word.matches(0x09)
+                    guard mask == 0 else {
+                        let plain = ByteWord.firstMatch(mask)
+                        (out + n).update(from: base + i, count: plain)
+                        n += plain
+                        i += plain
+                        break
+                    }
+                    word.store(to: out + n)
+                    n += 8
+                    i += 8
+                }
+                guard i < end else { break }
+            }
             let byte = b[i]
             if byte == UInt8(ascii: "=") {
                 var j = i + 1
