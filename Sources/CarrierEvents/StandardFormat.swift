@@ -1,7 +1,10 @@
 /// Every channel and verifier Carrier has: the format the public loaders read provider files in.
 /// It lives here, in the lowest layer that sees both the channels and the verifiers.
 extension ProviderFormat {
-    package static let standard = ProviderFormat(channels: Channels.all, verifiers: WebhookVerifiers.all)
+    // Each channel type upcast on its own: the array converted whole is a runtime cast per element,
+    // and each looks its conformance up in every record of the binary (a start-up cost).
+    package static let standard = ProviderFormat(channels: Channels.all.map { $0 as any ChannelDescriptor.Type },
+                                                 verifiers: WebhookVerifiers.all)
 }
 
 extension ProviderRegistry {

@@ -60,7 +60,7 @@ struct ExpressionLexer {
 
     private static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
         var view = String.UnicodeScalarView()
-        view.append(contentsOf: scalars)
+        for scalar in scalars { view.append(scalar) }  // not append(contentsOf:): its generic metadata is looked up at run time
         return String(view)
     }
 

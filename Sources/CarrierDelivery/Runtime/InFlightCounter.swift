@@ -5,7 +5,9 @@ package final class InFlightCounter: Sendable {
     private struct State {
         var count = 0
         var nextWaiter = 0
-        var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
+        // Dictionary(), not [:]: the literal instantiates the type at once, a run-time conformance
+        // search (Never: Error) at every start, where most commands never wait.
+        var waiting: [Int: CheckedContinuation<Void, Never>] = Dictionary()
     }
     private let state = Mutex(State())
 
