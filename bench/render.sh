@@ -17,16 +17,7 @@ echo "== SendGrid render, $COUNT messages (release build)"
 grep -E "Maximum resident set size" /tmp/carrier-bench-time.txt
 # A realistic HTML e-mail: 29 KB, an order table of 150 rows, 1,806 quotes and 757 line breaks to escape.
 HTML_MESSAGE=$(mktemp --suffix=.json)
-python3 - "$MESSAGE" "$HTML_MESSAGE" <<'PY'
-import json, sys
-row = '<tr>\n  <td class="item" style="padding: 8px; border-bottom: 1px solid #eee">Blue mug, large</td>\n' \
-      '  <td class="qty" align="right">2</td>\n  <td class="price" align="right">&euro;12.00</td>\n</tr>\n'
-message = json.load(open(sys.argv[1]))
-message["html"] = ('<!DOCTYPE html>\n<html>\n<body style="font-family: Helvetica, Arial, sans-serif">\n'
-                   '<table width="100%" cellpadding="0">\n' + row * 150 + '</table>\n</body>\n</html>\n')
-message["text"] = "Thanks for your order.\n\n" + "Blue mug, large   2   12.00\n" * 150
-json.dump(message, open(sys.argv[2], "w"))
-PY
+python3 bench/html-message.py "$MESSAGE" "$HTML_MESSAGE"
 echo "== SendGrid render of a 29 KB HTML message, $((COUNT / 10)) messages"
 .build/release/carrier-bench render "$((COUNT / 10))" sendgrid "$CONFIG" "$HTML_MESSAGE"
 rm -f "$HTML_MESSAGE"
