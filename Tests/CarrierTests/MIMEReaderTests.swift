@@ -32,6 +32,7 @@ struct MIMEReaderTests {
         #expect(addresses(message.replyTo) == expected["reply_to"])
         #expect(message.subject.map(Value.string) ?? .null == expected["subject"])
         #expect(message.messageID.map(Value.string) ?? .null == expected["message_id"])
+        #expect(message.date.map(Value.int) ?? .null == expected["date"], "\(name): the Date header, zone included")
         #expect(Self.lines(message.text) == Self.lines(expected["text"].stringValue))
         #expect(Self.lines(message.html) == Self.lines(expected["html"].stringValue))
         let attachments = (expected["attachments"].arrayValue ?? [])

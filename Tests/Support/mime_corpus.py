@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes MIME messages as real mail clients write them into a folder, each NAME.eml with
-NAME.json: what Python's email package (policy=default) reads in it — addresses, subject, the
+NAME.json: what Python's email package (policy=default) reads in it — addresses, subject, date, the
 first text/plain and text/html bodies that are not attachments, and every other leaf part as an
 attachment. The gateway's MIME reader must read the same. Usage: mime_corpus.py FOLDER"""
 import base64
@@ -46,6 +46,7 @@ def samples():
     outer["From"] = "a@example.com"
     outer["To"] = "b@example.com"
     outer["Subject"] = "=?iso-8859-1?q?caf=E9_cr=E8me?="
+    outer["Date"] = "1 Dec 2026 10:00:00 +0100"  # no day of the week (RFC 5322 makes it optional)
     outer.attach(MIMEText("café crème, à bientôt", "plain", "iso-8859-1"))
     html = MIMEText("<p>“quoted” – dash €</p>", "html", "windows-1252")
     outer.attach(html)
@@ -82,6 +83,7 @@ def samples():
 
     # 7. Q-encoded words with underscores, adjacent words, a group address.
     raw = ("From: =?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <jm@example.com>\r\nTo: Team: a@example.com, b@example.com;\r\n"
+           "Date: Tue, 01 Dec 2026 10:00:00 -0800 (PST)\r\n"
            "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= =?utf-8?b?IGF1cyBLw7ZsbiDwn46J?=\r\nContent-Type: text/html; charset=utf-8\r\n"
            "Content-Transfer-Encoding: quoted-printable\r\n\r\n<p>soft=\r\n break and =3D sign</p>\r\n")
     yield "q-words-and-group", raw.encode()
@@ -125,6 +127,7 @@ def expected(raw):
     return {"from": addresses("From")[0], "to": addresses("To"), "cc": addresses("Cc"), "reply_to": addresses("Reply-To"),
             "subject": str(msg["Subject"]) if msg["Subject"] is not None else None,
             "message_id": str(msg["Message-ID"]).strip("<>") if msg["Message-ID"] else None,
+            "date": int(msg["Date"].datetime.timestamp()) if msg["Date"] is not None else None,
             "text": text, "html": html, "attachments": attachments,
             "x_campaign": str(msg["X-Campaign"]) if msg["X-Campaign"] else None}
 
