@@ -10,14 +10,19 @@ enum QuotedPrintable {
         out.write(upTo: n * 3 + (n / 25 + 1) * 3) { output in
             var w = 0, lineLength = 0, i = 0
             while i < n {
-                // Eight bytes that stand for themselves and fit on the line go in one store.
+                // Eight bytes that stand for themselves and fit on the line go in one store; so do
+                // those before the first that needs encoding (HTML has an `=` every few words).
                 if i + 8 <= n && lineLength + 8 <= 75 {
                     let word = ByteWord(input + i)
-                    if isLiteral(word) {
-                        word.store(to: output + w)
-                        w += 8
-                        i += 8
-                        lineLength += 8
+                    let encoded = word.matches(below: 0x20) | word.matches(above: 0x7E) | word.matches(UInt8(ascii: "="))
+                    var literal = encoded == 0 ? 8 : ByteWord.firstMatch(encoded)
+                    // A space may end its line (then it is encoded): the byte loop decides the last one.
+                    if literal > 0 && input[i + literal - 1] == 0x20 { literal -= 1 }
+                    if literal > 0 {
+                        word.store(to: output + w)  // all eight: what follows the literal ones is written over
+                        w += literal
+                        i += literal
+                        lineLength += literal
                         continue
                     }
                 }
@@ -53,12 +58,6 @@ enum QuotedPrintable {
             }
             return w
         }
-    }
-
-    /// Whether all eight bytes are written as they are: printable ASCII but `=`, or a space with
-    /// more of the line after it (so not the last byte, whose follower is unknown here).
-    private static func isLiteral(_ word: ByteWord) -> Bool {
-        !word.contains(below: 0x20) && !word.contains(above: 0x7E) && !word.contains(UInt8(ascii: "=")) && word.last != 0x20
     }
 
     private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? nibble + 0x30 : nibble + 0x37 }

@@ -33,13 +33,17 @@ struct ByteWord {
         (value &- Self.ones &* UInt64(limit)) & ~value & Self.highs
     }
 
+    /// The high bit of each byte over `limit` (at most 127); the lowest bit set is exact (a carry
+    /// goes up, never down).
+    func matches(above limit: UInt8) -> UInt64 {
+        ((value &+ Self.ones &* UInt64(127 - limit)) | value) & Self.highs
+    }
+
     /// The index (0-7) of the first byte a non-zero mask of ``matches(_:)`` marks.
     static func firstMatch(_ mask: UInt64) -> Int { mask.trailingZeroBitCount >> 3 }
 
     /// Whether one of the bytes is over `limit` (at most 127).
-    func contains(above limit: UInt8) -> Bool {
-        ((value &+ Self.ones &* UInt64(127 - limit)) | value) & Self.highs != 0
-    }
+    func contains(above limit: UInt8) -> Bool { matches(above: limit) != 0 }
 
     /// The eighth byte.
     var last: UInt8 { UInt8(truncatingIfNeeded: value >> 56) }
