@@ -6,8 +6,9 @@
 # work are not counted, so a saved system call shows up in timings, not here.
 #   - a loopback send (carrier-bench latency, 16 in flight, to bench/sink.c answering at once),
 #     beside the same request made by bench/curl-multi.c (libcurl's multi interface, in C);
-#   - an SMTP send of a 2 KB message over one connection to Postfix's smtp-sink (carrier-bench
-#     smtp), beside bench/curl-smtp.c sending the same bytes;
+#   - an SMTP send of a 2 KB message, and of a 29 KB HTML e-mail (bench/html-message.py), over one
+#     connection to Postfix's smtp-sink (carrier-bench smtp), beside bench/curl-smtp.c sending the
+#     same bytes;
 #   - a SendGrid render plus serialising its body once more (carrier-bench render: one of each a count);
 #   - a Postmark webhook to `carrier events serve` (verified, mapped, appended; HTTP handling
 #     included), posted one after another by a Python client.
@@ -38,6 +39,9 @@ SINK_USER=(); [ "$(id -u)" -eq 0 ] && SINK_USER=(-u nobody)
 /usr/sbin/smtp-sink "${SINK_USER[@]}" 127.0.0.1:$SMTP_PORT 256 &
 .build/release/carrier render --account outbox bench/message-2k.json \
   | python3 -c 'import json,sys; sys.stdout.write(json.load(sys.stdin)["message"])' > "$WORK/message.eml"
+python3 bench/html-message.py "$MESSAGE" "$WORK/html.json"
+.build/release/carrier render --account outbox "$WORK/html.json" \
+  | python3 -c 'import json,sys; sys.stdout.write(json.load(sys.stdin)["message"])' > "$WORK/html.eml"
 sleep 0.5
 export SWIFT_DETERMINISTIC_HASHING=1  # the same hash seeds each run
 # per NAME N1 N2 COMMAND... (COUNT in the command stands for the count)
@@ -54,6 +58,8 @@ per "loopback send, carrier" 1000 3000 "$WORK/carrier-bench" latency COUNT 16 "h
 per "SendGrid render + its body serialised once more" 1000 3000 "$WORK/carrier-bench" render COUNT sendgrid "$WORK/sg.yaml" "$MESSAGE"
 per "SMTP send of 2 KB, libcurl (C)" 500 1500 "$WORK/curl-smtp" "$SMTP_PORT" COUNT 1 "$WORK/message.eml"
 per "SMTP send of 2 KB, carrier" 500 1500 "$WORK/carrier-bench" smtp COUNT 1 "$SMTP_PORT" bench/message-2k.json
+per "SMTP send of a 29 KB HTML e-mail, libcurl (C)" 200 600 "$WORK/curl-smtp" "$SMTP_PORT" COUNT 1 "$WORK/html.eml"
+per "SMTP send of a 29 KB HTML e-mail, carrier" 200 600 "$WORK/carrier-bench" smtp COUNT 1 "$SMTP_PORT" "$WORK/html.json"
 # The events server runs under valgrind; a keep-alive client posts COUNT webhooks, then SIGINT ends it.
 printf 'accounts:\n  pm: {provider: postmark, webhook_secret: "bench:pw-123456"}\n' > "$WORK/pm.yaml"
 cat > "$WORK/post.py" <<'PY'
