@@ -29,6 +29,13 @@ struct DateParsingTests {
         }
     }
 
+    @Test("A year past 9999 is no date (its seconds would overflow), and a zone with a sign inside is UTC")
+    func outOfRange() {
+        #expect(RFC2822Date.parse("Tue, 1 Dec 99999999999999999 10:00:00 +0000") == nil)
+        #expect(RFC2822Date.parse("Tue, 1 Dec 10000 10:00:00 +0000") == nil)
+        #expect(RFC2822Date.parse("Tue, 1 Dec 2026 10:00:00 +-100") == RFC2822Date.parse("Tue, 1 Dec 2026 10:00:00 +0000"))
+    }
+
     @Test("A date written is read back")
     func roundTrip() {
         for seconds in [0, 951_782_400, 1_795_000_000, 1_795_000_000 + 86_399] {

@@ -63,6 +63,7 @@ package enum RFC2822Date {
         guard let monthIndex = monthIndex(month), let dayNumber = Int(day),
               var yearNumber = Int(year), year.count >= 2 else { return nil }
         if year.count == 2 { yearNumber += yearNumber < 50 ? 2000 : 1900 } else if year.count == 3 { yearNumber += 1900 }
+        guard (1...9999).contains(yearNumber) else { return nil }  // a header's "99999999999999" would overflow the seconds
         let clock = time.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
         guard clock.count == 2 || clock.count == 3, let hour = clock[0], let minute = clock[1], let second = clock.count == 3 ? clock[2] : 0,
               (0..<24).contains(hour), (0..<60).contains(minute), (0..<61).contains(second),
@@ -103,7 +104,7 @@ package enum RFC2822Date {
 
     /// Seconds east of UTC for `+hhmm`/`-hhmm` or an RFC 5322 zone name; 0 for what is neither.
     private static func zoneOffset(_ zone: Substring) -> Int {
-        if let sign = zone.first, sign == "+" || sign == "-", zone.count == 5, let digits = Int(zone.dropFirst()) {
+        if let sign = zone.first, sign == "+" || sign == "-", zone.count == 5, let digits = Int(zone.dropFirst()), digits >= 0 {
             let seconds = (digits / 100) * 3600 + (digits % 100) * 60
             return sign == "-" ? -seconds : seconds
         }
