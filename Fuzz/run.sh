@@ -16,6 +16,7 @@ for target in $targets; do
     log="$out/logs/$target.log"
     # The Swift backtracer must stay off under ASan: it hangs on a crashing fuzzer.
     SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+        LSAN_OPTIONS=suppressions="$(dirname "$0")/lsan-suppressions.txt" \
         timeout -s KILL $((seconds + 300)) "$binary" "$target" "$out/corpus/$target" \
         -max_total_time="$seconds" ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -print_final_stats=1 -artifact_prefix="$out/crashes/$target-" >"$log" 2>&1

@@ -112,6 +112,9 @@ def mime_samples():
     fwd.set_content("see attached")
     fwd.add_attachment(inner)
     samples += [outer.as_bytes(), bytes(fwd)]
+    # Dates as clients write them (the reader parses the Date header: zones, no weekday, comments).
+    for date in ["Wed, 18 Nov 2026 11:06:40 +0100", "1 Dec 26 10:00 -0800 (PST)", "Tue, 01 Dec 2026 10:00:00 GMT"]:
+        samples.append(f"From: a@example.com\r\nTo: b@example.com\r\nDate: {date}\r\nSubject: d\r\n\r\nbody\r\n".encode())
     return samples
 
 

@@ -175,7 +175,7 @@ package enum FilterLibrary {
         },
         "match": Filter(arguments: 1...1, summary: "text → the first capture group of a regular expression (or the whole match), null if none") { v, args throws(FilterError) in
             guard case .string(let text) = v else { return .null }
-            guard let regex = try? NSRegularExpression(pattern: args[0].text) else {
+            guard let regex = RegularExpressionCache.shared.expression(for: args[0].text) else {
                 throw FilterError(message: "'\(args[0].text)' is not a regular expression")
             }
             let range = NSRange(text.startIndex..., in: text)

@@ -18,6 +18,20 @@ struct ExpressionTests {
         #expect(v == .object(["list": [1, 2], "text": "n=2"]))
     }
 
+    @Test("match: a pattern is compiled once and read many times, a long one too; a bad one fails every time")
+    func matchPatterns() throws {
+        let long = (0..<40).map { "word\($0)" }.joined(separator: "|")  // over 256 characters
+        for (id, expected) in [("14c5d.dfd.filter0001", Value.string("14c5d.dfd")), ("9f1e.recvd-12", "9f1e"), ("plain", .null)] {
+            let v = try render(#"{id: "{{ id | match('^(.+?)[.](filter|recvd)') }}", word: "{{ text | match('(\#(long))$') }}"}"#,
+                               ["id": .string(id), "text": "the last is word37"])
+            #expect(v["id"] == expected)
+            #expect(v["word"] == "word37")
+        }
+        for _ in 0..<2 {
+            #expect(throws: MappingError.self) { try render(#"{x: "{{ text | match('(unclosed') }}"}"#, ["text": "a"]) }
+        }
+    }
+
     @Test func eachIfAndMerge() throws {
         let yaml = """
             items: {$each: "{{ xs }}", $as: x, $do: {v: "{{ x.a }}"}}
