@@ -255,9 +255,9 @@ package enum FilterLibrary {
     }
 
     private static func epochSeconds(_ v: Value) throws(FilterError) -> Int {
-        if let i = v.intValue { return i }
+        if let i = v.intValue, CivilTime.supported.contains(i) { return i }
         if case .string(let s) = v, let seconds = ISO8601.parse(s) { return seconds }
-        throw FilterError(message: "'\(v.text)' is not a time (unix seconds or ISO 8601)")
+        throw FilterError(message: "'\(v.text)' is not a time (unix seconds or ISO 8601, between the years 1 and 9999)")
     }
 
     /// The bytes of a hexadecimal string, or nil when it is not one.

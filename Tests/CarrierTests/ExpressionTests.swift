@@ -32,6 +32,14 @@ struct ExpressionTests {
         }
     }
 
+    @Test("Time filters refuse an instant outside the years 1 to 9999 (formatting it overflowed and trapped: a webhook's number reached them)")
+    func timeFiltersOutOfRange() throws {
+        for filter in ["rfc2822", "iso8601", "unix"] {
+            #expect(throws: MappingError.self) { try render(#"{x: "{{ t | \#(filter) }}"}"#, ["t": .int(Int.max)]) }
+            #expect(try render(#"{x: "{{ t | \#(filter) }}"}"#, ["t": 0])["x"] != .null)
+        }
+    }
+
     @Test func eachIfAndMerge() throws {
         let yaml = """
             items: {$each: "{{ xs }}", $as: x, $do: {v: "{{ x.a }}"}}

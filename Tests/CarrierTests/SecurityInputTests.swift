@@ -56,6 +56,22 @@ struct SecurityInputTests {
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(#""\ud83d\uZZZZ""#) }
     }
 
+    @Test("A date or send_at outside the years 1 to 9999 is refused, naming the field (-9223372036854775808 trapped when the MIME Date header was written; 9223372036854775807 wrote the year 292277026596)")
+    func timesOutOfRange() throws {
+        for field in ["date", "send_at"] {
+            for value in ["9223372036854775807", "-9223372036854775808", "253402300800", #""99999999999999999""#] {
+                let problems = Self.problems(Self.base + #", "\#(field)": \#(value)}"#)
+                #expect(problems.map(\.field) == [field], "\(field): \(value)")
+                #expect(problems.first?.message.contains("between the years 1 and 9999") == true)
+            }
+            #expect(Self.problems(Self.base + #", "\#(field)": 253402300799}"#).isEmpty)
+        }
+        // Written anyway (a library caller sets the field itself): the last second of 9999, not a trap.
+        var message = try Message.parse(Self.base + "}")
+        message.date = Int.max
+        #expect(try MIMEWriter().write(message).contains("Date: Fri, 31 Dec 9999 23:59:59 +0000"))
+    }
+
     @Test("A CR/LF in message_id is refused, naming the field; a valid one still works")
     func messageIDIsAnRFC5322MsgID() throws {
         let injected = Self.problems(Self.base + #", "message_id": "x@y.example\r\nBcc: victim@evil.example"}"#)

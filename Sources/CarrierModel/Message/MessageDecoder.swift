@@ -187,10 +187,14 @@ private struct FieldDecoder {
     mutating func time(_ value: Value?, field: String) -> Int? {
         switch value {
         case nil, .null?: return nil
-        case .int(let i)?: return i
+        case .int(let i)? where CivilTime.supported.contains(i): return i
         case .string(let s)?:
-            if let seconds = ISO8601.parse(s) ?? Int(s) { return seconds }
-            problem(field, "'\(s)' is not a time", hint: "use ISO 8601 such as 2026-12-01T09:00:00Z, or unix seconds")
+            if let seconds = ISO8601.parse(s) ?? Int(s), CivilTime.supported.contains(seconds) { return seconds }
+            problem(field, "'\(s)' is not a time between the years 1 and 9999",
+                    hint: "use ISO 8601 such as 2026-12-01T09:00:00Z, or unix seconds")
+            return nil
+        case .int(let i)?:
+            problem(field, "\(i) is not a time between the years 1 and 9999", hint: "give unix seconds, such as 1796115600")
             return nil
         case let other?: problem(field, "must be a time, not \(other.typeName)"); return nil
         }

@@ -182,10 +182,18 @@ package enum ISO8601 {
 }
 
 /// Gregorian calendar fields of a UTC instant (Howard Hinnant's days-from-civil algorithm).
-struct CivilTime {
+package struct CivilTime {
     var year, month, day, hour, minute, second, weekday: Int
 
-    init(epochSeconds: Int) {
+    /// The instants dates are written for: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z (four-digit
+    /// years). Input is checked against it where it is read (a message's `date` and `send_at`,
+    /// template filters); outside it the arithmetic below would overflow and trap.
+    package static let supported = -62_135_596_800...253_402_300_799
+
+    /// The fields of `epochSeconds`, which is first brought into ``supported``: callers check the
+    /// range where they can say what is wrong, this keeps a missed check from stopping the process.
+    init(epochSeconds unchecked: Int) {
+        let epochSeconds = min(max(unchecked, Self.supported.lowerBound), Self.supported.upperBound)
         let days = Int((Double(epochSeconds) / 86400).rounded(.down))
         let secondsOfDay = epochSeconds - days * 86400
         hour = secondsOfDay / 3600
