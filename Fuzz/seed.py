@@ -44,6 +44,9 @@ def main(out):
                 body = response.get("body")
                 body = body if isinstance(body, str) else ("" if body is None else json.dumps(body))
                 seeds["response"].append(f"{provider}\n{response.get('status', 200)}\n{headers}\n{body}".encode())
+    # Retry-After as seconds and as an HTTP-date (the date parser is reached only through it here).
+    for hint in ["120", "Wed, 21 Oct 2015 07:28:00 GMT"]:
+        seeds["response"] += [f"{p}\n{s}\nRetry-After: {hint}\n\n{{}}".encode() for p, s in [("sendgrid", 429), ("postmark", 503)]]
     for path in glob.glob(os.path.join(ROOT, "Tests", "Fixtures", "events", "*.json")):
         fixture = json.load(open(path))
         for case in fixture.get("cases", []):
