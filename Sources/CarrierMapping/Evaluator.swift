@@ -75,10 +75,12 @@ extension MappingExpression {
             return try condition.evaluate(in: scope).isTruthy ? then.evaluate(in: scope) : otherwise.evaluate(in: scope)
         case .binary(let op, let left, let right, let offset):
             return try Self.apply(op, left, right, offset: offset, scope: scope)
-        case .filter(let base, let name, let argumentExpressions, let offset):
+        case .filter(let base, let name, let argumentExpressions, let offset, let prepared):
             let input = try base.evaluate(in: scope)
             let arguments = try argumentExpressions.map { try $0.evaluate(in: scope) }
-            switch Result(catching: { () throws(FilterError) in try FilterLibrary.apply(name, to: input, arguments: arguments) }) {
+            switch Result(catching: { () throws(FilterError) in
+                try FilterLibrary.apply(name, to: input, arguments: arguments, prepared: prepared)
+            }) {
             case .success(let value): return value
             case .failure(let error): throw ExpressionError(offset: offset, message: "filter '\(name)': \(error.message)")
             }

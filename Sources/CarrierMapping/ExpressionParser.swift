@@ -158,7 +158,8 @@ struct ExpressionParser {
                     try expect(")")
                 }
             }
-            value = .filter(value, name: name, arguments: arguments, offset: token.offset)
+            value = .filter(value, name: name, arguments: arguments, offset: token.offset,
+                            prepared: FilterLibrary.prepare(name, arguments: arguments))
         }
         return value
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 struct FilterError: Error {
     var message: String
@@ -174,14 +175,8 @@ package enum FilterLibrary {
             }
         },
         "match": Filter(arguments: 1...1, summary: "text → the first capture group of a regular expression (or the whole match), null if none") { v, args throws(FilterError) in
-            guard case .string(let text) = v else { return .null }
-            guard let regex = RegularExpressionCache.shared.expression(for: args[0].text) else {
-                throw FilterError(message: "'\(args[0].text)' is not a regular expression")
-            }
-            let range = NSRange(text.startIndex..., in: text)
-            guard let match = regex.firstMatch(in: text, range: range) else { return .null }
-            let group = match.numberOfRanges > 1 ? match.range(at: 1) : match.range
-            return Range(group, in: text).map { .string(String(text[$0])) } ?? .null
+            guard case .string = v else { return .null }
+            return firstMatch(of: try Preparation(pattern: args[0].text).regularExpression(), in: v)
         },
         "url_escape": Filter(arguments: 0...0, summary: "text → percent-encoded for a URL path segment or query value") { v, _ in
             v.isNull ? .null : .string(PercentEncoding.encode(v.text))
@@ -215,7 +210,7 @@ package enum FilterLibrary {
         case .unary(_, let e): try check(e)
         case .binary(_, let a, let b, _): try check(a); try check(b)
         case .conditional(let a, let b, let c): try check(a); try check(b); try check(c)
-        case .filter(let base, let name, let args, let offset):
+        case .filter(let base, let name, let args, let offset, _):
             try check(base)
             for arg in args { try check(arg) }
             guard let filter = all[name] else {
@@ -230,9 +225,54 @@ package enum FilterLibrary {
         }
     }
 
-    static func apply(_ name: String, to value: Value, arguments: [Value]) throws(FilterError) -> Value {
+    static func apply(_ name: String, to value: Value, arguments: [Value], prepared: Preparation? = nil) throws(FilterError) -> Value {
+        if let prepared {
+            guard case .string = value else { return .null }
+            return firstMatch(of: try prepared.regularExpression(), in: value)
+        }
         guard let filter = all[name] else { throw FilterError(message: "unknown filter") }
         return try filter.apply(value, arguments)
+    }
+
+    /// What a filter keeps from literal arguments in the expression that uses them: `match`'s
+    /// regular expression, compiled the first time it is used and then kept (not at load: ICU's
+    /// first compile would cost every `carrier render` 8M instructions). Compiled per value, it
+    /// ran ICU's compiler for every delivery event, and Foundation on Linux leaks the UTF-16 copy
+    /// of a pattern over 256 characters at every compile (found by the `expression` fuzz target).
+    package final class Preparation: Sendable {
+        let pattern: String
+        private let compiled = Mutex<Compiled?>(nil)
+
+        /// NSRegularExpression is immutable once made, and safe to use from any thread.
+        private struct Compiled: @unchecked Sendable { let expression: NSRegularExpression? }
+
+        init(pattern: String) { self.pattern = pattern }
+
+        func regularExpression() throws(FilterError) -> NSRegularExpression {
+            let made = compiled.withLock { compiled in
+                if let compiled { return compiled }
+                let made = Compiled(expression: try? NSRegularExpression(pattern: pattern))
+                compiled = made
+                return made
+            }
+            guard let expression = made.expression else { throw FilterError(message: "'\(pattern)' is not a regular expression") }
+            return expression
+        }
+    }
+
+    /// The preparation for `name` with these arguments, when they allow one: `match` with a
+    /// pattern written in the template (a pattern computed at run time is compiled per value).
+    static func prepare(_ name: String, arguments: [MappingExpression]) -> Preparation? {
+        guard name == "match", arguments.count == 1, case .literal(.string(let pattern)) = arguments[0] else { return nil }
+        return Preparation(pattern: pattern)
+    }
+
+    /// The first capture group of `regex` in `value` (or the whole match); null if none or not text.
+    private static func firstMatch(of regex: NSRegularExpression, in value: Value) -> Value {
+        guard case .string(let text) = value else { return .null }
+        guard let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return .null }
+        let group = match.numberOfRanges > 1 ? match.range(at: 1) : match.range
+        return Range(group, in: text).map { .string(String(text[$0])) } ?? .null
     }
 
     private static func list(_ v: Value) throws(FilterError) -> [Value] {

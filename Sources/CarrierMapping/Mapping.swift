@@ -153,7 +153,7 @@ extension Mapping {
             case .unary(_, let x): visit(x)
             case .binary(_, let a, let b, _): visit(a); visit(b)
             case .conditional(let a, let b, let c): visit(a); visit(b); visit(c)
-            case .filter(let base, _, let arguments, _): visit(base); arguments.forEach(visit)
+            case .filter(let base, _, let arguments, _, _): visit(base); arguments.forEach(visit)
             case .literal, .variable: break
             }
         }

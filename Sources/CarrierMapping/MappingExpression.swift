@@ -11,7 +11,8 @@ package indirect enum MappingExpression: Sendable {
     case unary(UnaryOperator, MappingExpression)
     case binary(BinaryOperator, MappingExpression, MappingExpression, offset: Int)
     case conditional(MappingExpression, MappingExpression, MappingExpression)
-    case filter(MappingExpression, name: String, arguments: [MappingExpression], offset: Int)
+    /// `prepared`: what the filter made from literal arguments when the expression was compiled.
+    case filter(MappingExpression, name: String, arguments: [MappingExpression], offset: Int, prepared: FilterLibrary.Preparation?)
 
     package enum UnaryOperator: Sendable { case not, negate }
     package enum BinaryOperator: String, Sendable {
@@ -33,7 +34,7 @@ package indirect enum MappingExpression: Sendable {
         case .binary(_, let a, let b, _): return a.referencedVariables.union(b.referencedVariables)
         case .conditional(let a, let b, let c):
             return a.referencedVariables.union(b.referencedVariables).union(c.referencedVariables)
-        case .filter(let base, _, let args, _):
+        case .filter(let base, _, let args, _, _):
             return args.reduce(into: base.referencedVariables) { $0.formUnion($1.referencedVariables) }
         }
     }
