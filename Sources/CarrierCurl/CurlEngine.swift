@@ -155,9 +155,8 @@ public final class CurlEngine: Sendable {
         // Over HTTPS, wait for an HTTP/2 connection to multiplex on rather than open one per request.
         if request.url.hasPrefix("https://") { handle.set(CURLOPT_PIPEWAIT, true) }
         if let caFile = options.caFile { handle.set(CURLOPT_CAINFO, caFile) }
-        var headers = request.headers.map { "\($0.name): \($0.value)" }
-        headers.append("Expect:")  // no 100-continue round trip
-        handle.set(CURLOPT_HTTPHEADER, list: headers)
+        // `Expect:` empty: no 100-continue round trip.
+        handle.set(CURLOPT_HTTPHEADER, headers: request.headers, extra: ["Expect:"])
         switch request.method {
         case "GET": handle.set(CURLOPT_HTTPGET, true)
         default:

@@ -6,7 +6,6 @@ import Foundation
 public final class CurlHandle: @unchecked Sendable {
     let raw: UnsafeMutableRawPointer
     private var lists: [OpaquePointer] = []
-    private var strings: [UnsafeMutablePointer<CChar>] = []
     /// The ResponseCollector of the transfer in progress, retained while it runs.
     var collectorStorage: UnsafeMutableRawPointer?
 
@@ -29,8 +28,6 @@ public final class CurlHandle: @unchecked Sendable {
     private func freeLists() {
         for list in lists { carrier_curl_slist_free_all(UnsafeMutablePointer(list)) }
         lists.removeAll()
-        for s in strings { free(s) }
-        strings.removeAll()
     }
 
     public func set(_ option: CURLoption, _ value: Int) {
@@ -41,17 +38,38 @@ public final class CurlHandle: @unchecked Sendable {
         _ = carrier_curl_setopt_long(raw, option, value ? 1 : 0)
     }
 
-    /// Sets a string option; the copy lives until the next ``reset()``.
+    /// Sets a string option. libcurl keeps its own copy of every string option (since 7.17;
+    /// the body, set by ``setBody(_:)``, is the exception), so the text is lent for the call only.
     public func set(_ option: CURLoption, _ value: String) {
-        let copy = strdup(value)!
-        strings.append(copy)
-        _ = carrier_curl_setopt_string(raw, option, copy)
+        _ = value.withCString { carrier_curl_setopt_string(raw, option, $0) }
     }
 
     /// Sets a list option (headers, SMTP recipients); the list lives until the next ``reset()``.
     public func set(_ option: CURLoption, list values: [String]) {
         var list: UnsafeMutablePointer<curl_slist>?
         for value in values { list = carrier_curl_slist_append(list, value) }
+        if let list { lists.append(OpaquePointer(list)) }
+        _ = carrier_curl_setopt_slist(raw, option, list)
+    }
+
+    /// Sets a list of `Name: value` lines (``CURLOPT_HTTPHEADER``) and then `extra` lines, each
+    /// written into one reused buffer rather than made a string of its own first.
+    func set(_ option: CURLoption, headers: [(name: String, value: String)], extra: [String]) {
+        var list: UnsafeMutablePointer<curl_slist>?
+        var line: [CChar] = []
+        line.reserveCapacity(256)
+        for header in headers {
+            line.removeAll(keepingCapacity: true)
+            line.append(contentsOf: header.name.utf8.lazy.map { CChar(bitPattern: $0) })
+            line.append(0x3A)
+            line.append(0x20)
+            line.append(contentsOf: header.value.utf8.lazy.map { CChar(bitPattern: $0) })
+            line.append(0)
+            list = line.withUnsafeBufferPointer { carrier_curl_slist_append(list, $0.baseAddress) }
+        }
+        for text in extra {
+            list = text.withCString { carrier_curl_slist_append(list, $0) }
+        }
         if let list { lists.append(OpaquePointer(list)) }
         _ = carrier_curl_setopt_slist(raw, option, list)
     }

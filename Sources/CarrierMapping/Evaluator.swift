@@ -27,7 +27,7 @@ package struct Scope {
 
     /// Adds a name whose value is computed each time a template reads it (and never when none does).
     package mutating func setLazy(_ name: String, _ compute: @escaping () throws -> Value) {
-        lazy.removeAll { $0.name == name }
+        if let index = lazy.firstIndex(where: { $0.name == name }) { lazy.remove(at: index) }
         lazy.append((name, compute))
     }
 

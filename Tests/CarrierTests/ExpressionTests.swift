@@ -40,6 +40,35 @@ struct ExpressionTests {
         }
     }
 
+    @Test("A template written straight into JSON gives the bytes of its rendered value written as JSON")
+    func jsonWrittenAsRendered() throws {
+        let values: [String: Value] = [
+            "xs": [.object(["a": 1]), .object(["a": ""]), .object(["a": .null])], "none": nil, "empty": "", "list": [],
+            "obj": .object(["k": "v \"quoted\"\n", "e": ""]), "flag": true, "n": .double(2.5), "scalar": "one",
+            "meta": .object(["k": "1", "x": "2"]), "zero": 0,
+        ]
+        let templates = [
+            #"{a: "{{ none }}", b: "{{ empty }}", c: "{{ list }}", d: {inner: "{{ none }}"}, e: [], f: x, g: "{{ zero }}"}"#,
+            #"{items: {$each: "{{ xs }}", $as: x, $do: {v: "{{ x.a }}"}}, keep: "{{ flag }}"}"#,
+            #"[first, {$each: "{{ xs }}", $as: x, $do: "{{ x.a }}"}, "{{ none }}", "{{ empty }}", {}, last]"#,
+            #"[{$each: "{{ none }}", $do: x}, {$each: "{{ obj }}", $as: m, $do: "{{ m.key }}={{ m.value }}"}, {$each: "{{ scalar }}", $do: "{{ item }}"}]"#,
+            #"{only: {$if: "{{ none }}", $then: yes}, other: {$if: "{{ flag }}", $then: {deep: {deeper: "{{ none }}"}}, $else: no}}"#,
+            #"{a: one, $merge: ["{{ meta }}", {a: replaced}], z: "{{ n }}"}"#,
+            #"{list: [{$if: "{{ flag }}", $then: {$each: "{{ xs }}", $as: x, $do: "{{ x.a }}"}}], obj: "{{ obj }}", n: "{{ n }}"}"#,
+            #""text {{ scalar }} and {{ n }}""#, #""{{ none }}""#, #""{{ list }}""#, #"{all: "{{ none }}"}"#,
+        ]
+        for yaml in templates {
+            let node = try #require(try YAMLParser.parse(yaml, file: "t.yaml"))
+            let sink = DiagnosticSink()
+            let template = MappingCompiler(file: "t.yaml", variables: Set(values.keys), sink: sink).compile(node)
+            #expect(sink.diagnostics.isEmpty, "\(sink.diagnostics)")
+            let scope = Scope(values: OrderedObject(values.map { ($0.key, $0.value) }))
+            let out = ByteSink(capacity: 16)
+            if try template.writeJSON(in: scope, into: out) == .null { out.append("null") }
+            #expect(String(decoding: out.bytes, as: UTF8.self) == JSONWriter.string(try template.render(in: scope)), "\(yaml)")
+        }
+    }
+
     @Test func eachIfAndMerge() throws {
         let yaml = """
             items: {$each: "{{ xs }}", $as: x, $do: {v: "{{ x.a }}"}}

@@ -73,7 +73,8 @@ enum CapabilityCheck {
             found.append(Shortfall(reason: "\(provider) cannot send a text-only message"))
         }
         found += attachmentShortfalls(message, c, provider: provider)
-        if let max = c.maxRecipients, message.recipients.count > max {
+        // Counted without duplicates only when the plain count is over (that count costs a case fold each).
+        if let max = c.maxRecipients, message.to.count + message.cc.count + message.bcc.count > max, message.recipients.count > max {
             found.append(Shortfall(reason: "\(provider) takes at most \(max) recipients; the message has \(message.recipients.count)"))
         }
         if let max = c.maxReplyTo, message.replyTo.count > max {

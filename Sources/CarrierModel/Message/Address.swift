@@ -81,6 +81,7 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
     /// The value templates see: `{email, name}`.
     package var value: Value {
         var object = OrderedObject()
+        object.reserveCapacity(2)
         object.appendNew("email", .string(email))
         if let name { object.appendNew("name", .string(name)) }
         return .object(object)

@@ -14,6 +14,11 @@ public enum JSONWriter {
         return out.bytes
     }
 
+    /// Compact JSON appended to `out` (a body written in parts: ``Mapping``'s direct render).
+    package static func write(_ value: Value, into out: ByteSink) {
+        write(value, into: out, indent: nil, level: 0)
+    }
+
     /// Indented JSON for people to read.
     public static func pretty(_ value: Value) -> String {
         let out = ByteSink(capacity: 256)
@@ -69,7 +74,8 @@ public enum JSONWriter {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
-    private static func writeString(_ s: String, into out: ByteSink) {
+    /// A string as JSON: quoted, escaped where it must be.
+    package static func writeString(_ s: String, into out: ByteSink) {
         out.append(0x22)
         var s = s
         s.withUTF8 { bytes in
@@ -183,15 +189,22 @@ public struct JSONParser {
     }
 
     private mutating func skipSpace() {
-        while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
     }
 
-    private mutating func expect(_ literal: String, _ value: Value) throws(JSONSyntaxError) -> Value {
-        let utf8 = Array(literal.utf8)
-        guard bytes.count - index >= utf8.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
-            throw error("unexpected character")
+    /// `true`, `false` or `null`, compared in place (no copies: every answer has one or two).
+    private mutating func expect(_ literal: StaticString, _ value: Value) throws(JSONSyntaxError) -> Value {
+        let count = literal.utf8CodeUnitCount
+        let matches = bytes.count - index >= count && literal.withUTF8Buffer { word in
+            (0..<count).allSatisfy { bytes[index + $0] == word[$0] }
         }
-        index += utf8.count
+        guard matches else { throw error("unexpected character") }
+        index += count
         return value
     }
 

@@ -102,10 +102,14 @@ public struct OrderedObject: Sendable, Hashable, Sequence, ExpressibleByDictiona
 
     public init() {}
     public init(_ entries: [(String, Value)]) {
+        self.entries.reserveCapacity(entries.count)
         for (key, value) in entries { self[key] = value }
     }
 
     public init(dictionaryLiteral elements: (String, Value)...) {
+        // Room for all at once: a scope or an answer's object is a literal of four or five, which
+        // grown one by one would be copied three times.
+        entries.reserveCapacity(elements.count)
         for (key, value) in elements { self[key] = value }
     }
 

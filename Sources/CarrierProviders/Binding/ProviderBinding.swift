@@ -9,8 +9,9 @@ package struct ProviderBinding: Sendable {
     package let settings: OrderedObject
     let credentials: OrderedObject
     package let redactor: Redactor
-    /// The account's `endpoint:`, split once.
-    let endpoint: URLParts?
+    /// The account's `endpoint:` as the start of every request URL (`scheme://host:port/path`
+    /// without a trailing `/`), made once.
+    let endpointPrefix: String?
     /// What `now` in templates reads.
     let clock: any WallClock
 
@@ -65,7 +66,7 @@ package struct ProviderBinding: Sendable {
         self.settings = settings
         self.credentials = account.credentials
         self.redactor = redactor
-        self.endpoint = account.endpoint.flatMap(URLParts.init)
+        self.endpointPrefix = account.endpoint.flatMap(URLParts.init).map { $0.origin + $0.path.trimmingSuffix("/") }
     }
 
     private static func collectSecrets(_ value: Value, into redactor: inout Redactor) {
@@ -86,11 +87,12 @@ package struct ProviderBinding: Sendable {
         let messageValue = message.value
         var values = messageValue.objectValue!
         values.reserveCapacity(values.count + 5)
-        values["message"] = messageValue
-        values["settings"] = .object(settings)
-        values["credentials"] = .object(credentials)
-        values["now"] = .int(Int(clock.seconds))
-        values["channel"] = .string(account.channel.rawValue)  // `api` or `smtp`: one auth section can serve both
+        // None of these is a message field: added without looking for them first.
+        values.appendNew("message", messageValue)
+        values.appendNew("settings", .object(settings))
+        values.appendNew("credentials", .object(credentials))
+        values.appendNew("now", .int(Int(clock.seconds)))
+        values.appendNew("channel", .string(account.channel.rawValue))  // `api` or `smtp`: one auth section can serve both
         var scope = Scope(values: values)
         scope.setLazy("mime") { .string(try mime.write(message)) }
         return scope
@@ -110,17 +112,33 @@ package struct ProviderBinding: Sendable {
         do {
             return try template.render(in: scope)
         } catch {
-            var redacted = error
-            redacted.diagnostic.message = redactor.redact(error.diagnostic.message)
-            throw .template(redacted)
+            throw redacted(error)
         }
+    }
+
+    /// Renders a template straight into JSON bytes (``Mapping/writeJSON(in:into:)``), its
+    /// failures as ``render(_:in:)``'s.
+    package func renderJSON(_ template: Mapping, in scope: Scope) throws(CarrierError) -> Data {
+        let out = ByteSink(capacity: 1024)
+        do {
+            if try template.writeJSON(in: scope, into: out) == .null { out.append("null") }
+        } catch {
+            throw redacted(error)
+        }
+        return out.data
+    }
+
+    private func redacted(_ error: MappingError) -> CarrierError {
+        var redacted = error
+        redacted.diagnostic.message = redactor.redact(error.diagnostic.message)
+        return .template(redacted)
     }
 
     /// The provider URL with the account's `endpoint` in place of its scheme, host and port.
     /// A path in the endpoint (`http://127.0.0.1:8080/mock`) goes before the provider's path.
     package func rewrite(url: String) -> String {
-        guard let target = endpoint, let provider = URLParts(url) else { return url }
-        return target.origin + target.path.trimmingSuffix("/") + provider.restOfURL
+        guard let endpointPrefix, let provider = URLParts(url) else { return url }
+        return endpointPrefix + provider.restOfURL
     }
 }
 

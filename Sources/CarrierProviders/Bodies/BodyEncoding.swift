@@ -15,6 +15,15 @@ package protocol BodyEncoding: Sendable {
     var template: Mapping { get }
     /// The body for the rendered template.
     func body(_ rendered: Value) throws(CarrierError) -> RequestBody
+    /// The body for a message: the template rendered in `scope`, then ``body(_:)``; an encoding
+    /// may render its template its own way (JSON writes it straight into bytes).
+    func body(in scope: Scope, context: ProviderBinding) throws(CarrierError) -> RequestBody
+}
+
+extension BodyEncoding {
+    package func body(in scope: Scope, context: ProviderBinding) throws(CarrierError) -> RequestBody {
+        try body(try context.render(template, in: scope))
+    }
 }
 
 /// Every body encoding a provider file can name.
@@ -33,8 +42,13 @@ enum BodyEncodings {
 public struct RequestBody: Sendable {
     public var contentType: String?
     public var bytes: Data
-    /// The body for people: the JSON value, the form fields, the multipart parts.
-    public var display: Value
+    /// The body for people: the JSON value, the form fields, the multipart parts. A JSON body
+    /// written straight from its template is read back from its bytes when it is shown.
+    public var display: Value {
+        get { shown ?? (try? JSONParser.parse(Array(bytes))) ?? .null }
+        set { shown = newValue }
+    }
+    private var shown: Value?
     /// A multipart boundary, shown as `<boundary>` so a render reads the same each time.
     public var boundary: String?
     /// Whether `bytes` are `display` written as JSON (a redactor then checks the bytes once).
@@ -43,9 +57,16 @@ public struct RequestBody: Sendable {
     public init(contentType: String?, bytes: Data, display: Value, boundary: String? = nil, bytesAreDisplayJSON: Bool = false) {
         self.contentType = contentType
         self.bytes = bytes
-        self.display = display
+        self.shown = display
         self.boundary = boundary
         self.bytesAreDisplayJSON = bytesAreDisplayJSON
+    }
+
+    /// A JSON body whose value is read back from its bytes only when it is shown.
+    init(json bytes: Data) {
+        contentType = "application/json"
+        self.bytes = bytes
+        bytesAreDisplayJSON = true
     }
 }
 

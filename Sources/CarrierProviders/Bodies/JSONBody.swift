@@ -13,4 +13,9 @@ struct JSONBody: BodyEncoding {
     func body(_ rendered: Value) throws(CarrierError) -> RequestBody {
         RequestBody(contentType: "application/json", bytes: Data(JSONWriter.bytes(rendered)), display: rendered, bytesAreDisplayJSON: true)
     }
+
+    /// Written straight from the template: the same bytes, without the value between.
+    func body(in scope: Scope, context: ProviderBinding) throws(CarrierError) -> RequestBody {
+        RequestBody(json: try context.renderJSON(template, in: scope))
+    }
 }

@@ -49,8 +49,9 @@ package struct APIChannel: Channel {
 
     // MARK: - Steps
 
-    /// Step 1: the request for a message, before authentication.
-    func request(for message: Message, scope: inout Scope) throws(CarrierError) -> RenderedRequest {
+    /// Step 1: the request for a message, before authentication. A request to be `shown` keeps
+    /// its body's value as rendered; one to be sent has its JSON written straight from the template.
+    func request(for message: Message, scope: inout Scope, shown: Bool = false) throws(CarrierError) -> RenderedRequest {
         let mimeHeaders = try spec.mimeHeaders.map { t throws(CarrierError) in ProviderBinding.headerFields(try context.render(t, in: scope)) } ?? []
         let writer = MIMEWriter(includeBcc: spec.mimeIncludesBcc, extraHeaders: mimeHeaders, dkim: context.account.dkim)
         scope.setLazy("mime") { .string(try writer.write(message)) }
@@ -63,7 +64,8 @@ package struct APIChannel: Channel {
         if let template = spec.headers, let object = (try context.render(template, in: scope)).objectValue {
             for entry in object { try headers.append(.checked(entry.key, entry.value.text, sensitive: false)) }
         }
-        let body = try spec.body.body(try context.render(spec.body.template, in: scope))
+        let body = shown ? try spec.body.body(try context.render(spec.body.template, in: scope))
+            : try spec.body.body(in: scope, context: context)
         return RenderedRequest(method: spec.method, url: url, headers: headers, body: body)
     }
 
@@ -80,12 +82,29 @@ package struct APIChannel: Channel {
         }
     }
 
-    /// The exact request for a message, without sending it (tokens fetched at send time are placeholders).
+    /// The exact request for a message, without sending it (tokens fetched at send time are
+    /// placeholders). Its body's bytes are those a send writes (`MappingTests.jsonWrittenAsRendered`).
     func rendered(_ message: Message) throws(CarrierError) -> RenderedRequest {
         var scope = context.scope(for: message)
-        var request = try request(for: message, scope: &scope)
+        var request = try request(for: message, scope: &scope, shown: true)
         try authenticate(&request, credential: nil, context: setup.authContext(context, scope: scope))
         return request
+    }
+
+    /// What differs between the JSON body a send writes and the one `carrier render` shows (nil
+    /// when they are the same bytes): a send writes it straight from the template, a render
+    /// renders the value first. `providers test` checks it for every example.
+    func sentBodyMismatch(_ message: Message) throws(CarrierError) -> String? {
+        // A MIME part of the body (`mime`) would otherwise get a new Message-ID and Date each time.
+        var message = message
+        message.messageID = message.messageID ?? "body-check@carrier.invalid"
+        message.date = message.date ?? 0
+        var scope = context.scope(for: message)
+        let shown = try request(for: message, scope: &scope, shown: true).body
+        let sent = try request(for: message, scope: &scope).body
+        guard shown.bytesAreDisplayJSON, sent.bytes != shown.bytes else { return nil }
+        return context.redactor.redact("the body a send writes differs from the one shown:\n  sent:  \(String(decoding: sent.bytes, as: UTF8.self))"
+            + "\n  shown: \(String(decoding: shown.bytes, as: UTF8.self))")
     }
 
     package func render(_ message: Message, showSecrets: Bool) throws(CarrierError) -> Value {

@@ -61,6 +61,7 @@ public enum ExampleRunner {
             if let expected = example.request {
                 failures += compareRequest(expected: expected, actual: rendered)
             }
+            if let mismatch = try channel.sentBodyMismatch(message) { failures.append(mismatch) }
             if let response = example.response {
                 // The answer is settled as a real send's is: the same rules, the same per-recipient reading.
                 let attempt = channel.settle(httpResponse(response), started: Date(), message: message)
