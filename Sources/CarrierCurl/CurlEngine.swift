@@ -149,14 +149,17 @@ public final class CurlEngine: Sendable {
         handle.set(CURLOPT_NOSIGNAL, true)
         handle.set(CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))
         handle.set(CURLOPT_TIMEOUT_MS, Int(options.totalTimeout * 1000))
-        handle.set(CURLOPT_USERAGENT, options.userAgent)
         handle.set(CURLOPT_ACCEPT_ENCODING, "")
         handle.set(CURLOPT_PROTOCOLS_STR, "http,https")
         // Over HTTPS, wait for an HTTP/2 connection to multiplex on rather than open one per request.
         if request.url.hasPrefix("https://") { handle.set(CURLOPT_PIPEWAIT, true) }
         if let caFile = options.caFile { handle.set(CURLOPT_CAINFO, caFile) }
-        // `Expect:` empty: no 100-continue round trip.
-        handle.set(CURLOPT_HTTPHEADER, headers: request.headers, extra: ["Expect:"])
+        // `Expect:` empty: no 100-continue round trip. The user agent goes as a header line of
+        // its own (unless the request has one): set as CURLOPT_USERAGENT, libcurl formats it anew
+        // for every request.
+        let hasUserAgent = request.headers.contains { $0.name.utf8.count == 10 && $0.name.lowercased() == "user-agent" }
+        handle.set(CURLOPT_HTTPHEADER, headers: request.headers,
+                   extra: hasUserAgent ? ["Expect:"] : ["Expect:", "User-Agent: " + options.userAgent])
         switch request.method {
         case "GET": handle.set(CURLOPT_HTTPGET, true)
         default:

@@ -53,19 +53,27 @@ public final class CurlHandle: @unchecked Sendable {
     }
 
     /// Sets a list of `Name: value` lines (``CURLOPT_HTTPHEADER``) and then `extra` lines, each
-    /// written into one reused buffer rather than made a string of its own first.
+    /// copied into one scratch buffer and handed to libcurl (which copies it), not made a string first.
     func set(_ option: CURLoption, headers: [(name: String, value: String)], extra: [String]) {
         var list: UnsafeMutablePointer<curl_slist>?
-        var line: [CChar] = []
-        line.reserveCapacity(256)
-        for header in headers {
-            line.removeAll(keepingCapacity: true)
-            line.append(contentsOf: header.name.utf8.lazy.map { CChar(bitPattern: $0) })
-            line.append(0x3A)
-            line.append(0x20)
-            line.append(contentsOf: header.value.utf8.lazy.map { CChar(bitPattern: $0) })
-            line.append(0)
-            list = line.withUnsafeBufferPointer { carrier_curl_slist_append(list, $0.baseAddress) }
+        let longest = headers.reduce(0) { max($0, $1.name.utf8.count + $1.value.utf8.count) } + 3
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: longest) { line in
+            let base = UnsafeMutableRawPointer(line.baseAddress!)
+            for header in headers {
+                var name = header.name, value = header.value
+                let nameCount = name.withUTF8 { bytes in
+                    if let source = bytes.baseAddress { base.copyMemory(from: source, byteCount: bytes.count) }
+                    return bytes.count
+                }
+                base.storeBytes(of: 0x3A, toByteOffset: nameCount, as: UInt8.self)
+                base.storeBytes(of: 0x20, toByteOffset: nameCount + 1, as: UInt8.self)
+                let valueCount = value.withUTF8 { bytes in
+                    if let source = bytes.baseAddress { (base + nameCount + 2).copyMemory(from: source, byteCount: bytes.count) }
+                    return bytes.count
+                }
+                base.storeBytes(of: 0, toByteOffset: nameCount + 2 + valueCount, as: UInt8.self)
+                list = carrier_curl_slist_append(list, line.baseAddress)
+            }
         }
         for text in extra {
             list = text.withCString { carrier_curl_slist_append(list, $0) }

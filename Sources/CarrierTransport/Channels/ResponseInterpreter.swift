@@ -48,7 +48,7 @@ package struct ResponseInterpreter {
 
     package func interpret(_ response: CurlHTTPResponse, message: Message? = nil) throws(CarrierError) -> Interpretation {
         if response.truncated { return oversized(response) }
-        let text = String(decoding: response.body, as: UTF8.self)
+        var text: String { String(decoding: response.body, as: UTF8.self) }  // read when an answer is refused
         let scope = Self.scope(of: response, settings: context.settings, message: message)
         let accepted: Bool
         switch spec.success {
