@@ -11,29 +11,43 @@ public struct URLParts: Sendable, Equatable {
 
     /// Nil for text without `scheme://`.
     public init?(_ url: String) {
+        var text = url
+        guard let offsets = text.withUTF8(Self.offsets) else { return nil }
         let bytes = url.utf8
-        guard let afterSeparator = Self.afterSchemeSeparator(bytes) else { return nil }
+        func index(_ offset: Int) -> String.Index { bytes.index(bytes.startIndex, offsetBy: offset) }
         self.url = url
-        schemeEnd = bytes.index(afterSeparator, offsetBy: -3)
-        end = bytes[afterSeparator...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
-        pathStart = bytes[afterSeparator..<end].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? end
-        authorityStart = bytes[afterSeparator..<pathStart].lastIndex(of: UInt8(ascii: "@")).map(bytes.index(after:)) ?? afterSeparator
-        queryStart = bytes[pathStart..<end].firstIndex(of: UInt8(ascii: "?"))
+        schemeEnd = index(offsets.schemeEnd)
+        authorityStart = index(offsets.authorityStart)
+        pathStart = index(offsets.pathStart)
+        queryStart = offsets.queryStart.map(index)
+        end = index(offsets.end)
     }
 
-    /// Where the text after the first `://` starts, found byte by byte.
-    private static func afterSchemeSeparator(_ bytes: String.UTF8View) -> String.Index? {
-        var index = bytes.startIndex
-        while let colon = bytes[index...].firstIndex(of: UInt8(ascii: ":")) {
-            let first = bytes.index(after: colon)
-            guard first != bytes.endIndex else { return nil }
-            let second = bytes.index(after: first)
-            if bytes[first] == UInt8(ascii: "/"), second != bytes.endIndex, bytes[second] == UInt8(ascii: "/") {
-                return bytes.index(after: second)
-            }
-            index = first
+    /// Where each part starts, as byte offsets, found in one pass over the URL's own bytes.
+    private static func offsets(_ bytes: UnsafeBufferPointer<UInt8>) -> (schemeEnd: Int, authorityStart: Int, pathStart: Int, queryStart: Int?, end: Int)? {
+        // The first `://`.
+        var i = 0
+        while true {
+            guard let colon = bytes[i...].firstIndex(of: UInt8(ascii: ":")) else { return nil }
+            if colon + 2 < bytes.count, bytes[colon + 1] == UInt8(ascii: "/"), bytes[colon + 2] == UInt8(ascii: "/") { i = colon; break }
+            i = colon + 1
         }
-        return nil
+        let schemeEnd = i, afterSeparator = i + 3
+        var end = bytes.count, pathStart: Int?, queryStart: Int?, lastAt: Int?
+        var j = afterSeparator
+        while j < end {
+            switch bytes[j] {
+            case UInt8(ascii: "#"): end = j
+            case UInt8(ascii: "?"):
+                if pathStart == nil { pathStart = j }
+                if queryStart == nil { queryStart = j }
+            case UInt8(ascii: "/"): if pathStart == nil { pathStart = j }
+            case UInt8(ascii: "@"): if pathStart == nil { lastAt = j }
+            default: break
+            }
+            j += 1
+        }
+        return (schemeEnd, lastAt.map { $0 + 1 } ?? afterSeparator, pathStart ?? end, queryStart, end)
     }
 
     /// The scheme, lower-cased (`https`).
@@ -49,7 +63,11 @@ public struct URLParts: Sendable, Equatable {
     public var query: String? { queryStart.map { String(url[url.utf8.index(after: $0)..<end]) } }
 
     /// `scheme://authority` as written.
-    public var origin: String { String(url[..<schemeEnd]) + "://" + authority }
+    public var origin: String {
+        // Without user information the origin is the URL's start: one copy.
+        url.utf8.distance(from: schemeEnd, to: authorityStart) == 3 ? String(url[..<pathStart])
+            : String(url[..<schemeEnd]) + "://" + authority
+    }
 
     /// The path and query as a request line carries them (`/` for an empty path).
     public var pathAndQuery: String {

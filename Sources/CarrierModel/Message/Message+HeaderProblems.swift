@@ -16,7 +16,7 @@ extension Message {
                     "write unique-part@your-domain: letters, digits and !#$%&'*+-/=?^_`{|}~ on each side of one @, no spaces or line breaks")
         }
         // A line break in a subject is the header writers' to refuse or fold; other control characters no one can carry.
-        if let subject, subject.utf8.contains(where: { HeaderRules.isControlByte($0) && $0 != 0x0D && $0 != 0x0A }) {
+        if let subject, subject.withContiguousUTF8({ $0.contains { HeaderRules.isControlByte($0) && $0 != 0x0D && $0 != 0x0A } }) {
             problem("subject", "contains a control character (a NUL or an escape)", "remove it from the subject or the value it was filled from")
         }
         func names(_ field: String, _ addresses: [Address]) {
