@@ -197,6 +197,14 @@ public struct Mailer: Sendable {
                               ignoreUnsupported: configuration.routes["default"]?.ignoreUnsupported ?? false)
     }
 
+    /// The HTTP request a send of the message on an API account would put on the wire, built as a
+    /// send builds it (no value made for people to read): what `carrier-bench render` times beside
+    /// ``render(_:account:channel:showSecrets:)``.
+    package func wireRequest(_ message: Message, account name: String) throws(CarrierError) -> CurlHTTPRequest? {
+        try Self.check(message)
+        return try dispatcher.wireRequest(message, account: name)
+    }
+
     /// Sends kept messages again through their routes (``Outbox/retry(_:deliver:)``).
     ///
     /// - Throws: when there is no spool, or it cannot be read or written (nothing is sent then).

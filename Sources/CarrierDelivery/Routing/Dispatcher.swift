@@ -146,6 +146,15 @@ package struct Dispatcher: Sendable {
     /// The request or SMTP transaction a message would produce on an account, without sending it.
     /// A message the account cannot carry is refused as `send` would refuse it; parts left out are
     /// listed under `dropped`.
+    /// The HTTP request a send of the message on an API account puts on the wire (tokens fetched
+    /// at send time are placeholders); nil for another channel or a message the account refuses.
+    package func wireRequest(_ message: Message, account name: String) throws(CarrierError) -> CurlHTTPRequest? {
+        let prepared = try prepare(name)
+        guard case .carry(let carried, _) = verdict(message, prepared, ignoreUnsupported: false),
+              let api = prepared.channel as? APIChannel else { return nil }
+        return try api.wireRequest(carried)
+    }
+
     package func render(_ message: Message, account name: String, channel: ChannelKind?, showSecrets: Bool,
                 ignoreUnsupported: Bool) throws(CarrierError) -> Value {
         let prepared = try prepare(name, channel: channel)

@@ -84,9 +84,9 @@ package struct APIChannel: Channel {
 
     /// The exact request for a message, without sending it (tokens fetched at send time are
     /// placeholders). Its body's bytes are those a send writes (`MappingTests.jsonWrittenAsRendered`).
-    func rendered(_ message: Message) throws(CarrierError) -> RenderedRequest {
+    func rendered(_ message: Message, shown: Bool = true) throws(CarrierError) -> RenderedRequest {
         var scope = context.scope(for: message)
-        var request = try request(for: message, scope: &scope, shown: true)
+        var request = try request(for: message, scope: &scope, shown: shown)
         try authenticate(&request, credential: nil, context: setup.authContext(context, scope: scope))
         return request
     }
@@ -105,6 +105,11 @@ package struct APIChannel: Channel {
         guard shown.bytesAreDisplayJSON, sent.bytes != shown.bytes else { return nil }
         return context.redactor.redact("the body a send writes differs from the one shown:\n  sent:  \(String(decoding: sent.bytes, as: UTF8.self))"
             + "\n  shown: \(String(decoding: shown.bytes, as: UTF8.self))")
+    }
+
+    /// The request a send of the message puts on the wire, built as a send builds it.
+    package func wireRequest(_ message: Message) throws(CarrierError) -> CurlHTTPRequest {
+        try rendered(message, shown: false).wire
     }
 
     package func render(_ message: Message, showSecrets: Bool) throws(CarrierError) -> Value {
