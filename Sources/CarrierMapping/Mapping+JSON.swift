@@ -59,7 +59,6 @@ extension Mapping {
         }
     }
 
-
     /// One element of a list, after a comma when it is not the first; a null one is left out.
     private func writeElement(in scope: Scope, into out: ByteSink, elements: inout Int) throws(MappingError) {
         let mark = out.count
@@ -95,6 +94,7 @@ extension Mapping {
 }
 
 extension Mapping.ObjectEntry {
+    /// Whether this is a `$merge` entry rather than a named field.
     var isMerge: Bool {
         if case .merge = self { return true }
         return false

@@ -143,9 +143,6 @@ package struct Dispatcher: Sendable {
         return messages.indices.map { results[$0]! }
     }
 
-    /// The request or SMTP transaction a message would produce on an account, without sending it.
-    /// A message the account cannot carry is refused as `send` would refuse it; parts left out are
-    /// listed under `dropped`.
     /// The HTTP request a send of the message on an API account puts on the wire (tokens fetched
     /// at send time are placeholders); nil for another channel or a message the account refuses.
     package func wireRequest(_ message: Message, account name: String) throws(CarrierError) -> CurlHTTPRequest? {
@@ -155,6 +152,9 @@ package struct Dispatcher: Sendable {
         return try api.wireRequest(carried)
     }
 
+    /// The request or SMTP transaction a message would produce on an account, without sending it.
+    /// A message the account cannot carry is refused as `send` would refuse it; parts left out are
+    /// listed under `dropped`.
     package func render(_ message: Message, account name: String, channel: ChannelKind?, showSecrets: Bool,
                 ignoreUnsupported: Bool) throws(CarrierError) -> Value {
         let prepared = try prepare(name, channel: channel)
