@@ -8,11 +8,11 @@ import Testing
 struct BodyEncodingTests {
     static let ok = Answer.json(200, .object(["id": "m-1"]))
 
-    func received(body: String) async throws -> CaptureServer.Request {
+    func received(body: String, headers: String? = nil) async throws -> CaptureServer.Request {
         let server = try CaptureServer()
         defer { server.stop() }
         try await server.script(["*": [Self.ok]])
-        let provider = try PluginProvider(body: body, endpoint: server.url)
+        let provider = try PluginProvider(body: body, headers: headers, endpoint: server.url)
         defer { provider.remove() }
         var message = try Fixtures.referenceMessage()
         message.subject = "Grüße & more = 100%"
@@ -35,6 +35,15 @@ struct BodyEncodingTests {
         let result = try run(Repository.python, ["-c", script, kind, request.header("Content-Type") ?? ""], input: request.body)
         guard result.status == 0 else { throw TestFailure("python: \(result.stderr)") }
         return try JSONParser.parse(result.stdout)
+    }
+
+    @Test("The user agent is Carrier's unless the provider file sets one: a single User-Agent line either way")
+    func userAgent() async throws {
+        for (headers, expected) in [(nil, "carrier/"), ("{User-Agent: shop-mailer/2.1}", "shop-mailer/2.1")] {
+            let request = try await received(body: #"{json: {subject: "{{ subject }}"}}"#, headers: headers)
+            let lines = request.headers.filter { $0.0.lowercased() == "user-agent" }.map(\.1)
+            #expect(lines.count == 1 && lines.allSatisfy { $0.hasPrefix(expected) }, "\(lines)")
+        }
     }
 
     @Test("json: the rendered value as application/json")

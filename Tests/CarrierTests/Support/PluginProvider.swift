@@ -11,7 +11,8 @@ struct PluginProvider {
     /// - Parameters:
     ///   - auth: the `auth:` value of the `api` section, as YAML.
     ///   - body: the `body:` value, as YAML.
-    init(auth: String = "{none: {}}", body: String = #"{json: {subject: "{{ subject }}"}}"#, endpoint: String,
+    ///   - headers: the `headers:` value, as YAML, if the section has one.
+    init(auth: String = "{none: {}}", body: String = #"{json: {subject: "{{ subject }}"}}"#, headers: String? = nil, endpoint: String,
          credentials: String = "{key: k-5f2a9c}") throws {
         folder = try TemporaryFolder()
         try """
@@ -23,7 +24,7 @@ struct PluginProvider {
             api:
               url: https://plugin.example/v1/send
               auth: \(auth)
-              body: \(body)
+              body: \(body)\(headers.map { "\n  headers: \($0)" } ?? "")
               response: {success: [200], message_ids: "{{ body.id }}"}
             """.write(toFile: folder.path + "/plugin.yaml", atomically: true, encoding: .utf8)
         let configuration = try Configuration.parse("""
