@@ -9,7 +9,8 @@
 #   - an SMTP send of a 2 KB message, and of a 29 KB HTML e-mail (bench/html-message.py), over one
 #     connection to Postfix's smtp-sink (carrier-bench smtp), beside bench/curl-smtp.c sending the
 #     same bytes;
-#   - a SendGrid render plus serialising its body once more (carrier-bench render: one of each a count);
+#   - a SendGrid render plus serialising its body once more (carrier-bench render: one of each a count),
+#     and the same request as a send builds it (carrier-bench request);
 #   - a Postmark webhook to `carrier events serve` (verified, mapped, appended; HTTP handling
 #     included), posted one after another by a Python client.
 # Release build (static), stripped of debug info (valgrind cannot read Swift's).
@@ -56,6 +57,7 @@ per() {
 per "loopback send, libcurl multi (C)" 1000 3000 "$WORK/curl-multi" "http://127.0.0.1:$PORT/api/send" COUNT 16 "$WORK/body.json"
 per "loopback send, carrier" 1000 3000 "$WORK/carrier-bench" latency COUNT 16 "http://127.0.0.1:$PORT" "$MESSAGE"
 per "SendGrid render + its body serialised once more" 1000 3000 "$WORK/carrier-bench" render COUNT sendgrid "$WORK/sg.yaml" "$MESSAGE"
+per "SendGrid request as a send builds it" 1000 3000 "$WORK/carrier-bench" request COUNT sendgrid "$WORK/sg.yaml" "$MESSAGE"
 per "SMTP send of 2 KB, libcurl (C)" 500 1500 "$WORK/curl-smtp" "$SMTP_PORT" COUNT 1 "$WORK/message.eml"
 per "SMTP send of 2 KB, carrier" 500 1500 "$WORK/carrier-bench" smtp COUNT 1 "$SMTP_PORT" bench/message-2k.json
 per "SMTP send of a 29 KB HTML e-mail, libcurl (C)" 200 600 "$WORK/curl-smtp" "$SMTP_PORT" COUNT 1 "$WORK/html.eml"

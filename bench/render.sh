@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# How fast `render` is for SendGrid in a release build, and how long `carrier render` takes cold.
+# How fast `render` is for SendGrid in a release build, how fast the same request is built for a
+# send (no value made for display), and how long `carrier render` takes cold.
 #   bench/render.sh [COUNT]      (default 100000)
 # Compares, in the same run, against serialising the rendered body alone (the floor any
 # implementation pays) and, for the cold start, against `/bin/true` (process start-up itself).
@@ -15,11 +16,13 @@ MESSAGE=examples/messages/order-confirmation.json
 echo "== SendGrid render, $COUNT messages (release build)"
 /usr/bin/time -v .build/release/carrier-bench render "$COUNT" sendgrid "$CONFIG" "$MESSAGE" 2> /tmp/carrier-bench-time.txt
 grep -E "Maximum resident set size" /tmp/carrier-bench-time.txt
+.build/release/carrier-bench request "$COUNT" sendgrid "$CONFIG" "$MESSAGE"
 # A realistic HTML e-mail: 29 KB, an order table of 150 rows, 1,806 quotes and 757 line breaks to escape.
 HTML_MESSAGE=$(mktemp --suffix=.json)
 python3 bench/html-message.py "$MESSAGE" "$HTML_MESSAGE"
 echo "== SendGrid render of a 29 KB HTML message, $((COUNT / 10)) messages"
 .build/release/carrier-bench render "$((COUNT / 10))" sendgrid "$CONFIG" "$HTML_MESSAGE"
+.build/release/carrier-bench request "$((COUNT / 10))" sendgrid "$CONFIG" "$HTML_MESSAGE"
 rm -f "$HTML_MESSAGE"
 echo "== cold start of 'carrier render' (process start, provider files loaded, one render)"
 if command -v hyperfine >/dev/null; then

@@ -113,7 +113,10 @@ public struct Message: Sendable, Hashable {
         object.appendNew("text", text.map(Value.string) ?? .null)
         object.appendNew("html", html.map(Value.string) ?? .null)
         object.appendNew("attachments", .array(attachments.map(\.value)))
-        object.appendNew("headers", .object(OrderedObject(headers.map { ($0.name, .string($0.value)) })))
+        var headerObject = OrderedObject()
+        headerObject.reserveCapacity(headers.count)
+        for (name, value) in headers { headerObject[name] = .string(value) }  // a repeated name: the last value
+        object.appendNew("headers", .object(headerObject))
         object.appendNew("tags", .array(tags.map(Value.string)))
         object.appendNew("metadata", .object(metadata))
         if let template {

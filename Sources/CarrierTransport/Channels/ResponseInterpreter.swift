@@ -30,11 +30,21 @@ package struct ResponseInterpreter {
     /// address) and `message_id` — so an answer that lists only the refused addresses, or has no
     /// id, can be read against what was sent. Single sends and batches read answers through this one scope.
     static func scope(of response: CurlHTTPResponse, settings: OrderedObject, message: Message? = nil) -> Scope {
-        let text = String(decoding: response.body, as: UTF8.self)
-        let body = (try? JSONParser.parse(Array(response.body))) ?? (text.isEmpty ? .null : .string(text))
-        let values: OrderedObject = ["status": .int(response.status), "body": body, "text": .string(text), "settings": .object(settings)]
+        var values = OrderedObject()
+        values.reserveCapacity(4)
+        values.appendNew("status", .int(response.status))
+        values.appendNew("settings", .object(settings))
+        let json = try? JSONParser.parse(Array(response.body))
+        if let json {
+            values.appendNew("body", json)
+        } else {
+            let text = String(decoding: response.body, as: UTF8.self)
+            values.appendNew("body", text.isEmpty ? .null : .string(text))
+            values.appendNew("text", .string(text))
+        }
         var scope = Scope(values: values)
         // Made only when a rule reads them: most read the body alone.
+        if json != nil { scope.setLazy("text") { .string(String(decoding: response.body, as: UTF8.self)) } }
         scope.setLazy("headers") { .object(OrderedObject(headers: response.headers)) }
         if let message {
             scope.setLazy("message") {
