@@ -77,13 +77,20 @@ public enum JSONWriter {
     /// A string as JSON: quoted, escaped where it must be.
     package static func writeString(_ s: String, into out: ByteSink) {
         out.append(0x22)
-        var s = s
-        s.withUTF8 { bytes in
-            // Most strings need no escape: copied whole, from the string's own storage.
-            let first = firstEscape(in: bytes, from: 0)
-            if first == bytes.count { out.append(bytes) } else { writeEscaped(bytes, from: first, into: out) }
+        // A string's own storage when it has one (no copy of the string value to retain and
+        // release); one of up to 15 bytes is held inline and read through a stack copy.
+        if s.utf8.withContiguousStorageIfAvailable({ writeContents($0, into: out) }) == nil {
+            var s = s
+            s.withUTF8 { writeContents($0, into: out) }
         }
         out.append(0x22)
+    }
+
+    /// Most strings need no escape: copied whole.
+    @inline(__always)
+    private static func writeContents(_ bytes: UnsafeBufferPointer<UInt8>, into out: ByteSink) {
+        let first = firstEscape(in: bytes, from: 0)
+        if first == bytes.count { out.append(bytes) } else { writeEscaped(bytes, from: first, into: out) }
     }
 
     /// Copies the runs that need no escape whole and escapes the bytes between them, from the
