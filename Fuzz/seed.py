@@ -15,7 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def main(out):
-    seeds = {name: [] for name in ["message", "provider-file", "expression", "configuration", "recipients",
+    seeds = {name: [] for name in ["message", "provider-file", "expression", "template", "configuration", "recipients",
                                    "webhook", "response", "smtp-reply", "mime-header", "mime-message"]}
     providers = sorted(glob.glob(os.path.join(ROOT, "providers", "*.yaml")))
     for path in glob.glob(os.path.join(ROOT, "examples", "messages", "*")):
@@ -30,6 +30,12 @@ def main(out):
             seeds["expression"].append(expression)
         definition = yaml.safe_load(text)
         provider = definition.get("id", os.path.basename(path)[:-5])
+        # Every mapping of the API section (the body in its encoding, headers, the batch's) as a template.
+        api = definition.get("api") or {}
+        bodies = [api.get("body"), (api.get("batch") or {}).get("body")]
+        for template in [api.get("headers")] + [t for body in bodies if isinstance(body, dict) for t in body.values()]:
+            if isinstance(template, (dict, list)):
+                seeds["template"].append(yaml.safe_dump(template, allow_unicode=True, sort_keys=False).encode())
         for example in definition.get("examples", []) or []:
             message = example.get("message")
             if message is not None:

@@ -16,7 +16,7 @@ struct FuzzTarget: Sendable {
     let run: @Sendable ([UInt8]) -> Void
 
     static let all: [FuzzTarget] = [
-        .message, .providerFile, .expression, .configuration, .recipients, .webhook, .response, .smtpReply, .mimeHeader, .mimeMessage,
+        .message, .providerFile, .expression, .template, .configuration, .recipients, .webhook, .response, .smtpReply, .mimeHeader, .mimeMessage,
     ]
 
     static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }

@@ -39,6 +39,27 @@ extension FuzzTarget {
         _ = try? mapping.render(in: ExpressionScope.scope)
     }
 
+    /// A template with structure (objects, lists, `$each`, `$if`, `$merge`) as a provider file
+    /// writes a request body, rendered two ways against a message: to a value (what `carrier
+    /// render` shows), and straight into JSON (what a send writes). The JSON must be the value's,
+    /// byte for byte, and one way must fail where the other does.
+    static let template = FuzzTarget(name: "template", summary: "a YAML template rendered to a value and straight into JSON: the same bytes",
+                                     prepare: { _ = ExpressionScope.scope }) { bytes in
+        guard let node = try? YAMLParser.parse(String(decoding: bytes, as: UTF8.self), file: "fuzz.yaml") else { return }
+        let sink = DiagnosticSink()
+        let mapping = MappingCompiler(file: "fuzz", variables: Set(ExpressionScope.values.keys), sink: sink).compile(node)
+        guard sink.diagnostics.isEmpty else { return }
+        let rendered = try? mapping.render(in: ExpressionScope.scope)
+        let out = ByteSink(capacity: 64)
+        let written = try? mapping.writeJSON(in: ExpressionScope.scope, into: out)
+        require((rendered == nil) == (written == nil),
+                "rendering \(rendered == nil ? "failed" : "worked") but writing JSON \(written == nil ? "failed" : "worked")")
+        guard let rendered, let written else { return }
+        if written == .null { out.append("null") }
+        let expected = JSONWriter.bytes(rendered)
+        require(out.bytes == expected, "wrote \(String(decoding: out.bytes, as: UTF8.self)), rendered \(String(decoding: expected, as: UTF8.self))")
+    }
+
     /// A `carrier.yaml` (parsed only: resolving accounts reads secret sources).
     static let configuration = FuzzTarget(name: "configuration", summary: "carrier.yaml") { bytes in
         _ = try? Configuration.parse(String(decoding: bytes, as: UTF8.self), file: "/nonexistent/fuzz/carrier.yaml", environment: [:])
