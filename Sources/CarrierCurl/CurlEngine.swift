@@ -1,4 +1,5 @@
 import CCurl
+import CarrierModel
 import Dispatch
 import Foundation
 import Synchronization
@@ -157,7 +158,7 @@ public final class CurlEngine: Sendable {
         // `Expect:` empty: no 100-continue round trip. The user agent goes as a header line of
         // its own (unless the request has one): set as CURLOPT_USERAGENT, libcurl formats it anew
         // for every request.
-        let hasUserAgent = request.headers.contains { $0.name.utf8.count == 10 && $0.name.lowercased() == "user-agent" }
+        let hasUserAgent = request.headers.contains { HeaderRules.sameFieldName($0.name, "user-agent") }
         handle.set(CURLOPT_HTTPHEADER, headers: request.headers,
                    extra: hasUserAgent ? ["Expect:"] : ["Expect:", "User-Agent: " + options.userAgent])
         switch request.method {

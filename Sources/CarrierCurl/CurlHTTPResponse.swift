@@ -18,6 +18,9 @@ public struct CurlHTTPResponse: Sendable {
         self.truncated = truncated
     }
 
+    /// The body as text (invalid UTF-8 repaired), made each time it is asked for.
+    public var text: String { String(decoding: body, as: UTF8.self) }
+
     /// The first header with this name, case-insensitively.
     public func header(_ name: String) -> String? {
         headers.first { HeaderRules.sameFieldName($0.name, name) }?.value

@@ -38,13 +38,13 @@ package struct ResponseInterpreter {
         if let json {
             values.appendNew("body", json)
         } else {
-            let text = String(decoding: response.body, as: UTF8.self)
+            let text = response.text
             values.appendNew("body", text.isEmpty ? .null : .string(text))
             values.appendNew("text", .string(text))
         }
         var scope = Scope(values: values)
         // Made only when a rule reads them: most read the body alone.
-        if json != nil { scope.setLazy("text") { .string(String(decoding: response.body, as: UTF8.self)) } }
+        if json != nil { scope.setLazy("text") { .string(response.text) } }
         scope.setLazy("headers") { .object(OrderedObject(headers: response.headers)) }
         if let message {
             scope.setLazy("message") {
@@ -58,7 +58,6 @@ package struct ResponseInterpreter {
 
     package func interpret(_ response: CurlHTTPResponse, message: Message? = nil) throws(CarrierError) -> Interpretation {
         if response.truncated { return oversized(response) }
-        var text: String { String(decoding: response.body, as: UTF8.self) }  // read when an answer is refused
         let scope = Self.scope(of: response, settings: context.settings, message: message)
         let accepted: Bool
         switch spec.success {
@@ -73,7 +72,7 @@ package struct ResponseInterpreter {
             // provider took the message is unknown — not a success to report.
             if spec.messageIDs != nil && list.isEmpty {
                 return Interpretation(accepted: false, messageIDs: [], error: describe(response, "the answer has no message id the provider file "
-                                   + "can read, so whether the message was accepted is unknown: " + text),
+                                   + "can read, so whether the message was accepted is unknown: " + response.text),
                                errorClass: .ambiguous)
             }
             let later = try spec.acceptedForLater.map { t throws(CarrierError) in (try context.render(t, in: scope)).isTruthy } ?? false
@@ -82,7 +81,7 @@ package struct ResponseInterpreter {
                            recipients: recipients.map { var r = $0; r.error = r.error.map { context.redactor.redact($0) }; return r })
         }
         var errorText = try spec.error.map { t throws(CarrierError) in (try context.render(t, in: scope)).text } ?? ""
-        if errorText.isEmpty { errorText = text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if errorText.isEmpty { errorText = response.text.trimmingCharacters(in: .whitespacesAndNewlines) }
         if errorText.isEmpty { errorText = "no error text" }
         errorText = describe(response, errorText)
         return Interpretation(accepted: false, messageIDs: [], error: errorText, errorClass: try classify(response.status, scope: scope),
