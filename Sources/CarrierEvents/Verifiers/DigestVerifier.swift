@@ -32,10 +32,10 @@ struct DigestVerifier: WebhookVerifier {
         let given = (try input.render(signature)).text
         guard !given.isEmpty else { throw WebhookError(.unverified, "the webhook carries no signature") }
         let data = Array((try input.render(message)).text.utf8)
-        let md: OpaquePointer? = algorithm == "md5" ? EVP_md5() : algorithm == "sha1" ? EVP_sha1() : EVP_sha256()
+        let md: OpaquePointer? = algorithm == "md5" ? libcrypto.EVP_md5() : algorithm == "sha1" ? libcrypto.EVP_sha1() : libcrypto.EVP_sha256()
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        guard EVP_Digest(data, data.count, &out, &length, md, nil) == 1 else {
+        guard libcrypto.EVP_Digest(data, data.count, &out, &length, md, nil) == 1 else {
             throw WebhookError(.configuration, "OpenSSL could not compute \(algorithm)")
         }
         let expected = Array(out.prefix(Int(length)))

@@ -52,10 +52,10 @@ struct HMACVerifier: WebhookVerifier {
     }
 
     static func mac(_ algorithm: String, key: [UInt8], _ data: [UInt8]) -> [UInt8] {
-        let md: OpaquePointer? = algorithm == "sha1" ? EVP_sha1() : algorithm == "sha512" ? EVP_sha512() : EVP_sha256()
+        let md: OpaquePointer? = algorithm == "sha1" ? libcrypto.EVP_sha1() : algorithm == "sha512" ? libcrypto.EVP_sha512() : libcrypto.EVP_sha256()
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        _ = HMAC(md, key, Int32(key.count), data, data.count, &out, &length)
+        _ = libcrypto.HMAC(md, key, Int32(key.count), data, data.count, &out, &length)
         return Array(out.prefix(Int(length)))
     }
 }

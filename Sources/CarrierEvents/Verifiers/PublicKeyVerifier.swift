@@ -30,7 +30,7 @@ struct PublicKeyVerifier: WebhookVerifier {
         guard let publicKey = Self.publicKey((try input.render(key)).text) else {
             throw WebhookError(.configuration, "the account's webhook_secret is not a public key (base64 DER or PEM)")
         }
-        defer { EVP_PKEY_free(publicKey) }
+        defer { libcrypto.EVP_PKEY_free(publicKey) }
         let given = (try input.render(signature)).text
         guard !given.isEmpty, let signatureBytes = Data(base64Encoded: given) else {
             throw WebhookError(.unverified, "the webhook carries no signature")
@@ -46,28 +46,28 @@ struct PublicKeyVerifier: WebhookVerifier {
     static func publicKey(_ text: String) -> OpaquePointer? {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix("-----BEGIN") {
-            return withMemoryBIO(Array(trimmed.utf8)) { PEM_read_bio_PUBKEY($0, nil, nil, nil) }
+            return withMemoryBIO(Array(trimmed.utf8)) { libcrypto.PEM_read_bio_PUBKEY($0, nil, nil, nil) }
         }
         guard let der = Data(base64Encoded: Base64.padded(trimmed.filter { !$0.isWhitespace })) else { return nil }
         let bytes = Array(der)
         if bytes.count == 32 {
-            return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, bytes, bytes.count)
+            return libcrypto.EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, bytes, bytes.count)
         }
         return bytes.withUnsafeBufferPointer { buffer -> OpaquePointer? in
             var pointer: UnsafePointer<UInt8>? = buffer.baseAddress
-            if let key = d2i_PUBKEY(nil, &pointer, buffer.count) { return key }
+            if let key = libcrypto.d2i_PUBKEY(nil, &pointer, buffer.count) { return key }
             pointer = buffer.baseAddress
-            return d2i_PublicKey(EVP_PKEY_RSA, nil, &pointer, buffer.count)
+            return libcrypto.d2i_PublicKey(EVP_PKEY_RSA, nil, &pointer, buffer.count)
         }
     }
 
     /// Whether `signature` is the key's signature of `data` (ECDSA's DER form, RSA PKCS #1 v1.5, or Ed25519).
     static func check(_ signature: [UInt8], over data: [UInt8], key: OpaquePointer, algorithm: String) -> Bool {
-        guard let context = EVP_MD_CTX_new() else { return false }
-        defer { EVP_MD_CTX_free(context) }
+        guard let context = libcrypto.EVP_MD_CTX_new() else { return false }
+        defer { libcrypto.EVP_MD_CTX_free(context) }
         // Ed25519 hashes inside the signature scheme: no digest is named.
-        let digest = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519 ? nil : (algorithm == "sha1" ? EVP_sha1() : EVP_sha256())
-        guard EVP_DigestVerifyInit(context, nil, digest, nil, key) == 1 else { return false }
-        return EVP_DigestVerify(context, signature, signature.count, data, data.count) == 1
+        let digest = libcrypto.EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519 ? nil : (algorithm == "sha1" ? libcrypto.EVP_sha1() : libcrypto.EVP_sha256())
+        guard libcrypto.EVP_DigestVerifyInit(context, nil, digest, nil, key) == 1 else { return false }
+        return libcrypto.EVP_DigestVerify(context, signature, signature.count, data, data.count) == 1
     }
 }

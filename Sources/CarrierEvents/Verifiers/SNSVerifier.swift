@@ -107,7 +107,7 @@ package struct SNSVerifier: WebhookVerifier {
         guard let key = certificate.publicKey() else {
             throw WebhookError(.unverified, "the certificate at \(certURL) has no public key")
         }
-        defer { EVP_PKEY_free(key) }
+        defer { libcrypto.EVP_PKEY_free(key) }
         guard PublicKeyVerifier.check(Array(signature), over: Array(signed.utf8), key: key, algorithm: version == "1" ? "sha1" : "sha256") else {
             throw WebhookError(.unverified, "the SNS message's signature does not verify with the certificate at \(certURL)")
         }

@@ -6,43 +6,43 @@ final class X509Certificate {
 
     /// The certificate in `bytes` (PEM, else DER), or nil.
     init?(_ bytes: [UInt8]) {
-        var read = withMemoryBIO(bytes) { PEM_read_bio_X509($0, nil, nil, nil) }
+        var read = withMemoryBIO(bytes) { libcrypto.PEM_read_bio_X509($0, nil, nil, nil) }
         if read == nil {
             read = bytes.withUnsafeBufferPointer { buffer -> OpaquePointer? in
                 var start = buffer.baseAddress
-                return d2i_X509(nil, &start, buffer.count)
+                return libcrypto.d2i_X509(nil, &start, buffer.count)
             }
         }
-        ERR_clear_error()
+        libcrypto.ERR_clear_error()
         guard let read else { return nil }
         pointer = read
     }
 
-    deinit { X509_free(pointer) }
+    deinit { libcrypto.X509_free(pointer) }
 
     /// The certificate's public key; the caller frees it with `EVP_PKEY_free`.
-    func publicKey() -> OpaquePointer? { X509_get_pubkey(pointer) }
+    func publicKey() -> OpaquePointer? { libcrypto.X509_get_pubkey(pointer) }
 
     /// Whether the certificate is valid now and issued (directly or through others in `trust`) by
     /// one of the PEM certificates in `trust`, each of which is taken as an anchor.
     func chains(to trust: [UInt8]) -> Bool {
-        guard let store = X509_STORE_new() else { return false }
-        defer { X509_STORE_free(store) }
+        guard let store = libcrypto.X509_STORE_new() else { return false }
+        defer { libcrypto.X509_STORE_free(store) }
         let anchors = withMemoryBIO(trust) { bio -> Int in
             var added = 0
-            while let certificate = PEM_read_bio_X509(bio, nil, nil, nil) {
-                if X509_STORE_add_cert(store, certificate) == 1 { added += 1 }  // the store keeps its own reference
-                X509_free(certificate)
+            while let certificate = libcrypto.PEM_read_bio_X509(bio, nil, nil, nil) {
+                if libcrypto.X509_STORE_add_cert(store, certificate) == 1 { added += 1 }  // the store keeps its own reference
+                libcrypto.X509_free(certificate)
             }
             return added
         } ?? 0
-        ERR_clear_error()
+        libcrypto.ERR_clear_error()
         guard anchors > 0 else { return false }
-        X509_STORE_set_flags(store, UInt(X509_V_FLAG_PARTIAL_CHAIN))
-        guard let context = X509_STORE_CTX_new() else { return false }
-        defer { X509_STORE_CTX_free(context) }
-        guard X509_STORE_CTX_init(context, store, pointer, nil) == 1 else { return false }
-        defer { ERR_clear_error() }
-        return X509_verify_cert(context) == 1
+        libcrypto.X509_STORE_set_flags(store, UInt(X509_V_FLAG_PARTIAL_CHAIN))
+        guard let context = libcrypto.X509_STORE_CTX_new() else { return false }
+        defer { libcrypto.X509_STORE_CTX_free(context) }
+        guard libcrypto.X509_STORE_CTX_init(context, store, pointer, nil) == 1 else { return false }
+        defer { libcrypto.ERR_clear_error() }
+        return libcrypto.X509_verify_cert(context) == 1
     }
 }

@@ -79,21 +79,21 @@ final class DKIMPrivateKey: @unchecked Sendable {
     let algorithm: DKIMKey.Algorithm
 
     init(pem: String) throws(DKIMError) {
-        guard let key = withMemoryBIO(Array(pem.utf8), { PEM_read_bio_PrivateKey($0, nil, nil, nil) }) else {
+        guard let key = withMemoryBIO(Array(pem.utf8), { libcrypto.PEM_read_bio_PrivateKey($0, nil, nil, nil) }) else {
             throw DKIMError("the DKIM private key is not a PEM private key (expected -----BEGIN PRIVATE KEY----- "
                             + "or -----BEGIN RSA PRIVATE KEY-----; `carrier dkim keygen` writes one)")
         }
-        switch EVP_PKEY_get_base_id(key) {
+        switch libcrypto.EVP_PKEY_get_base_id(key) {
         case EVP_PKEY_RSA:
-            guard EVP_PKEY_get_bits(key) >= 1024 else {
-                EVP_PKEY_free(key)
-                throw DKIMError("the DKIM RSA key has \(EVP_PKEY_get_bits(key)) bits; verifiers need 1024 at least (2048 recommended)")
+            guard libcrypto.EVP_PKEY_get_bits(key) >= 1024 else {
+                libcrypto.EVP_PKEY_free(key)
+                throw DKIMError("the DKIM RSA key has \(libcrypto.EVP_PKEY_get_bits(key)) bits; verifiers need 1024 at least (2048 recommended)")
             }
             algorithm = .rsaSHA256
         case EVP_PKEY_ED25519:
             algorithm = .ed25519SHA256
         default:
-            EVP_PKEY_free(key)
+            libcrypto.EVP_PKEY_free(key)
             throw DKIMError("the DKIM private key is neither RSA nor Ed25519")
         }
         self.key = key
@@ -101,31 +101,31 @@ final class DKIMPrivateKey: @unchecked Sendable {
 
     /// Generates a new key: RSA of `bits`, or Ed25519.
     init(generating algorithm: DKIMKey.Algorithm, bits: Int32 = 2048) throws(DKIMError) {
-        guard let context = EVP_PKEY_CTX_new_id(algorithm == .rsaSHA256 ? EVP_PKEY_RSA : EVP_PKEY_ED25519, nil) else {
+        guard let context = libcrypto.EVP_PKEY_CTX_new_id(algorithm == .rsaSHA256 ? EVP_PKEY_RSA : EVP_PKEY_ED25519, nil) else {
             throw DKIMError("OpenSSL cannot make \(algorithm.keyType) keys")
         }
-        defer { EVP_PKEY_CTX_free(context) }
+        defer { libcrypto.EVP_PKEY_CTX_free(context) }
         var made: OpaquePointer?
-        guard EVP_PKEY_keygen_init(context) == 1,
-              algorithm == .ed25519SHA256 || EVP_PKEY_CTX_set_rsa_keygen_bits(context, bits) == 1,
-              EVP_PKEY_keygen(context, &made) == 1, let made else {
+        guard libcrypto.EVP_PKEY_keygen_init(context) == 1,
+              algorithm == .ed25519SHA256 || libcrypto.EVP_PKEY_CTX_set_rsa_keygen_bits(context, bits) == 1,
+              libcrypto.EVP_PKEY_keygen(context, &made) == 1, let made else {
             throw DKIMError("OpenSSL could not generate a \(algorithm.keyType) key")
         }
         self.key = made
         self.algorithm = algorithm
     }
 
-    deinit { EVP_PKEY_free(key) }
+    deinit { libcrypto.EVP_PKEY_free(key) }
 
     /// The key as PKCS #8 PEM.
     var pem: String {
-        guard let bio = BIO_new(BIO_s_mem()) else { return "" }
-        defer { BIO_free(bio) }
-        guard PEM_write_bio_PrivateKey(bio, key, nil, nil, 0, nil, nil) == 1 else { return "" }
+        guard let bio = libcrypto.BIO_new(libcrypto.BIO_s_mem()) else { return "" }
+        defer { libcrypto.BIO_free(bio) }
+        guard libcrypto.PEM_write_bio_PrivateKey(bio, key, nil, nil, 0, nil, nil) == 1 else { return "" }
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
-            let n = BIO_read(bio, &buffer, Int32(buffer.count))
+            let n = libcrypto.BIO_read(bio, &buffer, Int32(buffer.count))
             if n <= 0 { break }
             out += buffer[..<Int(n)]
         }
@@ -137,28 +137,28 @@ final class DKIMPrivateKey: @unchecked Sendable {
         if algorithm == .ed25519SHA256 {
             var length = 32
             var raw = [UInt8](repeating: 0, count: 32)
-            guard EVP_PKEY_get_raw_public_key(key, &raw, &length) == 1 else { return "" }
+            guard libcrypto.EVP_PKEY_get_raw_public_key(key, &raw, &length) == 1 else { return "" }
             return Data(raw.prefix(length)).base64EncodedString()
         }
         var pointer: UnsafeMutablePointer<UInt8>?
-        let length = i2d_PUBKEY(key, &pointer)
+        let length = libcrypto.i2d_PUBKEY(key, &pointer)
         guard length > 0, let pointer else { return "" }
-        defer { CRYPTO_free(pointer, #file, #line) }
+        defer { libcrypto.CRYPTO_free(pointer, #file, #line) }
         return Data(UnsafeBufferPointer(start: pointer, count: Int(length))).base64EncodedString()
     }
 
     /// The signature of `data`: RSASSA-PKCS1-v1_5 over SHA-256, or Ed25519 over the SHA-256 hash (RFC 8463).
     func sign(_ data: [UInt8]) throws(DKIMError) -> [UInt8] {
-        guard let context = EVP_MD_CTX_new() else { throw DKIMError("OpenSSL is out of memory") }
-        defer { EVP_MD_CTX_free(context) }
+        guard let context = libcrypto.EVP_MD_CTX_new() else { throw DKIMError("OpenSSL is out of memory") }
+        defer { libcrypto.EVP_MD_CTX_free(context) }
         let input = algorithm == .rsaSHA256 ? data : Digest.sha256(data)
-        guard EVP_DigestSignInit(context, nil, algorithm == .rsaSHA256 ? EVP_sha256() : nil, nil, key) == 1 else {
+        guard libcrypto.EVP_DigestSignInit(context, nil, algorithm == .rsaSHA256 ? libcrypto.EVP_sha256() : nil, nil, key) == 1 else {
             throw DKIMError("OpenSSL could not start a \(algorithm.rawValue) signature")
         }
         var length = 0
-        guard EVP_DigestSign(context, nil, &length, input, input.count) == 1 else { throw DKIMError("OpenSSL could not size the signature") }
+        guard libcrypto.EVP_DigestSign(context, nil, &length, input, input.count) == 1 else { throw DKIMError("OpenSSL could not size the signature") }
         var signature = [UInt8](repeating: 0, count: length)
-        guard EVP_DigestSign(context, &signature, &length, input, input.count) == 1 else { throw DKIMError("OpenSSL could not sign") }
+        guard libcrypto.EVP_DigestSign(context, &signature, &length, input, input.count) == 1 else { throw DKIMError("OpenSSL could not sign") }
         return Array(signature.prefix(length))
     }
 }

@@ -5,14 +5,14 @@ import Foundation
 package enum Digest {
     package static func sha256(_ data: some DataProtocol) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        withBytes(of: data) { _ = SHA256($0.baseAddress, $0.count, &out) }
+        withBytes(of: data) { _ = libcrypto.SHA256($0.baseAddress, $0.count, &out) }
         return out
     }
 
     package static func hmacSHA256(key: [UInt8], _ data: some DataProtocol) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        withBytes(of: data) { _ = HMAC(EVP_sha256(), key, Int32(key.count), $0.baseAddress, $0.count, &out, &length) }
+        withBytes(of: data) { _ = libcrypto.HMAC(libcrypto.EVP_sha256(), key, Int32(key.count), $0.baseAddress, $0.count, &out, &length) }
         return Array(out.prefix(Int(length)))
     }
 

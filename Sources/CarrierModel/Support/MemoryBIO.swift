@@ -4,8 +4,8 @@ import COpenSSL
 /// BIO lives only inside the call, while the bytes are pinned.
 package func withMemoryBIO<T>(_ bytes: [UInt8], _ read: (OpaquePointer) -> T?) -> T? {
     bytes.withUnsafeBytes { raw in
-        guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
-        defer { BIO_free(bio) }
+        guard let bio = libcrypto.BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
+        defer { libcrypto.BIO_free(bio) }
         return read(bio)
     }
 }

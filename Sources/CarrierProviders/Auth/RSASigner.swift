@@ -8,22 +8,22 @@ enum RSASigner {
     }
 
     static func sign(_ input: Data, privateKeyPEM: String) throws(SigningError) -> Data {
-        guard let key = withMemoryBIO(Array(privateKeyPEM.utf8), { PEM_read_bio_PrivateKey($0, nil, nil, nil) }) else {
+        guard let key = withMemoryBIO(Array(privateKeyPEM.utf8), { libcrypto.PEM_read_bio_PrivateKey($0, nil, nil, nil) }) else {
             throw SigningError(description: "the private key is not a PEM RSA key (expected -----BEGIN PRIVATE KEY-----)")
         }
-        defer { EVP_PKEY_free(key) }
-        guard let context = EVP_MD_CTX_new() else { throw SigningError(description: "OpenSSL is out of memory") }
-        defer { EVP_MD_CTX_free(context) }
-        guard EVP_DigestSignInit(context, nil, EVP_sha256(), nil, key) == 1 else {
+        defer { libcrypto.EVP_PKEY_free(key) }
+        guard let context = libcrypto.EVP_MD_CTX_new() else { throw SigningError(description: "OpenSSL is out of memory") }
+        defer { libcrypto.EVP_MD_CTX_free(context) }
+        guard libcrypto.EVP_DigestSignInit(context, nil, libcrypto.EVP_sha256(), nil, key) == 1 else {
             throw SigningError(description: "OpenSSL could not start an RS256 signature")
         }
         var length = 0
         let bytes = Array(input)
-        guard EVP_DigestSign(context, nil, &length, bytes, bytes.count) == 1 else {
+        guard libcrypto.EVP_DigestSign(context, nil, &length, bytes, bytes.count) == 1 else {
             throw SigningError(description: "OpenSSL could not size the signature")
         }
         var signature = [UInt8](repeating: 0, count: length)
-        guard EVP_DigestSign(context, &signature, &length, bytes, bytes.count) == 1 else {
+        guard libcrypto.EVP_DigestSign(context, &signature, &length, bytes, bytes.count) == 1 else {
             throw SigningError(description: "OpenSSL could not sign")
         }
         return Data(signature.prefix(length))
