@@ -7,19 +7,26 @@
 /// instructions of hashing).
 package struct Scope {
     package var values: OrderedObject
+    /// A message's own fields, read before `values`: kept apart so that the message's object,
+    /// which `values` holds as `message` too, is shared rather than copied with room for more.
+    private let fields: OrderedObject
     /// Values computed only when a template reads them (`mime`; an answer's `message`).
     private var lazy: [(name: String, compute: () throws -> Value)] = []
     /// Names bound by `$each`/`$as` and ``with(_:_:)``, innermost last: read before `values`, and
     /// added without copying them (an `$each` binds one per item).
     private var locals: [(name: String, value: Value)] = []
 
-    package init(values: OrderedObject) { self.values = values }
+    package init(values: OrderedObject, fields: OrderedObject = OrderedObject()) {
+        self.values = values
+        self.fields = fields
+    }
 
     func lookup(_ name: String) throws -> Value {
         for local in locals.reversed() where local.name == name { return local.value }
         // A scope's names are Carrier's own ASCII words, so two of different lengths differ: most
         // are passed over on their length, without a string comparison.
         let length = name.utf8.count
+        for entry in fields.entries where entry.key.utf8.count == length && entry.key == name { return entry.value }
         for entry in values.entries where entry.key.utf8.count == length && entry.key == name { return entry.value }
         for entry in lazy where entry.name == name { return try entry.compute() }
         return .null
@@ -28,6 +35,7 @@ package struct Scope {
     /// Adds a name whose value is computed each time a template reads it (and never when none does).
     package mutating func setLazy(_ name: String, _ compute: @escaping () throws -> Value) {
         if let index = lazy.firstIndex(where: { $0.name == name }) { lazy.remove(at: index) }
+        if lazy.isEmpty { lazy.reserveCapacity(3) }  // a scope has up to three: grown one by one, the list was made three times
         lazy.append((name, compute))
     }
 

@@ -147,9 +147,8 @@ package struct Dispatcher: Sendable {
     /// at send time are placeholders); nil for another channel or a message the account refuses.
     package func wireRequest(_ message: Message, account name: String) throws(CarrierError) -> CurlHTTPRequest? {
         let prepared = try prepare(name)
-        guard case .carry(let carried, _) = verdict(message, prepared, ignoreUnsupported: false),
-              let api = prepared.channel as? APIChannel else { return nil }
-        return try api.wireRequest(carried)
+        guard case .carry(let carried, _) = verdict(message, prepared, ignoreUnsupported: false) else { return nil }
+        return try prepared.channel.wireRequest(carried)
     }
 
     /// The request or SMTP transaction a message would produce on an account, without sending it.

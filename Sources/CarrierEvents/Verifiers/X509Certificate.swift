@@ -38,7 +38,7 @@ final class X509Certificate {
         } ?? 0
         libcrypto.ERR_clear_error()
         guard anchors > 0 else { return false }
-        libcrypto.X509_STORE_set_flags(store, UInt(X509_V_FLAG_PARTIAL_CHAIN))
+        _ = libcrypto.X509_STORE_set_flags(store, UInt(X509_V_FLAG_PARTIAL_CHAIN))
         guard let context = libcrypto.X509_STORE_CTX_new() else { return false }
         defer { libcrypto.X509_STORE_CTX_free(context) }
         guard libcrypto.X509_STORE_CTX_init(context, store, pointer, nil) == 1 else { return false }

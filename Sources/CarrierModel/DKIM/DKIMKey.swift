@@ -120,7 +120,7 @@ final class DKIMPrivateKey: @unchecked Sendable {
     /// The key as PKCS #8 PEM.
     var pem: String {
         guard let bio = libcrypto.BIO_new(libcrypto.BIO_s_mem()) else { return "" }
-        defer { libcrypto.BIO_free(bio) }
+        defer { _ = libcrypto.BIO_free(bio) }
         guard libcrypto.PEM_write_bio_PrivateKey(bio, key, nil, nil, 0, nil, nil) == 1 else { return "" }
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)

@@ -41,7 +41,7 @@ extension Message {
             }
         }
         for (name, value) in headers {
-            if let owner = Message.reservedHeaders[name.lowercased()] {
+            if let owner = Message.reservedHeaders.first(where: { HeaderRules.sameFieldName($0.name, name) })?.owner {
                 problem("headers.\(name)", "\(name) cannot be set as a custom header", owner.isEmpty ? "Carrier writes it" : "use the \(owner) field")
             } else if !HeaderRules.isFieldName(name) {
                 problem("headers.\(name.escapingControlCharacters())", "'\(name.escapingControlCharacters())' is not a valid header name",

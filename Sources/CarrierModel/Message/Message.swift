@@ -101,7 +101,10 @@ public struct Message: Sendable, Hashable {
     }
 
     /// The message as templates see it, and as it is written back to JSON (the spool, `carrier render`).
-    public var value: Value {
+    public var value: Value { .object(fields) }
+
+    /// ``value``'s fields, in order.
+    package var fields: OrderedObject {
         var object = OrderedObject()
         object.reserveCapacity(16)
         object.appendNew("from", from.value)
@@ -127,6 +130,6 @@ public struct Message: Sendable, Hashable {
         object.appendNew("send_at", sendAt.map(Value.int) ?? .null)
         object.appendNew("message_id", messageID.map(Value.string) ?? .null)
         object.appendNew("date", date.map(Value.int) ?? .null)
-        return .object(object)
+        return object
     }
 }

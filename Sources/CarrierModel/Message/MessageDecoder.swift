@@ -6,10 +6,11 @@ extension Message {
                              "tags", "category", "metadata", "custom_variables", "template", "template_uuid",
                              "template_variables", "send_at", "message_id", "date"]
 
-    /// Headers a message may not set directly, because a field or the MIME writer owns them.
-    static let reservedHeaders: [String: String] = [
-        "from": "from", "to": "to", "cc": "cc", "bcc": "bcc", "reply-to": "reply_to", "subject": "subject",
-        "message-id": "message_id", "date": "date", "mime-version": "", "content-type": "", "content-transfer-encoding": "",
+    /// Headers a message may not set directly, because a field (`owner`) or the MIME writer owns
+    /// them. A list compared without case (no lower-cased copy of each header name per send).
+    static let reservedHeaders: [(name: String, owner: String)] = [
+        ("from", "from"), ("to", "to"), ("cc", "cc"), ("bcc", "bcc"), ("reply-to", "reply_to"), ("subject", "subject"),
+        ("message-id", "message_id"), ("date", "date"), ("mime-version", ""), ("content-type", ""), ("content-transfer-encoding", ""),
     ]
 
     /// Reads a message from the bytes of a JSON or YAML file: invalid UTF-8 is refused with its

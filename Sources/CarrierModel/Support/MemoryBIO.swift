@@ -5,7 +5,7 @@ import COpenSSL
 package func withMemoryBIO<T>(_ bytes: [UInt8], _ read: (OpaquePointer) -> T?) -> T? {
     bytes.withUnsafeBytes { raw in
         guard let bio = libcrypto.BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
-        defer { libcrypto.BIO_free(bio) }
+        defer { _ = libcrypto.BIO_free(bio) }
         return read(bio)
     }
 }

@@ -108,7 +108,7 @@ package struct APIChannel: Channel {
     }
 
     /// The request a send of the message puts on the wire, built as a send builds it.
-    package func wireRequest(_ message: Message) throws(CarrierError) -> CurlHTTPRequest {
+    package func wireRequest(_ message: Message) throws(CarrierError) -> CurlHTTPRequest? {
         try rendered(message, shown: false).wire
     }
 

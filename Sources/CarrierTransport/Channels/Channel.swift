@@ -26,6 +26,13 @@ package protocol Channel: ChannelDescriptor {
     func render(_ message: Message, showSecrets: Bool) throws(CarrierError) -> Value
     /// Sends the message once.
     func send(_ message: Message) async -> Attempt
+    /// The HTTP request a send of the message puts on the wire, built as a send builds it; nil
+    /// for a channel that makes none (`carrier-bench request` times it).
+    func wireRequest(_ message: Message) throws(CarrierError) -> CurlHTTPRequest?
+}
+
+extension Channel {
+    package func wireRequest(_ message: Message) throws(CarrierError) -> CurlHTTPRequest? { nil }
 }
 
 /// What a channel is made from: the account, its provider (nil for a channel with no provider
