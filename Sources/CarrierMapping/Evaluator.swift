@@ -21,8 +21,10 @@ package struct Scope {
         self.fields = fields
     }
 
-    func lookup(_ name: String) throws -> Value {
+    func lookup(_ name: String, slot: Int? = nil) throws -> Value {
         for local in locals.reversed() where local.name == name { return local.value }
+        // A message field is where its slot says (checked: another scope has other fields).
+        if let slot, slot < fields.entries.count, fields.entries[slot].key == name { return fields.entries[slot].value }
         // A scope's names are Carrier's own ASCII words, so two of different lengths differ: most
         // are passed over on their length, without a string comparison.
         let length = name.utf8.count
@@ -52,8 +54,8 @@ extension MappingExpression {
         switch self {
         case .literal(let value):
             return value
-        case .variable(let name, _):
-            return try scope.lookup(name)
+        case .variable(let name, _, let slot):
+            return try scope.lookup(name, slot: slot)
         case .member(let base, let name, _):
             return try base.evaluate(in: scope)[name]
         case .index(let base, let indexExpression, _):

@@ -192,7 +192,7 @@ struct ExpressionParser {
         case .identifier("true"): return .literal(.bool(true))
         case .identifier("false"): return .literal(.bool(false))
         case .identifier("null"): return .literal(.null)
-        case .identifier(let name): return .variable(name, offset: token.offset)
+        case .identifier(let name): return .variable(name, offset: token.offset, slot: Message.fieldSlot(name))
         case .symbol("("):
             let inner = try parseTernary()
             try expect(")")

@@ -145,7 +145,7 @@ extension Mapping {
         var names: [String] = []
         func visit(_ e: MappingExpression) {
             switch e {
-            case .member(.variable(variable, _), let name, _): if !names.contains(name) { names.append(name) }
+            case .member(.variable(variable, _, _), let name, _): if !names.contains(name) { names.append(name) }
             case .member(let base, _, _): visit(base)
             case .index(let base, let i, _): visit(base); visit(i)
             case .list(let items): items.forEach(visit)

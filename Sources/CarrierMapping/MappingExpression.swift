@@ -3,7 +3,9 @@
 /// Each node keeps its offset in the source text, so evaluation errors point at the column.
 package indirect enum MappingExpression: Sendable {
     case literal(Value)
-    case variable(String, offset: Int)
+    /// `slot`: where a message field of that name sits in a send's scope (``Message/fieldSlot(_:)``),
+    /// found when the expression is compiled; a lookup tries it before searching by name.
+    case variable(String, offset: Int, slot: Int?)
     case member(MappingExpression, String, offset: Int)
     case index(MappingExpression, MappingExpression, offset: Int)
     case list([MappingExpression])
@@ -25,7 +27,7 @@ package indirect enum MappingExpression: Sendable {
     var referencedVariables: Set<String> {
         switch self {
         case .literal: return []
-        case .variable(let name, _): return [name]
+        case .variable(let name, _, _): return [name]
         case .member(let base, _, _): return base.referencedVariables
         case .index(let base, let i, _): return base.referencedVariables.union(i.referencedVariables)
         case .list(let items): return items.reduce(into: []) { $0.formUnion($1.referencedVariables) }

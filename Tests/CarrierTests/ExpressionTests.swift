@@ -69,6 +69,26 @@ struct ExpressionTests {
         }
     }
 
+    @Test("A message field is read from its slot when the scope has it there; a local of that name wins, another scope finds it by name")
+    func messageFieldSlots() throws {
+        let message = try Message.parse(#"{"from": "a@example.com", "to": ["b@example.com", "c@example.com"], "subject": "Hi", "text": "t"}"#)
+        #expect(message.fields.keys == Message.fieldOrder)
+        let yaml = #"{s: "{{ subject }}", d: "{{ date }}", t: {$each: "{{ to }}", $as: subject, $do: "{{ subject.email }}"}}"#
+        let node = try #require(try YAMLParser.parse(yaml, file: "t.yaml"))
+        let sink = DiagnosticSink()
+        let template = MappingCompiler(file: "t.yaml", variables: Set(Message.fieldOrder), sink: sink).compile(node)
+        #expect(sink.diagnostics.isEmpty, "\(sink.diagnostics)")
+        let expected: Value = .object(["s": "Hi", "t": ["b@example.com", "c@example.com"]])
+        // A send's scope: the fields in their slots.
+        #expect(try template.render(in: Scope(values: OrderedObject(), fields: message.fields)) == expected)
+        // The same names in another order (a slot that holds another field), and without any fields layer.
+        var reordered = OrderedObject(message.fields.entries.reversed().map { ($0.key, $0.value) })
+        reordered["date"] = 7
+        #expect(try template.render(in: Scope(values: OrderedObject(), fields: reordered))
+                == .object(["s": "Hi", "d": 7, "t": ["b@example.com", "c@example.com"]]))
+        #expect(try template.render(in: Scope(values: message.fields)) == expected)
+    }
+
     @Test func eachIfAndMerge() throws {
         let yaml = """
             items: {$each: "{{ xs }}", $as: x, $do: {v: "{{ x.a }}"}}

@@ -103,7 +103,15 @@ public struct Message: Sendable, Hashable {
     /// The message as templates see it, and as it is written back to JSON (the spool, `carrier render`).
     public var value: Value { .object(fields) }
 
-    /// ``value``'s fields, in order.
+    /// The names of ``fields``, in their order.
+    package static let fieldOrder = ["from", "to", "cc", "bcc", "reply_to", "subject", "text", "html", "attachments", "headers",
+                                     "tags", "metadata", "template", "send_at", "message_id", "date"]
+
+    /// Where the field `name` sits in ``fields``, or nil for a name that is not one: templates
+    /// compiled with it read a message field without searching the scope by name.
+    package static func fieldSlot(_ name: String) -> Int? { fieldOrder.firstIndex(of: name) }
+
+    /// ``value``'s fields, in ``fieldOrder``.
     package var fields: OrderedObject {
         var object = OrderedObject()
         object.reserveCapacity(16)

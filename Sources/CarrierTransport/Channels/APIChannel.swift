@@ -56,7 +56,9 @@ package struct APIChannel: Channel {
         let writer = MIMEWriter(includeBcc: spec.mimeIncludesBcc, extraHeaders: mimeHeaders, dkim: context.account.dkim)
         scope.setLazy("mime") { .string(try writer.write(message)) }
         let url = context.rewrite(url: (try context.render(spec.url, in: scope)).text)
-        guard url.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else {
+        // On the bytes: every byte of a non-ASCII character is over 0x7F, so this is the same
+        // test as on the characters, without decoding them.
+        guard url.withContiguousUTF8({ $0.allSatisfy { $0 > 0x20 && $0 != 0x7F } }) else {
             throw .header(HeaderInjectionError(place: "HTTP request", name: "URL",
                                                problem: "it contains a space or control character; a template value needs | url_escape"))
         }
