@@ -105,27 +105,27 @@ public enum HeaderRules {
         return previous != 0x2E  // not empty, no trailing dot
     }
 
-    static func isAtextByte(_ byte: UInt8) -> Bool { atext[Int(byte)] }
+    /// RFC 5322 atext: letters, digits and ``atextPunctuation``.
+    static func isAtextByte(_ byte: UInt8) -> Bool { inSet(byte, low: 0xA3FF_ACFA_0000_0000, high: 0x7FFF_FFFF_C7FF_FFFE) }
 
-    /// RFC 9110 tchar, which is also a valid RFC 5322 field-name character.
-    static func isTokenByte(_ byte: UInt8) -> Bool { tchar[Int(byte)] }
+    /// RFC 9110 tchar, which is also a valid RFC 5322 field-name character: letters, digits and ``tcharPunctuation``.
+    static func isTokenByte(_ byte: UInt8) -> Bool { inSet(byte, low: 0x03FF_6CFA_0000_0000, high: 0x57FF_FFFF_C7FF_FFFE) }
 
-    /// RFC 2045 token: visible ASCII except tspecials.
-    static func isMIMETokenByte(_ byte: UInt8) -> Bool { mimeToken[Int(byte)] }
+    /// RFC 2045 token: visible ASCII except ``tspecials``.
+    static func isMIMETokenByte(_ byte: UInt8) -> Bool { inSet(byte, low: 0x03FF_6CFA_0000_0000, high: 0x7FFF_FFFF_C7FF_FFFE) }
 
-    /// Lookup tables over the 256 byte values: letters and digits plus the listed punctuation
-    /// (atext, tchar), or visible ASCII but the tspecials (MIME tokens). Built on bytes: they are
-    /// made at the first header check, within a command's start.
-    private static func table(_ punctuation: String) -> [Bool] {
-        (0...255).map { (byte: Int) -> Bool in
-            let b = UInt8(byte)
-            let alphanumeric = (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b)
-            return alphanumeric || punctuation.utf8.contains(b)
-        }
+    static let atextPunctuation = "!#$%&'*+-/=?^_`{|}~"
+    static let tcharPunctuation = "!#$%&'*+-.^_`|~"
+    static let tspecials = "()<>@,;:\\\"/[]?="
+
+    /// Whether an ASCII byte's bit is set in a 128-bit set (`low` holds bytes 0-63, `high` 64-127).
+    /// Constants rather than lookup tables: a table is a global whose every read checks that it
+    /// is made, which cost more than the check itself on every byte of every header checked.
+    /// `HeaderRulesTests.byteSets` compares them with the definitions above for all 256 bytes.
+    @inline(__always)
+    private static func inSet(_ byte: UInt8, low: UInt64, high: UInt64) -> Bool {
+        byte < 64 ? (low >> UInt64(byte)) & 1 == 1 : byte < 128 && (high >> UInt64(byte &- 64)) & 1 == 1
     }
-    private static let atext = table("!#$%&'*+-/=?^_`{|}~")
-    private static let tchar = table("!#$%&'*+-.^_`|~")
-    private static let mimeToken = (0...255).map { byte in byte > 0x20 && byte < 0x7F && !"()<>@,;:\\\"/[]?=".utf8.contains(UInt8(byte)) }
 }
 
 /// A header the engine was about to write that would break the header block.

@@ -21,11 +21,14 @@ extension Message {
         }
         func names(_ field: String, _ addresses: [Address]) {
             for (i, address) in addresses.enumerated() where address.name.map(HeaderRules.hasControlCharacters) == true {
-                problem(field == "from" ? "from.name" : "\(field)[\(i)].name", "the display name contains a control character (a line break, NUL or escape)",
+                problem("\(field)[\(i)].name", "the display name contains a control character (a line break, NUL or escape)",
                         "a display name is one line of text; check the value it was filled from")
             }
         }
-        names("from", [from])
+        if from.name.map(HeaderRules.hasControlCharacters) == true {
+            problem("from.name", "the display name contains a control character (a line break, NUL or escape)",
+                    "a display name is one line of text; check the value it was filled from")
+        }
         names("to", to)
         names("cc", cc)
         names("bcc", bcc)
@@ -50,8 +53,8 @@ extension Message {
                 problem("headers.\(name)", "the value contains a line break or NUL", "header values must be one line")
             }
         }
-        for key in metadata.keys where !HeaderRules.isFieldName(key) {
-            problem("metadata.\(key.escapingControlCharacters())", "the key is not a header-safe name",
+        for entry in metadata where !HeaderRules.isFieldName(entry.key) {
+            problem("metadata.\(entry.key.escapingControlCharacters())", "the key is not a header-safe name",
                     "use letters, digits, '-', '_' and '.' (keys travel as header names over SMTP)")
         }
         for (i, tag) in tags.enumerated() where !HeaderRules.isOneLine(tag) {
