@@ -198,7 +198,7 @@ public struct Mailer: Sendable {
     }
 
     /// The HTTP request a send of the message on an API account would put on the wire, built as a
-    /// send builds it (no value made for people to read): what `carrier-bench render` times beside
+    /// send builds it (no value made for people to read): what `carrier-bench request` times beside
     /// ``render(_:account:channel:showSecrets:)``.
     package func wireRequest(_ message: Message, account name: String) throws(CarrierError) -> CurlHTTPRequest? {
         try Self.check(message)

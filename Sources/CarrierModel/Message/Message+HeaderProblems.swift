@@ -19,16 +19,15 @@ extension Message {
         if let subject, subject.withContiguousUTF8({ $0.contains { HeaderRules.isControlByte($0) && $0 != 0x0D && $0 != 0x0A } }) {
             problem("subject", "contains a control character (a NUL or an escape)", "remove it from the subject or the value it was filled from")
         }
-        func names(_ field: String, _ addresses: [Address]) {
-            for (i, address) in addresses.enumerated() where address.name.map(HeaderRules.hasControlCharacters) == true {
-                problem("\(field)[\(i)].name", "the display name contains a control character (a line break, NUL or escape)",
-                        "a display name is one line of text; check the value it was filled from")
-            }
-        }
-        if from.name.map(HeaderRules.hasControlCharacters) == true {
-            problem("from.name", "the display name contains a control character (a line break, NUL or escape)",
+        func displayName(_ address: Address, _ field: @autoclosure () -> String) {
+            guard address.name.map(HeaderRules.hasControlCharacters) == true else { return }
+            problem(field(), "the display name contains a control character (a line break, NUL or escape)",
                     "a display name is one line of text; check the value it was filled from")
         }
+        func names(_ field: String, _ addresses: [Address]) {
+            for (i, address) in addresses.enumerated() { displayName(address, "\(field)[\(i)].name") }
+        }
+        displayName(from, "from.name")
         names("to", to)
         names("cc", cc)
         names("bcc", bcc)

@@ -7,9 +7,9 @@ package final class ByteSink {
     // Usable from inline: the mapping module writes bodies into a sink too, a byte at a time.
     // Unchecked exclusivity: the accesses are not all in this module any more, so the compiler
     // would check each at run time (a call in every append); a sink is never shared.
-    @usableFromInline @exclusivity(unchecked) package var base: UnsafeMutablePointer<UInt8>
+    @usableFromInline @exclusivity(unchecked) var base: UnsafeMutablePointer<UInt8>
     @usableFromInline @exclusivity(unchecked) package internal(set) var count = 0
-    @usableFromInline @exclusivity(unchecked) package var capacity: Int
+    @usableFromInline @exclusivity(unchecked) var capacity: Int
 
     package init(capacity: Int) {
         self.capacity = max(capacity, 16)
@@ -62,7 +62,7 @@ package final class ByteSink {
     package var data: Data { Data(UnsafeBufferPointer(start: base, count: count)) }
 
     @usableFromInline @inline(never)
-    package func grow(to needed: Int) {
+    func grow(to needed: Int) {
         while capacity < needed { capacity *= 2 }
         let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         larger.update(from: base, count: count)

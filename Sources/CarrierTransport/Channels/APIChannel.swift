@@ -85,7 +85,7 @@ package struct APIChannel: Channel {
     }
 
     /// The exact request for a message, without sending it (tokens fetched at send time are
-    /// placeholders). Its body's bytes are those a send writes (`MappingTests.jsonWrittenAsRendered`).
+    /// placeholders). Its body's bytes are those a send writes (`ExpressionTests.jsonWrittenAsRendered`, and `sentBodyMismatch` in every provider example).
     func rendered(_ message: Message, shown: Bool = true) throws(CarrierError) -> RenderedRequest {
         var scope = context.scope(for: message)
         var request = try request(for: message, scope: &scope, shown: shown)
