@@ -3,7 +3,7 @@ import Carrier
 import Foundation
 
 /// `carrier providers`: list, show, lint and test provider files.
-struct ProvidersCommand: AsyncParsableCommand {
+struct ProvidersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "providers",
         abstract: "List, show, check and test provider definitions.",
@@ -11,12 +11,12 @@ struct ProvidersCommand: AsyncParsableCommand {
     )
 }
 
-struct ListProviders: AsyncParsableCommand {
+struct ListProviders: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the providers Carrier can load.")
     @OptionGroup var options: ConfigOptions
     @Flag(help: "Print JSON.") var json = false
 
-    func run() async throws {
+    func run() throws {
         let registry = try options.registry()
         let definitions = registry.definitions.values.sorted { $0.id < $1.id }
         if json {
@@ -35,24 +35,24 @@ struct ListProviders: AsyncParsableCommand {
     }
 }
 
-struct MatrixProviders: AsyncParsableCommand {
+struct MatrixProviders: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "matrix",
                                                     abstract: "Print what every provider can carry, as a Markdown table (docs/providers.md) or JSON.")
     @OptionGroup var options: ConfigOptions
     @Flag(help: "Print JSON.") var json = false
 
-    func run() async throws {
+    func run() throws {
         let matrix = CapabilityMatrix(Array(try options.registry().definitions.values))
         if json { Output.print(matrix.json) } else { print(matrix.markdown, terminator: "") }
     }
 }
 
-struct ShowProvider: AsyncParsableCommand {
+struct ShowProvider: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a provider: credentials, settings, capabilities, channels.")
     @OptionGroup var options: ConfigOptions
     @Argument(help: "The provider id.") var name: String
 
-    func run() async throws {
+    func run() throws {
         let registry = try options.registry()
         let d: ProviderDefinition
         do { d = try registry.definition(name) } catch { throw Failure(error).exitCode }
@@ -60,11 +60,11 @@ struct ShowProvider: AsyncParsableCommand {
     }
 }
 
-struct LintProviders: AsyncParsableCommand {
+struct LintProviders: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "lint", abstract: "Check provider files; problems print as file:line:col.")
     @Argument(help: "The provider files.") var files: [String]
 
-    func run() async throws {
+    func run() throws {
         var failed = false
         for file in files {
             do {
@@ -87,13 +87,13 @@ struct LintProviders: AsyncParsableCommand {
     }
 }
 
-struct TestProviders: AsyncParsableCommand {
+struct TestProviders: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "test",
         abstract: "Run the examples of provider files: each message must render to the request written down.")
     @OptionGroup var options: ConfigOptions
     @Argument(help: "Provider ids (default: all).") var names: [String] = []
 
-    func run() async throws {
+    func run() throws {
         let registry = try options.registry()
         var failures = 0
         var passed = 0

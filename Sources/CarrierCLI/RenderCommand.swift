@@ -2,7 +2,7 @@ import ArgumentParser
 import Carrier
 
 /// `carrier render`: show the exact request without sending.
-struct RenderCommand: AsyncParsableCommand {
+struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
         abstract: "Show the exact wire request for a message on an account, without sending it.",
@@ -23,7 +23,7 @@ struct RenderCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The message file, or - for standard input.", valueName: "message"))
     var message: String
 
-    func run() async throws {
+    func run() throws {
         let configuration = try options.load()
         let message: Message
         do throws(Failure) { message = try MessageInput.read(self.message, attachmentFolders: configuration.attachmentFolders) } catch { throw error.exitCode }

@@ -134,14 +134,14 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 /// `carrier clients add NAME`: a new API key, printed once, and the line carrier.yaml keeps (its hash).
-struct ClientsCommand: AsyncParsableCommand {
+struct ClientsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clients",
         abstract: "Make credentials for the gateway's clients (docs/serve.md).",
         subcommands: [Add.self]
     )
 
-    struct Add: AsyncParsableCommand {
+    struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
             abstract: "Print a new API key (and with --smtp an SMTP password) once, with the clients: lines that hold only their hashes."
@@ -151,7 +151,7 @@ struct ClientsCommand: AsyncParsableCommand {
         @Flag(help: "Also make an SMTP login (user name: the client's name).")
         var smtp = false
 
-        func run() async throws {
+        func run() throws {
             guard !name.isEmpty, name.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }) else {
                 throw Failure(message: "carrier: a client's name is letters, digits, - and _ (got '\(name)')", code: 2).exitCode
             }
