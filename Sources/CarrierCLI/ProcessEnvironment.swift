@@ -8,10 +8,10 @@ enum ProcessEnvironment {
         var result: [String: String] = [:]
         var entry = environ
         while let pointer = entry.pointee {
-            let text = String(cString: pointer)
-            if let equals = text.firstIndex(of: "=") {
-                let name = String(text[..<equals])
-                if result[name] == nil { result[name] = String(text[text.index(after: equals)...]) }
+            let text = UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))
+            if let equals = text.firstIndex(of: UInt8(ascii: "=")) {
+                let name = String(decoding: text[..<equals], as: UTF8.self)
+                if result[name] == nil { result[name] = String(decoding: text[(equals + 1)...], as: UTF8.self) }
             }
             entry += 1
         }

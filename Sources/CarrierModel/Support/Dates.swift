@@ -227,37 +227,3 @@ package struct CivilTime {
         return days * 86400 + hour * 3600 + minute * 60 + second
     }
 }
-
-/// Base64 variants Foundation does not write itself.
-package enum Base64 {
-    /// Base64 text with its `=` padding restored (some secrets come without it).
-    package static func padded(_ text: String) -> String {
-        text + String(repeating: "=", count: (4 - text.count % 4) % 4)
-    }
-
-    /// URL-safe alphabet (RFC 4648 §5), with padding kept.
-    package static func url(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-    }
-
-    /// URL-safe base64 without padding, as JWTs use it.
-    package static func urlUnpadded(_ data: Data) -> String {
-        var s = url(data)
-        while s.hasSuffix("=") { s.removeLast() }
-        return s
-    }
-
-    /// Base64 wrapped at 76 characters per line with CRLF, as MIME bodies need.
-    static func mimeWrapped(_ data: Data) -> String {
-        data.base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
-    }
-
-    /// Strict decoding: only the base64 alphabet, optional padding, white space ignored.
-    package static func decode(_ text: String) -> Data? {
-        let compact = text.filter { !$0.isWhitespace }
-        guard compact.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "/" || $0 == "=") }) else { return nil }
-        var padded = compact
-        while padded.count % 4 != 0 { padded += "=" }
-        return Data(base64Encoded: padded)
-    }
-}

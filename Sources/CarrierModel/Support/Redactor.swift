@@ -39,8 +39,9 @@ public struct Redactor: Sendable {
         var forms = [secret, PercentEncoding.encode(secret), Self.jsonEscaped(secret)]
         // Base64 of a short secret would match inside unrelated base64 (attachments).
         if secret.utf8.count >= 8 {
-            let base64 = Data(secret.utf8).base64EncodedString()
-            forms += [base64, String(base64.prefix { $0 != "=" }), Base64.urlUnpadded(Data(secret.utf8))]
+            let bytes = Data(secret.utf8)
+            let base64 = bytes.base64EncodedString()
+            forms += [base64, String(base64.prefix { $0 != "=" }), Base64.urlUnpadded(bytes)]
         }
         var unique: [String] = []
         for form in forms where !form.isEmpty && !unique.contains(form) { unique.append(form) }
