@@ -17,6 +17,10 @@ extension Mapping {
         case .literal(let value):
             return Self.write(value, into: out)
         case .expression(let e):
+            // A message field written whole (`{{ to }}`) is written from the message itself.
+            if case .variable(let name, _, let slot?) = e.expression, let written = scope.writeMessageField(name, slot: slot, into: out) {
+                return written
+            }
             return Self.write(try e.evaluate(in: scope), into: out)
         case .interpolation:
             return Self.write(try render(in: scope), into: out)

@@ -69,24 +69,63 @@ struct ExpressionTests {
         }
     }
 
-    @Test("A message field is read from its slot when the scope has it there; a local of that name wins, another scope finds it by name")
+    @Test("A message field is read from its slot, made once; a local of that name wins; a scope without the message finds it by name")
     func messageFieldSlots() throws {
         let message = try Message.parse(#"{"from": "a@example.com", "to": ["b@example.com", "c@example.com"], "subject": "Hi", "text": "t"}"#)
         #expect(message.fields.keys == Message.fieldOrder)
-        let yaml = #"{s: "{{ subject }}", d: "{{ date }}", t: {$each: "{{ to }}", $as: subject, $do: "{{ subject.email }}"}}"#
+        let yaml = #"{s: "{{ subject }}", d: "{{ date }}", m: "{{ message.text }}", t: {$each: "{{ to }}", $as: subject, $do: "{{ subject.email }}"}}"#
         let node = try #require(try YAMLParser.parse(yaml, file: "t.yaml"))
         let sink = DiagnosticSink()
-        let template = MappingCompiler(file: "t.yaml", variables: Set(Message.fieldOrder), sink: sink).compile(node)
+        let template = MappingCompiler(file: "t.yaml", variables: Set(Message.fieldOrder + ["message"]), sink: sink).compile(node)
         #expect(sink.diagnostics.isEmpty, "\(sink.diagnostics)")
-        let expected: Value = .object(["s": "Hi", "t": ["b@example.com", "c@example.com"]])
-        // A send's scope: the fields in their slots.
-        #expect(try template.render(in: Scope(values: OrderedObject(), fields: message.fields)) == expected)
-        // The same names in another order (a slot that holds another field), and without any fields layer.
-        var reordered = OrderedObject(message.fields.entries.reversed().map { ($0.key, $0.value) })
-        reordered["date"] = 7
-        #expect(try template.render(in: Scope(values: OrderedObject(), fields: reordered))
-                == .object(["s": "Hi", "d": 7, "t": ["b@example.com", "c@example.com"]]))
-        #expect(try template.render(in: Scope(values: message.fields)) == expected)
+        let expected: Value = .object(["s": "Hi", "m": "t", "t": ["b@example.com", "c@example.com"]])
+        // A send's scope: the message's fields, `message` made from them when read.
+        let fields = MessageFieldValues(message)
+        var scope = Scope(values: OrderedObject(), fields: fields)
+        scope.setLazy("message") { .object(fields.object) }
+        #expect(try template.render(in: scope) == expected)
+        #expect(fields.object == message.fields)
+        // Written straight to JSON, the fields the message writes itself give the same bytes.
+        let out = ByteSink(capacity: 64)
+        _ = try template.writeJSON(in: scope, into: out)
+        #expect(String(decoding: out.bytes, as: UTF8.self) == JSONWriter.string(expected))
+        // Without the message: the same names found among the plain values.
+        var byName = message.fields
+        byName["message"] = message.value
+        #expect(try template.render(in: Scope(values: byName)) == expected)
+    }
+
+    @Test("Each message field the message writes as JSON itself is the JSON of its value, and says null, empty or a value as the value would")
+    func messageFieldJSON() throws {
+        let messages = [
+            #"{"from": {"email": "a@example.com", "name": "Zoë \"Q\" \\ A"}, "to": ["b@example.com", {"email": "c@example.com", "name": "C"}],"#
+                + #" "cc": ["d@example.com"], "bcc": ["e@example.com"], "reply_to": {"email": "r@example.com", "name": "R\\S/é"},"#
+                + #" "subject": "Hi ✓ \"q\"", "text": "", "html": "<p>\"x\"</p>\n\t\u0001", "tags": ["a", "b\"c"], "send_at": 1700000000,"#
+                + #" "message_id": "<m@example.com>", "date": 0}"#,
+            #"{"from": "a@example.com", "to": ["b@example.com"], "template": {"id": "t-1"}}"#,
+        ]
+        for text in messages {
+            let message = try Message.parse(text)
+            let fields = MessageFieldValues(message)
+            var written = 0
+            for slot in Message.fieldOrder.indices {
+                let out = ByteSink(capacity: 16)
+                guard let verdict = fields.writeJSON(at: slot, into: out) else {
+                    #expect(out.count == 0, "\(Message.fieldOrder[slot]) wrote bytes and then declined")
+                    continue
+                }
+                written += 1
+                let value = message.fieldValue(at: slot)
+                let name = Message.fieldOrder[slot]
+                switch verdict {
+                case .null: #expect(value.isNull && out.count == 0, "\(name)")
+                case .empty: #expect(!value.isNull && value.isEmpty, "\(name)")
+                case .value: #expect(!value.isEmpty, "\(name)")
+                }
+                if verdict != .null { #expect(String(decoding: out.bytes, as: UTF8.self) == JSONWriter.string(value), "\(name)") }
+            }
+            #expect(written == 12)
+        }
     }
 
     @Test func eachIfAndMerge() throws {

@@ -114,30 +114,37 @@ public struct Message: Sendable, Hashable {
     /// ``value``'s fields, in ``fieldOrder``.
     package var fields: OrderedObject {
         var object = OrderedObject()
-        object.reserveCapacity(16)
-        object.appendNew("from", from.value)
-        object.appendNew("to", .array(to.map(\.value)))
-        object.appendNew("cc", .array(cc.map(\.value)))
-        object.appendNew("bcc", .array(bcc.map(\.value)))
-        object.appendNew("reply_to", .array(replyTo.map(\.value)))
-        object.appendNew("subject", subject.map(Value.string) ?? .null)
-        object.appendNew("text", text.map(Value.string) ?? .null)
-        object.appendNew("html", html.map(Value.string) ?? .null)
-        object.appendNew("attachments", .array(attachments.map(\.value)))
-        var headerObject = OrderedObject()
-        headerObject.reserveCapacity(headers.count)
-        for (name, value) in headers { headerObject[name] = .string(value) }  // a repeated name: the last value
-        object.appendNew("headers", .object(headerObject))
-        object.appendNew("tags", .array(tags.map(Value.string)))
-        object.appendNew("metadata", .object(metadata))
-        if let template {
-            object.appendNew("template", .object(["id": .string(template.id), "variables": .object(template.variables)]))
-        } else {
-            object.appendNew("template", .null)
-        }
-        object.appendNew("send_at", sendAt.map(Value.int) ?? .null)
-        object.appendNew("message_id", messageID.map(Value.string) ?? .null)
-        object.appendNew("date", date.map(Value.int) ?? .null)
+        object.reserveCapacity(Self.fieldOrder.count)
+        for slot in Self.fieldOrder.indices { object.appendNew(Self.fieldOrder[slot], fieldValue(at: slot)) }
         return object
+    }
+
+    /// The value of the field at `slot` of ``fieldOrder``: what templates read for it.
+    package func fieldValue(at slot: Int) -> Value {
+        switch slot {
+        case 0: return from.value
+        case 1: return .array(to.map(\.value))
+        case 2: return .array(cc.map(\.value))
+        case 3: return .array(bcc.map(\.value))
+        case 4: return .array(replyTo.map(\.value))
+        case 5: return subject.map(Value.string) ?? .null
+        case 6: return text.map(Value.string) ?? .null
+        case 7: return html.map(Value.string) ?? .null
+        case 8: return .array(attachments.map(\.value))
+        case 9:
+            var headerObject = OrderedObject()
+            headerObject.reserveCapacity(headers.count)
+            for (name, value) in headers { headerObject[name] = .string(value) }  // a repeated name: the last value
+            return .object(headerObject)
+        case 10: return .array(tags.map(Value.string))
+        case 11: return .object(metadata)
+        case 12:
+            guard let template else { return .null }
+            return .object(["id": .string(template.id), "variables": .object(template.variables)])
+        case 13: return sendAt.map(Value.int) ?? .null
+        case 14: return messageID.map(Value.string) ?? .null
+        case 15: return date.map(Value.int) ?? .null
+        default: return .null
+        }
     }
 }

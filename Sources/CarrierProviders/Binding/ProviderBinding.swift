@@ -87,16 +87,16 @@ package final class ProviderBinding: Sendable {
     /// The variables a request template reads for this message; `mime` (the rendered message)
     /// is written only if a template reads it, by `mime` (which may add provider headers).
     package func scope(for message: Message, mime: MIMEWriter = MIMEWriter()) -> Scope {
-        let fields = message.fields
+        let fields = MessageFieldValues(message)
         var values = OrderedObject()
-        values.reserveCapacity(5)
+        values.reserveCapacity(4)
         // None of these is a message field: added without looking for them first.
-        values.appendNew("message", .object(fields))
         values.appendNew("settings", .object(settings))
         values.appendNew("credentials", .object(credentials))
         values.appendNew("now", .int(Int(clock.seconds)))
         values.appendNew("channel", .string(account.channel.rawValue))  // `api` or `smtp`: one auth section can serve both
         var scope = Scope(values: values, fields: fields)
+        scope.setLazy("message") { .object(fields.object) }
         scope.setLazy("mime") { .string(try mime.write(message)) }
         return scope
     }
