@@ -10,7 +10,7 @@ import CarrierModel
 package struct Scope {
     package var values: OrderedObject
     /// A message's own fields, read before `values`, each made when it is first read.
-    private let fields: MessageFieldValues?
+    package let fields: MessageFieldValues?
     /// Values computed only when a template reads them (`mime`; an answer's `message`).
     private var lazy: [(name: String, compute: () throws -> Value)] = []
     /// Names bound by `$each`/`$as` and ``with(_:_:)``, innermost last: read before `values`, and

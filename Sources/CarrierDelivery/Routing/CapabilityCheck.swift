@@ -17,9 +17,8 @@ enum CapabilityCheck {
         var leaveOut: ((inout Message) -> Void)?
     }
 
-    static func verdict(_ message: Message, _ capabilities: Capabilities, provider: String, ignoreUnsupported: Bool) -> Verdict {
+    static func verdict(_ message: consuming Message, _ capabilities: Capabilities, provider: String, ignoreUnsupported: Bool) -> Verdict {
         let shortfalls = self.shortfalls(message, capabilities, provider: provider)
-        var message = message
         var dropped = byDesign(message, capabilities, provider: provider)
         if shortfalls.isEmpty { return .carry(message, dropped: dropped) }
         guard ignoreUnsupported, shortfalls.allSatisfy({ $0.leaveOut != nil }) else {

@@ -97,7 +97,7 @@ package final class ProviderBinding: Sendable {
         values.appendNew("channel", .string(account.channel.rawValue))  // `api` or `smtp`: one auth section can serve both
         var scope = Scope(values: values, fields: fields)
         scope.setLazy("message") { .object(fields.object) }
-        scope.setLazy("mime") { .string(try mime.write(message)) }
+        scope.setLazy("mime") { .string(try mime.write(fields.message)) }
         return scope
     }
 

@@ -54,7 +54,9 @@ package struct APIChannel: Channel {
     func request(for message: Message, scope: inout Scope, shown: Bool = false) throws(CarrierError) -> RenderedRequest {
         let mimeHeaders = try spec.mimeHeaders.map { t throws(CarrierError) in ProviderBinding.headerFields(try context.render(t, in: scope)) } ?? []
         let writer = MIMEWriter(includeBcc: spec.mimeIncludesBcc, extraHeaders: mimeHeaders, dkim: context.account.dkim)
-        scope.setLazy("mime") { .string(try writer.write(message)) }
+        // The message is read through the scope's fields: a closure that held the message itself would copy it.
+        let fields = scope.fields ?? MessageFieldValues(message)
+        scope.setLazy("mime") { .string(try writer.write(fields.message)) }
         let url = context.rewrite(url: (try context.render(spec.url, in: scope)).text)
         // On the bytes: every byte of a non-ASCII character is over 0x7F, so this is the same
         // test as on the characters, without decoding them.
