@@ -21,7 +21,7 @@
    added to CARRIER_CRYPTO_FUNCTIONS. */
 
 #define CARRIER_CRYPTO_FUNCTIONS(X) \
-    X(SHA256) X(HMAC) X(EVP_Digest) \
+    X(SHA256) X(HMAC) X(EVP_Digest) X(EVP_MD_fetch) \
     X(EVP_md5) X(EVP_sha1) X(EVP_sha256) X(EVP_sha512) \
     X(EVP_MD_CTX_new) X(EVP_MD_CTX_free) \
     X(EVP_DigestSignInit) X(EVP_DigestSign) X(EVP_DigestVerifyInit) X(EVP_DigestVerify) \

@@ -20,11 +20,15 @@ import Logging
 ///                                                         disk: the body read into a message, and the queue
 ///                                                         record written as the JSON line it stores
 ///                                                         (MESSAGE: JSON, or MIME when it ends in .eml)
+///   carrier-bench webhook COUNT ACCOUNT CONFIG BODY       the events server's CPU per webhook without HTTP
+///                                                         or disk: BODY verified (Basic, the account's
+///                                                         webhook_secret bench:pw-123456) and read into
+///                                                         events, per second
 let arguments = CommandLine.arguments
 func usage() -> Never {
     FileHandle.standardError.write(Data(("usage: carrier-bench render|request COUNT ACCOUNT CONFIG MESSAGE | smtp COUNT CONNECTIONS PORT MESSAGE"
                                          + " | latency COUNT IN_FLIGHT URL MESSAGE | router COUNT DIRECTORY MESSAGE x | claim COUNT WORKERS URL MESSAGE"
-                                         + " | intake COUNT MESSAGE\n").utf8))
+                                         + " | intake COUNT MESSAGE | webhook COUNT ACCOUNT CONFIG BODY\n").utf8))
     exit(2)
 }
 guard arguments.count == 6 || (arguments.count == 4 && arguments[1] == "intake"), let count = Int(arguments[2]) else { usage() }
@@ -54,6 +58,18 @@ func sendAll(_ count: Int, workers: Int, mailer: Mailer, message: Message) async
 }
 
 switch arguments[1] {
+case "webhook":
+    let configuration = try Configuration.load(path: arguments[4])
+    let receiver = WebhookReceiver(configuration: configuration)
+    let secret = "bench:pw-123456"  // the account's webhook_secret in the bench's config (bench/instructions.sh)
+    let body = try Data(contentsOf: URL(fileURLWithPath: arguments[5]))
+    let request = WebhookRequest(headers: [("Content-Type", "application/json"), ("Authorization", "Basic " + Data(secret.utf8).base64EncodedString())],
+                                 body: body, url: "http://127.0.0.1/events/" + arguments[3])
+    var events = 0
+    let start = Date()
+    for _ in 0..<count { events &+= try await receiver.receive(account: arguments[3], request: request).events.count }
+    rate("webhooks:   ", count, Date().timeIntervalSince(start), "webhooks")
+    print("(\(events / max(count, 1)) event(s) each)")
 case "intake":
     let body = try Data(contentsOf: URL(fileURLWithPath: arguments[3]))
     var bytes = 0

@@ -183,7 +183,7 @@ public struct WebhookReceiver: Sendable {
         let kind = DeliveryEvent.Kind(rawValue: (try text("event") ?? "").lowercased()) ?? .unknown
         let tags = try field("tags")
         let recipients = try field("recipient")
-        let ownID = try text("event_id") ?? String(Digest.hex(Digest.sha256(JSONWriter.bytes(item))).prefix(32))
+        let ownID = try text("event_id") ?? Digest.hex(Array(Digest.sha256(JSONWriter.bytes(item)).prefix(16)))
         let stamp = try field("timestamp")
         let timestamp = Self.epochSeconds(stamp).map { ISO8601.format(epochSeconds: Int($0)) } ?? (stamp.isEmpty ? nil : stamp.text)
         let base = DeliveryEvent(event: kind, bounce: try text("bounce")?.lowercased(), provider: provider, account: account,

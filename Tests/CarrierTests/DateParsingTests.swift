@@ -45,4 +45,23 @@ struct DateParsingTests {
             #expect(RFC2822Date.parse(RFC2822Date.httpDate(epochSeconds: seconds)) == seconds)
         }
     }
+
+    @Test("An ISO 8601 timestamp is written as Foundation's formatter writes it (from 1600: before, Foundation's calendar is the Julian), and read back from year 1 to 9999")
+    func iso8601() {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        var generator = SystemRandomNumberGenerator()
+        let year1600 = -11_676_096_000, year1 = -62_135_596_800, year9999End = 253_402_300_799
+        let edges = [0, 59, 86_399, 951_782_400, 1_795_000_000, year1600, year9999End]
+        for seconds in edges + (0..<300).map({ _ in Int.random(in: year1600...year9999End, using: &generator) }) {
+            let text = ISO8601.format(epochSeconds: seconds)
+            #expect(text == formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds))), "\(seconds)")
+            #expect(ISO8601.parse(text) == seconds, "\(text)")
+        }
+        for seconds in [year1, -30_610_224_000] + (0..<100).map({ _ in Int.random(in: year1..<year1600, using: &generator) }) {
+            let text = ISO8601.format(epochSeconds: seconds)
+            #expect(text.utf8.count == 20 && ISO8601.parse(text) == seconds, "\(text)")
+        }
+        #expect(ISO8601.format(epochSeconds: year1) == "0001-01-01T00:00:00Z")
+    }
 }

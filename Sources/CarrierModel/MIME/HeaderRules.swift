@@ -14,10 +14,14 @@ public enum HeaderRules {
     /// (Foundation's case-insensitive compare was a cost on every request's lookups).
     public static func sameFieldName(_ a: String, _ b: String) -> Bool {
         guard a.utf8.count == b.utf8.count else { return false }
-        for (x, y) in zip(a.utf8, b.utf8) where x != y {
-            guard x | 0x20 == y | 0x20, (0x61...0x7A).contains(x | 0x20) else { return false }
+        return a.withContiguousUTF8 { x in
+            b.withContiguousUTF8 { y in
+                for index in x.indices where x[index] != y[index] {
+                    guard x[index] | 0x20 == y[index] | 0x20, (0x61...0x7A).contains(x[index] | 0x20) else { return false }
+                }
+                return true
+            }
         }
-        return true
     }
 
     /// Whether text holds a control character (C0 but tab, or DEL) that no header may carry,

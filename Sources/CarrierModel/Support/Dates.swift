@@ -120,7 +120,26 @@ package enum ISO8601 {
     package static func format(epochSeconds: Int) -> String {
         let c = CivilTime(epochSeconds: epochSeconds)
         func pad(_ n: Int, _ w: Int = 2) -> String { String(repeating: "0", count: max(0, w - String(n).count)) + String(n) }
-        return "\(pad(c.year, 4))-\(pad(c.month))-\(pad(c.day))T\(pad(c.hour)):\(pad(c.minute)):\(pad(c.second))Z"
+        guard (0...9999).contains(c.year) else {
+            return "\(pad(c.year, 4))-\(pad(c.month))-\(pad(c.day))T\(pad(c.hour)):\(pad(c.minute)):\(pad(c.second))Z"
+        }
+        // Digit by digit (every event's timestamp comes through here): interpolating a dozen
+        // small strings cost ten times more.
+        return String(unsafeUninitializedCapacity: 20) { out in
+            var index = 0
+            func put(_ n: Int, _ width: Int) {
+                var divisor = width == 4 ? 1000 : 10
+                while divisor > 0 {
+                    out[index] = UInt8(0x30 + (n / divisor) % 10)
+                    index += 1
+                    divisor /= 10
+                }
+            }
+            func put(_ byte: UInt8) { out[index] = byte; index += 1 }
+            put(c.year, 4); put(UInt8(ascii: "-")); put(c.month, 2); put(UInt8(ascii: "-")); put(c.day, 2); put(UInt8(ascii: "T"))
+            put(c.hour, 2); put(UInt8(ascii: ":")); put(c.minute, 2); put(UInt8(ascii: ":")); put(c.second, 2); put(UInt8(ascii: "Z"))
+            return index
+        }
     }
 
     /// Accepts `2026-11-26T10:00:00Z`, with fractional seconds (any number of digits) and with
