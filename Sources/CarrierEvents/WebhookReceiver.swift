@@ -29,11 +29,20 @@ public struct WebhookReceiver: Sendable {
     }
 
     /// An account ready to receive: resolved, with its provider's `events:` and settings.
-    struct Receiving: Sendable {
-        var account: Account
-        var provider: String
-        var spec: EventsSpec
-        var context: ProviderBinding
+    /// An account ready to receive: a class, as every webhook takes it from the cache (a struct
+    /// of four fields was copied, field by field, each time).
+    final class Receiving: Sendable {
+        let account: Account
+        let provider: String
+        let spec: EventsSpec
+        let context: ProviderBinding
+
+        init(account: Account, provider: String, spec: EventsSpec, context: ProviderBinding) {
+            self.account = account
+            self.provider = provider
+            self.spec = spec
+            self.context = context
+        }
     }
 
     final class ReceivingCache: Sendable {

@@ -203,7 +203,7 @@ struct ExpressionParser {
                 repeat { items.append(try parseTernary()) } while accept(",")
                 try expect("]")
             }
-            return .list(items)
+            return Self.folded(.list(items))
         case .symbol("{"):
             var pairs: [(String, MappingExpression)] = []
             if !accept("}") {
@@ -219,9 +219,30 @@ struct ExpressionParser {
                 } while accept(",")
                 try expect("}")
             }
-            return .object(pairs)
+            return Self.folded(.object(pairs))
         default:
             throw ExpressionError(offset: token.offset, message: "expected a value but found \(describe(token))")
+        }
+    }
+
+    /// A list or object written with literals only (a `lookup` table) becomes one literal value,
+    /// made once here rather than at every evaluation; as evaluating it would, a key written
+    /// twice keeps its first place and its last value.
+    private static func folded(_ expression: MappingExpression) -> MappingExpression {
+        switch expression {
+        case .list(let items):
+            var values: [Value] = []
+            for case .literal(let value) in items { values.append(value) }
+            return values.count == items.count ? .literal(.array(values)) : expression
+        case .object(let pairs):
+            var object = OrderedObject()
+            for (key, item) in pairs {
+                guard case .literal(let value) = item else { return expression }
+                object[key] = value
+            }
+            return .literal(.object(object))
+        default:
+            return expression
         }
     }
 }

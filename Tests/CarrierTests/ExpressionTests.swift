@@ -138,6 +138,17 @@ struct ExpressionTests {
         #expect(v == .object(["items": [.object(["v": 1]), .object(["v": 2])], "maybe": "no-value", "v:k": "1"]))
     }
 
+    @Test("Lists and objects written with literals only read as those written with variables: a key given twice keeps its first place and last value")
+    func literalTables() throws {
+        let values: [String: Value] = ["k": "b", "one": 1]
+        #expect(try render(#""{{ k | lookup({a: 1, b: 2, b: 3}) }}""#, values) == 3)
+        #expect(try render(#""{{ {a: 1, b: 2, a: 3} }}""#, values) == .object(["a": 3, "b": 2]))
+        #expect(try render(#""{{ {a: one, b: 2, a: 3} }}""#, values) == .object(["a": 3, "b": 2]))
+        #expect(try render(#""{{ [1, 'x', null, [true]] }}""#, values) == [1, "x", .null, [true]])
+        #expect(try render(#""{{ [one, 'x'] }}""#, values) == [1, "x"])
+        #expect(try render(#""{{ 'z' | lookup({a: 1}, [k]) }}""#, values) == ["b"])
+    }
+
     @Test func operatorsAndFilters() throws {
         let values: [String: Value] = ["a": "eu", "n": 3, "tags": ["x", "y"], "o": .object(["email": "e@x.io", "name": "N, M"])]
         #expect(try render(#""{{ a == 'eu' ? 'api.eu' : 'api' }}""#, values) == "api.eu")

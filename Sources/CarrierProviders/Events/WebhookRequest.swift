@@ -19,12 +19,15 @@ public struct WebhookRequest: Sendable {
     }
 
     /// What a provider file's webhook rules read of this request: `body` (as ``read(maximumJSONDepth:)``
-    /// gave it), `text`, `url`, `secret`, `settings`, `now`; `headers` and `query` are made only
-    /// when a rule reads them (the query takes a URL parse). The receiver and `providers test`'s
+    /// gave it), `text`, `url`, `secret`, `settings`, `now`; `text`, `headers` and `query` are made
+    /// only when a rule reads them (the query takes a URL parse). The receiver and `providers test`'s
     /// examples read webhooks through this one scope.
     package func scope(body: Value, url: String, secret: String?, settings: Value, now: Int) -> Scope {
-        var scope = Scope(values: ["body": body, "text": .string(String(decoding: self.body, as: UTF8.self)), "url": .string(url),
-                                   "secret": secret.map(Value.string) ?? .null, "settings": settings, "now": .int(now)])
+        var scope = Scope(values: ["body": body, "url": .string(url), "secret": secret.map(Value.string) ?? .null, "settings": settings,
+                                   "now": .int(now)])
+        // The text is made only for the rules that sign it (a UTF-8 check and a copy of the body).
+        let bytes = self.body
+        scope.setLazy("text") { .string(String(decoding: bytes, as: UTF8.self)) }
         scope.setLazy("headers") { .object(OrderedObject(headers: headers)) }
         scope.setLazy("query") { .object(queryObject) }
         return scope
