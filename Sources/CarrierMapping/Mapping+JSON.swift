@@ -29,11 +29,10 @@ extension Mapping {
         case .object(let entries):
             out.append(0x7B)
             var members = 0
-            for case .field(let key, let template) in entries {
+            for case .field(_, let template, let keyJSON) in entries {
                 let mark = out.count
                 if members > 0 { out.append(0x2C) }
-                JSONWriter.writeString(key, into: out)
-                out.append(0x3A)
+                keyJSON.withUnsafeBufferPointer { out.append($0) }
                 if try template.writeJSON(in: scope, into: out) == .value { members += 1 } else { out.truncate(to: mark) }
             }
             out.append(0x7D)

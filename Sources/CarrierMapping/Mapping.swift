@@ -61,8 +61,18 @@ package indirect enum Mapping: Sendable {
     }
 
     package enum ObjectEntry: Sendable {
-        case field(String, Mapping)
+        /// A named field; `keyJSON` is its name as JSON with the colon (`"name":`), written once
+        /// when the template is compiled: a body's keys are most of the strings it writes.
+        case field(String, Mapping, keyJSON: [UInt8])
         case merge([Mapping])
+
+        /// A field, its name's JSON made here.
+        package static func field(_ key: String, _ template: Mapping) -> ObjectEntry {
+            let out = ByteSink(capacity: key.utf8.count + 3)
+            JSONWriter.writeString(key, into: out)
+            out.append(0x3A)
+            return .field(key, template, keyJSON: out.bytes)
+        }
     }
 
     /// Renders the template against a scope.
@@ -89,7 +99,7 @@ package indirect enum Mapping: Sendable {
             var merged = false
             for entry in entries {
                 switch entry {
-                case .field(let key, let template):
+                case .field(let key, let template, _):
                     let value = try template.render(in: scope)
                     guard !value.isEmpty else { continue }
                     if merged { object[key] = value } else { object.appendNew(key, value) }
@@ -166,7 +176,7 @@ extension Mapping {
             case .object(let entries):
                 for entry in entries {
                     switch entry {
-                    case .field(_, let value): walk(value)
+                    case .field(_, let value, _): walk(value)
                     case .merge(let values): values.forEach(walk)
                     }
                 }

@@ -73,14 +73,10 @@ package final class MessageFieldValues {
 
     /// `{"email":…,"name":…}`, as ``Address/value`` is written.
     private static func write(_ address: Address, into out: ByteSink) {
-        out.append(0x7B)
-        JSONWriter.writeString("email", into: out)
-        out.append(0x3A)
+        out.append(#"{"email":"#)
         JSONWriter.writeString(address.email, into: out)
         if let name = address.name {
-            out.append(0x2C)
-            JSONWriter.writeString("name", into: out)
-            out.append(0x3A)
+            out.append(#","name":"#)
             JSONWriter.writeString(name, into: out)
         }
         out.append(0x7D)
