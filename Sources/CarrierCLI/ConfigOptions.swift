@@ -25,16 +25,17 @@ struct ConfigOptions: ParsableArguments {
         return configuration
     }
 
-    /// The providers of the configuration's folders and the built-in ones; a configured folder
-    /// that is missing is a warning on standard error.
+    /// The providers of the configuration's folders and the built-in ones, their examples read
+    /// (`carrier providers`); a configured folder that is missing is a warning on standard error.
     func registry() throws -> ProviderRegistry {
-        Self.registry(for: try load())
+        Self.registry(for: try load(), readsExamples: true)
     }
 
-    /// The providers of a configuration's folders, `$CARRIER_PROVIDERS` and the built-in ones.
-    static func registry(for configuration: Configuration) -> ProviderRegistry {
+    /// The providers of a configuration's folders, `$CARRIER_PROVIDERS` and the built-in ones;
+    /// for sending, rendering and receiving, without their examples.
+    static func registry(for configuration: Configuration, readsExamples: Bool = false) -> ProviderRegistry {
         let registry = ProviderRegistry.standard(extraDirectories: configuration.providerDirectories,
-                                                 searchPath: ProcessEnvironment.value("CARRIER_PROVIDERS"))
+                                                 searchPath: ProcessEnvironment.value("CARRIER_PROVIDERS"), readsExamples: readsExamples)
         Output.warn(registry.warnings)
         return registry
     }

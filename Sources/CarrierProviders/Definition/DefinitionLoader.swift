@@ -11,16 +11,21 @@ public enum DefinitionLoader {
     /// Variables a response rule may read.
     package static let responseVariables: Set<String> = ["status", "headers", "body", "text", "settings", "message"]
 
-    package static func load(file path: String, format: ProviderFormat) throws(DiagnosticsError) -> ProviderDefinition {
+    package static func load(file path: String, format: ProviderFormat, readsExamples: Bool = true) throws(DiagnosticsError) -> ProviderDefinition {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DiagnosticsError([Diagnostic(file: path, mark: SourceMark(line: 1, column: 1), message: "cannot read the file",
                                                hint: "check the path and its permissions")])
         }
-        return try load(text: String(decoding: data, as: UTF8.self), file: path, format: format)
+        return try load(text: String(decoding: data, as: UTF8.self), file: path, format: format, readsExamples: readsExamples)
     }
 
-    package static func load(text: String, file: String, format: ProviderFormat) throws(DiagnosticsError) -> ProviderDefinition {
-        let root = try YAMLParser.document(text, file: file, ifEmpty: "the file is empty")
+    /// - Parameter readsExamples: `false` leaves the file's top-level `examples:` block unread
+    ///   (not even parsed: ``blankingExamples(_:)``); the definition then has no examples.
+    package static func load(text: String, file: String, format: ProviderFormat, readsExamples: Bool = true) throws(DiagnosticsError) -> ProviderDefinition {
+        // A file whose YAML does not parse without its examples is parsed whole, for its own diagnostics.
+        let lean = readsExamples ? nil : blankingExamples(text).flatMap { try? YAMLParser.document($0, file: file, ifEmpty: "the file is empty") }
+        let root: YAMLNode
+        if let lean { root = lean } else { root = try YAMLParser.document(text, file: file, ifEmpty: "the file is empty") }
         let sink = DiagnosticSink()
         let definition = ProviderFileReader(file: file, sink: sink, format: format).build(root)
         try sink.check()

@@ -38,10 +38,16 @@ public final class ProviderRegistry: Sendable {
 
     /// The channels and verifiers its provider files may name.
     let format: ProviderFormat
+    /// Whether a provider's `examples:` are read. Sending never uses them (`carrier providers
+    /// test` does), and they are about half of each file: without them, a definition has none.
+    let readsExamples: Bool
 
     /// An empty registry reading files in `format`; `ProviderRegistry()` and
-    /// ``standard(extraDirectories:searchPath:)`` (the events layer) are the usual ones.
-    package init(format: ProviderFormat) { self.format = format }
+    /// ``standard(extraDirectories:searchPath:readsExamples:)`` (the events layer) are the usual ones.
+    package init(format: ProviderFormat, readsExamples: Bool = true) {
+        self.format = format
+        self.readsExamples = readsExamples
+    }
 
     /// Adds the `*.yaml` files of a folder; ids already known keep their earlier source.
     /// A folder that does not exist is remembered in ``warnings``.
@@ -108,10 +114,11 @@ public final class ProviderRegistry: Sendable {
         switch source.origin {
         case .builtIn:
             file = "providers/\(id).yaml"
-            result = Result { () throws(DiagnosticsError) in try DefinitionLoader.load(text: source.text ?? "", file: file, format: format) }
+            result = Result { () throws(DiagnosticsError) in try DefinitionLoader.load(text: source.text ?? "", file: file, format: format,
+                                                                                    readsExamples: readsExamples) }
         case .file(let path):
             file = path
-            result = Result { () throws(DiagnosticsError) in try DefinitionLoader.load(file: path, format: format) }
+            result = Result { () throws(DiagnosticsError) in try DefinitionLoader.load(file: path, format: format, readsExamples: readsExamples) }
         }
         if case .success(var definition) = result {
             definition.origin = source.origin
