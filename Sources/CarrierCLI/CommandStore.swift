@@ -29,7 +29,7 @@ enum CommandStore {
     /// A mailer whose spool, suppression list, route state and rate limits are the store's when there is one.
     static func mailer(for configuration: Configuration, store: PostgresStore?, logger: Logger) -> Mailer {
         guard let store else { return ConfigOptions.mailer(for: configuration, logger: logger) }
-        return Mailer(configuration: configuration, registry: ConfigOptions.registry(for: configuration),
+        return Mailer(configuration: configuration, registry: ConfigOptions.registry(for: configuration, reading: []),
                       runtime: CarrierRuntime(sharedState: PostgresSharedState(store: store)), logger: logger,
                       spool: PostgresSpool(store: store), suppressions: PostgresSuppressions(store: store))
     }

@@ -25,24 +25,25 @@ struct ConfigOptions: ParsableArguments {
         return configuration
     }
 
-    /// The providers of the configuration's folders and the built-in ones, their examples read
+    /// The providers of the configuration's folders and the built-in ones, read whole
     /// (`carrier providers`); a configured folder that is missing is a warning on standard error.
     func registry() throws -> ProviderRegistry {
-        Self.registry(for: try load(), readsExamples: true)
+        Self.registry(for: try load(), reading: .all)
     }
 
-    /// The providers of a configuration's folders, `$CARRIER_PROVIDERS` and the built-in ones;
-    /// for sending, rendering and receiving, without their examples.
-    static func registry(for configuration: Configuration, readsExamples: Bool = false) -> ProviderRegistry {
+    /// The providers of a configuration's folders, `$CARRIER_PROVIDERS` and the built-in ones,
+    /// reading of each file what the command needs besides sending (`[]` for a command that
+    /// only sends, `.events` for one that receives webhooks).
+    static func registry(for configuration: Configuration, reading parts: ProviderParts) -> ProviderRegistry {
         let registry = ProviderRegistry.standard(extraDirectories: configuration.providerDirectories,
-                                                 searchPath: ProcessEnvironment.value("CARRIER_PROVIDERS"), readsExamples: readsExamples)
+                                                 searchPath: ProcessEnvironment.value("CARRIER_PROVIDERS"), reading: parts)
         Output.warn(registry.warnings)
         return registry
     }
 
     /// A mailer for a configuration, with the providers the environment adds.
     static func mailer(for configuration: Configuration, logger: Logger = Logger(label: "carrier")) -> Mailer {
-        Mailer(configuration: configuration, registry: registry(for: configuration), logger: logger)
+        Mailer(configuration: configuration, registry: registry(for: configuration, reading: []), logger: logger)
     }
 }
 

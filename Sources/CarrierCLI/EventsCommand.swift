@@ -45,7 +45,7 @@ struct EventsCommand: AsyncParsableCommand {
                 throw Failure(message: "carrier: --idle-timeout and --max-connections must be above 0", code: 2).exitCode
             }
             let configuration = try options.load()
-            let receiver = WebhookReceiver(configuration: configuration, registry: ConfigOptions.registry(for: configuration))
+            let receiver = WebhookReceiver(configuration: configuration, registry: ConfigOptions.registry(for: configuration, reading: .events))
             // With store:, events go to the database's carrier_events (shared with every node); else to --output.
             try await CommandStore.run(configuration) { store in
                 let log: any EventStore

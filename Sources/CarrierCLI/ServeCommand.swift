@@ -47,7 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
         let prometheus = PrometheusCollectorRegistry()
         var logger = Logger(label: "carrier.serve")
         logger.logLevel = ProcessInfo.processInfo.environment["CARRIER_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        let registry = ConfigOptions.registry(for: configuration)
+        let registry = ConfigOptions.registry(for: configuration, reading: .events)
         var services: [any Service] = []
         // With `store:`, the queue, route state and rate limits are the database's, shared with every node naming it.
         var queue: (any MessageQueue)?

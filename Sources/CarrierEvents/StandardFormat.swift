@@ -8,15 +8,15 @@ extension ProviderFormat {
 }
 
 extension ProviderRegistry {
-    /// An empty registry; ``standard(extraDirectories:searchPath:readsExamples:)`` is the usual one.
-    /// - Parameter readsExamples: `false` leaves every provider's `examples:` unread: what sends
-    ///   need (the examples are for `carrier providers test`), about half of each file's parse.
-    public convenience init(readsExamples: Bool = true) { self.init(format: .standard, readsExamples: readsExamples) }
+    /// An empty registry; ``standard(extraDirectories:searchPath:reading:)`` is the usual one.
+    /// - Parameter parts: what is read of each file besides its sending sections; a process that
+    ///   only sends passes `[]` (the examples are half of each file's parse).
+    public convenience init(reading parts: ProviderParts = .all) { self.init(format: .standard, reading: parts) }
 
     /// The configuration's folders, then the search path (the CLI passes `$CARRIER_PROVIDERS`,
     /// colon-separated; the library reads no environment variable itself), then the built-in providers.
-    public static func standard(extraDirectories: [String] = [], searchPath: String? = nil, readsExamples: Bool = true) -> ProviderRegistry {
-        let registry = ProviderRegistry(readsExamples: readsExamples)
+    public static func standard(extraDirectories: [String] = [], searchPath: String? = nil, reading parts: ProviderParts = .all) -> ProviderRegistry {
+        let registry = ProviderRegistry(reading: parts)
         for directory in extraDirectories { registry.addDirectory(directory, namedIn: "providers: in the configuration") }
         for directory in (searchPath ?? "").split(separator: ":") { registry.addDirectory(String(directory), namedIn: "$CARRIER_PROVIDERS") }
         registry.addBuiltIns()

@@ -51,35 +51,48 @@ struct ProviderExamplesTests {
             \tbroken: [unclosed
             capabilities: {tags: 1, metadta: true}
             """
-        func lines(_ readsExamples: Bool) -> [Int] {
+        func lines(_ parts: ProviderParts) -> [Int] {
             do {
-                _ = try DefinitionLoader.load(text: file, file: "middle.yaml", format: .standard, readsExamples: readsExamples)
+                _ = try DefinitionLoader.load(text: file, file: "middle.yaml", format: .standard, reading: parts)
                 return []
             } catch { return error.diagnostics.map(\.mark.line) }
         }
         // Read whole, the file is broken YAML inside its examples; without them, the capability typo
         // after the block is the one error, at its own line.
-        #expect(!lines(true).isEmpty)
-        #expect(lines(false) == [11])
+        #expect(!lines(.all).isEmpty)
+        #expect(lines([]) == [11])
         let fixed = file.replacingOccurrences(of: "\tbroken: [unclosed", with: "").replacingOccurrences(of: "metadta", with: "metadata")
         let full = try DefinitionLoader.load(text: fixed, file: "middle.yaml", format: .standard)
-        let lean = try DefinitionLoader.load(text: fixed, file: "middle.yaml", format: .standard, readsExamples: false)
+        let lean = try DefinitionLoader.load(text: fixed, file: "middle.yaml", format: .standard, reading: [])
         #expect(full.exampleCount == 1 && lean.exampleCount == 0)
         #expect(full.capabilities.tags == 1 && lean.capabilities.tags == 1)
         #expect(DefinitionLoader.blankingExamples("id: x\napi: {}\n") == nil)
         #expect(DefinitionLoader.blankingExamples("id: x\nexamples_more: 1\n") == nil)
     }
 
-    @Test("A registry for sending reads each provider but its examples: the same summary, no examples")
+    @Test("A registry for sending reads each provider but its events and examples: the same summary; one for webhooks reads the events")
     func registryForSending() throws {
-        let full = ProviderRegistry.standard(), lean = ProviderRegistry.standard(readsExamples: false)
+        let full = ProviderRegistry.standard(), lean = ProviderRegistry.standard(reading: []), hooks = ProviderRegistry.standard(reading: .events)
         for id in ["sendgrid", "postmark", "ses", "smtp"] {
-            let a = try full.definition(id), b = try lean.definition(id)
-            #expect(a.exampleCount > 0 && b.exampleCount == 0, "\(id)")
+            let a = try full.definition(id), b = try lean.definition(id), c = try hooks.definition(id)
+            #expect(a.exampleCount > 0 && b.exampleCount == 0 && c.exampleCount == 0, "\(id)")
             var summary = a.summary.objectValue ?? OrderedObject()
             summary["examples"] = 0
-            #expect(b.summary == .object(summary), "\(id)")
-            #expect((a.events == nil) == (b.events == nil), "\(id)")
+            #expect(b.summary == .object(summary) && c.summary == .object(summary), "\(id)")
+            #expect(b.events == nil, "\(id)")
+            #expect((a.events == nil) == (c.events == nil), "\(id)")
         }
+        #expect(try full.definition("postmark").events != nil)
+    }
+
+    @Test("Passed over, a broken events section does not stop sends; read, it is reported")
+    func brokenEventsPassedOver() throws {
+        let file = """
+            id: hooks
+            api: {url: https://api.example.com/send, body: {json: {subject: "{{ subject }}"}}}
+            events: {verify: {nonsense: {}}, map: {event: "{{ item. }}"}}
+            """
+        #expect(throws: DiagnosticsError.self) { try DefinitionLoader.load(text: file, file: "hooks.yaml", format: .standard) }
+        #expect(try DefinitionLoader.load(text: file, file: "hooks.yaml", format: .standard, reading: []).events == nil)
     }
 }

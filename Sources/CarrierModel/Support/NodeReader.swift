@@ -32,6 +32,11 @@ package final class NodeReader {
         return node[key]
     }
 
+    /// Records `key` as known without reading what is under it: a section passed over.
+    package func pass(over key: String) {
+        known.append(key)
+    }
+
     package func requiredNode(_ key: String) -> YAMLNode? {
         guard let child = node(key) else {
             if node.mapping != nil { error(node, "\(context) is missing required key '\(key)'") }

@@ -11,23 +11,24 @@ public enum DefinitionLoader {
     /// Variables a response rule may read.
     package static let responseVariables: Set<String> = ["status", "headers", "body", "text", "settings", "message"]
 
-    package static func load(file path: String, format: ProviderFormat, readsExamples: Bool = true) throws(DiagnosticsError) -> ProviderDefinition {
+    package static func load(file path: String, format: ProviderFormat, reading parts: ProviderParts = .all) throws(DiagnosticsError) -> ProviderDefinition {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DiagnosticsError([Diagnostic(file: path, mark: SourceMark(line: 1, column: 1), message: "cannot read the file",
                                                hint: "check the path and its permissions")])
         }
-        return try load(text: String(decoding: data, as: UTF8.self), file: path, format: format, readsExamples: readsExamples)
+        return try load(text: String(decoding: data, as: UTF8.self), file: path, format: format, reading: parts)
     }
 
-    /// - Parameter readsExamples: `false` leaves the file's top-level `examples:` block unread
-    ///   (not even parsed: ``blankingExamples(_:)``); the definition then has no examples.
-    package static func load(text: String, file: String, format: ProviderFormat, readsExamples: Bool = true) throws(DiagnosticsError) -> ProviderDefinition {
+    /// - Parameter parts: what is read besides the sending sections. Without `.examples` the
+    ///   file's top-level `examples:` block is not even parsed (``blankingExamples(_:)``); without
+    ///   `.events` the events section is not compiled. The definition then has none.
+    package static func load(text: String, file: String, format: ProviderFormat, reading parts: ProviderParts = .all) throws(DiagnosticsError) -> ProviderDefinition {
         // A file whose YAML does not parse without its examples is parsed whole, for its own diagnostics.
-        let lean = readsExamples ? nil : blankingExamples(text).flatMap { try? YAMLParser.document($0, file: file, ifEmpty: "the file is empty") }
+        let lean = parts.contains(.examples) ? nil : blankingExamples(text).flatMap { try? YAMLParser.document($0, file: file, ifEmpty: "the file is empty") }
         let root: YAMLNode
         if let lean { root = lean } else { root = try YAMLParser.document(text, file: file, ifEmpty: "the file is empty") }
         let sink = DiagnosticSink()
-        let definition = ProviderFileReader(file: file, sink: sink, format: format).build(root)
+        let definition = ProviderFileReader(file: file, sink: sink, format: format, parts: parts).build(root)
         try sink.check()
         return definition!
     }
@@ -39,6 +40,8 @@ package struct ProviderFileReader {
     package let sink: DiagnosticSink
     /// The channels and verifiers the file may name.
     package let format: ProviderFormat
+    /// What is read besides the sending sections (an unread section is passed over unchecked).
+    package var parts: ProviderParts = .all
 
     func build(_ root: YAMLNode) -> ProviderDefinition? {
         let top = NodeReader(file: file, node: root, context: "the provider file", sink: sink)
@@ -67,8 +70,10 @@ package struct ProviderFileReader {
                 channels.append(channel.kind)
             }
         }
-        let events = top.mapping("events").flatMap(readEvents)
-        let examples = top.list("examples").map(readExamples) ?? []
+        var events: EventsSpec?
+        var examples: [ProviderExample] = []
+        if parts.contains(.events) { events = top.mapping("events").flatMap(readEvents) } else { top.pass(over: "events") }
+        if parts.contains(.examples) { examples = top.list("examples").map(readExamples) ?? [] } else { top.pass(over: "examples") }
         top.finish()
         // A section that is present but broken has its own diagnostics; "no channel" would only repeat them.
         if !sectionsWritten && root.mapping != nil {

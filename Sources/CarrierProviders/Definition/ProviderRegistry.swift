@@ -38,15 +38,15 @@ public final class ProviderRegistry: Sendable {
 
     /// The channels and verifiers its provider files may name.
     let format: ProviderFormat
-    /// Whether a provider's `examples:` are read. Sending never uses them (`carrier providers
-    /// test` does), and they are about half of each file: without them, a definition has none.
-    let readsExamples: Bool
+    /// What is read of each file besides its sending sections; a definition has no events or
+    /// no examples when they are not.
+    let parts: ProviderParts
 
     /// An empty registry reading files in `format`; `ProviderRegistry()` and
-    /// ``standard(extraDirectories:searchPath:readsExamples:)`` (the events layer) are the usual ones.
-    package init(format: ProviderFormat, readsExamples: Bool = true) {
+    /// ``standard(extraDirectories:searchPath:reading:)`` (the events layer) are the usual ones.
+    package init(format: ProviderFormat, reading parts: ProviderParts = .all) {
         self.format = format
-        self.readsExamples = readsExamples
+        self.parts = parts
     }
 
     /// Adds the `*.yaml` files of a folder; ids already known keep their earlier source.
@@ -115,10 +115,10 @@ public final class ProviderRegistry: Sendable {
         case .builtIn:
             file = "providers/\(id).yaml"
             result = Result { () throws(DiagnosticsError) in try DefinitionLoader.load(text: source.text ?? "", file: file, format: format,
-                                                                                    readsExamples: readsExamples) }
+                                                                                    reading: parts) }
         case .file(let path):
             file = path
-            result = Result { () throws(DiagnosticsError) in try DefinitionLoader.load(file: path, format: format, readsExamples: readsExamples) }
+            result = Result { () throws(DiagnosticsError) in try DefinitionLoader.load(file: path, format: format, reading: parts) }
         }
         if case .success(var definition) = result {
             definition.origin = source.origin
