@@ -28,9 +28,9 @@ public struct WebhookReceiver: Sendable {
         self.runtime = runtime
     }
 
-    /// An account ready to receive: resolved, with its provider's `events:` and settings.
-    /// An account ready to receive: a class, as every webhook takes it from the cache (a struct
-    /// of four fields was copied, field by field, each time).
+    /// An account ready to receive: resolved, with its provider's `events:` and settings. A
+    /// class, as every webhook takes it from the cache (a struct of four fields was copied, field
+    /// by field, each time).
     final class Receiving: Sendable {
         let account: Account
         let provider: String
