@@ -12,7 +12,8 @@
 #   - a SendGrid render plus serialising its body once more (carrier-bench render: one of each a count),
 #     and the same request as a send builds it (carrier-bench request);
 #   - a Postmark webhook to `carrier events serve` (verified, mapped, appended; HTTP handling
-#     included), posted one after another by a Python client.
+#     included), posted one after another by a Python client; and the same webhook verified and
+#     read into its event without HTTP or disk (carrier-bench webhook).
 # Release build (static), stripped of debug info (valgrind cannot read Swift's).
 #   bench/instructions.sh
 set -euo pipefail
@@ -91,3 +92,5 @@ events() {  # COUNT -> instructions the server ran
 }
 A=$(events 500); B=$(events 1500)
 python3 -c "print('%-48s %8.0f instructions each' % ('Postmark webhook, carrier events serve', ($B - $A) / 1000))"
+printf '%s' '{"RecordType":"Delivery","ServerID":23,"MessageStream":"outbound","MessageID":"1-r","Recipient":"john@example.com","Tag":"welcome-email","DeliveredAt":"2026-11-27T12:00:00Z","Details":"Test delivery webhook details","Metadata":{"a_key":"a_value"}}' > "$WORK/pm-body.json"
+per "Postmark webhook read, no HTTP (carrier-bench)" 1000 3000 "$WORK/carrier-bench" webhook COUNT pm "$WORK/pm.yaml" "$WORK/pm-body.json"
