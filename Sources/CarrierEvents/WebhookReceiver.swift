@@ -19,12 +19,13 @@ public struct WebhookReceiver: Sendable {
     private let accounts = ReceivingCache()
 
     /// - Parameters:
-    ///   - registry: the provider definitions; default: the configuration's folders, then the built-ins.
+    ///   - registry: the provider definitions; default: the configuration's folders, then the
+    ///     built-ins, read with their events and without their examples (a receiver never runs them).
     ///   - runtime: the engine certificates and subscriptions are fetched with, the certificate
     ///     cache, and the clock timestamps are checked against.
     public init(configuration: Configuration, registry: ProviderRegistry? = nil, runtime: CarrierRuntime = CarrierRuntime()) {
         self.configuration = configuration
-        self.registry = registry ?? .standard(extraDirectories: configuration.providerDirectories)
+        self.registry = registry ?? .standard(extraDirectories: configuration.providerDirectories, reading: .events)
         self.runtime = runtime
     }
 
