@@ -46,6 +46,42 @@ struct SigningProviderTests {
         #expect(model.status == 0, "\(model.stdout)\(model.stderr)")
     }
 
+    @Test("SES: requests on two days, and to two regions, from one mailer each carry botocore's signature (signing keys are derived once and kept)")
+    func sesSigningKeysPerDayAndRegion() async throws {
+        let server = try CaptureServer()
+        defer { server.stop() }
+        try await server.script(["*": [Answer.json(200, .object(["MessageId": "0102-ses-id"]))]])
+        let clock = ManualClock(now: WallTime(secondsSince1970: 1_800_000_000))
+        let registry = Fixtures.registry()  // one provider file, so one scheme and its keys, for both regions
+        var checked: [String] = []
+        for region in ["eu-west-1", "us-east-1"] {
+            let config = try Fixtures.configuration(provider: "ses", endpoint: server.url,
+                                                    credentials: "{access_key_id: \(Self.accessKey), secret_access_key: \(Self.secretKey)}",
+                                                    settings: "{region: \(region)}")
+            let mailer = Mailer(configuration: config, registry: registry, runtime: CarrierRuntime(clock: clock))
+            for _ in 0..<3 {
+                // Twice a day: the second is signed with the key the first derived.
+                _ = try await mailer.send(Fixtures.referenceMessage())
+                _ = try await mailer.send(Fixtures.referenceMessage())
+                clock.advance(by: .seconds(86_400))
+            }
+            for request in try await server.requests().dropFirst(checked.count) {
+                let check: Value = .object([
+                    "method": .string(request.method), "url": .string(server.url + request.path),
+                    "headers": .array(request.headers.map { .array([.string($0.0), .string($0.1)]) }),
+                    "body_b64": .string(request.body.base64EncodedString()), "access_key": .string(Self.accessKey),
+                    "secret_key": .string(Self.secretKey), "region": .string(region), "service": "ses",
+                ])
+                let result = try Fixtures.python("check_sigv4.py", input: Data(JSONWriter.string(check).utf8))
+                #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+                checked.append(request.header("X-Amz-Date") ?? "")
+            }
+        }
+        // Twelve requests, two on each of three days in each region.
+        #expect(checked.count == 12)
+        #expect(Set(checked.map { String($0.prefix(8)) }).count == 6)
+    }
+
     @Test("SES: the SMTP password is derived from the secret key, as AWS's own algorithm gives it")
     func sesSMTPPasswordIsDerived() throws {
         let folder = try TemporaryFolder()

@@ -13,6 +13,8 @@ struct AWSSigV4Auth: AuthScheme {
     var accessKeyID: Mapping
     var secretAccessKey: Mapping
     var sessionToken: Mapping?
+    /// Signing keys derived so far (one a day for an account).
+    let keys = SigV4KeyCache()
 
     static func read(_ value: YAMLNode, in file: ProviderFileReader) -> AWSSigV4Auth? {
         let r = file.reader(value, context: "auth 'aws_sigv4'")
@@ -28,14 +30,14 @@ struct AWSSigV4Auth: AuthScheme {
         let token = try sessionToken.map { t throws(CarrierError) in try context.text(t) }.flatMap { $0.isEmpty ? nil : $0 }
         return AWSSigV4.sign(request, service: try context.text(service), region: try context.text(region),
                              accessKeyID: try context.text(accessKeyID), secretAccessKey: try context.text(secretAccessKey),
-                             sessionToken: token, date: context.now)
+                             sessionToken: token, date: context.now, keys: keys)
     }
 }
 
 /// The SigV4 algorithm itself, as AWS documents it (and botocore implements it).
 enum AWSSigV4 {
     static func sign(_ request: CurlHTTPRequest, service: String, region: String, accessKeyID: String, secretAccessKey: String,
-                     sessionToken: String?, date: Date) -> [(name: String, value: String)] {
+                     sessionToken: String?, date: Date, keys: SigV4KeyCache) -> [(name: String, value: String)] {
         let (amzDate, day) = timestamps(date)
         let url = ParsedURL(request.url)
         var signed: [(String, String)] = [("host", url.host), ("x-amz-date", amzDate)]
@@ -50,8 +52,7 @@ enum AWSSigV4 {
             .joined(separator: "\n")
         let scope = "\(day)/\(region)/\(service)/aws4_request"
         let toSign = "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n" + Digest.hex(Digest.sha256(Array(canonical.utf8)))
-        var key = Array("AWS4\(secretAccessKey)".utf8)
-        for part in [day, region, service, "aws4_request"] { key = Digest.hmacSHA256(key: key, Array(part.utf8)) }
+        let key = keys.key(secret: secretAccessKey, day: day, region: region, service: service)
         let signature = Digest.hex(Digest.hmacSHA256(key: key, Array(toSign.utf8)))
         var headers = [("Authorization", "AWS4-HMAC-SHA256 Credential=\(accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"),
                        ("X-Amz-Date", amzDate)]
