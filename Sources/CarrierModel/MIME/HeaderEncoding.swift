@@ -54,7 +54,20 @@ package enum HeaderEncoding {
         guard canStandAsWritten(name) else { return encodedWords(name) }
         // Plain ASCII by now, so its bytes are its characters.
         if name.utf8.allSatisfy({ HeaderRules.isAtextByte($0) || $0 == 0x20 }) { return name }
-        return "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        return quoted(name)
+    }
+
+    /// `"text"`, its `\` and `"` escaped (an RFC 5322 quoted-string), for ASCII text. Byte by
+    /// byte: Foundation's `replacingOccurrences` (twice) cost 40,000 instructions a name.
+    static func quoted(_ text: String) -> String {
+        var out: [UInt8] = [0x22]
+        out.reserveCapacity(text.utf8.count + 4)
+        for byte in text.utf8 {
+            if byte == 0x5C || byte == 0x22 { out.append(0x5C) }
+            out.append(byte)
+        }
+        out.append(0x22)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `Name <email>` for a MIME header.
@@ -65,16 +78,15 @@ package enum HeaderEncoding {
 
     /// A parameter such as `filename="a.pdf"`, or RFC 2231 `filename*=utf-8''%C3%A9.pdf` when not ASCII.
     package static func parameter(_ name: String, _ value: String) -> String {
-        if isPlainASCII(value) {
-            return name + "=\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
-        var encoded = ""
+        if isPlainASCII(value) { return name + "=" + quoted(value) }
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(value.utf8.count * 3)
         for byte in value.utf8 {
             let isAttributeChar = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || [UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_")].contains(byte)
-            encoded += isAttributeChar ? String(UnicodeScalar(byte)) : String(format2: byte)
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+            if isAttributeChar { encoded.append(byte) } else { PercentEncoding.append(byte, to: &encoded) }
         }
-        return name + "*=utf-8''" + encoded
+        return name + "*=utf-8''" + String(decoding: encoded, as: UTF8.self)
     }
 
     /// Writes `name: value` and its CRLF into `out`, folded as ``fold(_:)`` folds it.
@@ -109,13 +121,6 @@ package enum HeaderEncoding {
     }
 }
 
-extension String {
-    /// `%XX` for one byte.
-    init(format2 byte: UInt8) {
-        let hex = Array("0123456789ABCDEF")
-        self = "%" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 0x0F)])
-    }
-}
 
 import Foundation
 

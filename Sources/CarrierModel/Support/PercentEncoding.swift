@@ -3,13 +3,21 @@
 package enum PercentEncoding {
     /// - Parameter keepingSlash: leave `/` as is (a path rather than one segment or value).
     package static func encode(_ text: some StringProtocol, keepingSlash: Bool = false) -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
             let unreserved = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
                 || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E || (keepingSlash && byte == 0x2F)
-            if unreserved { out.unicodeScalars.append(UnicodeScalar(byte)) } else { out += String(format2: byte) }
+            if unreserved { out.append(byte) } else { append(byte, to: &out) }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `%XX` for one byte, upper-case hex.
+    static func append(_ byte: UInt8, to out: inout [UInt8]) {
+        func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x37 + nibble }
+        out.append(0x25)
+        out.append(digit(byte >> 4))
+        out.append(digit(byte & 0x0F))
     }
 }
