@@ -29,4 +29,39 @@ struct HeaderEncodingTests {
         #expect(PercentEncoding.encode("") == "")
         #expect(PercentEncoding.encode("\u{7F}\u{00}=&") == "%7F%00%3D%26")
     }
+
+    /// The folding as first written (on `split` and string concatenation), kept as the reference.
+    static func referenceFold(_ line: String) -> String {
+        guard line.utf8.count > 78 else { return line }
+        var out = ""
+        var current = ""
+        for (i, piece) in line.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+            let candidate = i == 0 ? String(piece) : current + " " + piece
+            if candidate.utf8.count > 76 && i > 1 && !piece.isEmpty {
+                out += current + "\r\n"
+                current = " " + piece
+            } else {
+                current = candidate
+            }
+        }
+        return out + current
+    }
+
+    @Test("Folding gives the reference's lines for 2,000 header lines: long and short words, double and trailing spaces, non-ASCII")
+    func foldingMatchesTheReference() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz<>@.,\"é✓")
+        for _ in 0..<2_000 {
+            var line = ["To:", "Subject:", "X-Long-Header-Name:"].randomElement(using: &generator)!
+            for _ in 0..<Int.random(in: 0...40, using: &generator) {
+                let spaces = [1, 1, 1, 1, 2, 3].randomElement(using: &generator)!
+                let word = String((0..<Int.random(in: 0...(Bool.random(using: &generator) ? 12 : 90), using: &generator))
+                    .map { _ in alphabet.randomElement(using: &generator)! })
+                line += String(repeating: " ", count: spaces) + word
+            }
+            if Bool.random(using: &generator) { line += " " }
+            #expect(HeaderEncoding.fold(line) == Self.referenceFold(line), "\(line)")
+        }
+        #expect(HeaderEncoding.fold("To: " + String(repeating: "a ", count: 60)).contains("\r\n "))
+    }
 }

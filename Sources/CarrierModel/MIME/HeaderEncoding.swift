@@ -33,13 +33,14 @@ package enum HeaderEncoding {
         // 75 - len("=?utf-8?b?") - len("?=") = 63 base64 characters → 45 bytes of UTF-8 per word.
         var words: [String] = []
         var chunk: [UInt8] = []
+        chunk.reserveCapacity(48)
         for character in text {
-            let bytes = Array(String(character).utf8)
+            let bytes = character.utf8
             if chunk.count + bytes.count > 45 {
                 words.append(word(chunk))
-                chunk = []
+                chunk.removeAll(keepingCapacity: true)
             }
-            chunk += bytes
+            chunk.append(contentsOf: bytes)
         }
         if !chunk.isEmpty { words.append(word(chunk)) }
         return words.joined(separator: " ")
@@ -105,19 +106,28 @@ package enum HeaderEncoding {
     /// only before a word, so no line is white space alone (RFC 5322 §3.2.2).
     package static func fold(_ line: String) -> String {
         guard line.utf8.count > 78 else { return line }
-        var out = ""
-        var current = ""
-        for (i, piece) in line.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
-            let candidate = i == 0 ? String(piece) : current + " " + piece
-            // Never fold between the field name and its first word.
-            if candidate.utf8.count > 76 && i > 1 && !piece.isEmpty {
-                out += current + "\r\n"
-                current = " " + piece
-            } else {
-                current = candidate
+        return line.withContiguousUTF8 { bytes in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + bytes.count / 32 * 2 + 2)
+            var lineStart = 0  // where the line being written starts in `out`
+            var pieceStart = 0
+            var piece = 0  // the pieces between single spaces, counted from the field name's
+            while pieceStart <= bytes.count {
+                let pieceEnd = bytes[pieceStart...].firstIndex(of: 0x20) ?? bytes.count
+                let length = pieceEnd - pieceStart
+                // Never fold between the field name and its first word, nor before an empty piece.
+                if piece > 1 && length > 0 && out.count - lineStart + 1 + length > 76 {
+                    out.append(0x0D)
+                    out.append(0x0A)
+                    lineStart = out.count
+                }
+                if piece > 0 { out.append(0x20) }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[pieceStart..<pieceEnd]))
+                piece += 1
+                pieceStart = pieceEnd + 1
             }
+            return String(decoding: out, as: UTF8.self)
         }
-        return out + current
     }
 }
 
