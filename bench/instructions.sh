@@ -10,7 +10,8 @@
 #     connection to Postfix's smtp-sink (carrier-bench smtp), beside bench/curl-smtp.c sending the
 #     same bytes;
 #   - a SendGrid render plus serialising its body once more (carrier-bench render: one of each a count),
-#     and the same request as a send builds it (carrier-bench request);
+#     and the same request as a send builds it (carrier-bench request); an SES request likewise
+#     (the message written as MIME, base64 in JSON, signed with SigV4);
 #   - a Postmark webhook to `carrier events serve` (verified, mapped, appended; HTTP handling
 #     included), posted one after another by a Python client; and the same webhook verified and
 #     read into its event without HTTP or disk (carrier-bench webhook).
@@ -30,6 +31,7 @@ cc -O2 -o "$WORK/curl-smtp" bench/curl-smtp.c -lcurl
 MESSAGE=examples/messages/order-confirmation.json
 printf 'accounts:\n  mt: {provider: mailtrap, credentials: {api_token: t}}\n' > "$WORK/mt.yaml"
 printf 'accounts:\n  sendgrid: {provider: sendgrid, credentials: {api_key: SG.bench-key}}\n' > "$WORK/sg.yaml"
+printf 'accounts:\n  ses: {provider: ses, credentials: {access_key_id: AKIAIOSFODNN7EXAMPLE, secret_access_key: bench-secret-key}, settings: {region: eu-west-1}}\n' > "$WORK/ses.yaml"
 .build/release/carrier render --config "$WORK/mt.yaml" --account mt "$MESSAGE" \
   | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["body"]))' > "$WORK/body.json"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -59,6 +61,7 @@ per "loopback send, libcurl multi (C)" 1000 3000 "$WORK/curl-multi" "http://127.
 per "loopback send, carrier" 1000 3000 "$WORK/carrier-bench" latency COUNT 16 "http://127.0.0.1:$PORT" "$MESSAGE"
 per "SendGrid render + its body serialised once more" 1000 3000 "$WORK/carrier-bench" render COUNT sendgrid "$WORK/sg.yaml" "$MESSAGE"
 per "SendGrid request as a send builds it" 1000 3000 "$WORK/carrier-bench" request COUNT sendgrid "$WORK/sg.yaml" "$MESSAGE"
+per "SES request as a send builds it (SigV4, MIME)" 1000 3000 "$WORK/carrier-bench" request COUNT ses "$WORK/ses.yaml" "$MESSAGE"
 per "SMTP send of 2 KB, libcurl (C)" 500 1500 "$WORK/curl-smtp" "$SMTP_PORT" COUNT 1 "$WORK/message.eml"
 per "SMTP send of 2 KB, carrier" 500 1500 "$WORK/carrier-bench" smtp COUNT 1 "$SMTP_PORT" bench/message-2k.json
 per "SMTP send of a 29 KB HTML e-mail, libcurl (C)" 200 600 "$WORK/curl-smtp" "$SMTP_PORT" COUNT 1 "$WORK/html.eml"
