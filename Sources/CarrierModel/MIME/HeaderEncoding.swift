@@ -130,10 +130,3 @@ package enum HeaderEncoding {
         }
     }
 }
-
-
-import Foundation
-
-extension Base64 {
-    static func standard(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
-}

@@ -7,6 +7,9 @@ package enum Base64 {
         text + String(repeating: "=", count: (4 - text.count % 4) % 4)
     }
 
+    /// The standard alphabet, padded (encoded words, `b` encoding).
+    static func standard(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
+
     /// URL-safe alphabet (RFC 4648 §5), with padding kept.
     package static func url(_ data: Data) -> String {
         urlAlphabet(data, keepingPadding: true)
