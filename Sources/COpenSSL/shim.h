@@ -43,6 +43,14 @@ struct carrier_crypto_api {
 #undef CARRIER_CRYPTO_FIELD
 };
 
+/* SHA-256 looked up once, when the library is loaded (beside the table, which holds functions
+   only): `SHA256()` looks the algorithm up in OpenSSL 3's provider store at every call, half
+   the time of hashing a 250-byte webhook. Null if the lookup failed. */
+static inline EVP_MD *_Nullable *_Nonnull carrier_crypto_sha256_slot(void) {
+    static EVP_MD *sha256;
+    return &sha256;
+}
+
 /* Function-local static: Swift emits inline functions into its objects, not header globals. */
 static inline struct carrier_crypto_api *carrier_crypto_table(void) {
     static struct carrier_crypto_api table;
@@ -61,6 +69,7 @@ static inline void carrier_crypto_load(void) {
         fprintf(stderr, "carrier: libcrypto has no %s; Carrier needs OpenSSL 3\n", #name); exit(70); }
     CARRIER_CRYPTO_FUNCTIONS(CARRIER_CRYPTO_BIND)
 #undef CARRIER_CRYPTO_BIND
+    *carrier_crypto_sha256_slot() = table->EVP_MD_fetch(NULL, "SHA2-256", NULL);
 }
 
 /* The table, loaded once. */
@@ -68,5 +77,11 @@ static inline const struct carrier_crypto_api *_Nonnull carrier_crypto(void) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, carrier_crypto_load);
     return carrier_crypto_table();
+}
+
+/* The SHA-256 fetched when the library was loaded (loading it first), or null. */
+static inline const EVP_MD *_Nullable carrier_crypto_sha256(void) {
+    (void)carrier_crypto();
+    return *carrier_crypto_sha256_slot();
 }
 #endif

@@ -166,13 +166,12 @@ package enum MessageIDs {
         var bytes = SystemRandomPool.bytes(16)
         bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
         bytes[8] = bytes[8] & 0x3F | 0x80  // RFC 4122 variant
-        let hex = Array("0123456789abcdef".utf8)
         return String(unsafeUninitializedCapacity: 36) { out in
             var n = 0
             for (i, byte) in bytes.enumerated() {
                 if i == 4 || i == 6 || i == 8 || i == 10 { out[n] = UInt8(ascii: "-"); n += 1 }
-                out[n] = hex[Int(byte >> 4)]
-                out[n + 1] = hex[Int(byte & 0x0F)]
+                out[n] = HexDigit.lower(byte >> 4)
+                out[n + 1] = HexDigit.lower(byte & 0x0F)
                 n += 2
             }
             return n

@@ -50,7 +50,7 @@ enum QuotedPrintable {
                 if literal {
                     output[w] = byte
                 } else {
-                    output[w] = UInt8(ascii: "="); output[w + 1] = hexDigit(byte >> 4); output[w + 2] = hexDigit(byte & 0x0F)
+                    output[w] = UInt8(ascii: "="); output[w + 1] = HexDigit.upper(byte >> 4); output[w + 2] = HexDigit.upper(byte & 0x0F)
                 }
                 w += width
                 lineLength += width
@@ -59,8 +59,6 @@ enum QuotedPrintable {
             return w
         }
     }
-
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? nibble + 0x30 : nibble + 0x37 }
 
     /// Quoted-printable bytes decoded: `=XX` is the byte, `=` at a line's end joins it to the next,
     /// white space before a line break goes (RFC 2045 §6.7); a malformed `=` stays as written.

@@ -1,12 +1,14 @@
 import COpenSSL
 import Foundation
 
-/// SHA-256 and HMAC-SHA256 through OpenSSL, for schemes that sign requests (SigV4, Azure).
+/// SHA-256 and HMAC-SHA256 through OpenSSL, for schemes that sign requests (SigV4, Azure) and
+/// webhook event ids. SHA-256 goes through the algorithm the library table fetched once
+/// (`carrier_crypto_sha256()`, `COpenSSL/shim.h`).
 package enum Digest {
     package static func sha256(_ data: some DataProtocol) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         withBytes(of: data) { bytes in
-            if let sha256 = fetchedSHA256 {
+            if let sha256 = carrier_crypto_sha256() {
                 _ = libcrypto.EVP_Digest(bytes.baseAddress, bytes.count, &out, nil, sha256, nil)
             } else {
                 _ = libcrypto.SHA256(bytes.baseAddress, bytes.count, &out)
@@ -14,11 +16,6 @@ package enum Digest {
         }
         return out
     }
-
-    /// OpenSSL 3's SHA-256, looked up once: `SHA256()` looks the algorithm up in its provider
-    /// store at every call (half the time of hashing a 250-byte webhook). Never freed; nil
-    /// only if the lookup fails, and then `SHA256()` does the work.
-    private nonisolated(unsafe) static let fetchedSHA256 = libcrypto.EVP_MD_fetch(nil, "SHA2-256", nil)
 
     package static func hmacSHA256(key: [UInt8], _ data: some DataProtocol) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
@@ -37,14 +34,10 @@ package enum Digest {
     package static func hex(_ bytes: [UInt8]) -> String {
         String(unsafeUninitializedCapacity: bytes.count * 2) { out in
             for index in bytes.indices {
-                out[2 * index] = hexDigit(bytes[index] >> 4)
-                out[2 * index + 1] = hexDigit(bytes[index] & 0x0F)
+                out[2 * index] = HexDigit.lower(bytes[index] >> 4)
+                out[2 * index + 1] = HexDigit.lower(bytes[index] & 0x0F)
             }
             return bytes.count * 2
         }
-    }
-
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? 0x30 + nibble : 0x57 + nibble  // 0-9, then a-f
     }
 }

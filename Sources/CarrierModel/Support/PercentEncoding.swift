@@ -15,9 +15,8 @@ package enum PercentEncoding {
 
     /// `%XX` for one byte, upper-case hex.
     static func append(_ byte: UInt8, to out: inout [UInt8]) {
-        func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x37 + nibble }
         out.append(0x25)
-        out.append(digit(byte >> 4))
-        out.append(digit(byte & 0x0F))
+        out.append(HexDigit.upper(byte >> 4))
+        out.append(HexDigit.upper(byte & 0x0F))
     }
 }

@@ -72,8 +72,6 @@ public enum JSONWriter {
         for _ in 0..<level { indent.withUnsafeBufferPointer { out.append($0) } }
     }
 
-    private static let hex = Array("0123456789abcdef".utf8)
-
     /// A string as JSON: quoted, escaped where it must be.
     package static func writeString(_ s: String, into out: ByteSink) {
         out.append(0x22)
@@ -110,7 +108,7 @@ public enum JSONWriter {
             case 0x09: out.append(0x5C); out.append(0x74)
             default:
                 out.append(0x5C); out.append(0x75); out.append(0x30); out.append(0x30)
-                out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 0x0F)])
+                out.append(HexDigit.lower(byte >> 4)); out.append(HexDigit.lower(byte & 0x0F))
             }
             runStart = i + 1
             i = firstEscape(in: bytes, from: runStart)
